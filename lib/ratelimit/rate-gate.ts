@@ -1,0 +1,30 @@
+/**
+ * The port every Genesys Cloud call goes through before it is sent.
+ *
+ * Implementations: `LocalRateGate` (one process, in memory) and the DynamoDB-backed shared gate
+ * that all concurrent invocations use.
+ */
+
+/** The answer to "may I make one call now?". A denial is a value, never an exception. */
+export type Permit =
+  | { readonly granted: true }
+  | {
+      readonly granted: false;
+      /** How long to wait before asking again, in ms (> 0). */
+      readonly waitMs: number;
+      /** `paced`: the rate budget is spent for now; `paused`: a 429 paused every caller. */
+      readonly reason: "paced" | "paused";
+    };
+
+export interface RateGate {
+  /**
+   * Asks for one call. Resolves to a denial with the time to wait when the budget is spent or a
+   * pause is in force. Rejects only when the gate's own store fails: callers must then make no call
+   * (fail closed).
+   */
+  tryAcquire(signal?: AbortSignal): Promise<Permit>;
+  /** A 429 was met: pause every caller for `retryAfterMs` (a pause is only ever extended) and slow down. */
+  recordRateLimited(retryAfterMs: number, signal?: AbortSignal): Promise<void>;
+  /** A call succeeded (feeds the adaptive rate). Cheap; may be batched by the implementation. */
+  recordSuccess(): void;
+}
