@@ -1,0 +1,2 @@
+// Stub: the real handler lands with the sync pass.
+export const handler = async (): Promise<Record<string, never>> => ({});
