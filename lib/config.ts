@@ -1,0 +1,151 @@
+import { z } from "zod";
+
+/**
+ * The one schema for the environment, parsed once at start-up. A bad or missing value stops start-up
+ * with a message that names the variable.
+ *
+ * AWS endpoints (emulators) come through the SDK's own `AWS_ENDPOINT_URL_SQS` and
+ * `AWS_ENDPOINT_URL_DYNAMODB`; they are not read here.
+ */
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envShape = z.object({
+  SYNC_QUEUE_URL: z.url(),
+  SYNC_DLQ_URL: z.url(),
+  SYNC_STATE_TABLE: z.string().min(3).max(255),
+  /** Genesys Cloud region domain, e.g. `mypurecloud.ie`; gives `https://api.<region>` and `https://login.<region>`. */
+  GENESYS_REGION: z
+    .string()
+    .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, { message: "must be a region domain such as mypurecloud.ie" })
+    .optional(),
+  /** Overrides for the API and login base URLs (both or neither), e.g. for the simulator. */
+  GENESYS_API_URL: z.url().optional(),
+  GENESYS_LOGIN_URL: z.url().optional(),
+  GENESYS_CLIENT_ID: z.string().min(1).optional(),
+  GENESYS_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Name or ARN of a Secrets Manager secret, or an SSM SecureString name (`ssm:/path`), holding `{ clientId, clientSecret }`. */
+  GENESYS_CREDENTIALS_SECRET: z.string().min(1).optional(),
+  /** The OAuth client's request budget per minute (Genesys default 300). */
+  GENESYS_RATE_LIMIT_PER_MINUTE: positiveInt(300),
+  /** Per-request timeout for Genesys calls, ms. */
+  GENESYS_TIMEOUT_MS: positiveInt(10_000),
+  /** Failed attempts (transient errors, version conflicts, extension in use) before a change is dead-lettered. */
+  SYNC_MAX_ATTEMPTS: positiveInt(8),
+  /** Time kept back from the Lambda deadline for releasing and reporting, ms. */
+  SYNC_SAFETY_MARGIN_MS: positiveInt(15_000),
+  /** Messages held at once (several receives of 10, read in one bulk call). */
+  SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+});
+
+const envSchema = envShape.superRefine((env, ctx) => {
+  const hasUrls = env.GENESYS_API_URL !== undefined || env.GENESYS_LOGIN_URL !== undefined;
+  if (hasUrls && (env.GENESYS_API_URL === undefined || env.GENESYS_LOGIN_URL === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [env.GENESYS_API_URL === undefined ? "GENESYS_API_URL" : "GENESYS_LOGIN_URL"],
+      message: "GENESYS_API_URL and GENESYS_LOGIN_URL go together",
+    });
+  }
+  if (!hasUrls && env.GENESYS_REGION === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["GENESYS_REGION"],
+      message: "set GENESYS_REGION (e.g. mypurecloud.ie) or both GENESYS_API_URL and GENESYS_LOGIN_URL",
+    });
+  }
+  const hasPair = env.GENESYS_CLIENT_ID !== undefined || env.GENESYS_CLIENT_SECRET !== undefined;
+  if (hasPair && (env.GENESYS_CLIENT_ID === undefined || env.GENESYS_CLIENT_SECRET === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [env.GENESYS_CLIENT_ID === undefined ? "GENESYS_CLIENT_ID" : "GENESYS_CLIENT_SECRET"],
+      message: "GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET go together",
+    });
+  }
+  if (!hasPair && env.GENESYS_CREDENTIALS_SECRET === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["GENESYS_CREDENTIALS_SECRET"],
+      message: "set GENESYS_CREDENTIALS_SECRET, or GENESYS_CLIENT_ID with GENESYS_CLIENT_SECRET",
+    });
+  }
+});
+
+export type Credentials =
+  | { readonly kind: "inline"; readonly clientId: string; readonly clientSecret: string }
+  | { readonly kind: "secret"; readonly name: string };
+
+export interface SyncConfig {
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  readonly stateTable: string;
+  readonly genesys: {
+    readonly apiUrl: string;
+    readonly loginUrl: string;
+    readonly credentials: Credentials;
+    readonly rateLimitPerMinute: number;
+    readonly timeoutMs: number;
+  };
+  readonly maxAttempts: number;
+  readonly safetyMarginMs: number;
+  readonly batchSize: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly variables: readonly string[];
+  constructor(message: string, variables: readonly string[]) {
+    super(message);
+    this.variables = variables;
+  }
+}
+
+/** Parses the environment. Throws `ConfigError` naming every bad or missing variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig {
+  // Strict on our own prefixes: a misspelt SYNC_/GENESYS_ variable is an error, not a silent default.
+  const known = new Set(Object.keys(envShape.shape));
+  const unknown = Object.keys(env).filter((k) => /^(SYNC|GENESYS)_/.test(k) && !known.has(k));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `invalid configuration:\n  ${unknown.map((k) => `${k}: unknown variable (misspelt?)`).join("\n  ")}`,
+      unknown,
+    );
+  }
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const value = issue.path[0] === undefined ? undefined : env[String(issue.path[0])];
+      const detail = value === undefined && issue.code === "invalid_type" ? "is required" : issue.message;
+      return { name, text: `${name}: ${detail}` };
+    });
+    throw new ConfigError(
+      `invalid configuration:\n  ${lines.map((l) => l.text).join("\n  ")}`,
+      lines.map((l) => l.name),
+    );
+  }
+  const e = parsed.data;
+  const apiUrl = stripSlash(e.GENESYS_API_URL ?? `https://api.${e.GENESYS_REGION}`);
+  const loginUrl = stripSlash(e.GENESYS_LOGIN_URL ?? `https://login.${e.GENESYS_REGION}`);
+  const credentials: Credentials =
+    e.GENESYS_CLIENT_ID !== undefined && e.GENESYS_CLIENT_SECRET !== undefined
+      ? { kind: "inline", clientId: e.GENESYS_CLIENT_ID, clientSecret: e.GENESYS_CLIENT_SECRET }
+      : { kind: "secret", name: e.GENESYS_CREDENTIALS_SECRET ?? "" };
+  return {
+    queueUrl: e.SYNC_QUEUE_URL,
+    dlqUrl: e.SYNC_DLQ_URL,
+    stateTable: e.SYNC_STATE_TABLE,
+    genesys: {
+      apiUrl,
+      loginUrl,
+      credentials,
+      rateLimitPerMinute: e.GENESYS_RATE_LIMIT_PER_MINUTE,
+      timeoutMs: e.GENESYS_TIMEOUT_MS,
+    },
+    maxAttempts: e.SYNC_MAX_ATTEMPTS,
+    safetyMarginMs: e.SYNC_SAFETY_MARGIN_MS,
+    batchSize: e.SYNC_BATCH_SIZE,
+  };
+}
+
+const stripSlash = (url: string): string => url.replace(/\/+$/, "");

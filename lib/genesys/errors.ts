@@ -1,0 +1,125 @@
+/**
+ * Typed errors of the Genesys Cloud client. Each carries the data its handler needs, and the sync
+ * pass catches exactly the ones it means with `instanceof`.
+ *
+ * | error | what the sync does |
+ * | --- | --- |
+ * | `RateLimitedError` | re-queue with a delay of `retryAfterMs` (+ jitter); not counted as an attempt |
+ * | `VersionConflictError` | read the user again and retry (bounded) |
+ * | `ExtensionInUseError` | re-queue; dead-letter after the attempt limit |
+ * | `TransientGenesysError` | re-queue; dead-letter after the attempt limit |
+ * | `PermanentGenesysError` (incl. `UserNotFoundError`) | dead-letter now |
+ * | `AuthenticationError`, `PermissionError` | stop the run; release every held message |
+ */
+
+export interface GenesysErrorDetails {
+  /** HTTP status, or undefined when no response came (timeout, reset). */
+  readonly status?: number | undefined;
+  /** The normalized error body's `code`, e.g. `bad.request`. */
+  readonly code?: string | undefined;
+  /** The request, e.g. `PATCH /api/v2/users/{id}`. */
+  readonly operation?: string | undefined;
+  /** Genesys `contextId` / `ININ-Correlation-Id`, for support cases. */
+  readonly correlationId?: string | undefined;
+}
+
+export abstract class GenesysError extends Error {
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly operation: string | undefined;
+  readonly correlationId: string | undefined;
+  /** A stable, dotted reason code for logs, metrics and dead letters. */
+  abstract readonly reasonCode: string;
+  constructor(message: string, details: GenesysErrorDetails = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.status = details.status;
+    this.code = details.code;
+    this.operation = details.operation;
+    this.correlationId = details.correlationId;
+  }
+}
+
+/** 429 from Genesys, or the shared pause that another invocation's 429 set. */
+export class RateLimitedError extends GenesysError {
+  override readonly name = "RateLimitedError";
+  readonly reasonCode = "genesys.rate.limited";
+  /** How long to wait before the next call, ms. */
+  readonly retryAfterMs: number;
+  /** `genesys`: this call got a 429; `shared-budget`: the shared budget had no room before the deadline. */
+  readonly source: "genesys" | "shared-budget";
+  constructor(
+    message: string,
+    retryAfterMs: number,
+    source: "genesys" | "shared-budget",
+    details?: GenesysErrorDetails,
+  ) {
+    super(message, { status: source === "genesys" ? 429 : undefined, ...details });
+    this.retryAfterMs = retryAfterMs;
+    this.source = source;
+  }
+}
+
+/** 409: the `version` sent is no longer the user's current one. */
+export class VersionConflictError extends GenesysError {
+  override readonly name = "VersionConflictError";
+  readonly reasonCode = "genesys.version.conflict";
+}
+
+/** 400 because the WORK extension belongs to another user; the change that frees it may still be queued. */
+export class ExtensionInUseError extends GenesysError {
+  override readonly name = "ExtensionInUseError";
+  readonly reasonCode = "genesys.extension.in.use";
+}
+
+/** 5xx, a timeout or a reset connection: worth retrying later. */
+export class TransientGenesysError extends GenesysError {
+  override readonly name = "TransientGenesysError";
+  readonly reasonCode: string;
+  constructor(message: string, reasonCode: string, details?: GenesysErrorDetails, options?: ErrorOptions) {
+    super(message, details, options);
+    this.reasonCode = reasonCode;
+  }
+}
+
+/** A 4xx that retrying will not fix (invalid value, unknown user, ...). */
+export class PermanentGenesysError extends GenesysError {
+  override readonly name: string = "PermanentGenesysError";
+  readonly reasonCode: string;
+  constructor(message: string, reasonCode: string, details?: GenesysErrorDetails) {
+    super(message, details);
+    this.reasonCode = reasonCode;
+  }
+}
+
+/** The user does not exist in Genesys Cloud (404, or absent from a bulk read with `state=any`). */
+export class UserNotFoundError extends PermanentGenesysError {
+  override readonly name = "UserNotFoundError";
+  constructor(userId: string, details?: GenesysErrorDetails) {
+    super(`user ${userId} does not exist in Genesys Cloud`, "genesys.user.not.found", {
+      status: 404,
+      ...details,
+    });
+  }
+}
+
+/** 401 even after renewing the token, or the login endpoint refused the client: the credentials are wrong. */
+export class AuthenticationError extends GenesysError {
+  override readonly name = "AuthenticationError";
+  readonly reasonCode = "genesys.authentication.failed";
+}
+
+/** 403: the OAuth client lacks a permission. The run stops; nothing is dead-lettered for it. */
+export class PermissionError extends GenesysError {
+  override readonly name = "PermissionError";
+  readonly reasonCode = "genesys.permission.missing";
+  /** The permissions the call needs, e.g. `directory:user:edit`. */
+  readonly missingPermissions: readonly string[];
+  constructor(message: string, missingPermissions: readonly string[], details?: GenesysErrorDetails) {
+    super(message, details);
+    this.missingPermissions = missingPermissions;
+  }
+}
+
+/** Errors that stop the whole run: every message still held is released for a later run. */
+export const isRunStopping = (error: unknown): error is AuthenticationError | PermissionError =>
+  error instanceof AuthenticationError || error instanceof PermissionError;

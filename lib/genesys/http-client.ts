@@ -1,0 +1,132 @@
+import { GenesysError, RateLimitedError, TransientGenesysError } from "./errors.ts";
+import { classifyErrorResponse } from "./response-outcome.ts";
+import type { TokenProvider } from "./token-provider.ts";
+
+/** What the client reports about each call it sends (for metrics and tests). */
+export interface CallRecord {
+  readonly operation: string;
+  /** HTTP status, or 0 when no response came. */
+  readonly status: number;
+  readonly durationMs: number;
+}
+
+export interface GenesysHttpOptions {
+  /** e.g. `https://api.mypurecloud.ie`. */
+  readonly apiUrl: string;
+  readonly tokens: TokenProvider;
+  /**
+   * Waits for room in the (shared) rate budget before each call. Throws `RateLimitedError` with
+   * `source: "shared-budget"` when no room comes before the caller's deadline.
+   */
+  readonly acquire: (signal: AbortSignal) => Promise<void>;
+  /** A 429 was met: pause every caller. */
+  readonly onRateLimited: (retryAfterMs: number) => Promise<void>;
+  /** A call succeeded. */
+  readonly onSuccess?: () => void;
+  readonly onCall?: (call: CallRecord) => void;
+  /** Per-request timeout, ms. Default 10 s. */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export interface RequestOptions {
+  readonly signal: AbortSignal;
+  readonly body?: unknown;
+}
+
+/**
+ * One Genesys Cloud API call: rate budget first, bearer token, timeout and AbortSignal on every
+ * request, one token renewal on 401, and every non-2xx turned into a typed error.
+ */
+export class GenesysHttp {
+  readonly #o: GenesysHttpOptions;
+  constructor(options: GenesysHttpOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * @param path e.g. `/api/v2/users?id=...`
+   * @param operation a stable name for logs and errors, e.g. `PATCH /api/v2/users/{userId}`
+   */
+  async request<T>(method: string, path: string, operation: string, options: RequestOptions): Promise<T> {
+    for (let renewed = false; ; renewed = true) {
+      const token = await this.#o.tokens.getToken(options.signal);
+      await this.#o.acquire(options.signal);
+      const response = await this.#send(method, path, operation, token, options);
+      if (response.status === 401 && !renewed) {
+        this.#o.tokens.invalidate(token);
+        continue;
+      }
+      const body: unknown = await readJson(response);
+      if (response.ok) {
+        this.#o.onSuccess?.();
+        return body as T;
+      }
+      const error = classifyErrorResponse({
+        status: response.status,
+        header: (name) => response.headers.get(name),
+        body,
+        operation,
+        nowMs: Date.now(),
+      });
+      if (error instanceof RateLimitedError) await this.#o.onRateLimited(error.retryAfterMs);
+      throw error;
+    }
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    operation: string,
+    token: string,
+    options: RequestOptions,
+  ): Promise<Response> {
+    const doFetch = this.#o.fetch ?? fetch;
+    const started = performance.now();
+    const timeout = AbortSignal.timeout(this.#o.timeoutMs ?? 10_000);
+    try {
+      const response = await doFetch(`${this.#o.apiUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: "application/json",
+          ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.any([options.signal, timeout]),
+      });
+      this.#o.onCall?.({ operation, status: response.status, durationMs: performance.now() - started });
+      return response;
+    } catch (error) {
+      this.#o.onCall?.({ operation, status: 0, durationMs: performance.now() - started });
+      if (error instanceof GenesysError) throw error;
+      const timedOut = timeout.aborted && !options.signal.aborted;
+      const reason = options.signal.aborted
+        ? ["genesys.call.aborted", "the run's deadline came"]
+        : timedOut
+          ? ["genesys.timeout", `no answer within ${this.#o.timeoutMs ?? 10_000} ms`]
+          : ["genesys.connection.failed", describeNetworkError(error)];
+      throw new TransientGenesysError(
+        `${operation} failed: ${reason[1]}`,
+        reason[0] as string,
+        { operation },
+        { cause: error },
+      );
+    }
+  }
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+}

@@ -1,0 +1,127 @@
+import {
+  AuthenticationError,
+  ExtensionInUseError,
+  type GenesysError,
+  type GenesysErrorDetails,
+  PermanentGenesysError,
+  PermissionError,
+  RateLimitedError,
+  TransientGenesysError,
+  VersionConflictError,
+} from "./errors.ts";
+import { parseRetryAfter } from "./retry-after.ts";
+
+/** Genesys Cloud's normalized error body (fields are optional: proxies and gateways answer too). */
+export interface GenesysErrorBody {
+  readonly message?: string;
+  readonly code?: string;
+  readonly status?: number;
+  readonly contextId?: string;
+  readonly messageParams?: Record<string, unknown>;
+  readonly details?: ReadonlyArray<{ readonly errorCode?: string; readonly fieldName?: string }>;
+  readonly errors?: ReadonlyArray<{ readonly message?: string; readonly code?: string }>;
+}
+
+export interface ResponseFacts {
+  readonly status: number;
+  /** Header lookup (case-insensitive), e.g. `headers.get.bind(headers)` of a fetch Response. */
+  readonly header: (name: string) => string | null;
+  /** The parsed JSON body, or undefined when there was none or it was not JSON. */
+  readonly body: unknown;
+  /** e.g. `PATCH /api/v2/users/{userId}`. */
+  readonly operation: string;
+  readonly nowMs: number;
+}
+
+/** The permission every user update needs. */
+export const USER_EDIT_PERMISSION = "directory:user:edit";
+
+/**
+ * What a non-2xx response means, as a typed error (pure: no I/O). 2xx responses are not passed here.
+ * A 401 is classified as `AuthenticationError`; the HTTP layer renews the token once before it lets
+ * that error through.
+ */
+export function classifyErrorResponse(facts: ResponseFacts): GenesysError {
+  const body = asErrorBody(facts.body);
+  const details: GenesysErrorDetails = {
+    status: facts.status,
+    code: body.code,
+    operation: facts.operation,
+    correlationId: body.contextId ?? facts.header("inin-correlation-id") ?? undefined,
+  };
+  const said = body.message ? `: ${body.message}` : "";
+  const { status } = facts;
+
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(facts.header("retry-after"), facts.nowMs);
+    return new RateLimitedError(
+      `Genesys Cloud rate limit hit on ${facts.operation} (retry after ${Math.ceil(retryAfterMs / 1000)} s)${said}`,
+      retryAfterMs,
+      "genesys",
+      details,
+    );
+  }
+  if (status === 409) {
+    return new VersionConflictError(
+      `the user changed since it was read (version conflict) on ${facts.operation}${said}`,
+      details,
+    );
+  }
+  if (status === 401) {
+    return new AuthenticationError(
+      `Genesys Cloud rejected the access token on ${facts.operation} even after renewing it: check the OAuth client id and secret (GENESYS_CLIENT_ID / GENESYS_CREDENTIALS_SECRET) and that the client is a Client Credentials grant in this region${said}`,
+      details,
+    );
+  }
+  if (status === 403) {
+    const missing = missingPermissions(body);
+    return new PermissionError(
+      `the OAuth client is not allowed to ${facts.operation}: grant its role the permission ${missing.join(", ")} (and the division the users are in)${said}`,
+      missing,
+      details,
+    );
+  }
+  if (status === 404) {
+    return new PermanentGenesysError(`not found: ${facts.operation}${said}`, "genesys.not.found", details);
+  }
+  if (status === 400 && isExtensionInUse(body)) {
+    return new ExtensionInUseError(`the extension is assigned to another user${said}`, details);
+  }
+  if (status === 408 || status >= 500) {
+    return new TransientGenesysError(
+      `Genesys Cloud answered ${status} on ${facts.operation}${said}`,
+      `genesys.http.${status}`,
+      details,
+    );
+  }
+  return new PermanentGenesysError(
+    `Genesys Cloud refused ${facts.operation} with ${status}${said}`,
+    status === 400 ? "genesys.invalid.value" : `genesys.http.${status}`,
+    details,
+  );
+}
+
+function asErrorBody(body: unknown): GenesysErrorBody {
+  return typeof body === "object" && body !== null ? (body as GenesysErrorBody) : {};
+}
+
+/**
+ * The docs do not pin the body of "extension already assigned"; match the code or message loosely so
+ * that either wording is recognised.
+ */
+function isExtensionInUse(body: GenesysErrorBody): boolean {
+  const texts = [body.code, body.message, ...(body.errors ?? []).flatMap((e) => [e.code, e.message])]
+    .filter((t): t is string => typeof t === "string")
+    .map((t) => t.toLowerCase());
+  return texts.some(
+    (t) =>
+      t.includes("extension") && /(in use|already|assigned|taken|exists|duplicate|conflict|unique)/.test(t),
+  );
+}
+
+/** Permission names in the message (e.g. `[directory:user:edit]`), else the one user updates need. */
+function missingPermissions(body: GenesysErrorBody): string[] {
+  const text = [body.message, ...(body.errors ?? []).map((e) => e.message)].join(" ");
+  const found = text.match(/\b[a-z][a-zA-Z]*:[a-zA-Z*]+:[a-zA-Z*]+\b/g) ?? [];
+  return found.length > 0 ? [...new Set(found)] : [USER_EDIT_PERMISSION];
+}
