@@ -1,2 +1,50 @@
-// Stub: the real handler lands with the sync pass.
-export const handler = async (): Promise<Record<string, never>> => ({});
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import middy from "@middy/core";
+import type { Context } from "aws-lambda";
+import { loadConfig } from "../lib/config.ts";
+import { credentialsResolver } from "../lib/genesys/credentials.ts";
+import type { PassSummary } from "../lib/sync/pass-summary.ts";
+import { parseRunInput } from "../lib/sync/run-input.ts";
+import { createSyncJob } from "../lib/sync/sync-job.ts";
+
+/**
+ * The scheduled sync: EventBridge (rate(1 minute), input `{ "budgetSeconds": N }`) → one pass.
+ * Everything here is built once per container; the token and the gate's knowledge survive between
+ * invocations.
+ */
+
+const config = loadConfig();
+const logger = new Logger({ serviceName: "genesys-user-sync" });
+const sqs = new SQSClient({});
+const dynamodb = new DynamoDBClient({});
+const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+const ssm = new SSMProvider({ awsSdkV3Client: new SSMClient({}) });
+const SECRET_MAX_AGE_S = 300;
+
+const job = createSyncJob({
+  config,
+  sqs,
+  dynamodb,
+  log: logger,
+  credentials: credentialsResolver(config.genesys.credentials, async ({ store, id }) =>
+    store === "ssm"
+      ? ssm.get(id, { decrypt: true, maxAge: SECRET_MAX_AGE_S })
+      : secrets.get(id, { maxAge: SECRET_MAX_AGE_S }),
+  ),
+});
+
+const sync = async (event: unknown, context: Context): Promise<PassSummary> => {
+  const input = parseRunInput(event);
+  // Calls in flight are cut 2 s before Lambda would kill us, so releasing can still happen.
+  const signal = AbortSignal.timeout(Math.max(1000, context.getRemainingTimeInMillis() - 2000));
+  return job.run(input, context.getRemainingTimeInMillis(), signal);
+};
+
+export const handler = middy(sync).use(injectLambdaContext(logger, { resetKeys: true }));

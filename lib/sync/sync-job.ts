@@ -1,0 +1,118 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SyncConfig } from "../config.ts";
+import { RateLimitedError } from "../genesys/errors.ts";
+import { type CallRecord, GenesysHttp } from "../genesys/http-client.ts";
+import { type ClientCredentials, TokenProvider } from "../genesys/token-provider.ts";
+import { UsersApi } from "../genesys/users-api.ts";
+import { acquirePermit } from "../ratelimit/acquire-permit.ts";
+import { DynamoRateGate } from "../ratelimit/dynamo-rate-gate.ts";
+import type { RateGate } from "../ratelimit/rate-gate.ts";
+import { DynamoHighWaterMarks } from "./high-water-marks.ts";
+import type { Log } from "./log.ts";
+import type { PassSummary } from "./pass-summary.ts";
+import type { RunInput } from "./run-input.ts";
+import { SqsChangeQueue } from "./sqs-change-queue.ts";
+import { runSyncPass } from "./sync-pass.ts";
+
+export interface SyncJobDeps {
+  readonly config: SyncConfig;
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+  /** Resolves the Genesys OAuth client (inline config, or a cached secret). */
+  readonly credentials: () => Promise<ClientCredentials>;
+  readonly log: Log;
+  /** Every Genesys call made (metrics). */
+  readonly onCall?: (call: CallRecord) => void;
+  /** Replaces the shared DynamoDB gate (tests, benchmarks). */
+  readonly gate?: RateGate;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+}
+
+export interface SyncJob {
+  /**
+   * One sync pass.
+   * @param remainingMs time left before the Lambda deadline (the pass stops `safetyMarginMs` before it)
+   */
+  run(input: RunInput, remainingMs: number, signal?: AbortSignal): Promise<PassSummary>;
+}
+
+/** Longest single wait for the shared budget inside a pass; longer waits re-queue instead. */
+const MAX_BUDGET_SLEEP_MS = 10_000;
+
+/**
+ * Builds the sync once per container: the token cache and the gate live across invocations.
+ * AWS clients come in from the caller (module scope of the handler).
+ */
+export function createSyncJob(deps: SyncJobDeps): SyncJob {
+  const { config } = deps;
+  const now = deps.now ?? Date.now;
+  let deadlineMs = 0;
+  let gate: RateGate | undefined = deps.gate;
+
+  const gateFor = async (): Promise<RateGate> => {
+    if (gate) return gate;
+    const { clientId } = await deps.credentials();
+    gate = new DynamoRateGate({
+      client: deps.dynamodb,
+      tableName: config.stateTable,
+      key: clientId,
+      limits: { ratePerMinute: config.genesys.rateLimitPerMinute },
+    });
+    return gate;
+  };
+
+  const acquire = async (signal: AbortSignal): Promise<void> => {
+    const outcome = await acquirePermit(await gateFor(), {
+      signal,
+      deadlineMs,
+      maxSleepMs: MAX_BUDGET_SLEEP_MS,
+      now,
+    });
+    if (!outcome.ok) {
+      throw new RateLimitedError(
+        outcome.reason === "paused"
+          ? "every invocation is paused after a 429 from Genesys Cloud, past this run's budget"
+          : "the shared rate budget has no room before this run's deadline",
+        outcome.waitMs,
+        "shared-budget",
+      );
+    }
+  };
+
+  const tokens = new TokenProvider({
+    loginUrl: config.genesys.loginUrl,
+    credentials: deps.credentials,
+    beforeRequest: acquire,
+    timeoutMs: config.genesys.timeoutMs,
+    fetch: deps.fetch,
+  });
+  const http = new GenesysHttp({
+    apiUrl: config.genesys.apiUrl,
+    tokens,
+    acquire,
+    onRateLimited: async (retryAfterMs) => (await gateFor()).recordRateLimited(retryAfterMs),
+    onSuccess: () => gate?.recordSuccess(),
+    onCall: deps.onCall,
+    timeoutMs: config.genesys.timeoutMs,
+    fetch: deps.fetch,
+  });
+  const users = new UsersApi(http);
+  const queue = new SqsChangeQueue(deps.sqs, config.queueUrl, config.dlqUrl, now);
+  const marks = new DynamoHighWaterMarks(deps.dynamodb, config.stateTable, now);
+
+  return {
+    async run(input, remainingMs, signal) {
+      const budgetMs = Math.min(
+        remainingMs - config.safetyMarginMs,
+        (input.budgetSeconds ?? Number.POSITIVE_INFINITY) * 1000,
+      );
+      deadlineMs = now() + Math.max(0, budgetMs);
+      return runSyncPass(
+        { queue, marks, users, log: deps.log, now },
+        { deadlineMs, maxAttempts: config.maxAttempts, batchSize: config.batchSize, signal },
+      );
+    },
+  };
+}
