@@ -1,0 +1,787 @@
+/**
+ * Genesys Cloud simulator: one HTTP server (node:http) with the login service (`POST /oauth/token`,
+ * client credentials grant) and the user endpoints the sync uses (`GET /api/v2/users/{id}`,
+ * `GET /api/v2/users?id=...`, `PATCH /api/v2/users/{id}`), following the documented Genesys Cloud
+ * behaviour (see docs/genesys-api-notes.md for each point and its source). Shared by the tests,
+ * `npm start` and the benchmark; it also has knobs for rate limits, latency and injected faults.
+ *
+ * Standalone: `node sim/genesys-simulator.ts --port 8787 --users 50`.
+ */
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import {
+  apiError,
+  badRequest,
+  DetailCodes,
+  ErrorCodes,
+  errorBody,
+  invalidValue,
+  oauthError,
+  SimHttpError,
+} from "./errors.ts";
+import { SlidingWindow } from "./rate-limiter.ts";
+import { type ApiUser, type SeedUser, UserDirectory } from "./users.ts";
+
+export type { ErrorBody, ErrorDetail, OAuthErrorBody } from "./errors.ts";
+export { DetailCodes, ErrorCodes } from "./errors.ts";
+export type { ApiUser, Contact, SeedUser, UserReference, UserState } from "./users.ts";
+
+/** Route keys used in stats and fault rules. */
+export type RouteKey = "token" | "getUser" | "getUsers" | "patchUser" | "other";
+
+/** The permissions that allow `PATCH /api/v2/users/{userId}` (documented: "Requires ANY permissions"). */
+export const PATCH_USER_PERMISSIONS = [
+  "admin",
+  "directory:user:edit",
+  "directory:organization:admin",
+] as const;
+
+export const DEFAULT_CLIENT_ID = "local-client";
+export const DEFAULT_CLIENT_SECRET = "local-secret";
+/** Documented default lifetime of a token when the OAuth client sets none (24 h). */
+export const DEFAULT_TOKEN_TTL_SECONDS = 86_400;
+/** Documented `client.credentials.token.rate.per.minute` default. */
+export const DEFAULT_PER_TOKEN_LIMIT = 300;
+export const DEFAULT_WINDOW_MS = 60_000;
+export const MAX_IDS_PER_REQUEST = 100;
+export const MAX_PAGE_SIZE = 500;
+/** Documented `request.bytes.max`. */
+export const MAX_REQUEST_BYTES = 512_000;
+
+export interface ClientConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Defaults to `["directory:user:edit"]`. */
+  permissions?: string[];
+  /** Lifetime of the tokens of this client; defaults to the simulator's `tokenTtlSeconds`. */
+  tokenTtlSeconds?: number;
+}
+
+/** How a 429 tells when to retry. */
+export type RetryAfterMode = "seconds" | "http-date" | "none";
+
+export interface RateLimitConfig {
+  /** Admitted API calls per token within `windowMs` (default 300). */
+  perTokenLimit: number;
+  /** Admitted API calls per OAuth client (all its tokens) within `windowMs` (default: no limit). */
+  perClientLimit: number;
+  /** Sliding window length (default 60 000 ms). */
+  windowMs: number;
+  /** How the 429 carries the wait (default `seconds`: an integer number of seconds). */
+  retryAfterMode: RetryAfterMode;
+  /** Whether rejected (429) calls count against the window (default false). */
+  countRejected: boolean;
+}
+
+export interface TokenRateLimitConfig {
+  /** Token requests per OAuth client within `windowMs` (default 300). */
+  limit: number;
+  windowMs: number;
+}
+
+export interface FailRule {
+  /** The route to fail, or `*` for any. */
+  route: RouteKey | "*";
+  /** An HTTP status to answer (with a normalized body), or `reset` to destroy the connection. */
+  status: number | "reset";
+  /** How many matching calls to fail (default 1). */
+  count?: number;
+  /** For status 429: the wait to announce, in seconds (default 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface FaultConfig {
+  /** Added before every response (default 0). */
+  latencyMs: number;
+  /** Extra random latency, uniform in [0, latencyJitterMs) (default 0). */
+  latencyJitterMs: number;
+  /** Probability in [0, 1] that an API call (not a token request) fails with `errorStatus` (default 0). */
+  errorRate: number;
+  /** Status of the random failures: a number, or `reset` (default 503). */
+  errorStatus: number | "reset";
+  /** Failures to inject on the next matching calls, consumed in order. */
+  failNext: FailRule[];
+}
+
+export interface SimulatorOptions {
+  /** Default 0 (an ephemeral port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Users to load at start. */
+  users?: SeedUser[];
+  /** Default token lifetime in seconds (default 86 400). */
+  tokenTtlSeconds?: number;
+  /** Whether the default client (`local-client` / `local-secret`) exists (default true). */
+  defaultClient?: boolean;
+  rateLimit?: Partial<RateLimitConfig>;
+  tokenRateLimit?: Partial<TokenRateLimitConfig>;
+  faults?: Partial<FaultConfig>;
+  /** Clock in epoch ms (default `Date.now`); tests pass a fake one to move time. */
+  now?: () => number;
+  /** Random numbers in [0, 1) for `errorRate` and jitter (default `Math.random`). */
+  random?: () => number;
+}
+
+/** One call, for charts. */
+export interface CallRecord {
+  /** Epoch ms when the call arrived. */
+  t: number;
+  route: RouteKey;
+  /** HTTP status answered; 0 for a connection reset. */
+  status: number;
+  /** The OAuth client, when known (from the Basic header or the token). */
+  clientId: string | null;
+  /** Time spent in the simulator, including injected latency. */
+  durationMs: number;
+}
+
+export interface SimulatorStats {
+  total: number;
+  byRoute: Record<string, number>;
+  /** Keys are statuses as strings; `0` is a connection reset. */
+  byStatus: Record<string, number>;
+  byRouteStatus: Record<string, Record<string, number>>;
+  series: CallRecord[];
+}
+
+export interface GenesysSimulator {
+  /** Base for `/api/v2/...`, e.g. `http://127.0.0.1:1234` (no trailing slash). */
+  readonly apiUrl: string;
+  /** Base for `/oauth/token` (the same server). */
+  readonly loginUrl: string;
+  readonly port: number;
+  close(): Promise<void>;
+  /** Adds (or replaces) users; returns their ids. */
+  seedUsers(users: SeedUser[]): string[];
+  /** Removes every user. */
+  clearUsers(): void;
+  /** The stored user as the API renders it (whatever its state), or undefined. */
+  getUser(id: string): ApiUser | undefined;
+  listUsers(): ApiUser[];
+  addClient(client: ClientConfig): void;
+  removeClient(clientId: string): void;
+  stats(): SimulatorStats;
+  resetStats(): void;
+  /** Merges the given settings and clears the windows. */
+  setRateLimit(config: Partial<RateLimitConfig>): void;
+  setTokenRateLimit(config: Partial<TokenRateLimitConfig>): void;
+  /** Merges the given settings (`failNext` replaces the queue). */
+  setFaults(config: Partial<FaultConfig>): void;
+  clearFaults(): void;
+  /** Invalidates every token issued so far: the next API call with one of them gets 401. */
+  revokeTokens(): void;
+  /** Makes every token issued so far expire now (or at `atMs`). */
+  expireTokensAt(atMs?: number): void;
+  /** The number of tokens issued so far. */
+  issuedTokenCount(): number;
+}
+
+interface StoredClient {
+  clientId: string;
+  clientSecret: string;
+  permissions: string[];
+  tokenTtlSeconds: number | undefined;
+}
+
+interface StoredToken {
+  clientId: string;
+  expiresAt: number;
+  revoked: boolean;
+}
+
+interface Call {
+  route: RouteKey;
+  clientId: string | null;
+}
+
+const JSON_TYPE = "application/json";
+
+export async function startGenesysSimulator(options: SimulatorOptions = {}): Promise<GenesysSimulator> {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const defaultTtl = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+  const directory = new UserDirectory();
+  const clients = new Map<string, StoredClient>();
+  const tokens = new Map<string, StoredToken>();
+  const apiWindow = new SlidingWindow();
+  const tokenWindow = new SlidingWindow();
+  let rateLimit: RateLimitConfig = {
+    perTokenLimit: DEFAULT_PER_TOKEN_LIMIT,
+    perClientLimit: Number.POSITIVE_INFINITY,
+    windowMs: DEFAULT_WINDOW_MS,
+    retryAfterMode: "seconds",
+    countRejected: false,
+    ...options.rateLimit,
+  };
+  let tokenRateLimit: TokenRateLimitConfig = {
+    limit: 300,
+    windowMs: DEFAULT_WINDOW_MS,
+    ...options.tokenRateLimit,
+  };
+  const noFaults = (): FaultConfig => ({
+    latencyMs: 0,
+    latencyJitterMs: 0,
+    errorRate: 0,
+    errorStatus: 503,
+    failNext: [],
+  });
+  let faults: FaultConfig = { ...noFaults(), ...options.faults };
+  let series: CallRecord[] = [];
+
+  const addClient = (client: ClientConfig): void => {
+    clients.set(client.clientId, {
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      permissions: client.permissions ?? ["directory:user:edit"],
+      tokenTtlSeconds: client.tokenTtlSeconds,
+    });
+  };
+  if (options.defaultClient !== false) {
+    addClient({ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET });
+  }
+  if (options.users) directory.seed(options.users);
+
+  // ---- routing ------------------------------------------------------------------------------
+
+  function routeOf(method: string, path: string): { route: RouteKey; userId?: string } {
+    if (path === "/oauth/token") return { route: "token" };
+    if (path === "/api/v2/users" || path === "/api/v2/users/")
+      return { route: method === "GET" ? "getUsers" : "other" };
+    const match = /^\/api\/v2\/users\/([^/]+)$/.exec(path);
+    if (match?.[1]) {
+      const userId = decodeURIComponent(match[1]);
+      if (method === "GET") return { route: "getUser", userId };
+      if (method === "PATCH") return { route: "patchUser", userId };
+    }
+    return { route: "other" };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = now();
+    const startedHr = performance.now();
+    const url = new URL(req.url ?? "/", "http://sim.local");
+    const method = req.method ?? "GET";
+    const { route, userId } = routeOf(method, url.pathname);
+    const call: Call = { route, clientId: null };
+    const record = (status: number): void => {
+      series.push({
+        t: started,
+        route,
+        status,
+        clientId: call.clientId,
+        durationMs: Math.round((performance.now() - startedHr) * 1000) / 1000,
+      });
+    };
+    const contextId = randomUUID();
+
+    try {
+      const delay = faults.latencyMs + (faults.latencyJitterMs > 0 ? random() * faults.latencyJitterMs : 0);
+      if (delay > 0) await sleep(delay);
+
+      const injected = takeFault(route);
+      if (injected === "reset") {
+        record(0);
+        req.socket.destroy();
+        return;
+      }
+      if (injected !== undefined) throw injected;
+
+      const result =
+        route === "token" ? await handleToken(req, call) : await handleApi(req, url, route, userId, call);
+      send(res, result.status, result.body, { "inin-correlation-id": contextId, ...result.headers });
+      record(result.status);
+    } catch (error) {
+      if (error instanceof SimHttpError) {
+        const body = "contextId" in error.body ? { ...error.body, contextId } : error.body;
+        send(res, error.status, body, { "inin-correlation-id": contextId, ...error.headers });
+        record(error.status);
+        return;
+      }
+      const body = errorBody(500, ErrorCodes.internalServerError, `Simulator error: ${String(error)}`, {
+        contextId,
+      });
+      send(res, 500, body, { "inin-correlation-id": contextId });
+      record(500);
+    }
+  }
+
+  /** The next injected failure for this route, if any: a `SimHttpError`, or `reset`. */
+  function takeFault(route: RouteKey): SimHttpError | "reset" | undefined {
+    const index = faults.failNext.findIndex((rule) => rule.route === "*" || rule.route === route);
+    if (index >= 0) {
+      const rule = faults.failNext[index] as FailRule;
+      const left = (rule.count ?? 1) - 1;
+      if (left > 0) faults.failNext[index] = { ...rule, count: left };
+      else faults.failNext.splice(index, 1);
+      return rule.status === "reset"
+        ? "reset"
+        : faultError(rule.status, (rule.retryAfterSeconds ?? 1) * 1000);
+    }
+    if (route !== "token" && faults.errorRate > 0 && random() < faults.errorRate) {
+      return faults.errorStatus === "reset" ? "reset" : faultError(faults.errorStatus, 1000);
+    }
+    return undefined;
+  }
+
+  function faultError(status: number, waitMs: number): SimHttpError {
+    if (status === 429) return tooManyRequests(waitMs);
+    if (status === 503) {
+      return apiError(
+        503,
+        ErrorCodes.serviceUnavailable,
+        "Service Unavailable - The server is currently unavailable (because it is overloaded or down for maintenance).",
+      );
+    }
+    if (status >= 500) {
+      return apiError(
+        status,
+        ErrorCodes.internalServerError,
+        "The server encountered an unexpected condition which prevented it from fulfilling the request.",
+      );
+    }
+    return apiError(status, ErrorCodes.badRequest, `Injected failure (${status}).`);
+  }
+
+  function tooManyRequests(waitMs: number): SimHttpError {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    const headers: Record<string, string> = {};
+    if (rateLimit.retryAfterMode === "seconds") headers["retry-after"] = String(seconds);
+    if (rateLimit.retryAfterMode === "http-date") {
+      // HTTP-dates have whole-second precision: round up so the date is never early.
+      headers["retry-after"] = new Date(Math.ceil((now() + waitMs) / 1000) * 1000).toUTCString();
+    }
+    const body = errorBody(
+      429,
+      ErrorCodes.tooManyRequestsRetryAfter,
+      `Rate limit exceeded the maximum. Retry the request in [${seconds}] seconds`,
+    );
+    return new SimHttpError(429, body, headers);
+  }
+
+  // ---- /oauth/token ---------------------------------------------------------------------------
+
+  async function handleToken(req: IncomingMessage, call: Call): Promise<Result> {
+    if (req.method !== "POST") {
+      throw apiError(405, ErrorCodes.methodNotAllowed, "Method Not Allowed");
+    }
+    const raw = await readBody(req);
+    const credentials = basicCredentials(req.headers.authorization);
+    if (!credentials) {
+      throw new SimHttpError(401, oauthError("invalid_client", "client authentication required"), {
+        "www-authenticate": 'Basic realm="oauth"',
+      });
+    }
+    call.clientId = credentials.clientId;
+    const client = clients.get(credentials.clientId);
+    if (!client) throw new SimHttpError(400, oauthError("invalid_client", "client not found"));
+    if (!sameSecret(credentials.clientSecret, client.clientSecret)) {
+      throw new SimHttpError(401, oauthError("invalid_client", "authentication failed"), {
+        "www-authenticate": 'Basic realm="oauth"',
+      });
+    }
+    const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+    if (type !== "application/x-www-form-urlencoded") {
+      throw new SimHttpError(
+        400,
+        oauthError("invalid_request", "content type must be application/x-www-form-urlencoded"),
+      );
+    }
+    const grantType = new URLSearchParams(raw).get("grant_type");
+    if (!grantType) throw new SimHttpError(400, oauthError("invalid_request", "grant_type is required"));
+    if (grantType !== "client_credentials") {
+      throw new SimHttpError(
+        400,
+        oauthError("unsupported_grant_type", `unsupported grant type: ${grantType}`),
+      );
+    }
+
+    const at = now();
+    const verdict = tokenWindow.check(client.clientId, tokenRateLimit.limit, tokenRateLimit.windowMs, at);
+    if (!verdict.admitted) throw tooManyRequests(verdict.waitMs);
+    tokenWindow.record(client.clientId, at);
+
+    const ttl = client.tokenTtlSeconds ?? defaultTtl;
+    const accessToken = randomBytes(32).toString("base64url");
+    tokens.set(accessToken, { clientId: client.clientId, expiresAt: at + ttl * 1000, revoked: false });
+    return { status: 200, body: { access_token: accessToken, token_type: "bearer", expires_in: ttl } };
+  }
+
+  // ---- /api/v2/users ----------------------------------------------------------------------------
+
+  async function handleApi(
+    req: IncomingMessage,
+    url: URL,
+    route: RouteKey,
+    userId: string | undefined,
+    call: Call,
+  ): Promise<Result> {
+    const token = authenticate(req.headers.authorization);
+    call.clientId = token.clientId;
+    if (route === "other") {
+      const known = url.pathname.startsWith("/api/v2/users");
+      if (known) throw apiError(405, ErrorCodes.methodNotAllowed, "Method Not Allowed");
+      throw apiError(404, ErrorCodes.notFound, "The requested resource was not found.");
+    }
+    admit(token.id, token.clientId);
+
+    if (route === "getUser") {
+      return { status: 200, body: directory.getForApi(userId ?? "", url.searchParams.get("state")) };
+    }
+    if (route === "getUsers") return { status: 200, body: listUsers(url) };
+
+    // patchUser
+    const client = clients.get(token.clientId);
+    const granted = client?.permissions ?? [];
+    if (!PATCH_USER_PERMISSIONS.some((p) => granted.includes(p))) {
+      const list = `[${PATCH_USER_PERMISSIONS.join(", ")}]`;
+      throw apiError(
+        403,
+        ErrorCodes.missingAnyPermissions,
+        `Unable to perform the requested action. You must have at least one of the following permissions assigned: ${list}`,
+        {
+          messageWithParams:
+            "Unable to perform the requested action. You must have at least one of the following permissions assigned: {permissions}",
+          messageParams: { permissions: list },
+        },
+      );
+    }
+    const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+    if (type !== JSON_TYPE) {
+      throw apiError(
+        415,
+        ErrorCodes.unsupportedMediaType,
+        "Unsupported Media Type - Unsupported or incorrect media type, such as an incorrect Content-Type value in the header.",
+      );
+    }
+    const raw = await readBody(req);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw badRequest("The request could not be understood by the server due to malformed syntax.");
+    }
+    return { status: 200, body: directory.patch(userId ?? "", body) };
+  }
+
+  function authenticate(header: string | undefined): { id: string; clientId: string } {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+    if (!match?.[1]) {
+      throw apiError(
+        401,
+        ErrorCodes.authenticationRequired,
+        "No authentication bearer token specified in authorization header.",
+      );
+    }
+    const token = tokens.get(match[1]);
+    if (!token || token.revoked || !clients.has(token.clientId)) {
+      throw apiError(401, ErrorCodes.badCredentials, "Invalid login credentials.");
+    }
+    if (now() >= token.expiresAt) {
+      throw apiError(
+        401,
+        ErrorCodes.credentialsExpired,
+        "The supplied credentials are expired and cannot be used.",
+      );
+    }
+    return { id: match[1], clientId: token.clientId };
+  }
+
+  /** Counts the call against the token's and the client's windows, or throws 429. */
+  function admit(tokenId: string, clientId: string): void {
+    const at = now();
+    const { perTokenLimit, perClientLimit, windowMs, countRejected } = rateLimit;
+    const byToken = apiWindow.check(`token:${tokenId}`, perTokenLimit, windowMs, at);
+    const byClient = apiWindow.check(`client:${clientId}`, perClientLimit, windowMs, at);
+    if (!byToken.admitted || !byClient.admitted) {
+      if (countRejected) {
+        apiWindow.record(`token:${tokenId}`, at);
+        apiWindow.record(`client:${clientId}`, at);
+      }
+      throw tooManyRequests(Math.max(byToken.waitMs, byClient.waitMs));
+    }
+    apiWindow.record(`token:${tokenId}`, at);
+    apiWindow.record(`client:${clientId}`, at);
+  }
+
+  function listUsers(url: URL): unknown {
+    const params = url.searchParams;
+    const pageSize = intParam(params.get("pageSize"), "pageSize", 25);
+    const pageNumber = intParam(params.get("pageNumber"), "pageNumber", 1);
+    if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw badRequest(`pageSize must be between 1 and ${MAX_PAGE_SIZE}.`, { fieldName: "pageSize" });
+    }
+    if (pageNumber < 1) throw badRequest("pageNumber must be 1 or more.", { fieldName: "pageNumber" });
+    const stateValues = ["active", "inactive", "deleted", "any"] as const;
+    const state = params.get("state") ?? "active";
+    if (!(stateValues as readonly string[]).includes(state)) throw invalidValue(state, "state", stateValues);
+    const sortValues = ["ascending", "descending"] as const;
+    const sortParam = (params.get("sortOrder") ?? "ascending").toLowerCase();
+    const sort = sortParam === "asc" ? "ascending" : sortParam === "desc" ? "descending" : sortParam;
+    if (!(sortValues as readonly string[]).includes(sort))
+      throw invalidValue(sortParam, "sortOrder", sortValues);
+    const ids = params
+      .getAll("id")
+      .flatMap((v) => v.split(","))
+      .map((v) => v.trim())
+      .filter((v) => v !== "");
+    const unique = [...new Set(ids)];
+    if (unique.length > MAX_IDS_PER_REQUEST) {
+      throw badRequest(
+        `A maximum of ${MAX_IDS_PER_REQUEST} ids can be requested at once; ${unique.length} were given.`,
+        {
+          errorCode: DetailCodes.tooManyIds,
+          fieldName: "id",
+        },
+      );
+    }
+    const matches = directory.list(
+      params.has("id") ? unique : undefined,
+      state as "any",
+      sort as "ascending",
+    );
+    const total = matches.length;
+    const pageCount = Math.ceil(total / pageSize);
+    const entities = matches.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+    const uri = (page: number): string => {
+      const q = new URLSearchParams(params);
+      q.set("pageSize", String(pageSize));
+      q.set("pageNumber", String(page));
+      return `/api/v2/users?${q}`;
+    };
+    const listing: Record<string, unknown> = {
+      entities,
+      pageSize,
+      pageNumber,
+      total,
+      firstUri: uri(1),
+      selfUri: uri(pageNumber),
+      lastUri: uri(Math.max(1, pageCount)),
+      pageCount,
+    };
+    if (pageNumber < pageCount) listing.nextUri = uri(pageNumber + 1);
+    if (pageNumber > 1) listing.previousUri = uri(pageNumber - 1);
+    return listing;
+  }
+
+  // ---- server -------------------------------------------------------------------------------
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, errorBody(500, ErrorCodes.internalServerError, String(error)), {});
+    });
+  });
+  server.on("clientError", (_error, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const base = `http://${host}:${address.port}`;
+
+  const emptyStats = (): SimulatorStats => ({
+    total: 0,
+    byRoute: {},
+    byStatus: {},
+    byRouteStatus: {},
+    series: [],
+  });
+
+  return {
+    apiUrl: base,
+    loginUrl: base,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+    seedUsers: (users) => directory.seed(users),
+    clearUsers: () => directory.clear(),
+    getUser: (id) => directory.render(id),
+    listUsers: () => directory.renderAll(),
+    addClient,
+    removeClient: (clientId) => {
+      clients.delete(clientId);
+    },
+    stats: () => {
+      const stats = emptyStats();
+      for (const call of series) {
+        stats.total += 1;
+        stats.byRoute[call.route] = (stats.byRoute[call.route] ?? 0) + 1;
+        const status = String(call.status);
+        stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+        const perRoute = stats.byRouteStatus[call.route] ?? {};
+        perRoute[status] = (perRoute[status] ?? 0) + 1;
+        stats.byRouteStatus[call.route] = perRoute;
+        stats.series.push({ ...call });
+      }
+      return stats;
+    },
+    resetStats: () => {
+      series = [];
+    },
+    setRateLimit: (config) => {
+      rateLimit = { ...rateLimit, ...config };
+      apiWindow.clear();
+    },
+    setTokenRateLimit: (config) => {
+      tokenRateLimit = { ...tokenRateLimit, ...config };
+      tokenWindow.clear();
+    },
+    setFaults: (config) => {
+      faults = { ...faults, ...config, failNext: [...(config.failNext ?? faults.failNext)] };
+    },
+    clearFaults: () => {
+      faults = noFaults();
+    },
+    revokeTokens: () => {
+      for (const token of tokens.values()) token.revoked = true;
+    },
+    expireTokensAt: (atMs) => {
+      const at = atMs ?? now();
+      for (const token of tokens.values()) token.expiresAt = Math.min(token.expiresAt, at);
+    },
+    issuedTokenCount: () => tokens.size,
+  };
+}
+
+interface Result {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=UTF-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-cache, no-store, must-revalidate",
+    ...headers,
+  });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_REQUEST_BYTES) {
+      throw apiError(
+        413,
+        ErrorCodes.requestEntityTooLarge,
+        `The request is over the size limit. Maximum bytes: ${MAX_REQUEST_BYTES}`,
+      );
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function basicCredentials(
+  header: string | undefined,
+): { clientId: string; clientSecret: string } | undefined {
+  const match = /^Basic\s+(\S+)\s*$/i.exec(header ?? "");
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return undefined;
+  return { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) };
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function intParam(value: string | null, name: string, fallback: number): number {
+  if (value === null || value === "") return fallback;
+  if (!/^-?\d+$/.test(value)) throw badRequest(`${name} must be an integer.`, { fieldName: name });
+  return Number(value);
+}
+
+// ---- seed data and the standalone entry -------------------------------------------------------
+
+export interface GeneratedUsersOptions {
+  /** First extension (default 1000); users get consecutive extensions. */
+  extensionStart?: number;
+  /** Users per manager: every `teamSize`-th user manages the next ones (default 10; 0 = no managers). */
+  teamSize?: number;
+}
+
+/** `count` active users with UUID ids, emails user<n>@example.com and extensions from 1000. */
+export function generateSeedUsers(count: number, options: GeneratedUsersOptions = {}): SeedUser[] {
+  const start = options.extensionStart ?? 1000;
+  const teamSize = options.teamSize ?? 10;
+  const users: SeedUser[] = [];
+  let managerId: string | undefined;
+  for (let i = 0; i < count; i++) {
+    const id = randomUUID();
+    const n = String(i + 1).padStart(String(count).length, "0");
+    const leads = teamSize > 0 && i % teamSize === 0;
+    users.push({
+      id,
+      name: `User ${n}`,
+      email: `user${n}@example.com`,
+      title: leads ? "Team Lead" : "Agent",
+      department: `Department ${teamSize > 0 ? Math.floor(i / teamSize) + 1 : 1}`,
+      managerId: leads ? null : (managerId ?? null),
+      extension: String(start + i),
+    });
+    if (leads) managerId = id;
+  }
+  return users;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "8787" },
+      host: { type: "string", default: "127.0.0.1" },
+      users: { type: "string", default: "50" },
+      "token-ttl": { type: "string" },
+    },
+  });
+  const count = Number(values.users);
+  const ttl = values["token-ttl"] === undefined ? undefined : Number(values["token-ttl"]);
+  const sim = await startGenesysSimulator({
+    port: Number(values.port),
+    host: values.host,
+    users: generateSeedUsers(count),
+    ...(ttl === undefined ? {} : { tokenTtlSeconds: ttl }),
+  });
+  const users = sim.listUsers();
+  console.log(`Genesys Cloud simulator listening with ${users.length} users`);
+  console.log(`  API:    ${sim.apiUrl}/api/v2/users`);
+  console.log(`  Login:  ${sim.loginUrl}/oauth/token`);
+  console.log(`  Client: ${DEFAULT_CLIENT_ID} / ${DEFAULT_CLIENT_SECRET}`);
+  for (const user of users.slice(0, 3)) {
+    console.log(`  e.g. ${user.id}  ${user.name}  ext ${user.addresses[0]?.extension ?? "-"}`);
+  }
+  const stop = (): void => {
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+if (import.meta.main) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

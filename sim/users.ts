@@ -1,0 +1,483 @@
+/**
+ * The simulator's user directory: storage, the `User` model as the API renders it, the bulk-read
+ * filter and the PATCH (UpdateUser) semantics. Pure (no HTTP); handlers throw `SimHttpError`.
+ * The documented behaviours and the choices made where the docs are silent are in
+ * docs/genesys-api-notes.md.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  apiError,
+  badRequest,
+  DetailCodes,
+  ErrorCodes,
+  type ErrorDetail,
+  invalidValue,
+  type SimHttpError,
+} from "./errors.ts";
+
+export const USER_STATES = ["active", "inactive", "deleted"] as const;
+export type UserState = (typeof USER_STATES)[number];
+
+export const MEDIA_TYPES = ["PHONE", "EMAIL", "SMS"] as const;
+export const CONTACT_TYPES = [
+  "PRIMARY",
+  "WORK",
+  "WORK2",
+  "WORK3",
+  "WORK4",
+  "HOME",
+  "MOBILE",
+  "MAIN",
+  "OTHER",
+] as const;
+
+/** A `Contact` (an entry of `addresses` / `primaryContactInfo`). */
+export interface Contact {
+  address?: string;
+  display?: string;
+  mediaType?: string;
+  type?: string;
+  extension?: string;
+  countryCode?: string;
+  integration?: string;
+}
+
+/** A user reference (`manager`), as the API renders it. */
+export interface UserReference {
+  id: string;
+  selfUri: string;
+}
+
+/** A user as `GET /api/v2/users/{id}` returns it (the parts of the `User` model the simulator keeps). */
+export interface ApiUser {
+  id: string;
+  name: string;
+  division: { id: string; name: string; selfUri: string };
+  email: string;
+  primaryContactInfo: Contact[];
+  addresses: Contact[];
+  state: UserState;
+  username: string;
+  version: number;
+  acdAutoAnswer: boolean;
+  selfUri: string;
+  title?: string;
+  department?: string;
+  manager?: UserReference;
+}
+
+/** A user to load into the simulator. */
+export interface SeedUser {
+  /** Defaults to a random UUID. */
+  id?: string;
+  name: string;
+  email: string;
+  title?: string;
+  department?: string;
+  /** Defaults to `active`. */
+  state?: UserState;
+  managerId?: string | null;
+  /** The WORK phone extension (stored as a PHONE/WORK entry of `addresses`). */
+  extension?: string | null;
+  /** Other addresses (e.g. a MOBILE phone), kept as given. */
+  addresses?: Contact[];
+  /** Defaults to 1. */
+  version?: number;
+}
+
+interface StoredUser {
+  id: string;
+  name: string;
+  email: string;
+  title: string | undefined;
+  department: string | undefined;
+  state: UserState;
+  managerId: string | undefined;
+  addresses: Contact[];
+  version: number;
+}
+
+const HOME_DIVISION = {
+  id: "00000000-0000-4000-8000-000000000001",
+  name: "Home",
+  selfUri: "/api/v2/authorization/divisions/00000000-0000-4000-8000-000000000001",
+};
+
+/** Loose email check: something@something.tld, no spaces. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Extensions are short digit strings. */
+const EXTENSION = /^\d{1,15}$/;
+
+const MODIFIABLE_FIELDS = ["name", "email", "title", "department", "manager", "addresses"] as const;
+
+export function userUri(id: string): string {
+  return `/api/v2/users/${encodeURIComponent(id)}`;
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function renderContact(contact: Contact): Contact {
+  const out: Contact = {};
+  if (contact.address !== undefined) out.address = contact.address;
+  const display = contact.display ?? contact.extension ?? contact.address;
+  if (display !== undefined) out.display = display;
+  if (contact.mediaType !== undefined) out.mediaType = contact.mediaType;
+  if (contact.type !== undefined) out.type = contact.type;
+  if (contact.extension !== undefined) out.extension = contact.extension;
+  if (contact.countryCode !== undefined) out.countryCode = contact.countryCode;
+  if (contact.integration !== undefined) out.integration = contact.integration;
+  return out;
+}
+
+function isWorkExtension(contact: Contact): contact is Contact & { extension: string } {
+  return contact.mediaType === "PHONE" && contact.extension !== undefined && contact.extension !== "";
+}
+
+export class UserDirectory {
+  readonly #users = new Map<string, StoredUser>();
+
+  get size(): number {
+    return this.#users.size;
+  }
+
+  clear(): void {
+    this.#users.clear();
+  }
+
+  /** Adds (or replaces) users. Throws on invalid seeds, e.g. a duplicate extension or unknown manager. */
+  seed(users: readonly SeedUser[]): string[] {
+    const ids: string[] = [];
+    const staged: StoredUser[] = users.map((seed) => {
+      const id = seed.id ?? randomUUID();
+      const addresses = (seed.addresses ?? []).map((a) => renderContact(a));
+      if (seed.extension) {
+        addresses.unshift({
+          display: seed.extension,
+          mediaType: "PHONE",
+          type: "WORK",
+          extension: seed.extension,
+        });
+      }
+      ids.push(id);
+      return {
+        id,
+        name: seed.name,
+        email: seed.email,
+        title: seed.title || undefined,
+        department: seed.department || undefined,
+        state: seed.state ?? "active",
+        managerId: seed.managerId || undefined,
+        addresses,
+        version: seed.version ?? 1,
+      };
+    });
+    const previous = new Map(this.#users);
+    for (const user of staged) this.#users.set(user.id, user);
+    try {
+      for (const user of staged) {
+        if (user.managerId !== undefined && !this.#users.has(user.managerId)) {
+          throw new Error(`seed user ${user.id}: manager ${user.managerId} does not exist`);
+        }
+        for (const contact of user.addresses) {
+          if (!isWorkExtension(contact)) continue;
+          const holder = this.extensionHolder(contact.extension, user.id);
+          if (holder)
+            throw new Error(`seed user ${user.id}: extension ${contact.extension} is held by ${holder}`);
+        }
+      }
+    } catch (error) {
+      // All or nothing: put the directory back as it was.
+      this.#users.clear();
+      for (const [id, user] of previous) this.#users.set(id, user);
+      throw error;
+    }
+    return ids;
+  }
+
+  /** The user as the API renders it (a copy), whatever its state. */
+  render(id: string): ApiUser | undefined {
+    const user = this.#users.get(id);
+    return user ? this.#render(user) : undefined;
+  }
+
+  renderAll(): ApiUser[] {
+    return [...this.#users.values()].map((u) => this.#render(u));
+  }
+
+  /**
+   * `GET /api/v2/users/{userId}`. The `state` query parameter ("Search for a user with this state",
+   * values active|deleted, default active): the default finds any user that is not deleted.
+   */
+  getForApi(id: string, stateParam: string | null): ApiUser {
+    const state = stateParam ?? "active";
+    if (state !== "active" && state !== "deleted") throw invalidValue(state, "state", ["active", "deleted"]);
+    const user = this.#users.get(id);
+    const found = user && (state === "deleted" ? user.state === "deleted" : user.state !== "deleted");
+    if (!user || !found) throw notFound();
+    return this.#render(user);
+  }
+
+  /** The users a bulk read matches, sorted by name (then id), before paging. */
+  list(
+    ids: readonly string[] | undefined,
+    state: "active" | "inactive" | "deleted" | "any",
+    sort: "ascending" | "descending",
+  ): ApiUser[] {
+    const wanted = ids ? new Set(ids) : undefined;
+    const matches = [...this.#users.values()].filter(
+      (u) => (wanted === undefined || wanted.has(u.id)) && (state === "any" || u.state === state),
+    );
+    matches.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    if (sort === "descending") matches.reverse();
+    return matches.map((u) => this.#render(u));
+  }
+
+  /** The id of a non-deleted user other than `exceptId` whose PHONE entry has this extension. */
+  extensionHolder(extension: string, exceptId: string): string | undefined {
+    for (const user of this.#users.values()) {
+      if (user.id === exceptId || user.state === "deleted") continue;
+      if (user.addresses.some((c) => isWorkExtension(c) && c.extension === extension)) return user.id;
+    }
+    return undefined;
+  }
+
+  /**
+   * `PATCH /api/v2/users/{userId}` with an UpdateUser body. Order of checks: the user exists (404),
+   * `version` is present (400) and current (409), then the fields (400). Returns the updated user.
+   */
+  patch(id: string, body: unknown): ApiUser {
+    const user = this.#users.get(id);
+    if (!user) throw notFound();
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw badRequest("The request body must be a JSON object (UpdateUser).");
+    }
+    const patch = body as Record<string, unknown>;
+
+    const version = patch.version;
+    if (version === undefined || version === null) {
+      throw badRequest("The version of the user is required to update it.", {
+        errorCode: DetailCodes.versionRequired,
+        fieldName: "version",
+      });
+    }
+    if (typeof version !== "number" || !Number.isInteger(version)) {
+      throw badRequest(`The version [${String(version)}] is not an integer.`, { fieldName: "version" });
+    }
+    if (user.state === "deleted" && patch.state === undefined) throw notFound();
+    if (version !== user.version) {
+      throw apiError(409, ErrorCodes.conflict, "Version does not match current version.", {
+        details: [{ fieldName: "version", entityId: user.id, entityName: user.name }],
+        messageWithParams: "Version {suppliedVersion} does not match current version {currentVersion}.",
+        messageParams: { suppliedVersion: String(version), currentVersion: String(user.version) },
+      });
+    }
+
+    const given = MODIFIABLE_FIELDS.filter((f) => patch[f] !== undefined && patch[f] !== null);
+    if (patch.state !== undefined && patch.state !== null) {
+      const state = patch.state;
+      if (typeof state !== "string" || !(USER_STATES as readonly string[]).includes(state)) {
+        throw invalidValue(String(state), "state", USER_STATES);
+      }
+      if (given.length > 0) {
+        throw badRequest(
+          `state cannot be changed together with other fields (${given.join(", ")}): if specified, it is the only modifiable field.`,
+          { errorCode: DetailCodes.stateNotAlone, fieldName: "state" },
+        );
+      }
+      const next = state as UserState;
+      if (next !== user.state) {
+        user.state = next;
+        user.version += 1;
+      }
+      return this.#render(user);
+    }
+
+    const next: StoredUser = clone(user);
+    if (given.includes("name")) next.name = requireText(patch.name, "name");
+    if (given.includes("email")) {
+      const email = requireText(patch.email, "email");
+      if (!EMAIL.test(email))
+        throw badRequest(`The email address [${email}] is not valid.`, { fieldName: "email" });
+      const holder = this.#emailHolder(email, user.id);
+      if (holder) {
+        throw badRequest(`The email address [${email}] is already in use by another user.`, {
+          errorCode: DetailCodes.emailInUse,
+          fieldName: "email",
+          entityId: holder,
+        });
+      }
+      next.email = email;
+    }
+    if (given.includes("title")) next.title = optionalText(patch.title, "title");
+    if (given.includes("department")) next.department = optionalText(patch.department, "department");
+    if (given.includes("manager")) next.managerId = this.#manager(patch.manager, user.id);
+    if (given.includes("addresses")) next.addresses = this.#addresses(patch.addresses, next);
+
+    if (JSON.stringify(next) !== JSON.stringify(user)) {
+      next.version = user.version + 1;
+      this.#users.set(id, next);
+      return this.#render(next);
+    }
+    return this.#render(user);
+  }
+
+  #emailHolder(email: string, exceptId: string): string | undefined {
+    const lower = email.toLowerCase();
+    for (const user of this.#users.values()) {
+      if (user.id !== exceptId && user.state !== "deleted" && user.email.toLowerCase() === lower)
+        return user.id;
+    }
+    return undefined;
+  }
+
+  /** `manager`: a user id; an empty string removes the manager. */
+  #manager(value: unknown, selfId: string): string | undefined {
+    if (typeof value !== "string")
+      throw badRequest("manager must be a user id (string).", { fieldName: "manager" });
+    if (value === "") return undefined;
+    const detail: ErrorDetail = {
+      errorCode: DetailCodes.managerNotFound,
+      fieldName: "manager",
+      entityId: value,
+    };
+    if (value === selfId) throw badRequest("A user cannot be their own manager.", detail);
+    const manager = this.#users.get(value);
+    if (!manager || manager.state === "deleted")
+      throw badRequest(`The manager [${value}] was not found.`, detail);
+    return value;
+  }
+
+  /** `addresses`: replaces the whole list. One entry per media type and type. */
+  #addresses(value: unknown, user: StoredUser): Contact[] {
+    if (!Array.isArray(value))
+      throw badRequest("addresses must be an array of Contact.", { fieldName: "addresses" });
+    const seen = new Set<string>();
+    const out: Contact[] = [];
+    for (const raw of value) {
+      if (typeof raw !== "object" || raw === null) {
+        throw badRequest("Each entry of addresses must be a Contact object.", { fieldName: "addresses" });
+      }
+      const c = raw as Record<string, unknown>;
+      for (const key of [
+        "address",
+        "display",
+        "mediaType",
+        "type",
+        "extension",
+        "countryCode",
+        "integration",
+      ]) {
+        if (c[key] !== undefined && c[key] !== null && typeof c[key] !== "string") {
+          throw badRequest(`addresses[].${key} must be a string.`, { fieldName: `addresses.${key}` });
+        }
+      }
+      const contact = raw as Contact;
+      const mediaType = contact.mediaType;
+      if (mediaType === undefined || !(MEDIA_TYPES as readonly string[]).includes(mediaType)) {
+        throw invalidValue(String(mediaType), "mediaType", MEDIA_TYPES);
+      }
+      const type = contact.type;
+      if (type === undefined || !(CONTACT_TYPES as readonly string[]).includes(type)) {
+        throw invalidValue(String(type), "type", CONTACT_TYPES);
+      }
+      const hasAddress = contact.address !== undefined && contact.address !== null && contact.address !== "";
+      const hasExtension =
+        contact.extension !== undefined && contact.extension !== null && contact.extension !== "";
+      if (hasAddress && hasExtension) {
+        throw badRequest("A contact's extension and address are mutually exclusive.", {
+          fieldName: "addresses",
+        });
+      }
+      if (!hasAddress && !hasExtension) {
+        throw badRequest("A contact needs an address or an extension.", { fieldName: "addresses" });
+      }
+      const key = `${mediaType}/${type}`;
+      if (seen.has(key)) {
+        throw badRequest(`Only one ${mediaType} address of type ${type} is allowed.`, {
+          fieldName: "addresses",
+        });
+      }
+      seen.add(key);
+      if (mediaType === "EMAIL" && type === "PRIMARY" && contact.address !== user.email) {
+        throw badRequest("The PRIMARY email address cannot be changed through addresses.", {
+          fieldName: "addresses",
+        });
+      }
+      if (hasExtension) {
+        const extension = contact.extension as string;
+        if (mediaType !== "PHONE") {
+          throw badRequest("Only a PHONE contact can have an extension.", {
+            fieldName: "addresses.extension",
+          });
+        }
+        if (!EXTENSION.test(extension)) {
+          throw badRequest(`The extension [${extension}] is not valid: digits only.`, {
+            fieldName: "addresses.extension",
+          });
+        }
+        const holder = this.extensionHolder(extension, user.id);
+        if (holder) {
+          throw apiError(
+            400,
+            ErrorCodes.badRequest,
+            `Extension [${extension}] is already in use by another user.`,
+            {
+              details: [
+                { errorCode: DetailCodes.extensionInUse, fieldName: "addresses.extension", entityId: holder },
+              ],
+              messageWithParams: "Extension {extension} is already in use by another user.",
+              messageParams: { extension },
+            },
+          );
+        }
+      }
+      const stored: Contact = { mediaType, type };
+      if (hasAddress) stored.address = contact.address as string;
+      if (hasExtension) stored.extension = contact.extension as string;
+      if (contact.countryCode) stored.countryCode = contact.countryCode;
+      if (contact.integration) stored.integration = contact.integration;
+      out.push(renderContact(stored));
+    }
+    // The PRIMARY email is shown in primaryContactInfo, not kept in addresses.
+    return out.filter((c) => !(c.mediaType === "EMAIL" && c.type === "PRIMARY"));
+  }
+
+  #render(user: StoredUser): ApiUser {
+    const out: ApiUser = {
+      id: user.id,
+      name: user.name,
+      division: { ...HOME_DIVISION },
+      email: user.email,
+      primaryContactInfo: [{ address: user.email, mediaType: "EMAIL", type: "PRIMARY" }],
+      addresses: user.addresses.map((c) => renderContact(c)),
+      state: user.state,
+      username: user.email,
+      version: user.version,
+      acdAutoAnswer: false,
+      selfUri: userUri(user.id),
+    };
+    if (user.title !== undefined) out.title = user.title;
+    if (user.department !== undefined) out.department = user.department;
+    if (user.managerId !== undefined) out.manager = { id: user.managerId, selfUri: userUri(user.managerId) };
+    return out;
+  }
+}
+
+export function notFound(): SimHttpError {
+  return apiError(404, ErrorCodes.notFound, "The requested resource was not found.");
+}
+
+function requireText(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw badRequest(`${field} must be a non-empty string.`, { fieldName: field });
+  }
+  return value;
+}
+
+/** title / department: a string; an empty string clears the field. */
+function optionalText(value: unknown, field: string): string | undefined {
+  if (typeof value !== "string") throw badRequest(`${field} must be a string.`, { fieldName: field });
+  return value === "" ? undefined : value;
+}
