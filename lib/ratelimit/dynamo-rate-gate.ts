@@ -1,0 +1,382 @@
+/**
+ * `DynamoRateGate`: the rate budget shared by every concurrent invocation, kept in one DynamoDB item
+ * (`limiter-item.ts`). The DynamoDB client is passed in, never built here.
+ *
+ * Contract (see `rate-gate.ts`):
+ * - `tryAcquire` resolves to a grant or a denial (`paced` / `paused`, with `waitMs`); it rejects when
+ *   DynamoDB fails (throttling, unreachable, missing table...), and then the caller makes no call
+ *   (fail closed). The SDK client's own retry policy applies before that.
+ * - Every store write is ONE conditional `UpdateItem`; there is never a read-then-write. A failed
+ *   condition returns the item (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), from which the gate
+ *   either takes the other branch at once or returns the wait without another write.
+ * - One write may lease a few cells (`lease-policy.ts`, `gcra.ts`), spent locally at the paced
+ *   spacing, so DynamoDB writes per Genesys call stay <= ~1 (about 1/4 under load).
+ * - A known pause (from our own 429 or learnt from a failed write) is cached: no DynamoDB call is made
+ *   until it ends. A pause reaches other processes at their next write, i.e. within one lease
+ *   (at most `tau + (maxLease - 1) * interval`); cells already leased are dropped when it is learnt.
+ * - The adaptive rate lives in the item (`rateAtCut`, `rateCutAt`); the gate caches it and every
+ *   grant write is conditioned on `rateCutAt` being the one it used, so no process paces at a stale rate.
+ *
+ * Time is each process's own clock; clock skew between processes loosens the bound by the skew.
+ */
+
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import { cutRate, effectiveRate, shouldCut } from "./aimd.ts";
+import {
+  type GcraParams,
+  intervalForRate,
+  leaseSlots,
+  nextConformingAt,
+  type Slot,
+  toleranceMs,
+} from "./gcra.ts";
+import {
+  contentionAfterLoss,
+  contentionAfterWin,
+  DEFAULT_LEASE_POLICY,
+  INITIAL_CONTENTION,
+  type LeasePolicy,
+  leaseSize,
+  nextWriteAt,
+} from "./lease-policy.ts";
+import {
+  type RateLimitConfig,
+  type ResolvedRateLimitConfig,
+  resolveRateLimitConfig,
+} from "./limiter-config.ts";
+import { ATTR, n, parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
+import { EMPTY_LIMITER_STATE, type LimiterState, normaliseRetryAfter } from "./limiter-state.ts";
+import type { Permit, RateGate } from "./rate-gate.ts";
+
+export interface DynamoRateGateOptions {
+  readonly client: DynamoDBClient;
+  /** The state table (`SYNC_STATE_TABLE`). */
+  readonly tableName: string;
+  /** Budget key (see `rateLimitKey`); the item is `pk = "ratelimit#<key>"`. */
+  readonly key: string;
+  readonly limits: RateLimitConfig;
+  /** Leasing and back-off; defaults in `DEFAULT_LEASE_POLICY`. `maxLease: 1` disables leasing. */
+  readonly lease?: Partial<LeasePolicy>;
+  /** How long an untouched item lives (TTL `expiresAt`). Default 7 days. */
+  readonly itemTtlMs?: number;
+  /** Clock, epoch ms. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Uniform [0, 1). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** Writes per `tryAcquire` at most (other branch, or a changed learned rate); then it answers `paced`. */
+const MAX_WRITES_PER_ACQUIRE = 3;
+
+export class DynamoRateGate implements RateGate {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+  readonly #pk: string;
+  readonly #config: ResolvedRateLimitConfig;
+  readonly #policy: LeasePolicy;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #random: () => number;
+
+  /** The item as last seen (from our writes or a failed write's ALL_OLD). */
+  #known: LimiterState = EMPTY_LIMITER_STATE;
+  /** Pause set by our own `recordRateLimited`, in force even if its write failed. */
+  #localPausedUntil = 0;
+  /** Leased cells not yet spent, in order. */
+  #slots: Slot[] = [];
+  /** No store write before this epoch ms (back-off after learning the budget is taken). */
+  #writeNotBefore = 0;
+  /** A caller had to wait since our last write: the next write takes a full lease. */
+  #hungry = false;
+  #contention = INITIAL_CONTENTION;
+
+  constructor(options: DynamoRateGateOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+    this.#pk = rateLimitPk(options.key);
+    this.#config = resolveRateLimitConfig(options.limits);
+    this.#policy = { ...DEFAULT_LEASE_POLICY, ...options.lease };
+    this.#ttlMs = options.itemTtlMs ?? 7 * 24 * 3_600_000;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+  }
+
+  async tryAcquire(signal?: AbortSignal): Promise<Permit> {
+    signal?.throwIfAborted();
+    const now = this.#now();
+    const paused = this.#pausedPermit(now);
+    if (paused !== undefined) return paused;
+
+    // Spend a leased cell if one is due; drop cells whose time passed (never spent late).
+    while (this.#slots.length > 0 && (this.#slots[0] as Slot).until < now) {
+      this.#slots.shift();
+      this.#hungry = false; // we leased more than we used: lease less next time
+    }
+    const slot = this.#slots[0];
+    if (slot !== undefined) {
+      if (slot.from <= now) {
+        this.#slots.shift();
+        return { granted: true };
+      }
+      return this.#paced(slot.from - now);
+    }
+    if (now < this.#writeNotBefore) return this.#paced(this.#writeNotBefore - now);
+    return this.#acquireFromStore(signal);
+  }
+
+  async recordRateLimited(retryAfterMs: number, signal?: AbortSignal): Promise<void> {
+    const now = this.#now();
+    const ra = normaliseRetryAfter(retryAfterMs);
+    const until = now + ra;
+    // Stop this process at once, whatever happens to the write below.
+    this.#localPausedUntil = Math.max(this.#localPausedUntil, until);
+    this.#slots = [];
+    for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
+      const cut = shouldCut(this.#known, this.#known.pausedUntil, now, this.#config);
+      const input = cut ? this.#cutInput(now, ra, until) : this.#extendInput(now, ra, until);
+      try {
+        await this.#client.send(new UpdateItemCommand(input), { abortSignal: signal });
+        this.#known = cut
+          ? {
+              ...this.#known,
+              rateAtCut: cutRate(this.#known, now, this.#config),
+              rateCutAt: now,
+              pausedUntil: until,
+              last429At: now,
+              lastRetryAfterMs: ra,
+            }
+          : { ...this.#known, pausedUntil: until, last429At: now, lastRetryAfterMs: ra };
+        return;
+      } catch (error) {
+        const old = conditionFailedItem(error);
+        if (old === undefined) throw error;
+        this.#known = old;
+        // Extend failed: the stored pause already ends at or after ours. Nothing to do.
+        if (!cut) return;
+        // Cut failed: a pause is in force or the learned rate changed; decide again on the fresh item.
+      }
+    }
+  }
+
+  /** No-op: the rate climbs back lazily with the time since the last cut (see `aimd.ts`). */
+  recordSuccess(): void {}
+
+  #pausedPermit(now: number): Permit | undefined {
+    const until = Math.max(this.#localPausedUntil, this.#known.pausedUntil ?? 0);
+    if (until <= now) return undefined;
+    return { granted: false, waitMs: Math.max(1, Math.ceil(until - now)), reason: "paused" };
+  }
+
+  #paced(waitMs: number): Permit {
+    this.#hungry = true;
+    return { granted: false, waitMs: Math.max(1, Math.ceil(waitMs)), reason: "paced" };
+  }
+
+  #params(now: number): GcraParams {
+    return {
+      intervalMs: intervalForRate(effectiveRate(this.#known, now, this.#config)),
+      burst: this.#config.burst,
+    };
+  }
+
+  async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit> {
+    for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
+      const now = this.#now();
+      const params = this.#params(now);
+      const lease = leaseSize(params.intervalMs, this.#hungry, this.#policy);
+      const tat = this.#known.tat;
+      const idle = tat === undefined || tat < now;
+      try {
+        const out = await this.#client.send(
+          new UpdateItemCommand(this.#grantInput(now, params, lease, idle)),
+          {
+            abortSignal: signal,
+          },
+        );
+        // UPDATED_OLD: the tat before our write (absent on a new item). Our condition made
+        // max(old, now) the base of the lease in either branch.
+        const oldTat = parseLimiterItem(out.Attributes).tat;
+        const base = oldTat === undefined ? now : Math.max(oldTat, now);
+        const newTat = base + lease * params.intervalMs;
+        this.#known = { ...this.#known, tat: newTat };
+        this.#slots = leaseSlots(base, lease, params).slice(1); // the first cell is this grant
+        this.#contention = contentionAfterWin(this.#contention);
+        this.#hungry = false;
+        // Next write: at the opening, plus a random part of the tolerance (a write within the
+        // tolerance loses no budget) so that a waiting process sometimes gets in first; plus the
+        // contention spread if we have been losing races.
+        this.#writeNotBefore =
+          nextWriteAt(
+            nextConformingAt(newTat, params),
+            this.#contention,
+            params.intervalMs,
+            this.#policy,
+            this.#random(),
+          ) +
+          this.#random() * toleranceMs(params);
+        return { granted: true };
+      } catch (error) {
+        const old = conditionFailedItem(error);
+        if (old === undefined) throw error; // fail closed
+        const usedCutAt = this.#known.rateCutAt;
+        this.#known = old;
+        const later = this.#now();
+        const paused = this.#pausedPermit(later);
+        if (paused !== undefined) {
+          this.#slots = [];
+          return paused;
+        }
+        // The learned rate changed under us (another process met a 429): retry at the new rate.
+        if (old.rateCutAt !== usedCutAt) continue;
+        const freshParams = this.#params(later);
+        const openAt =
+          old.tat === undefined ? later : Math.max(later, nextConformingAt(old.tat, freshParams));
+        // Our cached tat was stale, so another process wrote since we last looked. If we have not been
+        // losing races lately and the budget has room now, take the other branch at once.
+        if (this.#contention <= 1 && openAt <= later) continue;
+        // Otherwise it is a lost race: wait for the opening, spread against the other waiters.
+        this.#contention = contentionAfterLoss(this.#contention, this.#policy);
+        this.#writeNotBefore = nextWriteAt(
+          openAt,
+          this.#contention,
+          freshParams.intervalMs,
+          this.#policy,
+          this.#random(),
+        );
+        return this.#paced(this.#writeNotBefore - later);
+      }
+    }
+    // Lost every race in a row (rare): back off one interval without another write.
+    const interval = this.#params(this.#now()).intervalMs;
+    this.#writeNotBefore = this.#now() + interval;
+    return this.#paced(interval);
+  }
+
+  #expiresAt(until: number): AttributeValue {
+    return n(Math.ceil((until + this.#ttlMs) / 1000));
+  }
+
+  /**
+   * The grant write: GCRA's `tat = max(tat, now) + lease * T` as one of two conditional branches,
+   * chosen from the cached tat (a failed branch tells the real tat, then the other is taken).
+   */
+  #grantInput(now: number, params: GcraParams, lease: number, idle: boolean): UpdateItemCommandInput {
+    const names: Record<string, string> = {
+      "#tat": ATTR.tat,
+      "#pu": ATTR.pausedUntil,
+      "#cut": ATTR.rateCutAt,
+    };
+    const values: Record<string, AttributeValue> = { ":now": n(now), ":exp": this.#expiresAt(now) };
+    // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
+    const notPaused = "(attribute_not_exists(#pu) OR #pu <= :now)";
+    // We paced at the learned rate the item holds: same last cut as we know (none: never cut).
+    let sameRate: string;
+    if (this.#known.rateCutAt === undefined) {
+      sameRate = "attribute_not_exists(#cut)";
+    } else {
+      sameRate = "#cut = :cut";
+      values[":cut"] = n(this.#known.rateCutAt);
+    }
+    let budget: string;
+    let update: string;
+    if (idle) {
+      // Idle branch: the budget is unused up to now (tat in the past, or no item): lease starts at now.
+      budget = "(attribute_not_exists(#tat) OR #tat < :now)";
+      update = "SET #tat = :newTat, #exp = :exp";
+      values[":newTat"] = n(now + lease * params.intervalMs);
+    } else {
+      // Busy branch: tat is ahead of now but within the tolerance (now <= tat <= now + tau): the
+      // first cell conforms now; the lease continues from the stored tat.
+      budget = "#tat BETWEEN :now AND :nowTau";
+      update = "SET #tat = #tat + :leaseMs, #exp = :exp";
+      values[":nowTau"] = n(now + toleranceMs(params));
+      values[":leaseMs"] = n(lease * params.intervalMs);
+    }
+    names["#exp"] = ATTR.expiresAt;
+    return {
+      TableName: this.#table,
+      Key: { pk: { S: this.#pk } },
+      UpdateExpression: update,
+      ConditionExpression: `${budget} AND ${notPaused} AND ${sameRate}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValues: "UPDATED_OLD",
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    };
+  }
+
+  /**
+   * The first 429 of a pause window: pause everyone and cut the learned rate, in one write.
+   * Condition: no pause in force (else this 429 belongs to that window and must not cut again) and
+   * the learned rate is the one we cut from (else we would cut from a stale rate).
+   */
+  #cutInput(now: number, ra: number, until: number): UpdateItemCommandInput {
+    const values: Record<string, AttributeValue> = {
+      ":now": n(now),
+      ":until": n(until),
+      ":ra": n(ra),
+      ":rate": n(cutRate(this.#known, now, this.#config)),
+      ":exp": this.#expiresAt(until),
+    };
+    let sameRate: string;
+    if (this.#known.rateCutAt === undefined) {
+      sameRate = "attribute_not_exists(#cut)";
+    } else {
+      sameRate = "#cut = :cut";
+      values[":cut"] = n(this.#known.rateCutAt);
+    }
+    return {
+      TableName: this.#table,
+      Key: { pk: { S: this.#pk } },
+      UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #rate = :rate, #cut = :now, #exp = :exp",
+      // No pause in force at now (a pause that ended before now is over), and same learned rate.
+      ConditionExpression: `(attribute_not_exists(#pu) OR #pu < :now) AND ${sameRate}`,
+      ExpressionAttributeNames: {
+        "#pu": ATTR.pausedUntil,
+        "#l429": ATTR.last429At,
+        "#lra": ATTR.lastRetryAfterMs,
+        "#rate": ATTR.rateAtCut,
+        "#cut": ATTR.rateCutAt,
+        "#exp": ATTR.expiresAt,
+      },
+      ExpressionAttributeValues: values,
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    };
+  }
+
+  /** A later 429 (no cut): extend the pause only if ours ends later than the stored one. */
+  #extendInput(now: number, ra: number, until: number): UpdateItemCommandInput {
+    return {
+      TableName: this.#table,
+      Key: { pk: { S: this.#pk } },
+      UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #exp = :exp",
+      // Never shorten: write only when no pause is stored or it ends strictly before ours.
+      ConditionExpression: "attribute_not_exists(#pu) OR #pu < :until",
+      ExpressionAttributeNames: {
+        "#pu": ATTR.pausedUntil,
+        "#l429": ATTR.last429At,
+        "#lra": ATTR.lastRetryAfterMs,
+        "#exp": ATTR.expiresAt,
+      },
+      ExpressionAttributeValues: {
+        ":now": n(now),
+        ":until": n(until),
+        ":ra": n(ra),
+        ":exp": this.#expiresAt(until),
+      },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    };
+  }
+}
+
+/** The item a failed conditional write returned (empty state when there was none); else undefined. */
+function conditionFailedItem(error: unknown): LimiterState | undefined {
+  if (!(error instanceof Error) || error.name !== "ConditionalCheckFailedException") return undefined;
+  const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+  return parseLimiterItem(item);
+}

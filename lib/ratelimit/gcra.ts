@@ -1,0 +1,81 @@
+/**
+ * Pure GCRA (generic cell rate algorithm) arithmetic, with leases.
+ *
+ * State is one number, `tat` (theoretical arrival time, epoch ms). With emission interval `T`
+ * (ms per call) and burst `b`, the tolerance is `tau = (b - 1) * T`. A call at `now` conforms when
+ * `tat - tau <= now`; it then moves `tat` to `max(tat, now) + T`.
+ *
+ * Guarantee: in any closed window of length L, conforming calls number at most
+ * `floor((L + tau) / T) + 1 = floor(L / T) + b`, i.e. rate x time + burst; and calls are spaced by
+ * T once the burst is spent (even pacing; a minute's budget is never granted at once).
+ *
+ * Lease: one store write may reserve `n` consecutive cells. Cell k (k = 0..n-1) has the theoretical
+ * arrival `c_k = base + k*T` with `base = max(tat, now)`, and may be spent only within
+ * `[c_k - tau, c_k]`. Because the reserved `c_k` are distinct and at least T apart across every
+ * holder, and each call happens within `tau` before its own `c_k`, the window bound above still holds
+ * for the calls actually made, whoever holds the cells. A cell not spent by `c_k` is dropped (wasted
+ * budget, never a late call).
+ */
+
+export interface GcraParams {
+  /** Emission interval: ms per call at the current rate (> 0). */
+  readonly intervalMs: number;
+  /** Burst (>= 1). */
+  readonly burst: number;
+}
+
+/** One leased call: spendable at any time in `[from, until]` (epoch ms). */
+export interface Slot {
+  readonly from: number;
+  readonly until: number;
+}
+
+export type GcraDecision =
+  | {
+      readonly granted: true;
+      /** The new `tat` to store. */
+      readonly tat: number;
+      /** `max(tat, now)`: the theoretical arrival of the first leased cell. */
+      readonly base: number;
+      /** The leased cells in order; the first is spendable at `now`. */
+      readonly slots: readonly Slot[];
+    }
+  | { readonly granted: false /** ms until the first cell conforms (> 0). */; readonly waitMs: number };
+
+/** Interval for a rate in calls per minute, rounded up to whole ms (never faster than asked). */
+export function intervalForRate(ratePerMinute: number): number {
+  return Math.max(1, Math.ceil(60_000 / ratePerMinute));
+}
+
+export function toleranceMs(params: GcraParams): number {
+  return (params.burst - 1) * params.intervalMs;
+}
+
+/** The cells of a lease of `n` whose first cell has theoretical arrival `base`. */
+export function leaseSlots(base: number, n: number, params: GcraParams): Slot[] {
+  const tau = toleranceMs(params);
+  const slots: Slot[] = [];
+  for (let k = 0; k < n; k++) {
+    const c = base + k * params.intervalMs;
+    slots.push({ from: c - tau, until: c });
+  }
+  return slots;
+}
+
+/**
+ * Asks for a lease of `n >= 1` cells at `now` against state `tat` (`undefined`: never used).
+ * Grants when the first cell conforms; the other cells lie ahead at the paced spacing.
+ */
+export function gcraAcquire(tat: number | undefined, now: number, params: GcraParams, n = 1): GcraDecision {
+  const tau = toleranceMs(params);
+  if (tat !== undefined && tat - tau > now) {
+    return { granted: false, waitMs: Math.max(1, Math.ceil(tat - tau - now)) };
+  }
+  const base = tat === undefined ? now : Math.max(tat, now);
+  return { granted: true, tat: base + n * params.intervalMs, base, slots: leaseSlots(base, n, params) };
+}
+
+/** Time (epoch ms) at which the first cell conforms again for state `tat`. */
+export function nextConformingAt(tat: number, params: GcraParams): number {
+  return tat - toleranceMs(params);
+}

@@ -1,0 +1,64 @@
+/**
+ * Pure policy of the shared gate's local leases and of its back-off under contention.
+ *
+ * Lease size: a process that had to wait for the budget since its last store write ("hungry") takes
+ * `maxLeaseFor(...)` cells per write (about `leaseMs` worth, at most `maxLease`); one that did not takes
+ * a single cell, so a light user wastes nothing and still makes at most one write per call.
+ *
+ * Back-off: when a write fails because another process took the budget, every waiting process has
+ * learnt the same next opening (`tat - tau`). Waking all of them there would cost one failed write per
+ * waiter per opening. Each gate keeps an estimate `contention` (binary exponential back-off: doubled
+ * on a lost race, halved on a win) and wakes at a random point of the `contention - 1` leases after
+ * the opening. A process that keeps winning wakes right at the opening, so the budget does not idle;
+ * losers probe less and less often. Under saturation the budget is fully used but not shared fairly:
+ * losers get their turn when the winner stops asking (it runs out of work) or a probe lands first.
+ * A new gate starts at 2 (unknown), so that a herd of fresh gates does not retry all at once.
+ */
+
+export interface LeasePolicy {
+  /** Most cells per store write. Default 4. */
+  readonly maxLease: number;
+  /** Target span of one lease, ms. Default 1000. */
+  readonly leaseMs: number;
+  /** Cap of the contention estimate. Default 16. */
+  readonly maxContention: number;
+}
+
+export const DEFAULT_LEASE_POLICY: LeasePolicy = { maxLease: 4, leaseMs: 1000, maxContention: 16 };
+
+/** Contention estimate of a new gate. */
+export const INITIAL_CONTENTION = 2;
+
+/** Most cells one write may take at interval `intervalMs`. */
+export function maxLeaseFor(intervalMs: number, policy: LeasePolicy): number {
+  return Math.max(1, Math.min(policy.maxLease, Math.floor(policy.leaseMs / intervalMs)));
+}
+
+export function leaseSize(intervalMs: number, hungry: boolean, policy: LeasePolicy): number {
+  return hungry ? maxLeaseFor(intervalMs, policy) : 1;
+}
+
+/** Contention estimate after a lost race. */
+export function contentionAfterLoss(contention: number, policy: LeasePolicy): number {
+  return Math.min(policy.maxContention, contention * 2);
+}
+
+/** Contention estimate after a won write. */
+export function contentionAfterWin(contention: number): number {
+  return Math.max(1, contention / 2);
+}
+
+/**
+ * When to try the store next, given the opening `openAt` (epoch ms at which a write can next
+ * succeed) and the contention estimate; `random` in [0, 1).
+ */
+export function nextWriteAt(
+  openAt: number,
+  contention: number,
+  intervalMs: number,
+  policy: LeasePolicy,
+  random: number,
+): number {
+  const span = maxLeaseFor(intervalMs, policy) * intervalMs;
+  return openAt + random * (contention - 1) * span;
+}

@@ -1,0 +1,33 @@
+/**
+ * Reads the shared limiter item for the `status` command (one strongly consistent `GetItem`).
+ */
+
+import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { type RateLimitConfig, resolveRateLimitConfig } from "./limiter-config.ts";
+import { parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
+import { type LimiterStatus, limiterStatus } from "./status.ts";
+
+export interface ReadLimiterStatusOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Budget key (see `rateLimitKey`). */
+  readonly key: string;
+  /** The configuration in force (the item does not store the ceiling). */
+  readonly limits: RateLimitConfig;
+  readonly now?: () => number;
+  readonly signal?: AbortSignal;
+}
+
+export async function readLimiterStatus(options: ReadLimiterStatusOptions): Promise<LimiterStatus> {
+  const config = resolveRateLimitConfig(options.limits);
+  const out = await options.client.send(
+    new GetItemCommand({
+      TableName: options.tableName,
+      Key: { pk: { S: rateLimitPk(options.key) } },
+      ConsistentRead: true,
+    }),
+    { abortSignal: options.signal },
+  );
+  const now = (options.now ?? Date.now)();
+  return limiterStatus(options.key, parseLimiterItem(out.Item), config, now);
+}
