@@ -75,8 +75,9 @@ export function classifyErrorResponse(facts: ResponseFacts): GenesysError {
   }
   if (status === 403) {
     const missing = missingPermissions(body);
+    const grant = missing.includes(USER_EDIT_PERMISSION) ? USER_EDIT_PERMISSION : missing.join(" or ");
     return new PermissionError(
-      `the OAuth client is not allowed to ${facts.operation}: grant its role the permission ${missing.join(", ")} (and the division the users are in)${said}`,
+      `the OAuth client is not allowed to ${facts.operation}: give its role the permission ${grant} (in the divisions of the users it updates)${said}`,
       missing,
       details,
     );
@@ -110,7 +111,12 @@ function asErrorBody(body: unknown): GenesysErrorBody {
  * that either wording is recognised.
  */
 function isExtensionInUse(body: GenesysErrorBody): boolean {
-  const texts = [body.code, body.message, ...(body.errors ?? []).flatMap((e) => [e.code, e.message])]
+  const texts = [
+    body.code,
+    body.message,
+    ...(body.details ?? []).map((d) => d.errorCode),
+    ...(body.errors ?? []).flatMap((e) => [e.code, e.message]),
+  ]
     .filter((t): t is string => typeof t === "string")
     .map((t) => t.toLowerCase());
   return texts.some(

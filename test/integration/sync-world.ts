@@ -1,0 +1,260 @@
+/**
+ * A whole sync world for integration tests: the SQS emulator (in process), DynamoDB Local (from
+ * `AWS_ENDPOINT_URL_DYNAMODB`, or started here), the Genesys simulator over HTTP, a fresh queue, DLQ
+ * and table, and `createSyncJob` wired to them exactly as the Lambda handler wires it.
+ */
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { loadConfig, type SyncConfig } from "../../lib/config.ts";
+import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
+import type { Log } from "../../lib/sync/log.ts";
+import { createSyncJob, type SyncJob } from "../../lib/sync/sync-job.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws-env.ts";
+import { startDynamoDbLocal } from "../../local/dynamodb-local.ts";
+import { startSqsLocal } from "../../local/sqs-local.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  type GenesysSimulator,
+  type SimulatorOptions,
+  startGenesysSimulator,
+} from "../../sim/genesys-simulator.ts";
+
+let sharedDynamo: Promise<string> | undefined;
+
+/** The DynamoDB Local endpoint of this test run (one per process when the runner did not start one). */
+export function dynamoEndpoint(): Promise<string> {
+  const fromEnv = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (fromEnv) return Promise.resolve(fromEnv);
+  sharedDynamo ??= startDynamoDbLocal().then((ddb) => {
+    process.once("exit", () => void ddb.stop());
+    return ddb.endpoint;
+  });
+  return sharedDynamo;
+}
+
+export interface WorldOptions {
+  readonly simulator?: SimulatorOptions;
+  /** Extra environment for `loadConfig` (e.g. `SYNC_MAX_ATTEMPTS`). */
+  readonly env?: Record<string, string>;
+}
+
+export interface JobOptions {
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly gate?: RateGate;
+  readonly log?: Log;
+  /** Replaces the SQS client (e.g. one that records or fails calls). */
+  readonly sqs?: SQSClient;
+  readonly fetch?: typeof fetch;
+}
+
+export interface World {
+  readonly sim: GenesysSimulator;
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly config: SyncConfig;
+  /** A new SQS client on the emulator. */
+  sqsClient(): SQSClient;
+  /** A fresh job, as a new Lambda container would build it. */
+  job(options?: JobOptions): SyncJob;
+  /** Sends raw bodies (strings) or changes (objects, JSON-encoded) to the main queue. */
+  send(bodies: readonly (string | object)[]): Promise<void>;
+  /** Receives every visible message of a queue, then makes them visible again. */
+  peek(queue: "main" | "dlq"): Promise<Message[]>;
+  /** ApproximateNumberOfMessagesDelayed of the main queue. */
+  delayedCount(): Promise<number>;
+  /** Makes the given in-flight messages visible now (what the visibility timeout does after a crash). */
+  expireVisibility(receiptHandles: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function createWorld(options: WorldOptions = {}): Promise<World> {
+  const [sim, sqsLocal, ddbEndpoint] = await Promise.all([
+    startGenesysSimulator(options.simulator),
+    startSqsLocal(),
+    dynamoEndpoint(),
+  ]);
+  const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const sqs = new SQSClient({ ...clientConfig, endpoint: sqsLocal.endpoint });
+  const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: ddbEndpoint });
+  const name = `t${process.pid}-${Date.now().toString(36)}-${counter++}`;
+  const queueUrl = `${sqsLocal.endpoint}/123456789012/${name}-changes`;
+  const dlqUrl = `${sqsLocal.endpoint}/123456789012/${name}-dlq`;
+  // TEMP until lib/infra/provision lands
+  await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+  await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${name}-changes`,
+      Attributes: {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: `arn:aws:sqs:us-east-1:123456789012:${name}-dlq`,
+          maxReceiveCount: 10,
+        }),
+      },
+    }),
+  );
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: `${name}-state`,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    }),
+  );
+  const config = loadConfig({
+    SYNC_QUEUE_URL: queueUrl,
+    SYNC_DLQ_URL: dlqUrl,
+    SYNC_STATE_TABLE: `${name}-state`,
+    GENESYS_API_URL: sim.apiUrl,
+    GENESYS_LOGIN_URL: sim.loginUrl,
+    GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
+    GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+    GENESYS_RATE_LIMIT_PER_MINUTE: "6000",
+    GENESYS_TIMEOUT_MS: "3000",
+    SYNC_SAFETY_MARGIN_MS: "1000",
+    ...options.env,
+  });
+
+  const receiveAll = async (url: string): Promise<Message[]> => {
+    const all: Message[] = [];
+    for (;;) {
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 30,
+          AttributeNames: ["All"],
+          MessageAttributeNames: ["All"],
+        }),
+      );
+      if (!out.Messages?.length) return all;
+      all.push(...out.Messages);
+    }
+  };
+
+  return {
+    sim,
+    sqs,
+    dynamodb,
+    config,
+    sqsClient: () => new SQSClient({ ...clientConfig, endpoint: sqsLocal.endpoint }),
+    job(jobOptions = {}) {
+      const credentials = {
+        clientId: jobOptions.clientId ?? DEFAULT_CLIENT_ID,
+        clientSecret: jobOptions.clientSecret ?? DEFAULT_CLIENT_SECRET,
+      };
+      return createSyncJob({
+        config,
+        sqs: jobOptions.sqs ?? sqs,
+        dynamodb,
+        ...(jobOptions.fetch ? { fetch: jobOptions.fetch } : {}),
+        credentials: async () => credentials,
+        log: jobOptions.log ?? quietLog,
+        ...(jobOptions.gate ? { gate: jobOptions.gate } : {}),
+      });
+    },
+    async send(bodies) {
+      const entries = bodies.map((b, i) => ({
+        Id: String(i),
+        MessageBody: typeof b === "string" ? b : JSON.stringify(b),
+      }));
+      for (let i = 0; i < entries.length; i += 10) {
+        const out = await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.slice(i, i + 10) }),
+        );
+        if (out.Failed?.length) throw new Error(`send failed: ${JSON.stringify(out.Failed)}`);
+      }
+    },
+    async peek(queue) {
+      const url = queue === "main" ? queueUrl : dlqUrl;
+      const messages = await receiveAll(url);
+      for (const m of messages) {
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: url,
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: 0,
+          }),
+        );
+      }
+      return messages;
+    },
+    async delayedCount() {
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ["ApproximateNumberOfMessagesDelayed"],
+        }),
+      );
+      return Number(out.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+    },
+    async expireVisibility(handles) {
+      for (const handle of handles) {
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: handle,
+            VisibilityTimeout: 0,
+          }),
+        );
+      }
+    },
+    async close() {
+      sqs.destroy();
+      dynamodb.destroy();
+      await Promise.all([sim.close(), sqsLocal.stop()]);
+    },
+  };
+}
+
+const quietLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A valid user id (UUID v4 shape) for test user number `n`. */
+export const userId = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+
+/** A change message body. */
+export function change(
+  n: number,
+  set: Record<string, unknown>,
+  changedAt: string | Date = new Date(),
+  changeId = `c-${n}-${Math.random().toString(36).slice(2)}`,
+): object {
+  return {
+    changeId,
+    userId: userId(n),
+    changedAt: typeof changedAt === "string" ? changedAt : changedAt.toISOString(),
+    set,
+  };
+}
+
+/** The WORK phone extension of a simulator user. */
+export function extensionOf(sim: GenesysSimulator, id: string): string | undefined {
+  return sim.getUser(id)?.addresses?.find((a) => a.mediaType === "PHONE" && a.type === "WORK")?.extension;
+}
+
+/** Seeds `count` users numbered from 1 (ids from `userId`), extension 1000 + n. */
+export function seed(sim: GenesysSimulator, count: number, from = 1): string[] {
+  return sim.seedUsers(
+    Array.from({ length: count }, (_, i) => {
+      const n = from + i;
+      return {
+        id: userId(n),
+        name: `User ${n}`,
+        email: `user${n}@example.com`,
+        extension: String(1000 + n),
+        title: "Agent",
+      };
+    }),
+  );
+}
