@@ -1,13 +1,12 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
+import { secretReader } from "../lib/aws/secret-reader.ts";
 import { loadConfig } from "../lib/config.ts";
 import { credentialsResolver } from "../lib/genesys/credentials.ts";
 import type { PassSummary } from "../lib/sync/pass-summary.ts";
@@ -24,20 +23,14 @@ const config = loadConfig();
 const logger = new Logger({ serviceName: "genesys-user-sync" });
 const sqs = new SQSClient({});
 const dynamodb = new DynamoDBClient({});
-const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
-const ssm = new SSMProvider({ awsSdkV3Client: new SSMClient({}) });
-const SECRET_MAX_AGE_S = 300;
+const readSecret = secretReader({ secretsManager: new SecretsManagerClient({}), ssm: new SSMClient({}) });
 
 const job = createSyncJob({
   config,
   sqs,
   dynamodb,
   log: logger,
-  credentials: credentialsResolver(config.genesys.credentials, async ({ store, id }) =>
-    store === "ssm"
-      ? ssm.get(id, { decrypt: true, maxAge: SECRET_MAX_AGE_S })
-      : secrets.get(id, { maxAge: SECRET_MAX_AGE_S }),
-  ),
+  credentials: credentialsResolver(config.genesys.credentials, readSecret),
 });
 
 const sync = async (event: unknown, context: Context): Promise<PassSummary> => {

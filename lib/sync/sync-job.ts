@@ -7,6 +7,7 @@ import { type ClientCredentials, TokenProvider } from "../genesys/token-provider
 import { UsersApi } from "../genesys/users-api.ts";
 import { acquirePermit } from "../ratelimit/acquire-permit.ts";
 import { DynamoRateGate } from "../ratelimit/dynamo-rate-gate.ts";
+import { rateLimitKey } from "../ratelimit/limiter-item.ts";
 import type { RateGate } from "../ratelimit/rate-gate.ts";
 import { DynamoHighWaterMarks } from "./high-water-marks.ts";
 import type { Log } from "./log.ts";
@@ -57,7 +58,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     gate = new DynamoRateGate({
       client: deps.dynamodb,
       tableName: config.stateTable,
-      key: clientId,
+      key: rateLimitKey(clientId),
       limits: { ratePerMinute: config.genesys.rateLimitPerMinute },
     });
     return gate;
