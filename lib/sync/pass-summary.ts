@@ -22,6 +22,8 @@ export interface PassSummary {
   patches: number;
   /** Bulk reads sent. */
   reads: number;
+  /** Age of the oldest change held in this pass (since it was first sent or first seen), ms. */
+  maxQueueLagMs: number;
   /** Why the pass ended: `queue-empty`, `budget`, or the stopping error's reason code. */
   endedBy: string;
 }
@@ -38,5 +40,6 @@ export const emptySummary = (): PassSummary => ({
   rateLimited: 0,
   patches: 0,
   reads: 0,
+  maxQueueLagMs: 0,
   endedBy: "queue-empty",
 });

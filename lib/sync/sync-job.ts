@@ -25,6 +25,8 @@ export interface SyncJobDeps {
   readonly log: Log;
   /** Every Genesys call made (metrics). */
   readonly onCall?: (call: CallRecord) => void;
+  /** Time spent waiting for the shared budget (pacing or a pause) before a call, ms (metrics). */
+  readonly onBudgetWait?: (waitedMs: number) => void;
   /** Replaces the shared DynamoDB gate (tests, benchmarks). */
   readonly gate?: RateGate;
   readonly fetch?: typeof fetch;
@@ -65,12 +67,14 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   };
 
   const acquire = async (signal: AbortSignal): Promise<void> => {
+    const asked = now();
     const outcome = await acquirePermit(await gateFor(), {
       signal,
       deadlineMs,
       maxSleepMs: MAX_BUDGET_SLEEP_MS,
       now,
     });
+    deps.onBudgetWait?.(now() - asked);
     if (!outcome.ok) {
       throw new RateLimitedError(
         outcome.reason === "paused"

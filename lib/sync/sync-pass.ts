@@ -86,6 +86,10 @@ export async function runSyncPass(deps: SyncPassDeps, options: SyncPassOptions):
     const held = await receiveBatch(deps, options, batchSize, signal);
     if (held.length === 0) break;
     summary.received += held.length;
+    for (const m of held) {
+      const since = Math.min(m.sentAt, Date.parse(m.firstSeenAt) || m.sentAt);
+      summary.maxQueueLagMs = Math.max(summary.maxQueueLagMs, now() - since);
+    }
     const batch = new Batch(deps, options, summary, held, signal);
     await batch.run();
   }
@@ -139,6 +143,8 @@ class Batch {
   readonly #early = new Map<string, Disposition>();
   readonly #work = new Map<string, UserWork>();
   #wants = new Map<string, UserWants>();
+  /** changeId and userId per message key, for log correlation. */
+  readonly #ids = new Map<string, { changeId: string; userId: string }>();
 
   constructor(
     deps: SyncPassDeps,
@@ -201,6 +207,10 @@ class Batch {
         continue;
       }
       valid.push({ messageKey: m.messageId, parsed: parsed.value });
+      this.#ids.set(m.messageId, {
+        changeId: parsed.value.change.changeId,
+        userId: parsed.value.change.userId,
+      });
     }
     this.#wants = coalesceByUser(valid);
     for (const wants of this.#wants.values()) {
@@ -438,6 +448,13 @@ class Batch {
           });
           remove.push(m);
           this.#summary.requeued += 1;
+          this.#deps.log.info("change re-queued", {
+            messageId: m.messageId,
+            ...this.#ids.get(m.messageId),
+            reasonCode: d.why.code,
+            delaySeconds: d.delaySeconds,
+            attempts: d.attempts,
+          });
           break;
         case "dead-letter":
           dead.push({ message: m, why: d.why, attempts: d.attempts });
@@ -445,13 +462,20 @@ class Batch {
           this.#summary.deadLettered += 1;
           this.#deps.log.warn("change dead-lettered", {
             messageId: m.messageId,
-            ...d.why,
+            ...this.#ids.get(m.messageId),
+            reasonCode: d.why.code,
+            reason: d.why.reason,
+            lastStatus: d.why.lastStatus,
             attempts: d.attempts,
           });
           break;
         case "delete":
           remove.push(m);
           this.#summary[d.counted] += 1;
+          this.#deps.log.debug(`change ${d.counted}`, {
+            messageId: m.messageId,
+            ...this.#ids.get(m.messageId),
+          });
           break;
         default:
           release.push(m);
