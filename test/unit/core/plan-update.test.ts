@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ChangeField } from "../../../lib/contract/user-change.ts";
+import type { GenesysContact, GenesysUser } from "../../../lib/genesys/types.ts";
+import type { FieldValue } from "../../../lib/sync/coalesce.ts";
+import {
+  currentExtension,
+  currentManagerId,
+  mergeExtension,
+  planUpdate,
+} from "../../../lib/sync/plan-update.ts";
+import { UserDirectory } from "../../../sim/users.ts";
+
+const ANN = "3f2b8c1e-9d4a-4e6b-8f1a-2c3d4e5f6a7b";
+const BOSS = "0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d";
+const OTHER_BOSS = "5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f";
+
+const WORK_EXT: GenesysContact = { mediaType: "PHONE", type: "WORK", extension: "1001", display: "1001" };
+const MOBILE: GenesysContact = {
+  mediaType: "PHONE",
+  type: "MOBILE",
+  address: "+353871234567",
+  display: "+353 87 123 4567",
+};
+const SMS: GenesysContact = { mediaType: "SMS", type: "MOBILE", address: "+353871234567" };
+const EMAIL_WORK: GenesysContact = { mediaType: "EMAIL", type: "WORK", address: "ann.work@example.com" };
+
+function user(extra: Partial<GenesysUser> = {}): GenesysUser {
+  return {
+    id: ANN,
+    version: 7,
+    name: "Ann Example",
+    email: "ann@example.com",
+    title: "Agent",
+    department: "Support",
+    state: "active",
+    manager: { id: BOSS },
+    addresses: [WORK_EXT, MOBILE],
+    ...extra,
+  };
+}
+
+const wants = (entries: Partial<Record<ChangeField, FieldValue>>) =>
+  new Map(Object.entries(entries) as [ChangeField, FieldValue][]);
+
+describe("currentExtension / currentManagerId", () => {
+  it("reads the PHONE/WORK extension and the manager id", () => {
+    assert.equal(currentExtension(user()), "1001");
+    assert.equal(currentManagerId(user()), BOSS);
+  });
+  it("null when absent", () => {
+    assert.equal(currentExtension(user({ addresses: [MOBILE] })), null);
+    assert.equal(currentExtension(user({ addresses: undefined })), null);
+    assert.equal(currentManagerId(user({ manager: undefined })), null);
+    assert.equal(currentManagerId(user({ manager: null })), null);
+  });
+  it("ignores an extension on a non-WORK phone", () => {
+    assert.equal(
+      currentExtension(user({ addresses: [{ mediaType: "PHONE", type: "HOME", extension: "55" }] })),
+      null,
+    );
+  });
+});
+
+describe("mergeExtension", () => {
+  it("replaces the WORK extension and keeps every other address untouched and in place", () => {
+    const merged = mergeExtension([EMAIL_WORK, WORK_EXT, MOBILE, SMS], "2002");
+    assert.deepEqual(merged, [
+      EMAIL_WORK,
+      { mediaType: "PHONE", type: "WORK", extension: "2002" },
+      MOBILE,
+      SMS,
+    ]);
+  });
+
+  it("drops the stale display of the changed entry", () => {
+    const merged = mergeExtension([WORK_EXT], "2002");
+    assert.equal(merged[0]?.display, undefined);
+  });
+
+  it("adds a PHONE/WORK entry when there is none", () => {
+    assert.deepEqual(mergeExtension([MOBILE], "3003"), [
+      MOBILE,
+      { mediaType: "PHONE", type: "WORK", extension: "3003" },
+    ]);
+    assert.deepEqual(mergeExtension(undefined, "3003"), [
+      { mediaType: "PHONE", type: "WORK", extension: "3003" },
+    ]);
+    assert.deepEqual(mergeExtension([], "3003"), [{ mediaType: "PHONE", type: "WORK", extension: "3003" }]);
+  });
+
+  it("does not touch an EMAIL/WORK or SMS entry when adding", () => {
+    const merged = mergeExtension([EMAIL_WORK, SMS], "3003");
+    assert.deepEqual(merged.slice(0, 2), [EMAIL_WORK, SMS]);
+    assert.equal(merged.length, 3);
+  });
+
+  it("null on an entry that only carried the extension drops the entry", () => {
+    assert.deepEqual(mergeExtension([WORK_EXT, MOBILE], null), [MOBILE]);
+  });
+
+  it("null on an entry with a number removes only the extension", () => {
+    const both: GenesysContact = {
+      mediaType: "PHONE",
+      type: "WORK",
+      address: "+35312345678",
+      extension: "1001",
+      display: "+353 1 234 5678",
+      countryCode: "IE",
+    };
+    assert.deepEqual(mergeExtension([both, MOBILE], null), [
+      { mediaType: "PHONE", type: "WORK", address: "+35312345678", countryCode: "IE" },
+      MOBILE,
+    ]);
+  });
+
+  it("null without a WORK phone changes nothing", () => {
+    assert.deepEqual(mergeExtension([MOBILE, SMS], null), [MOBILE, SMS]);
+  });
+
+  it("does not mutate its input", () => {
+    const input = [WORK_EXT, MOBILE];
+    const copy = structuredClone(input);
+    mergeExtension(input, "9");
+    mergeExtension(input, null);
+    assert.deepEqual(input, copy);
+  });
+
+  // The simulator (sim/users.ts) follows the documented Contact model: `extension` and `address` are
+  // mutually exclusive on one entry (docs/genesys-api-notes.md, S3). A user whose PHONE/WORK entry holds a
+  // number and no extension gets the extension added to that same entry, which the API refuses.
+  it("BUG: the merged list is accepted by the simulator's PATCH when the WORK phone has a number", () => {
+    const directory = new UserDirectory();
+    directory.seed([
+      {
+        id: ANN,
+        name: "Ann Example",
+        email: "ann@example.com",
+        addresses: [{ mediaType: "PHONE", type: "WORK", address: "+35312345678" }, MOBILE],
+      },
+    ]);
+    const current = directory.render(ANN);
+    assert.ok(current);
+    const addresses = mergeExtension(current.addresses, "4004");
+    assert.doesNotThrow(() => directory.patch(ANN, { version: current.version, addresses }));
+  });
+
+  it("the merged list is accepted by the simulator's PATCH (extension-only WORK phone, other entries sent back)", () => {
+    const directory = new UserDirectory();
+    directory.seed([
+      { id: ANN, name: "Ann Example", email: "ann@example.com", extension: "1001", addresses: [MOBILE] },
+    ]);
+    for (const extension of ["4004", null, "5005"]) {
+      const current = directory.render(ANN);
+      assert.ok(current);
+      const updated = directory.patch(ANN, {
+        version: current.version,
+        addresses: mergeExtension(current.addresses, extension),
+      });
+      assert.equal(currentExtension(updated), extension);
+      assert.ok(updated.addresses.some((c) => c.type === "MOBILE" && c.address === MOBILE.address));
+    }
+  });
+});
+
+describe("planUpdate", () => {
+  it("everything already in effect → only no-ops", () => {
+    const plan = planUpdate(
+      user(),
+      wants({ title: "Agent", department: "Support", extension: "1001", managerId: BOSS, state: "active" }),
+    );
+    assert.equal(plan.profile, undefined);
+    assert.equal(plan.state, undefined);
+    assert.deepEqual([...plan.noop].sort(), ["department", "extension", "managerId", "state", "title"]);
+  });
+
+  it("an absent value and an empty string are the same nothing; null equals absent", () => {
+    const bare = user({ title: undefined, manager: undefined, addresses: [] });
+    const plan = planUpdate(bare, wants({ title: "", managerId: null, extension: null }));
+    assert.equal(plan.profile, undefined);
+    assert.deepEqual([...plan.noop].sort(), ["extension", "managerId", "title"]);
+  });
+
+  it("plans only the fields that differ", () => {
+    const plan = planUpdate(user(), wants({ title: "Lead", department: "Support", name: "Ann E." }));
+    assert.deepEqual(plan.profile?.body, { title: "Lead", name: "Ann E." });
+    assert.deepEqual([...(plan.profile?.fields ?? [])].sort(), ["name", "title"]);
+    assert.deepEqual(plan.noop, ["department"]);
+    assert.equal("version" in (plan.profile?.body ?? {}), false);
+  });
+
+  it("a manager change sends the id; a manager removal sends an empty string", () => {
+    assert.equal(planUpdate(user(), wants({ managerId: OTHER_BOSS })).profile?.body.manager, OTHER_BOSS);
+    const removal = planUpdate(user(), wants({ managerId: null }));
+    assert.equal(removal.profile?.body.manager, "");
+    assert.deepEqual(removal.profile?.fields, ["managerId"]);
+  });
+
+  it("an extension change sends the whole merged addresses list", () => {
+    const plan = planUpdate(user(), wants({ extension: "2002" }));
+    assert.deepEqual(plan.profile?.body.addresses, [
+      { mediaType: "PHONE", type: "WORK", extension: "2002" },
+      MOBILE,
+    ]);
+    assert.deepEqual(plan.profile?.fields, ["extension"]);
+  });
+
+  it("an extension removal drops the extension-only entry", () => {
+    const plan = planUpdate(user(), wants({ extension: null }));
+    assert.deepEqual(plan.profile?.body.addresses, [MOBILE]);
+  });
+
+  it("state is planned separately from the profile fields", () => {
+    const plan = planUpdate(user(), wants({ state: "inactive", title: "Former agent" }));
+    assert.deepEqual(plan.state, { value: "inactive" });
+    assert.deepEqual(plan.profile?.body, { title: "Former agent" });
+    assert.deepEqual(plan.profile?.fields, ["title"]);
+    assert.equal("state" in (plan.profile?.body ?? {}), false);
+  });
+
+  it("a state change alone gives no profile PATCH", () => {
+    const plan = planUpdate(user({ state: "inactive" }), wants({ state: "active" }));
+    assert.deepEqual(plan.state, { value: "active" });
+    assert.equal(plan.profile, undefined);
+    assert.deepEqual(plan.noop, []);
+  });
+
+  it("email and name changes go in the body as given", () => {
+    const plan = planUpdate(user(), wants({ email: "ann.new@example.com", name: "Ann New" }));
+    assert.deepEqual(plan.profile?.body, { email: "ann.new@example.com", name: "Ann New" });
+  });
+});

@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { parseUserChange } from "../../../lib/contract/user-change.ts";
+import {
+  buildUserChangeJsonSchema,
+  renderUserChangeJsonSchema,
+  SCHEMA_ID,
+  SCHEMA_PATH,
+} from "../../../scripts/generate-schema.ts";
+
+type Schema = Record<string, unknown>;
+
+const ANNOTATIONS = new Set(["$schema", "$id", "title", "description", "format"]);
+
+/**
+ * A tiny validator for the keywords this schema uses; it refuses any other keyword, so a schema change
+ * cannot make it silently accept too much. Returns the paths that fail.
+ */
+function validate(schema: Schema, value: unknown, path = "$"): string[] {
+  const errors: string[] = [];
+  for (const key of Object.keys(schema)) {
+    if (
+      !ANNOTATIONS.has(key) &&
+      ![
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "anyOf",
+        "pattern",
+        "enum",
+        "minLength",
+        "maxLength",
+        "minProperties",
+      ].includes(key)
+    )
+      throw new Error(`tiny validator: unsupported keyword ${key} at ${path}`);
+  }
+  if (Array.isArray(schema.anyOf)) {
+    if (!(schema.anyOf as Schema[]).some((s) => validate(s, value, path).length === 0))
+      errors.push(`${path}: anyOf`);
+  }
+  const type = schema.type;
+  if (type !== undefined) {
+    const actual = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+    if (actual !== type) return [...errors, `${path}: expected ${String(type)}, got ${actual}`];
+  }
+  if (typeof value === "string") {
+    if (typeof schema.minLength === "number" && [...value].length < schema.minLength)
+      errors.push(`${path}: minLength`);
+    if (typeof schema.maxLength === "number" && [...value].length > schema.maxLength)
+      errors.push(`${path}: maxLength`);
+    if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value))
+      errors.push(`${path}: pattern`);
+  }
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errors.push(`${path}: enum`);
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const record = value as Record<string, unknown>;
+    const properties = (schema.properties ?? {}) as Record<string, Schema>;
+    for (const name of (schema.required ?? []) as string[]) {
+      if (!(name in record)) errors.push(`${path}.${name}: required`);
+    }
+    if (typeof schema.minProperties === "number" && Object.keys(record).length < schema.minProperties)
+      errors.push(`${path}: minProperties`);
+    for (const [name, item] of Object.entries(record)) {
+      const sub = properties[name];
+      if (sub) errors.push(...validate(sub, item, `${path}.${name}`));
+      else if (schema.additionalProperties === false) errors.push(`${path}.${name}: additional property`);
+    }
+  }
+  return errors;
+}
+
+const committedText = readFileSync(SCHEMA_PATH, "utf8");
+const committed = JSON.parse(committedText) as Schema;
+
+const USER = "3f2b8c1e-9d4a-4e6b-8f1a-2c3d4e5f6a7b";
+const valid = {
+  changeId: "chg-1",
+  userId: USER,
+  changedAt: "2024-05-01T14:00:00+02:00",
+  set: { extension: "1234", managerId: null, state: "inactive" },
+};
+
+describe("schema/user-change.schema.json", () => {
+  it("is exactly what `npm run schema` generates (regenerate and commit it when the contract changes)", () => {
+    assert.equal(committedText, renderUserChangeJsonSchema());
+  });
+
+  it("is draft 2020-12 with $id, title and a description that names the envelopes", () => {
+    assert.equal(committed.$schema, "https://json-schema.org/draft/2020-12/schema");
+    assert.equal(committed.$id, SCHEMA_ID);
+    assert.equal(typeof committed.title, "string");
+    assert.match(String(committed.description), /EventBridge/);
+    assert.match(String(committed.description), /SNS/);
+    assert.deepEqual(committed, buildUserChangeJsonSchema());
+  });
+
+  it("closes both objects: additionalProperties false at the top and in set", () => {
+    assert.equal(committed.additionalProperties, false);
+    const set = (committed.properties as Record<string, Schema>).set;
+    assert.equal(set?.additionalProperties, false);
+    assert.equal(set?.minProperties, 1);
+    assert.deepEqual(Object.keys((set?.properties ?? {}) as object).sort(), [
+      "department",
+      "email",
+      "extension",
+      "managerId",
+      "name",
+      "state",
+      "title",
+    ]);
+  });
+
+  it("accepts a valid change", () => {
+    assert.deepEqual(validate(committed, valid), []);
+  });
+
+  it("rejects an unknown key in set, naming it", () => {
+    assert.deepEqual(validate(committed, { ...valid, set: { extention: "1234" } }), [
+      "$.set.extention: additional property",
+    ]);
+  });
+
+  it("rejects an empty set and an unknown top-level key", () => {
+    assert.deepEqual(validate(committed, { ...valid, set: {} }), ["$.set: minProperties"]);
+    assert.deepEqual(validate(committed, { ...valid, extra: 1 }), ["$.extra: additional property"]);
+  });
+
+  it("agrees with the zod contract on sample changes", () => {
+    const samples: unknown[] = [
+      valid,
+      { ...valid, set: { title: "" } },
+      { ...valid, set: { extension: null } },
+      { ...valid, set: { extension: "12345678901234567" } },
+      { ...valid, set: { extension: "12a" } },
+      { ...valid, set: { managerId: "not-a-uuid" } },
+      { ...valid, set: { state: "deleted" } },
+      { ...valid, set: { name: "" } },
+      { ...valid, set: { title: null } },
+      { ...valid, set: { email: "ann@example.com" } },
+      { ...valid, set: { email: "nope" } },
+      { ...valid, changedAt: "2024-05-01T12:00:00" },
+      { ...valid, changedAt: "2024-02-30T12:00:00Z" },
+      { ...valid, changeId: "" },
+      { ...valid, changeId: "x".repeat(129) },
+      { ...valid, userId: "user-1" },
+      { changeId: "a", userId: USER, set: { title: "x" } },
+      [],
+      null,
+    ];
+    for (const sample of samples) {
+      const byZod = parseUserChange(JSON.stringify(sample)).ok;
+      const bySchema = validate(committed, sample).length === 0;
+      assert.equal(bySchema, byZod, `disagree on ${JSON.stringify(sample)}`);
+    }
+  });
+});
