@@ -1,0 +1,188 @@
+/**
+ * The one definition of the sync's AWS resources: the queue, its dead-letter queue and the state
+ * table. Two consumers read it:
+ *
+ * - `serverless.yml`, through `dist/serverless-infra.json`, which `scripts/build.ts` writes from
+ *   `serverlessInfra()` (osls cannot load TypeScript or ESM);
+ * - `provision()` (`./provision.ts`), which creates the same resources on the emulators (or any
+ *   endpoint) through the SDK.
+ *
+ * Pure data: no AWS client is built here.
+ */
+
+/** The Lambda's timeout. */
+export const FUNCTION_TIMEOUT_SECONDS = 300;
+
+/**
+ * How long one scheduled invocation keeps draining (the schedule's `budgetSeconds` input). Shorter than
+ * the 1-minute schedule period, so that normally one invocation runs at a time; the timeout leaves
+ * room for the calls in flight, the re-queueing and a long Retry-After.
+ */
+export const SCHEDULE_BUDGET_SECONDS = 50;
+
+export const SCHEDULE_RATE = "rate(1 minute)";
+
+const DAY = 24 * 60 * 60;
+
+export const QUEUE = {
+  /**
+   * Longer than the function timeout: a message received by an invocation stays hidden until that
+   * invocation has certainly ended (deleted, re-queued, or died).
+   */
+  visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS + 60,
+  messageRetentionSeconds: 4 * DAY,
+  /**
+   * The sync deletes, re-queues and dead-letters explicitly; this redrive only catches a message whose
+   * invocation died (timeout, crash) this many times in a row.
+   */
+  maxReceiveCount: 10,
+} as const;
+
+export const DEAD_LETTER_QUEUE = {
+  /** Longer than the queue's: a copy dead-lettered late in its life still gets two weeks here. */
+  messageRetentionSeconds: 14 * DAY,
+} as const;
+
+export const STATE_TABLE = {
+  partitionKey: { name: "pk", type: "S" },
+  billingMode: "PAY_PER_REQUEST",
+  ttlAttribute: "expiresAt",
+} as const;
+
+/** CloudFormation logical ids. */
+export const LOGICAL_IDS = {
+  queue: "SyncQueue",
+  deadLetterQueue: "SyncDeadLetterQueue",
+  stateTable: "SyncStateTable",
+} as const;
+
+export interface RedrivePolicy<Arn = string> {
+  readonly deadLetterTargetArn: Arn;
+  readonly maxReceiveCount: number;
+}
+
+export function redrivePolicy<Arn>(deadLetterTargetArn: Arn): RedrivePolicy<Arn> {
+  return { deadLetterTargetArn, maxReceiveCount: QUEUE.maxReceiveCount };
+}
+
+/** SQS `Attributes` (all strings) for CreateQueue / SetQueueAttributes of the queue. */
+export function queueAttributes(deadLetterQueueArn: string): Record<string, string> {
+  return {
+    VisibilityTimeout: String(QUEUE.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(QUEUE.messageRetentionSeconds),
+    RedrivePolicy: JSON.stringify(redrivePolicy(deadLetterQueueArn)),
+  };
+}
+
+/** SQS `Attributes` for the dead-letter queue. */
+export function deadLetterQueueAttributes(): Record<string, string> {
+  return { MessageRetentionPeriod: String(DEAD_LETTER_QUEUE.messageRetentionSeconds) };
+}
+
+/** Key schema and billing of the state table, as CreateTable (and CloudFormation) spell them. */
+export function stateTableDefinition() {
+  return {
+    AttributeDefinitions: [
+      { AttributeName: STATE_TABLE.partitionKey.name, AttributeType: STATE_TABLE.partitionKey.type },
+    ],
+    KeySchema: [{ AttributeName: STATE_TABLE.partitionKey.name, KeyType: "HASH" as const }],
+    BillingMode: STATE_TABLE.billingMode,
+  };
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const arnOf = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
+/** `<stack name>-<suffix>` (Fn::Join, not Fn::Sub: no `${...}` for osls's variable resolver to trip on). */
+const stackScopedName = (suffix: string) => ({ "Fn::Join": ["-", [{ Ref: "AWS::StackName" }, suffix]] });
+
+/** The CloudFormation `Resources` and `Outputs` for serverless.yml's `resources`. */
+export function cloudFormationResources(): {
+  Resources: Record<string, Json>;
+  Outputs: Record<string, Json>;
+} {
+  return {
+    Resources: {
+      [LOGICAL_IDS.deadLetterQueue]: {
+        Type: "AWS::SQS::Queue",
+        Properties: {
+          QueueName: stackScopedName("dlq"),
+          MessageRetentionPeriod: DEAD_LETTER_QUEUE.messageRetentionSeconds,
+        },
+      },
+      [LOGICAL_IDS.queue]: {
+        Type: "AWS::SQS::Queue",
+        Properties: {
+          QueueName: stackScopedName("queue"),
+          VisibilityTimeout: QUEUE.visibilityTimeoutSeconds,
+          MessageRetentionPeriod: QUEUE.messageRetentionSeconds,
+          RedrivePolicy: { ...redrivePolicy(arnOf(LOGICAL_IDS.deadLetterQueue)) },
+        },
+      },
+      [LOGICAL_IDS.stateTable]: {
+        Type: "AWS::DynamoDB::Table",
+        Properties: {
+          TableName: stackScopedName("state"),
+          ...stateTableDefinition(),
+          TimeToLiveSpecification: { AttributeName: STATE_TABLE.ttlAttribute, Enabled: true },
+        },
+      },
+    },
+    Outputs: {
+      SyncQueueUrl: { Value: ref(LOGICAL_IDS.queue) },
+      SyncDeadLetterQueueUrl: { Value: ref(LOGICAL_IDS.deadLetterQueue) },
+      SyncStateTableName: { Value: ref(LOGICAL_IDS.stateTable) },
+    },
+  };
+}
+
+/** The function's environment entries that point at the resources. */
+export function resourceEnvironment(): Record<string, Json> {
+  return {
+    SYNC_QUEUE_URL: ref(LOGICAL_IDS.queue),
+    SYNC_DLQ_URL: ref(LOGICAL_IDS.deadLetterQueue),
+    SYNC_STATE_TABLE: ref(LOGICAL_IDS.stateTable),
+  };
+}
+
+/**
+ * Least-privilege IAM statements for the resources: the sync receives, deletes, re-queues and extends
+ * on the queue, only sends to the dead-letter queue, and reads/writes single items of the table.
+ */
+export function resourceIamStatements(): Record<"queue" | "deadLetterQueue" | "stateTable", Json> {
+  return {
+    queue: {
+      Effect: "Allow",
+      Action: [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:SendMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+      ],
+      Resource: [arnOf(LOGICAL_IDS.queue)],
+    },
+    deadLetterQueue: {
+      Effect: "Allow",
+      Action: ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+      Resource: [arnOf(LOGICAL_IDS.deadLetterQueue)],
+    },
+    stateTable: {
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+      Resource: [arnOf(LOGICAL_IDS.stateTable)],
+    },
+  };
+}
+
+/** Everything serverless.yml takes from here; written to `dist/serverless-infra.json` by the build. */
+export function serverlessInfra() {
+  return {
+    functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
+    schedule: { rate: SCHEDULE_RATE, input: { budgetSeconds: SCHEDULE_BUDGET_SECONDS } },
+    resources: cloudFormationResources(),
+    environment: resourceEnvironment(),
+    iamStatements: resourceIamStatements(),
+  };
+}

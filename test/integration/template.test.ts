@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  DEAD_LETTER_QUEUE,
+  FUNCTION_TIMEOUT_SECONDS,
+  LOGICAL_IDS,
+  QUEUE,
+  SCHEDULE_BUDGET_SECONDS,
+} from "../../lib/infra/resources.ts";
+import { withLocalAwsEnv } from "../../local/aws-env.ts";
+
+/**
+ * `npm run package` (build + `osls package`) offline, with fake credentials, into a temp dir; then
+ * checks the CloudFormation template it produced. Packaging makes no AWS call.
+ */
+
+const root = join(import.meta.dirname, "..", "..");
+
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
+type Template = { Resources: Record<string, { Type: string; Properties: any }>; Conditions?: unknown };
+
+describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
+  let outDir: string;
+  let template: Template;
+  let zipEntries: string[];
+
+  before(() => {
+    outDir = mkdtempSync(join(tmpdir(), "genesys-user-sync-package-"));
+    const run = spawnSync(
+      "npm",
+      ["run", "--silent", "package", "--", "--package", outDir, "--param=genesysRegion=mypurecloud.ie"],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...withLocalAwsEnv(process.env), SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" },
+        timeout: 110_000,
+      },
+    );
+    assert.equal(run.status, 0, `npm run package failed:\n${run.stdout}\n${run.stderr}`);
+    template = JSON.parse(readFileSync(join(outDir, "cloudformation-template-update-stack.json"), "utf8"));
+    zipEntries = zipEntryNames(readFileSync(join(outDir, "genesys-user-sync.zip")));
+  });
+
+  after(() => rmSync(outDir, { recursive: true, force: true }));
+
+  const resource = (id: string) => {
+    const r = template.Resources[id];
+    assert.ok(r, `resource ${id} missing; have ${Object.keys(template.Resources).join(", ")}`);
+    return r;
+  };
+  const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+  const syncFunction = () => resource("SyncLambdaFunction").Properties;
+
+  it("runs the bundle on nodejs24.x, arm64, with the shared timeout", () => {
+    const fn = syncFunction();
+    assert.equal(fn.Runtime, "nodejs24.x");
+    assert.deepEqual(fn.Architectures, ["arm64"]);
+    assert.equal(fn.Handler, "dist/sync.handler");
+    assert.equal(fn.Timeout, FUNCTION_TIMEOUT_SECONDS);
+  });
+
+  it("ships only the bundle and its source map", () => {
+    assert.deepEqual(zipEntries.sort(), ["dist/sync.mjs", "dist/sync.mjs.map"]);
+  });
+
+  it("is triggered every minute by an EventBridge rule whose input carries budgetSeconds", () => {
+    const rules = ofType("AWS::Events::Rule");
+    assert.equal(rules.length, 1);
+    const rule = rules[0]?.[1].Properties;
+    assert.equal(rule.ScheduleExpression, "rate(1 minute)");
+    assert.equal(rule.State, "ENABLED");
+    assert.equal(rule.Targets.length, 1);
+    assert.deepEqual(rule.Targets[0].Arn, { "Fn::GetAtt": ["SyncLambdaFunction", "Arn"] });
+    assert.deepEqual(JSON.parse(rule.Targets[0].Input), { budgetSeconds: SCHEDULE_BUDGET_SECONDS });
+    assert.ok(SCHEDULE_BUDGET_SECONDS < FUNCTION_TIMEOUT_SECONDS);
+    assert.equal(ofType("AWS::Lambda::Permission").length, 1);
+  });
+
+  it("redrives the queue to the DLQ, which keeps messages longer", () => {
+    const queue = resource(LOGICAL_IDS.queue);
+    const dlq = resource(LOGICAL_IDS.deadLetterQueue);
+    assert.equal(queue.Type, "AWS::SQS::Queue");
+    assert.equal(dlq.Type, "AWS::SQS::Queue");
+    assert.deepEqual(queue.Properties.RedrivePolicy, {
+      deadLetterTargetArn: { "Fn::GetAtt": [LOGICAL_IDS.deadLetterQueue, "Arn"] },
+      maxReceiveCount: QUEUE.maxReceiveCount,
+    });
+    assert.equal(dlq.Properties.MessageRetentionPeriod, 1209600);
+    assert.equal(dlq.Properties.MessageRetentionPeriod, DEAD_LETTER_QUEUE.messageRetentionSeconds);
+    assert.equal(queue.Properties.MessageRetentionPeriod, 345600);
+    assert.ok(dlq.Properties.MessageRetentionPeriod > queue.Properties.MessageRetentionPeriod);
+    assert.ok(
+      queue.Properties.VisibilityTimeout > syncFunction().Timeout,
+      "visibility timeout > function timeout",
+    );
+  });
+
+  it("has an on-demand state table keyed by pk with TTL on expiresAt", () => {
+    const table = resource(LOGICAL_IDS.stateTable);
+    assert.equal(table.Type, "AWS::DynamoDB::Table");
+    assert.equal(table.Properties.BillingMode, "PAY_PER_REQUEST");
+    assert.deepEqual(table.Properties.KeySchema, [{ AttributeName: "pk", KeyType: "HASH" }]);
+    assert.deepEqual(table.Properties.AttributeDefinitions, [{ AttributeName: "pk", AttributeType: "S" }]);
+    assert.deepEqual(table.Properties.TimeToLiveSpecification, { AttributeName: "expiresAt", Enabled: true });
+  });
+
+  it("passes the resources and the settings in the environment", () => {
+    const env = syncFunction().Environment.Variables;
+    assert.deepEqual(env.SYNC_QUEUE_URL, { Ref: LOGICAL_IDS.queue });
+    assert.deepEqual(env.SYNC_DLQ_URL, { Ref: LOGICAL_IDS.deadLetterQueue });
+    assert.deepEqual(env.SYNC_STATE_TABLE, { Ref: LOGICAL_IDS.stateTable });
+    assert.equal(env.GENESYS_REGION, "mypurecloud.ie", "--param overrides the default");
+    assert.equal(env.GENESYS_CREDENTIALS_SECRET, "genesys-user-sync/dev/genesys-credentials");
+    assert.match(env.GENESYS_RATE_LIMIT_PER_MINUTE, /^[1-9][0-9]*$/);
+    assert.match(env.SYNC_MAX_ATTEMPTS, /^[1-9][0-9]*$/);
+  });
+
+  it("grants no wildcard action or resource in any IAM statement", () => {
+    const statements = allPolicyStatements(template);
+    assert.ok(statements.length >= 5);
+    for (const statement of statements) {
+      if (statement.Effect === "Deny") continue; // a restriction (e.g. the deployment bucket's TLS-only rule)
+      for (const key of ["Action", "NotAction", "Resource", "NotResource", "Principal"]) {
+        for (const s of stringsIn(statement[key])) {
+          assert.ok(!s.includes("*"), `"${s}" in ${key} of ${JSON.stringify(statement)}`);
+        }
+      }
+      assert.ok(!("NotAction" in statement) && !("NotResource" in statement), JSON.stringify(statement));
+    }
+  });
+
+  it("gives the function exactly the access it needs", () => {
+    const roles = ofType("AWS::IAM::Role");
+    assert.equal(roles.length, 1, "only our own role (osls's default role grants logs by prefix)");
+    assert.deepEqual(syncFunction().Role, { "Fn::GetAtt": [roles[0]?.[0], "Arn"] });
+    // Permission statements (the trust policy has no Resource).
+    const statements = allPolicyStatements({ Resources: Object.fromEntries(roles) }).filter(
+      (s) => s.Resource !== undefined,
+    );
+    const grants = (target: unknown) =>
+      statements
+        .filter((s) => JSON.stringify(s.Resource).includes(JSON.stringify(target)))
+        .flatMap((s) => [s.Action].flat())
+        .sort();
+    assert.deepEqual(grants({ "Fn::GetAtt": [LOGICAL_IDS.queue, "Arn"] }), [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]);
+    assert.deepEqual(grants({ "Fn::GetAtt": [LOGICAL_IDS.deadLetterQueue, "Arn"] }), [
+      "sqs:GetQueueAttributes",
+      "sqs:SendMessage",
+    ]);
+    assert.deepEqual(grants({ "Fn::GetAtt": [LOGICAL_IDS.stateTable, "Arn"] }), [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]);
+    assert.deepEqual(grants({ "Fn::GetAtt": ["SyncLogGroup", "Arn"] }), [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]);
+    assert.deepEqual(grants("genesys-user-sync/dev/genesys-credentials"), [
+      "secretsmanager:GetSecretValue",
+      "ssm:GetParameter",
+    ]);
+    assert.equal(statements.length, 5, JSON.stringify(statements));
+  });
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: policy statements are untyped JSON
+type Statement = Record<string, any>;
+
+/** Every statement of every policy document in the template. */
+function allPolicyStatements(template: Pick<Template, "Resources">): Statement[] {
+  const out: Statement[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+    } else if (node !== null && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) {
+        if (/PolicyDocument$/.test(key) && value !== null && typeof value === "object") {
+          out.push(...[(value as { Statement: Statement | Statement[] }).Statement].flat());
+        } else {
+          visit(value);
+        }
+      }
+    }
+  };
+  visit(template.Resources);
+  return out;
+}
+
+/** All strings anywhere in a JSON value (inside intrinsic functions too). */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value !== null && typeof value === "object") return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+/** File names in a zip's central directory. */
+function zipEntryNames(zip: Buffer): string[] {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  assert.ok(eocd >= 0, "not a zip file");
+  const count = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    assert.equal(zip.readUInt32LE(offset), 0x02014b50, "bad central directory entry");
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    names.push(zip.toString("utf8", offset + 46, offset + 46 + nameLength));
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
