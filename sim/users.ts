@@ -106,7 +106,7 @@ const HOME_DIVISION = {
 /** Loose email check: something@something.tld, no spaces. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Extensions are short digit strings. */
-const EXTENSION = /^\d{1,15}$/;
+const EXTENSION = /^\d{1,16}$/;
 
 const MODIFIABLE_FIELDS = ["name", "email", "title", "department", "manager", "addresses"] as const;
 

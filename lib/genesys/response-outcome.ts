@@ -74,8 +74,13 @@ export function classifyErrorResponse(facts: ResponseFacts): GenesysError {
     );
   }
   if (status === 403) {
+    // A user update needs directory:user:edit whatever else the answer lists; other calls name
+    // what Genesys named.
     const missing = missingPermissions(body);
-    const grant = missing.includes(USER_EDIT_PERMISSION) ? USER_EDIT_PERMISSION : missing.join(" or ");
+    const grant =
+      facts.operation.startsWith("PATCH /api/v2/users") || missing.includes(USER_EDIT_PERMISSION)
+        ? USER_EDIT_PERMISSION
+        : missing.join(" or ");
     return new PermissionError(
       `the OAuth client is not allowed to ${facts.operation}: give its role the permission ${grant} (in the divisions of the users it updates)${said}`,
       missing,
@@ -121,7 +126,7 @@ function isExtensionInUse(body: GenesysErrorBody): boolean {
     .map((t) => t.toLowerCase());
   return texts.some(
     (t) =>
-      t.includes("extension") && /(in use|already|assigned|taken|exists|duplicate|conflict|unique)/.test(t),
+      t.includes("extension") && /(in.use|already|assigned|taken|exists|duplicate|conflict|unique)/.test(t),
   );
 }
 

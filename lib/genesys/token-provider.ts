@@ -1,4 +1,9 @@
-import { AuthenticationError, PermanentGenesysError, TransientGenesysError } from "./errors.ts";
+import {
+  AuthenticationError,
+  PermanentGenesysError,
+  RateLimitedError,
+  TransientGenesysError,
+} from "./errors.ts";
 import { classifyErrorResponse } from "./response-outcome.ts";
 
 export interface ClientCredentials {
@@ -13,6 +18,8 @@ export interface TokenProviderOptions {
   readonly credentials: () => Promise<ClientCredentials>;
   /** Called before the token request is sent (the shared rate budget); may throw `RateLimitedError`. */
   readonly beforeRequest?: (signal: AbortSignal) => Promise<void>;
+  /** A 429 from the login endpoint: pause every caller, as for API calls. */
+  readonly onRateLimited?: (retryAfterMs: number) => Promise<void>;
   /** Renew this long before expiry. Default 5 minutes. */
   readonly renewBeforeMs?: number;
   readonly timeoutMs?: number;
@@ -92,13 +99,15 @@ export class TokenProvider {
       );
     }
     if (!response.ok) {
-      throw classifyErrorResponse({
+      const error = classifyErrorResponse({
         status: response.status,
         header: (name) => response.headers.get(name),
         body,
         operation,
-        nowMs: Date.now(),
+        nowMs: (this.#options.now ?? Date.now)(),
       });
+      if (error instanceof RateLimitedError) await this.#options.onRateLimited?.(error.retryAfterMs);
+      throw error;
     }
     const token = body as { access_token?: unknown; expires_in?: unknown };
     if (typeof token.access_token !== "string" || typeof token.expires_in !== "number") {

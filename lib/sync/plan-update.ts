@@ -13,6 +13,12 @@ export interface UpdatePlan {
   readonly state?: { readonly value: "active" | "inactive" };
   /** Fields whose wanted value is already in effect. */
   readonly noop: readonly ChangeField[];
+  /** Fields that cannot be applied as asked, with a reason for the dead letter. */
+  readonly conflicts: readonly {
+    readonly field: ChangeField;
+    readonly code: string;
+    readonly reason: string;
+  }[];
 }
 
 const isWorkPhone = (c: GenesysContact): boolean => c.mediaType === "PHONE" && c.type === "WORK";
@@ -70,6 +76,7 @@ export function mergeExtension(
  */
 export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, FieldValue>): UpdatePlan {
   const noop: ChangeField[] = [];
+  const conflicts: { field: ChangeField; code: string; reason: string }[] = [];
   const fields: ChangeField[] = [];
   const body: PatchFields = {};
   let state: UpdatePlan["state"];
@@ -79,9 +86,21 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
       continue;
     }
     switch (field) {
-      case "extension":
+      case "extension": {
+        // A Contact carries an address or an extension, never both, and there is one WORK phone: an
+        // extension would have to replace the number. Refuse rather than drop the number silently.
+        const work = user.addresses?.find(isWorkPhone);
+        if (value !== null && work?.address && !work.extension) {
+          conflicts.push({
+            field,
+            code: "sync.work.phone.has.number",
+            reason: `the user's WORK phone is the number ${work.address}; an extension would replace it. Clear or move the number in Genesys Cloud, then replay`,
+          });
+          continue;
+        }
         body.addresses = mergeExtension(user.addresses, value);
         break;
+      }
       case "managerId":
         // An empty string removes the manager (UpdateUser.manager is a user id string).
         body.manager = value ?? "";
@@ -98,5 +117,6 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
     ...(fields.length > 0 ? { profile: { body, fields } } : {}),
     ...(state ? { state } : {}),
     noop,
+    conflicts,
   };
 }

@@ -86,10 +86,13 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     }
   };
 
+  const onRateLimited = async (retryAfterMs: number): Promise<void> =>
+    (await gateFor()).recordRateLimited(retryAfterMs);
   const tokens = new TokenProvider({
     loginUrl: config.genesys.loginUrl,
     credentials: deps.credentials,
     beforeRequest: acquire,
+    onRateLimited,
     timeoutMs: config.genesys.timeoutMs,
     fetch: deps.fetch,
   });
@@ -97,7 +100,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     apiUrl: config.genesys.apiUrl,
     tokens,
     acquire,
-    onRateLimited: async (retryAfterMs) => (await gateFor()).recordRateLimited(retryAfterMs),
+    onRateLimited,
     onSuccess: () => gate?.recordSuccess(),
     onCall: deps.onCall,
     timeoutMs: config.genesys.timeoutMs,

@@ -311,6 +311,8 @@ class Batch {
         new Map([...work.pending].map(([f, w]) => [f, w.value as FieldValue])),
       );
       for (const field of plan.noop) this.#resolve(work, field, { kind: "noop" });
+      for (const c of plan.conflicts)
+        this.#resolve(work, c.field, { kind: "dead", why: { code: c.code, reason: c.reason } });
       const bodies: { fields: readonly ChangeField[]; body: Omit<UpdateUserBody, "version"> }[] = [];
       if (plan.profile) bodies.push({ fields: plan.profile.fields, body: plan.profile.body });
       if (plan.state) bodies.push({ fields: ["state"], body: { state: plan.state.value } });

@@ -3,10 +3,9 @@
  * `AWS_ENDPOINT_URL_DYNAMODB`, or started here), the Genesys simulator over HTTP, a fresh queue, DLQ
  * and table, and `createSyncJob` wired to them exactly as the Lambda handler wires it.
  */
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ChangeMessageVisibilityCommand,
-  CreateQueueCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
@@ -14,6 +13,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { loadConfig, type SyncConfig } from "../../lib/config.ts";
+import { provision } from "../../lib/infra/provision.ts";
 import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
 import type { Log } from "../../lib/sync/log.ts";
 import { createSyncJob, type SyncJob } from "../../lib/sync/sync-job.ts";
@@ -91,27 +91,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const name = `t${process.pid}-${Date.now().toString(36)}-${counter++}`;
   const queueUrl = `${sqsLocal.endpoint}/123456789012/${name}-changes`;
   const dlqUrl = `${sqsLocal.endpoint}/123456789012/${name}-dlq`;
-  // TEMP until lib/infra/provision lands
-  await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-  await sqs.send(
-    new CreateQueueCommand({
-      QueueName: `${name}-changes`,
-      Attributes: {
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: `arn:aws:sqs:us-east-1:123456789012:${name}-dlq`,
-          maxReceiveCount: 10,
-        }),
-      },
-    }),
-  );
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: `${name}-state`,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-    }),
-  );
+  await provision({ sqs, dynamodb, queueUrl, dlqUrl, tableName: `${name}-state` });
   const config = loadConfig({
     SYNC_QUEUE_URL: queueUrl,
     SYNC_DLQ_URL: dlqUrl,

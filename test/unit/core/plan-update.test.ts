@@ -126,10 +126,10 @@ describe("mergeExtension", () => {
     assert.deepEqual(input, copy);
   });
 
-  // The simulator (sim/users.ts) follows the documented Contact model: `extension` and `address` are
-  // mutually exclusive on one entry (docs/genesys-api-notes.md, S3). A user whose PHONE/WORK entry holds a
-  // number and no extension gets the extension added to that same entry, which the API refuses.
-  it("BUG: the merged list is accepted by the simulator's PATCH when the WORK phone has a number", () => {
+  // The documented Contact model (docs/genesys-api-notes.md, S3): `extension` and `address` are
+  // mutually exclusive on one entry, and there is one WORK phone. An extension for a user whose WORK
+  // phone is a number would have to replace the number: the plan refuses it with a reason instead.
+  it("an extension for a user whose WORK phone is a number is a conflict, not a PATCH", () => {
     const directory = new UserDirectory();
     directory.seed([
       {
@@ -141,8 +141,21 @@ describe("mergeExtension", () => {
     ]);
     const current = directory.render(ANN);
     assert.ok(current);
-    const addresses = mergeExtension(current.addresses, "4004");
-    assert.doesNotThrow(() => directory.patch(ANN, { version: current.version, addresses }));
+    const plan = planUpdate(
+      current,
+      new Map([
+        ["extension", "4004"],
+        ["title", "Lead"],
+      ]),
+    );
+    assert.deepEqual(
+      plan.conflicts.map((c) => [c.field, c.code]),
+      [["extension", "sync.work.phone.has.number"]],
+    );
+    assert.match(plan.conflicts[0]?.reason ?? "", /\+35312345678/);
+    assert.equal(plan.profile?.body.addresses, undefined, "the number is not touched");
+    assert.deepEqual(plan.profile?.fields, ["title"]);
+    assert.doesNotThrow(() => directory.patch(ANN, { version: current.version, ...plan.profile?.body }));
   });
 
   it("the merged list is accepted by the simulator's PATCH (extension-only WORK phone, other entries sent back)", () => {

@@ -152,7 +152,7 @@ describe("classifyErrorResponse", () => {
 
     // isExtensionInUse lower-cases "extension.in.use" but then looks for "in use" (with a space), so the
     // documented detail code alone is not recognised; only the message wording saves the simulator's body.
-    it("BUG: details[].errorCode extension.in.use alone (neutral message) → ExtensionInUseError", () => {
+    it("details[].errorCode extension.in.use alone (neutral message) → ExtensionInUseError", () => {
       const body = simBody(400, "bad.request", "The request could not be processed.", {
         details: [{ errorCode: "extension.in.use", fieldName: "addresses.extension" }],
       });
@@ -241,7 +241,7 @@ describe("classifyErrorResponse", () => {
 
     // Every user update needs directory:user:edit; the message must tell the operator so even when the
     // 403 body names a different permission (today it says only "give its role the permission directory:user:view").
-    it("BUG: a message naming another permission still names directory:user:edit", () => {
+    it("a message naming another permission still names directory:user:edit", () => {
       const error = classify(
         403,
         simBody(403, "missing.permissions", "You must have the following permission: [directory:user:view]"),
