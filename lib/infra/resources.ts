@@ -2,8 +2,8 @@
  * The one definition of the sync's AWS resources: the queue, its dead-letter queue and the state
  * table. Two consumers read it:
  *
- * - `serverless.yml`, through `dist/serverless-infra.json`, which `scripts/build.ts` writes from
- *   `serverlessInfra()` (osls cannot load TypeScript or ESM);
+ * - `serverless.yml`, through `dist/serverless-infra.cjs`, which `scripts/build.ts` bundles from
+ *   `serverlessInfra()` (osls can load YAML, JSON or CommonJS, not TypeScript or ESM);
  * - `provision()` (`./provision.ts`), which creates the same resources on the emulators (or any
  *   endpoint) through the SDK.
  *
@@ -90,7 +90,14 @@ export function stateTableDefinition() {
   };
 }
 
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface IamStatement {
+  readonly Effect: "Allow";
+  readonly Action: string[];
+  /** ARNs or CloudFormation expressions giving ARNs. */
+  readonly Resource: Json[];
+}
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
 const arnOf = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
@@ -150,7 +157,7 @@ export function resourceEnvironment(): Record<string, Json> {
  * Least-privilege IAM statements for the resources: the sync receives, deletes, re-queues and extends
  * on the queue, only sends to the dead-letter queue, and reads/writes single items of the table.
  */
-export function resourceIamStatements(): Record<"queue" | "deadLetterQueue" | "stateTable", Json> {
+export function resourceIamStatements(): Record<"queue" | "deadLetterQueue" | "stateTable", IamStatement> {
   return {
     queue: {
       Effect: "Allow",
@@ -176,13 +183,87 @@ export function resourceIamStatements(): Record<"queue" | "deadLetterQueue" | "s
   };
 }
 
-/** Everything serverless.yml takes from here; written to `dist/serverless-infra.json` by the build. */
+const arnIn = (service: string, resource: Json[]): Json => ({
+  "Fn::Join": [
+    "",
+    [
+      "arn:",
+      { Ref: "AWS::Partition" },
+      `:${service}:`,
+      { Ref: "AWS::Region" },
+      ":",
+      { Ref: "AWS::AccountId" },
+      ":",
+      ...resource,
+    ],
+  ],
+});
+
+/**
+ * The IAM statement that lets the function read its Genesys credentials, for the value of
+ * `GENESYS_CREDENTIALS_SECRET` (see lib/config.ts):
+ *
+ * - `ssm:/path`: `ssm:GetParameter` on that parameter;
+ * - an ARN (`arn:...:secretsmanager:...:secret:name-AbCdEf`): `secretsmanager:GetSecretValue` on it;
+ * - a name: `secretsmanager:GetSecretValue` on `...:secret:<name>-??????` (Secrets Manager appends six
+ *   random characters to the name in the ARN).
+ *
+ * With the AWS managed keys (aws/secretsmanager, aws/ssm) no KMS permission is needed.
+ */
+export function credentialsAccessStatement(secret: string): IamStatement {
+  if (secret === "" || /[*?\s]/.test(secret)) {
+    throw new Error(
+      `GENESYS_CREDENTIALS_SECRET: not a secret name, ARN or ssm:/path: ${JSON.stringify(secret)}`,
+    );
+  }
+  if (secret.startsWith("ssm:")) {
+    const name = secret.slice("ssm:".length);
+    if (name === "") throw new Error("GENESYS_CREDENTIALS_SECRET: empty parameter name after ssm:");
+    return {
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      // The ARN of `/a/b` is `...:parameter/a/b`, of `a` `...:parameter/a`.
+      Resource: [arnIn("ssm", [`parameter${name.startsWith("/") ? "" : "/"}${name}`])],
+    };
+  }
+  if (secret.startsWith("arn:")) {
+    const service = secret.split(":")[2];
+    if (service !== "secretsmanager" && service !== "ssm") {
+      throw new Error(`GENESYS_CREDENTIALS_SECRET: not a Secrets Manager or SSM ARN: ${secret}`);
+    }
+    return {
+      Effect: "Allow",
+      Action: [service === "ssm" ? "ssm:GetParameter" : "secretsmanager:GetSecretValue"],
+      Resource: [secret],
+    };
+  }
+  return {
+    Effect: "Allow",
+    Action: ["secretsmanager:GetSecretValue"],
+    Resource: [arnIn("secretsmanager", [`secret:${secret}-??????`])],
+  };
+}
+
+/** How osls calls a function found at a `${file(...)}` address. */
+interface OslsVariableContext {
+  resolveVariable(expression: string): Promise<unknown>;
+}
+
+/**
+ * Everything serverless.yml takes from here; `scripts/build.ts` bundles it to
+ * `dist/serverless-infra.cjs`. Functions are called by osls with its variable resolver.
+ */
 export function serverlessInfra() {
   return {
     functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
     schedule: { rate: SCHEDULE_RATE, input: { budgetSeconds: SCHEDULE_BUDGET_SECONDS } },
     resources: cloudFormationResources(),
     environment: resourceEnvironment(),
-    iamStatements: resourceIamStatements(),
+    iamStatements: {
+      ...resourceIamStatements(),
+      /** From the `genesysCredentialsSecret` param (the value of GENESYS_CREDENTIALS_SECRET). */
+      credentials: async ({ resolveVariable }: OslsVariableContext) =>
+        credentialsAccessStatement(String(await resolveVariable("param:genesysCredentialsSecret"))),
+    },
   };
 }

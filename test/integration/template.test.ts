@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
+  credentialsAccessStatement,
   DEAD_LETTER_QUEUE,
   FUNCTION_TIMEOUT_SECONDS,
   LOGICAL_IDS,
@@ -167,11 +168,60 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
       "logs:CreateLogStream",
       "logs:PutLogEvents",
     ]);
-    assert.deepEqual(grants("genesys-user-sync/dev/genesys-credentials"), [
+    assert.deepEqual(grants("secret:genesys-user-sync/dev/genesys-credentials-??????"), [
       "secretsmanager:GetSecretValue",
-      "ssm:GetParameter",
     ]);
     assert.equal(statements.length, 5, JSON.stringify(statements));
+  });
+});
+
+describe("credentialsAccessStatement (the Genesys credentials grant, per GENESYS_CREDENTIALS_SECRET)", () => {
+  const arn = (service: string, resource: string) => ({
+    "Fn::Join": [
+      "",
+      [
+        "arn:",
+        { Ref: "AWS::Partition" },
+        `:${service}:`,
+        { Ref: "AWS::Region" },
+        ":",
+        { Ref: "AWS::AccountId" },
+        ":",
+        resource,
+      ],
+    ],
+  });
+
+  it("grants GetSecretValue on a secret named by name, whatever its ARN suffix", () => {
+    assert.deepEqual(credentialsAccessStatement("team/genesys"), {
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue"],
+      Resource: [arn("secretsmanager", "secret:team/genesys-??????")],
+    });
+  });
+
+  it("grants GetSecretValue on a secret given by ARN", () => {
+    const secretArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/genesys-AbCdEf";
+    assert.deepEqual(credentialsAccessStatement(secretArn), {
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue"],
+      Resource: [secretArn],
+    });
+  });
+
+  it("grants GetParameter on an SSM parameter given as ssm:/path", () => {
+    assert.deepEqual(credentialsAccessStatement("ssm:/genesys/creds"), {
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      Resource: [arn("ssm", "parameter/genesys/creds")],
+    });
+    assert.deepEqual(credentialsAccessStatement("ssm:creds").Resource, [arn("ssm", "parameter/creds")]);
+  });
+
+  it("refuses wildcards, blanks and other services", () => {
+    for (const bad of ["", "team/*", "a b", "ssm:", "arn:aws:s3:::bucket"]) {
+      assert.throws(() => credentialsAccessStatement(bad), /GENESYS_CREDENTIALS_SECRET/, bad);
+    }
   });
 });
 
