@@ -10,6 +10,7 @@
  * | `TransientGenesysError` | re-queue; dead-letter after the attempt limit |
  * | `PermanentGenesysError` (incl. `UserNotFoundError`) | dead-letter now |
  * | `AuthenticationError`, `PermissionError` | stop the run; release every held message |
+ * | `BudgetExhaustedError` | the run's time is up before the next paced call: release what is left |
  */
 
 export interface GenesysErrorDetails {
@@ -57,6 +58,15 @@ export class RateLimitedError extends GenesysError {
     this.retryAfterMs = retryAfterMs;
     this.source = source;
   }
+}
+
+/**
+ * The next call the shared budget allows comes after this run's deadline (pacing, not a pause): the
+ * run is over, and what it still holds is released for the next run rather than delayed.
+ */
+export class BudgetExhaustedError extends GenesysError {
+  override readonly name = "BudgetExhaustedError";
+  readonly reasonCode = "sync.budget.exhausted";
 }
 
 /** 409: the `version` sent is no longer the user's current one. */

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SyncConfig } from "../config.ts";
-import { RateLimitedError } from "../genesys/errors.ts";
+import { BudgetExhaustedError, RateLimitedError } from "../genesys/errors.ts";
 import { type CallRecord, GenesysHttp } from "../genesys/http-client.ts";
 import { type ClientCredentials, TokenProvider } from "../genesys/token-provider.ts";
 import { UsersApi } from "../genesys/users-api.ts";
@@ -76,9 +76,13 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     });
     deps.onBudgetWait?.(now() - asked);
     if (!outcome.ok) {
+      if (outcome.reason === "paced" && now() + outcome.waitMs >= deadlineMs) {
+        throw new BudgetExhaustedError("this run's time is up before the shared budget allows the next call");
+      }
+      // A pause (a 429 met by anyone) longer than we may sleep: re-queue with the matching delay.
       throw new RateLimitedError(
         outcome.reason === "paused"
-          ? "every invocation is paused after a 429 from Genesys Cloud, past this run's budget"
+          ? "every invocation is paused after a 429 from Genesys Cloud, past what this run may wait"
           : "the shared rate budget has no room before this run's deadline",
         outcome.waitMs,
         "shared-budget",

@@ -1,5 +1,6 @@
 import { type ChangeField, parseUserChange } from "../contract/user-change.ts";
 import {
+  BudgetExhaustedError,
   ExtensionInUseError,
   GenesysError,
   isRunStopping,
@@ -143,6 +144,8 @@ class Batch {
   readonly #early = new Map<string, Disposition>();
   readonly #work = new Map<string, UserWork>();
   #wants = new Map<string, UserWants>();
+  /** The shared budget has no call left before the deadline: release the remaining users untried. */
+  #budgetOver = false;
   /** changeId and userId per message key, for log correlation. */
   readonly #ids = new Map<string, { changeId: string; userId: string }>();
 
@@ -295,6 +298,10 @@ class Batch {
       }
       const work = this.#work.get(step.userId) as UserWork;
       if (!work.user || work.pending.size === 0) continue;
+      if (this.#budgetOver) {
+        this.#resolveAll(work, { kind: "release" });
+        continue;
+      }
       await this.#runStep(step, work);
     }
   }
@@ -361,6 +368,10 @@ class Batch {
       );
     } catch (error) {
       if (isRunStopping(error)) throw error;
+      if (error instanceof BudgetExhaustedError) {
+        this.#budgetOver = true;
+        return;
+      }
       this.#deps.log.warn("could not free the extension for a swap; the users involved will retry", {
         userId: work.userId,
         error: describe(error),
@@ -383,6 +394,10 @@ class Batch {
   /** The outcome of a failed call for the fields it carried. Rethrows what stops the run or is not ours. */
   #failureOutcome(error: unknown): FieldOutcome {
     if (isRunStopping(error)) throw error;
+    if (error instanceof BudgetExhaustedError) {
+      this.#budgetOver = true;
+      return { kind: "release" };
+    }
     if (error instanceof RateLimitedError) {
       this.#summary.rateLimited += 1;
       return {
