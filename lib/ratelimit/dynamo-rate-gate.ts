@@ -138,13 +138,15 @@ export class DynamoRateGate implements RateGate {
     this.#slots = [];
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       const cut = shouldCut(this.#known, this.#known.pausedUntil, now, this.#config);
-      const input = cut ? this.#cutInput(now, ra, until) : this.#extendInput(now, ra, until);
+      // Computed before the write: a concurrent tryAcquire may replace #known meanwhile.
+      const rate = cutRate(this.#known, now, this.#config);
+      const input = cut ? this.#cutInput(now, ra, until, rate) : this.#extendInput(now, ra, until);
       try {
         await this.#client.send(new UpdateItemCommand(input), { abortSignal: signal });
         this.#known = cut
           ? {
               ...this.#known,
-              rateAtCut: cutRate(this.#known, now, this.#config),
+              rateAtCut: rate,
               rateCutAt: now,
               pausedUntil: until,
               last429At: now,
@@ -207,18 +209,14 @@ export class DynamoRateGate implements RateGate {
         this.#slots = leaseSlots(base, lease, params).slice(1); // the first cell is this grant
         this.#contention = contentionAfterWin(this.#contention);
         this.#hungry = false;
-        // Next write: at the opening, plus a random part of the tolerance (a write within the
-        // tolerance loses no budget) so that a waiting process sometimes gets in first; plus the
-        // contention spread if we have been losing races.
-        this.#writeNotBefore =
-          nextWriteAt(
-            nextConformingAt(newTat, params),
-            this.#contention,
-            params.intervalMs,
-            this.#policy,
-            this.#random(),
-          ) +
-          this.#random() * toleranceMs(params);
+        // Next write: at the opening (plus the contention spread if we have been losing races).
+        this.#writeNotBefore = nextWriteAt(
+          nextConformingAt(newTat, params),
+          this.#contention,
+          params.intervalMs,
+          this.#policy,
+          this.#random(),
+        );
         return { granted: true };
       } catch (error) {
         const old = conditionFailedItem(error);
@@ -315,12 +313,12 @@ export class DynamoRateGate implements RateGate {
    * Condition: no pause in force (else this 429 belongs to that window and must not cut again) and
    * the learned rate is the one we cut from (else we would cut from a stale rate).
    */
-  #cutInput(now: number, ra: number, until: number): UpdateItemCommandInput {
+  #cutInput(now: number, ra: number, until: number, rate: number): UpdateItemCommandInput {
     const values: Record<string, AttributeValue> = {
       ":now": n(now),
       ":until": n(until),
       ":ra": n(ra),
-      ":rate": n(cutRate(this.#known, now, this.#config)),
+      ":rate": n(rate),
       ":exp": this.#expiresAt(until),
     };
     let sameRate: string;

@@ -34,9 +34,9 @@ export class LocalRateGate implements RateGate {
     this.#key = options.key ?? "local";
   }
 
-  tryAcquire(signal?: AbortSignal): Promise<Permit> {
+  async tryAcquire(signal?: AbortSignal): Promise<Permit> {
     signal?.throwIfAborted();
-    return Promise.resolve(this.acquireNow());
+    return this.acquireNow();
   }
 
   /** Synchronous `tryAcquire` (for simulations and tests). */
@@ -53,10 +53,9 @@ export class LocalRateGate implements RateGate {
     return { granted: true };
   }
 
-  recordRateLimited(retryAfterMs: number, signal?: AbortSignal): Promise<void> {
+  async recordRateLimited(retryAfterMs: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     this.#state = applyRateLimited(this.#state, this.#now(), retryAfterMs, this.#config).state;
-    return Promise.resolve();
   }
 
   /** No-op: the rate climbs back lazily with the time since the last cut (see `aimd.ts`). */

@@ -45,15 +45,21 @@ function recordingClock(): { now: () => number; last: () => number } {
 interface Worker {
   readonly gate: DynamoRateGate;
   readonly clock: { last: () => number };
+  /** Decision time of every grant (the gate's clock reading that granted it). */
   readonly grants: number[];
+  /** Time each granted `tryAcquire` was called. */
+  readonly calledAt?: number[];
 }
 
-/** One worker hammering its gate until `end`; records the decision time of every grant. */
+/** One worker hammering its gate until `end`. */
 async function hammer(w: Worker, end: number): Promise<void> {
   while (Date.now() < end) {
+    const calledAt = Date.now();
     const permit = await w.gate.tryAcquire();
-    if (permit.granted) w.grants.push(w.clock.last());
-    else await sleep(Math.max(0, Math.min(permit.waitMs, end - Date.now())));
+    if (permit.granted) {
+      w.grants.push(w.clock.last());
+      w.calledAt?.push(calledAt);
+    } else await sleep(Math.max(0, Math.min(permit.waitMs, end - Date.now())));
   }
 }
 
@@ -142,7 +148,8 @@ describe("DynamoRateGate on DynamoDB Local", { skip }, () => {
           now: clock.now,
           lease: lease as Partial<LeasePolicy>,
         };
-        return { client, requests, clock, gate: new DynamoRateGate(options), grants: [] as number[] };
+        const gate = new DynamoRateGate(options);
+        return { client, requests, clock, gate, grants: [] as number[], calledAt: [] as number[] };
       });
       const [first] = workers;
       assert.ok(first);
@@ -168,17 +175,19 @@ describe("DynamoRateGate on DynamoDB Local", { skip }, () => {
         `rate cut to ${status.effectivePerMinute}/min`,
       );
 
-      // The recording gate stops at once; the others once the pause is written (plus the lease horizon).
+      // The recording gate stops at once: nothing asked after `recordRateLimited` was called is granted
+      // (its clock is also read by that call, so the call time is used here). The others stop once the
+      // pause is written (plus the lease horizon).
       const inPause = (t: number, from: number): boolean => t >= from && t < pausedUntil;
-      assert.deepEqual(
-        first.grants.filter((t) => inPause(t, recordStart)),
-        [],
-      );
-      for (const w of workers.slice(1)) {
-        assert.deepEqual(
-          w.grants.filter((t) => inPause(t, recorded + horizonMs)),
-          [],
-        );
+      const rel = (ts: readonly number[]): string => ts.map((t) => t - recordStart).join(",");
+      const ctx = `record at 0, written at ${recorded - recordStart}, paused until ${pausedUntil - recordStart}`;
+      // (strictly after: a call in the same millisecond may have come just before)
+      const firstBad = first.calledAt.filter((t) => inPause(t, recordStart + 1));
+      assert.deepEqual(firstBad, [], `${ctx}: gate 0 asked at ${rel(first.calledAt)}`);
+      for (const [i, w] of workers.entries()) {
+        if (i === 0) continue;
+        const bad = w.grants.filter((t) => inPause(t, recorded + horizonMs));
+        assert.deepEqual(bad, [], `${ctx}: gate ${i} granted at ${rel(w.grants)}`);
         // At most one write to learn of the pause, then silence until it ends.
         const calls = w.requests.filter((t) => inPause(t, recorded)).length;
         assert.ok(calls <= 1, `${calls} DynamoDB calls during the pause`);
