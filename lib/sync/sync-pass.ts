@@ -93,6 +93,11 @@ export async function runSyncPass(deps: SyncPassDeps, options: SyncPassOptions):
     }
     const batch = new Batch(deps, options, summary, held, signal);
     await batch.run();
+    if (batch.budgetOver) {
+      // Receiving again would only release again (and count a receive against the redrive limit).
+      summary.endedBy = "budget";
+      break;
+    }
   }
   deps.log.info("sync pass finished", { summary });
   return summary;
@@ -146,6 +151,9 @@ class Batch {
   #wants = new Map<string, UserWants>();
   /** The shared budget has no call left before the deadline: release the remaining users untried. */
   #budgetOver = false;
+  get budgetOver(): boolean {
+    return this.#budgetOver;
+  }
   /** changeId and userId per message key, for log correlation. */
   readonly #ids = new Map<string, { changeId: string; userId: string }>();
 

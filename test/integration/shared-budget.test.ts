@@ -1,0 +1,74 @@
+/**
+ * The shared budget seen from Genesys' side: concurrent invocations (separate jobs that share only
+ * DynamoDB) pause together on a 429, and make no call at all when DynamoDB is down.
+ */
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { silentLog } from "../../lib/sync/log.ts";
+import { createSyncJob } from "../../lib/sync/sync-job.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws-env.ts";
+import { freePort } from "../../local/free-port.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../../sim/genesys-simulator.ts";
+import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
+
+describe("one budget for every invocation", { concurrency: false }, () => {
+  let w: World;
+  afterEach(async () => {
+    await w?.close();
+  });
+
+  test("a 429 met by one invocation stops all of them until the pause ends", async () => {
+    w = await createWorld({ env: { GENESYS_RATE_LIMIT_PER_MINUTE: "1200" } });
+    seed(w.sim, 80);
+    await w.send(Array.from({ length: 80 }, (_, i) => change(i + 1, { title: `P${i}` })));
+    // The 15th PATCH, whoever sends it, is refused with Retry-After: 2.
+    let patches = 0;
+    const fetch429: typeof fetch = async (input, init) => {
+      if (init?.method === "PATCH" && ++patches === 15)
+        w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 2 }] });
+      return fetch(input, init);
+    };
+    const jobs = Array.from({ length: 4 }, () => w.job({ fetch: fetch429 }));
+    // Four overlapping invocations, each holding a small batch at a time.
+    const runs = await Promise.all(jobs.map((job) => job.run({ budgetSeconds: 12 }, 20_000)));
+    const series = w.sim.stats().series;
+    const refused = series.find((c) => c.status === 429);
+    assert.ok(refused, "the injected 429 was met");
+    // The window starts 250 ms after the 429: calls already on the wire, and at most one lease of
+    // paced slots (≤ 4 calls, 200 ms at this rate) that another invocation took from DynamoDB before
+    // the pause was written, may still arrive. After that, nobody calls until the pause ends.
+    const quiet = series.filter((c) => c.t > refused.t + 250 && c.t < refused.t + 1_950);
+    assert.deepEqual(quiet, [], "no invocation called Genesys during the pause");
+    const after = series.filter((c) => c.t >= refused.t + 1_950);
+    assert.ok(after.length > 0, "calls resumed after the pause");
+    const total = runs.reduce((n, r) => n + r.applied + r.requeued + r.released, 0);
+    assert.ok(total >= 80, "every message has an outcome");
+    assert.equal((await w.peek("dlq")).length, 0);
+  });
+
+  test("DynamoDB unavailable: no Genesys call is made and every message stays in the queue", async () => {
+    w = await createWorld();
+    seed(w.sim, 5);
+    await w.send(Array.from({ length: 5 }, (_, i) => change(i + 1, { title: "never" })));
+    const closed = new DynamoDBClient({
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+      maxAttempts: 1,
+    });
+    const job = createSyncJob({
+      config: w.config,
+      sqs: w.sqs,
+      dynamodb: closed,
+      log: silentLog,
+      credentials: async () => ({ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET }),
+    });
+    await assert.rejects(job.run({}, 20_000));
+    closed.destroy();
+    assert.equal(w.sim.stats().total, 0, "fail closed: not even a token request");
+    assert.equal((await w.peek("main")).length, 5, "released, all still in the queue");
+    assert.equal((await w.peek("dlq")).length, 0);
+    for (let i = 1; i <= 5; i++) assert.notEqual(w.sim.getUser(userId(i))?.title, "never");
+  });
+});
