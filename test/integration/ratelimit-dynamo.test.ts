@@ -1,5 +1,5 @@
 /**
- * DynamoRateGate against DynamoDB Local (endpoint from AWS_ENDPOINT_URL_DYNAMODB).
+ * DynamoRateGate against DynamoDB Local (the test run's, or one started for this file).
  * Each test suite creates its own uniquely named table and deletes it afterwards.
  */
 
@@ -12,9 +12,9 @@ import { DynamoRateGate, type DynamoRateGateOptions } from "../../lib/ratelimit/
 import type { LeasePolicy } from "../../lib/ratelimit/lease-policy.ts";
 import type { RateLimitConfig } from "../../lib/ratelimit/limiter-config.ts";
 import { readLimiterStatus } from "../../lib/ratelimit/read-limiter-status.ts";
+import { dynamoDbEndpoint } from "../helpers/aws-emulators.ts";
 
-const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-const skip = endpoint === undefined ? "AWS_ENDPOINT_URL_DYNAMODB not set" : false;
+const endpoint = await dynamoDbEndpoint();
 
 /** A client that records the time of every HTTP attempt (retries included). */
 function countingClient(url = endpoint): { client: DynamoDBClient; requests: number[] } {
@@ -75,7 +75,7 @@ function worstWindowExcess(sortedGrants: readonly number[], ratePerMinute: numbe
   return worst;
 }
 
-describe("DynamoRateGate on DynamoDB Local", { skip }, () => {
+describe("DynamoRateGate on DynamoDB Local", () => {
   const admin = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? "us-east-1" });
   const tableName = `ratelimit-test-${randomUUID()}`;
 

@@ -18,7 +18,6 @@ import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
 import type { Log } from "../../lib/sync/log.ts";
 import { createSyncJob, type SyncJob } from "../../lib/sync/sync-job.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws-env.ts";
-import { startDynamoDbLocal } from "../../local/dynamodb-local.ts";
 import { startSqsLocal } from "../../local/sqs-local.ts";
 import {
   DEFAULT_CLIENT_ID,
@@ -27,19 +26,7 @@ import {
   type SimulatorOptions,
   startGenesysSimulator,
 } from "../../sim/genesys-simulator.ts";
-
-let sharedDynamo: Promise<string> | undefined;
-
-/** The DynamoDB Local endpoint of this test run (one per process when the runner did not start one). */
-export function dynamoEndpoint(): Promise<string> {
-  const fromEnv = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  if (fromEnv) return Promise.resolve(fromEnv);
-  sharedDynamo ??= startDynamoDbLocal().then((ddb) => {
-    process.once("exit", () => void ddb.stop());
-    return ddb.endpoint;
-  });
-  return sharedDynamo;
-}
+import { dynamoDbEndpoint } from "../helpers/aws-emulators.ts";
 
 export interface WorldOptions {
   readonly simulator?: SimulatorOptions;
@@ -83,7 +70,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const [sim, sqsLocal, ddbEndpoint] = await Promise.all([
     startGenesysSimulator(options.simulator),
     startSqsLocal(),
-    dynamoEndpoint(),
+    dynamoDbEndpoint(),
   ]);
   const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const sqs = new SQSClient({ ...clientConfig, endpoint: sqsLocal.endpoint });
