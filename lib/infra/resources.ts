@@ -1,3 +1,5 @@
+import { alarmResources } from "./alarms.ts";
+
 /**
  * The one definition of the sync's AWS resources: the queue, its dead-letter queue and the state
  * table. Two consumers read it:
@@ -14,11 +16,12 @@
 export const FUNCTION_TIMEOUT_SECONDS = 300;
 
 /**
- * How long one scheduled invocation keeps draining (the schedule's `budgetSeconds` input). Shorter than
- * the 1-minute schedule period, so that normally one invocation runs at a time; the timeout leaves
- * room for the calls in flight, the re-queueing and a long Retry-After.
+ * How long one scheduled invocation keeps draining (the schedule's `budgetSeconds` input): the whole
+ * 1-minute period, so the rate budget has no idle gap each minute. Consecutive invocations may overlap
+ * by a few seconds; the shared budget in DynamoDB makes that safe. The timeout leaves room for the
+ * calls in flight, settling, and a pause shorter than the remaining time.
  */
-export const SCHEDULE_BUDGET_SECONDS = 50;
+export const SCHEDULE_BUDGET_SECONDS = 60;
 
 export const SCHEDULE_RATE = "rate(1 minute)";
 
@@ -259,6 +262,9 @@ export function serverlessInfra() {
     schedule: { rate: SCHEDULE_RATE, input: { budgetSeconds: SCHEDULE_BUDGET_SECONDS } },
     resources: cloudFormationResources(),
     environment: resourceEnvironment(),
+    /** From the `alarmTopicArn` param (empty: alarms without notifications). */
+    alarms: async ({ resolveVariable }: OslsVariableContext) =>
+      alarmResources({ topicArn: String((await resolveVariable("param:alarmTopicArn")) ?? "") }),
     iamStatements: {
       ...resourceIamStatements(),
       /** From the `genesysCredentialsSecret` param (the value of GENESYS_CREDENTIALS_SECRET). */

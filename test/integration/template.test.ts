@@ -24,6 +24,8 @@ const root = join(import.meta.dirname, "..", "..");
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
 type Template = { Resources: Record<string, { Type: string; Properties: any }>; Conditions?: unknown };
 
+const TOPIC = "arn:aws:sns:eu-west-1:111122223333:oncall";
+
 describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
   let outDir: string;
   let template: Template;
@@ -33,7 +35,16 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
     outDir = mkdtempSync(join(tmpdir(), "genesys-user-sync-package-"));
     const run = spawnSync(
       "npm",
-      ["run", "--silent", "package", "--", "--package", outDir, "--param=genesysRegion=mypurecloud.ie"],
+      [
+        "run",
+        "--silent",
+        "package",
+        "--",
+        "--package",
+        outDir,
+        "--param=genesysRegion=mypurecloud.ie",
+        `--param=alarmTopicArn=${TOPIC}`,
+      ],
       {
         cwd: root,
         encoding: "utf8",
@@ -118,6 +129,40 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
     assert.equal(env.GENESYS_CREDENTIALS_SECRET, "genesys-user-sync/dev/genesys-credentials");
     assert.match(env.GENESYS_RATE_LIMIT_PER_MINUTE, /^[1-9][0-9]*$/);
     assert.match(env.SYNC_MAX_ATTEMPTS, /^[1-9][0-9]*$/);
+  });
+
+  it("has the runbook's four alarms, notifying the topic given", () => {
+    const alarms = new Map(ofType("AWS::CloudWatch::Alarm"));
+    assert.deepEqual([...alarms.keys()].sort(), [
+      "DeadLetterQueueNotEmptyAlarm",
+      "OldestChangeTooOldAlarm",
+      "SustainedRateLimitAlarm",
+      "SyncErrorsAlarm",
+    ]);
+    for (const [id, alarm] of alarms) {
+      assert.deepEqual(alarm.Properties.AlarmActions, [TOPIC], `${id} notifies the topic`);
+      assert.match(String(alarm.Properties.AlarmDescription), /Runbook/);
+    }
+    const dlq = alarms.get("DeadLetterQueueNotEmptyAlarm")?.Properties;
+    assert.deepEqual(dlq.Dimensions, [
+      { Name: "QueueName", Value: { "Fn::GetAtt": ["SyncDeadLetterQueue", "QueueName"] } },
+    ]);
+    assert.equal(dlq.Threshold, 0);
+    const lag = alarms.get("OldestChangeTooOldAlarm")?.Properties;
+    assert.equal(lag.MetricName, "ApproximateAgeOfOldestMessage");
+    const errors = alarms.get("SyncErrorsAlarm")?.Properties;
+    assert.deepEqual(errors.Dimensions, [{ Name: "FunctionName", Value: { Ref: "SyncLambdaFunction" } }]);
+    const throttled = alarms.get("SustainedRateLimitAlarm")?.Properties;
+    assert.equal(throttled.Namespace, "GenesysUserSync");
+    assert.equal(throttled.MetricName, "RateLimited");
+  });
+
+  it("holds no plain-text secret: credentials come from a secret named in the environment", () => {
+    const env = syncFunction().Environment.Variables as Record<string, unknown>;
+    assert.equal(env.GENESYS_CLIENT_ID, undefined);
+    assert.equal(env.GENESYS_CLIENT_SECRET, undefined);
+    assert.equal(env.GENESYS_CREDENTIALS_SECRET, "genesys-user-sync/dev/genesys-credentials");
+    assert.doesNotMatch(JSON.stringify(template), /clientSecret|client_secret|local-secret/i);
   });
 
   it("grants no wildcard action or resource in any IAM statement", () => {
