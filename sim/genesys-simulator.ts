@@ -178,6 +178,8 @@ export interface GenesysSimulator {
   expireTokensAt(atMs?: number): void;
   /** The number of tokens issued so far. */
   issuedTokenCount(): number;
+  /** Every access token issued so far (tests check that none of them leaks into logs). */
+  issuedTokens(): string[];
 }
 
 interface StoredClient {
@@ -650,6 +652,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       for (const token of tokens.values()) token.expiresAt = Math.min(token.expiresAt, at);
     },
     issuedTokenCount: () => tokens.size,
+    issuedTokens: () => [...tokens.keys()],
   };
 }
 

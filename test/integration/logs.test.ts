@@ -1,0 +1,95 @@
+/**
+ * The logs of a full run, through the CLI and the Lambda handler in a child process: structured,
+ * correlated by changeId and userId, and free of secrets and tokens.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { withLocalAwsEnv } from "../../local/aws-env.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../../sim/genesys-simulator.ts";
+import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+
+function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, "bin", "genesys-user-sync.ts"), ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+describe("the logs of a full run", () => {
+  let w: World;
+  let out: string;
+  before(async () => {
+    w = await createWorld();
+    seed(w.sim, 3);
+    await w.send([change(1, { title: "Logged" }), change(99, { title: "Ghost" }), "{broken"]);
+    const env = {
+      ...withLocalAwsEnv(process.env, {
+        sqs: new URL(w.config.queueUrl).origin,
+        dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+      }),
+      SYNC_QUEUE_URL: w.config.queueUrl,
+      SYNC_DLQ_URL: w.config.dlqUrl,
+      SYNC_STATE_TABLE: w.config.stateTable,
+      GENESYS_API_URL: w.config.genesys.apiUrl,
+      GENESYS_LOGIN_URL: w.config.genesys.loginUrl,
+      GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
+      GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+      GENESYS_RATE_LIMIT_PER_MINUTE: "6000",
+      SYNC_SAFETY_MARGIN_MS: "1000",
+      POWERTOOLS_LOG_LEVEL: "DEBUG",
+    };
+    const result = await runCli(["run", "--budget", "10"], env);
+    out = result.out;
+    assert.equal(result.code, 0, out);
+  });
+  after(async () => {
+    await w.close();
+  });
+
+  test("the run did its work", () => {
+    assert.equal(w.sim.getUser(userId(1))?.title, "Logged");
+  });
+
+  test("no secret and no access token appears anywhere in the output", () => {
+    const tokens = w.sim.issuedTokens();
+    assert.ok(tokens.length >= 1);
+    for (const token of tokens) assert.ok(!out.includes(token), "an access token was logged");
+    assert.ok(!out.includes(DEFAULT_CLIENT_SECRET), "the client secret was logged");
+    const basic = Buffer.from(`${DEFAULT_CLIENT_ID}:${DEFAULT_CLIENT_SECRET}`).toString("base64");
+    assert.ok(!out.includes(basic), "the Basic credentials were logged");
+    assert.doesNotMatch(out, /Bearer\s+\S{8,}/);
+  });
+
+  test("log lines are JSON, correlated by changeId and userId and the invocation", () => {
+    const lines = out
+      .split("\n")
+      .filter((l) => l.startsWith('{"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const dead = lines.find((l) => l.message === "change dead-lettered" && l.userId === userId(99));
+    assert.ok(dead, `no dead-letter log for the unknown user in:\n${out}`);
+    assert.equal(dead.reasonCode, "genesys.user.not.found");
+    assert.equal(typeof dead.changeId, "string");
+    assert.ok(dead.function_request_id, "the invocation's request id is on every line");
+    const done = lines.find((l) => l.message === "sync pass finished");
+    assert.ok(done, "the summary is logged");
+    assert.equal((done.summary as { applied: number }).applied, 1);
+  });
+});
