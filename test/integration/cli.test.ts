@@ -1,0 +1,139 @@
+/**
+ * The CLI as an operator runs it: a child process with the configuration in its environment, against
+ * the SQS emulator, DynamoDB Local and the Genesys simulator.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { withLocalAwsEnv } from "../../local/aws-env.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../../sim/genesys-simulator.ts";
+import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+
+function cli(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, "bin", "genesys-user-sync.ts"), ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe("genesys-user-sync CLI", { concurrency: false }, () => {
+  let w: World;
+  let env: Record<string, string | undefined>;
+  const dir = mkdtempSync(join(tmpdir(), "gus-cli-"));
+
+  before(async () => {
+    w = await createWorld();
+    seed(w.sim, 15);
+    env = {
+      ...withLocalAwsEnv(process.env, {
+        sqs: new URL(w.config.queueUrl).origin,
+        dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+      }),
+      SYNC_QUEUE_URL: w.config.queueUrl,
+      SYNC_DLQ_URL: w.config.dlqUrl,
+      SYNC_STATE_TABLE: w.config.stateTable,
+      GENESYS_API_URL: w.config.genesys.apiUrl,
+      GENESYS_LOGIN_URL: w.config.genesys.loginUrl,
+      GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
+      GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+      GENESYS_RATE_LIMIT_PER_MINUTE: "6000",
+      SYNC_SAFETY_MARGIN_MS: "1000",
+      POWERTOOLS_LOG_LEVEL: "ERROR",
+      POWERTOOLS_METRICS_DISABLED: "true",
+    };
+  });
+  after(async () => {
+    await w.close();
+  });
+
+  test("provision creates the resources the configuration names, and is safe to run twice", async () => {
+    const names = {
+      SYNC_QUEUE_URL: w.config.queueUrl.replace(/-changes$/, "-cli-changes"),
+      SYNC_DLQ_URL: w.config.dlqUrl.replace(/-dlq$/, "-cli-dlq"),
+      SYNC_STATE_TABLE: `${w.config.stateTable}-cli`,
+    };
+    for (let i = 0; i < 2; i++) {
+      const out = await cli(["provision"], { ...env, ...names });
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /-cli-changes/);
+    }
+  });
+
+  test("enqueue validates an NDJSON file, reports rejects by line, sends the rest in batches of 10", async () => {
+    const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify(change(i + 1, { title: `CLI ${i}` })));
+    lines.splice(
+      3,
+      0,
+      '{"changeId":"bad","userId":"nope","changedAt":"2026-01-01T00:00:00Z","set":{"title":"x"}}',
+    );
+    lines.splice(7, 0, "not json");
+    lines.splice(9, 0, "");
+    const file = join(dir, "changes.ndjson");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const out = await cli(["enqueue", file], env);
+    assert.equal(out.code, 1, "rejects make the exit code 1");
+    assert.match(out.stdout, /sent: 12, rejected: 2/);
+    assert.match(out.stderr, new RegExp(`${file}:4: rejected: userId`));
+    assert.match(out.stderr, new RegExp(`${file}:8: rejected: body is not JSON`));
+    assert.equal((await w.peek("main")).length, 12);
+  });
+
+  test("run applies them through the Lambda handler and prints the summary", async () => {
+    const out = await cli(["run", "--budget", "10"], env);
+    assert.equal(out.code, 0, out.stderr);
+    const summary = JSON.parse(out.stdout.slice(out.stdout.indexOf("{"))) as { applied: number };
+    assert.equal(summary.applied, 12);
+    assert.equal(w.sim.getUser(userId(12))?.title, "CLI 11");
+  });
+
+  test("enqueue takes a JSON array too; --dry-run sends nothing", async () => {
+    const file = join(dir, "changes.json");
+    writeFileSync(file, JSON.stringify([change(13, { title: "Array" }), { changeId: "x" }]));
+    const out = await cli(["enqueue", "--dry-run", file], env);
+    assert.match(out.stdout, /valid: 1, rejected: 1/);
+    assert.match(out.stderr, /:2: rejected:/);
+    assert.equal((await w.peek("main")).length, 0);
+  });
+
+  test("status shows the limiter and the queues", async () => {
+    const out = await cli(["status", "--json"], env);
+    assert.equal(out.code, 0, out.stderr);
+    const status = JSON.parse(out.stdout) as {
+      limiter: { configuredPerMinute: number; key: string };
+      queue: { visible: number };
+      dlq: { visible: number };
+    };
+    assert.equal(status.limiter.configuredPerMinute, 6000);
+    assert.equal(status.limiter.key, DEFAULT_CLIENT_ID);
+    assert.equal(status.queue.visible, 0);
+    assert.equal(status.dlq.visible, 0);
+    const human = await cli(["status"], env);
+    assert.match(human.stdout, /dead-letter queue: 0/);
+  });
+
+  test("a bad configuration stops with a message naming the variable", async () => {
+    const out = await cli(["run"], { ...env, GENESYS_RATE_LIMIT_PER_MINUTE: "lots", SYNC_MAX_ATTEMPS: "3" });
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /SYNC_MAX_ATTEMPS: unknown variable/);
+  });
+});
