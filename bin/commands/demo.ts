@@ -7,6 +7,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { queueDepth } from "../../lib/aws/queue-depth.ts";
 import { provision } from "../../lib/infra/provision.ts";
 import type { PassSummary } from "../../lib/sync/pass-summary.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, withLocalAwsEnv } from "../../local/aws-env.ts";
@@ -110,26 +111,8 @@ export async function run(argv: string[]): Promise<number> {
     const { handler } = await import("../../functions/sync.ts");
     const totals: PassSummary[] = [];
     const depth = async (): Promise<{ visible: number; delayed: number; dlq: number }> => {
-      const [main, dead] = await Promise.all(
-        [queueUrl, dlqUrl].map((url) =>
-          sqs.send(
-            new GetQueueAttributesCommand({
-              QueueUrl: url,
-              AttributeNames: [
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesDelayed",
-                "ApproximateNumberOfMessagesNotVisible",
-              ],
-            }),
-          ),
-        ),
-      );
-      const a = main?.Attributes ?? {};
-      return {
-        visible: Number(a.ApproximateNumberOfMessages ?? 0),
-        delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-        dlq: Number(dead?.Attributes?.ApproximateNumberOfMessages ?? 0),
-      };
+      const [main, dead] = await Promise.all([queueDepth(sqs, queueUrl), queueDepth(sqs, dlqUrl)]);
+      return { visible: main.visible, delayed: main.delayed, dlq: dead.visible };
     };
     const progress = setInterval(
       () => {

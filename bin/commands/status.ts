@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { SSMClient } from "@aws-sdk/client-ssm";
+import { queueDepth } from "../../lib/aws/queue-depth.ts";
 import { secretReader } from "../../lib/aws/secret-reader.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { credentialsResolver } from "../../lib/genesys/credentials.ts";
@@ -38,25 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     key: rateLimitKey(clientId),
     limits: { ratePerMinute: config.genesys.rateLimitPerMinute },
   });
-  const depth = async (url: string) => {
-    const out = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    const a = out.Attributes ?? {};
-    return {
-      visible: Number(a.ApproximateNumberOfMessages ?? 0),
-      inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-      delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-    };
-  };
-  const [queue, dlq] = await Promise.all([depth(config.queueUrl), depth(config.dlqUrl)]);
+  const [queue, dlq] = await Promise.all([queueDepth(sqs, config.queueUrl), queueDepth(sqs, config.dlqUrl)]);
   if (values.json) {
     console.log(JSON.stringify({ limiter, queue, dlq }, null, 2));
     return 0;

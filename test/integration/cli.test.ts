@@ -3,38 +3,12 @@
  * the SQS emulator, DynamoDB Local and the Genesys simulator.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { withLocalAwsEnv } from "../../local/aws-env.ts";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../../sim/genesys-simulator.ts";
-import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
-
-const root = join(import.meta.dirname, "..", "..");
-
-function cli(
-  args: string[],
-  env: Record<string, string | undefined>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "bin", "genesys-user-sync.ts"), ...args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+import { DEFAULT_CLIENT_ID } from "../../sim/genesys-simulator.ts";
+import { change, cliEnv, createWorld, runCli, seed, userId, type World } from "./sync-world.ts";
 
 describe("genesys-user-sync CLI", { concurrency: false }, () => {
   let w: World;
@@ -44,23 +18,7 @@ describe("genesys-user-sync CLI", { concurrency: false }, () => {
   before(async () => {
     w = await createWorld();
     seed(w.sim, 15);
-    env = {
-      ...withLocalAwsEnv(process.env, {
-        sqs: new URL(w.config.queueUrl).origin,
-        dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB,
-      }),
-      SYNC_QUEUE_URL: w.config.queueUrl,
-      SYNC_DLQ_URL: w.config.dlqUrl,
-      SYNC_STATE_TABLE: w.config.stateTable,
-      GENESYS_API_URL: w.config.genesys.apiUrl,
-      GENESYS_LOGIN_URL: w.config.genesys.loginUrl,
-      GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
-      GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-      GENESYS_RATE_LIMIT_PER_MINUTE: "6000",
-      SYNC_SAFETY_MARGIN_MS: "1000",
-      POWERTOOLS_LOG_LEVEL: "ERROR",
-      POWERTOOLS_METRICS_DISABLED: "true",
-    };
+    env = cliEnv(w, { POWERTOOLS_LOG_LEVEL: "ERROR", POWERTOOLS_METRICS_DISABLED: "true" });
   });
   after(async () => {
     await w.close();
@@ -73,7 +31,7 @@ describe("genesys-user-sync CLI", { concurrency: false }, () => {
       SYNC_STATE_TABLE: `${w.config.stateTable}-cli`,
     };
     for (let i = 0; i < 2; i++) {
-      const out = await cli(["provision"], { ...env, ...names });
+      const out = await runCli(["provision"], { ...env, ...names });
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stdout, /-cli-changes/);
     }
@@ -90,7 +48,7 @@ describe("genesys-user-sync CLI", { concurrency: false }, () => {
     lines.splice(9, 0, "");
     const file = join(dir, "changes.ndjson");
     writeFileSync(file, `${lines.join("\n")}\n`);
-    const out = await cli(["enqueue", file], env);
+    const out = await runCli(["enqueue", file], env);
     assert.equal(out.code, 1, "rejects make the exit code 1");
     assert.match(out.stdout, /sent: 12, rejected: 2/);
     assert.match(out.stderr, new RegExp(`${file}:4: rejected: userId`));
@@ -99,7 +57,7 @@ describe("genesys-user-sync CLI", { concurrency: false }, () => {
   });
 
   test("run applies them through the Lambda handler and prints the summary", async () => {
-    const out = await cli(["run", "--budget", "10"], env);
+    const out = await runCli(["run", "--budget", "10"], env);
     assert.equal(out.code, 0, out.stderr);
     const summary = JSON.parse(out.stdout.slice(out.stdout.indexOf("{"))) as { applied: number };
     assert.equal(summary.applied, 12);
@@ -109,14 +67,14 @@ describe("genesys-user-sync CLI", { concurrency: false }, () => {
   test("enqueue takes a JSON array too; --dry-run sends nothing", async () => {
     const file = join(dir, "changes.json");
     writeFileSync(file, JSON.stringify([change(13, { title: "Array" }), { changeId: "x" }]));
-    const out = await cli(["enqueue", "--dry-run", file], env);
+    const out = await runCli(["enqueue", "--dry-run", file], env);
     assert.match(out.stdout, /valid: 1, rejected: 1/);
     assert.match(out.stderr, /:2: rejected:/);
     assert.equal((await w.peek("main")).length, 0);
   });
 
   test("status shows the limiter and the queues", async () => {
-    const out = await cli(["status", "--json"], env);
+    const out = await runCli(["status", "--json"], env);
     assert.equal(out.code, 0, out.stderr);
     const status = JSON.parse(out.stdout) as {
       limiter: { configuredPerMinute: number; key: string };
@@ -127,12 +85,16 @@ describe("genesys-user-sync CLI", { concurrency: false }, () => {
     assert.equal(status.limiter.key, DEFAULT_CLIENT_ID);
     assert.equal(status.queue.visible, 0);
     assert.equal(status.dlq.visible, 0);
-    const human = await cli(["status"], env);
+    const human = await runCli(["status"], env);
     assert.match(human.stdout, /dead-letter queue: 0/);
   });
 
   test("a bad configuration stops with a message naming the variable", async () => {
-    const out = await cli(["run"], { ...env, GENESYS_RATE_LIMIT_PER_MINUTE: "lots", SYNC_MAX_ATTEMPS: "3" });
+    const out = await runCli(["run"], {
+      ...env,
+      GENESYS_RATE_LIMIT_PER_MINUTE: "lots",
+      SYNC_MAX_ATTEMPS: "3",
+    });
     assert.equal(out.code, 1);
     assert.match(out.stderr, /SYNC_MAX_ATTEMPS: unknown variable/);
   });

@@ -3,35 +3,9 @@
  * correlated by changeId and userId, and free of secrets and tokens.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { withLocalAwsEnv } from "../../local/aws-env.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../../sim/genesys-simulator.ts";
-import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
-
-const root = join(import.meta.dirname, "..", "..");
-
-function runCli(
-  args: string[],
-  env: Record<string, string | undefined>,
-): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "bin", "genesys-user-sync.ts"), ...args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+import { change, cliEnv, createWorld, runCli, seed, userId, type World } from "./sync-world.ts";
 
 describe("the logs of a full run", () => {
   let w: World;
@@ -40,24 +14,9 @@ describe("the logs of a full run", () => {
     w = await createWorld();
     seed(w.sim, 3);
     await w.send([change(1, { title: "Logged" }), change(99, { title: "Ghost" }), "{broken"]);
-    const env = {
-      ...withLocalAwsEnv(process.env, {
-        sqs: new URL(w.config.queueUrl).origin,
-        dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB,
-      }),
-      SYNC_QUEUE_URL: w.config.queueUrl,
-      SYNC_DLQ_URL: w.config.dlqUrl,
-      SYNC_STATE_TABLE: w.config.stateTable,
-      GENESYS_API_URL: w.config.genesys.apiUrl,
-      GENESYS_LOGIN_URL: w.config.genesys.loginUrl,
-      GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
-      GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-      GENESYS_RATE_LIMIT_PER_MINUTE: "6000",
-      SYNC_SAFETY_MARGIN_MS: "1000",
-      POWERTOOLS_LOG_LEVEL: "DEBUG",
-    };
+    const env = cliEnv(w, { POWERTOOLS_LOG_LEVEL: "DEBUG" });
     const result = await runCli(["run", "--budget", "10"], env);
-    out = result.out;
+    out = result.stdout + result.stderr;
     assert.equal(result.code, 0, out);
   });
   after(async () => {

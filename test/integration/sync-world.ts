@@ -3,6 +3,8 @@
  * `AWS_ENDPOINT_URL_DYNAMODB`, or started here), the Genesys simulator over HTTP, a fresh queue, DLQ
  * and table, and `createSyncJob` wired to them exactly as the Lambda handler wires it.
  */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ChangeMessageVisibilityCommand,
@@ -17,7 +19,7 @@ import { provision } from "../../lib/infra/provision.ts";
 import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
 import type { Log } from "../../lib/sync/log.ts";
 import { createSyncJob, type SyncJob } from "../../lib/sync/sync-job.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws-env.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, withLocalAwsEnv } from "../../local/aws-env.ts";
 import { startSqsLocal } from "../../local/sqs-local.ts";
 import {
   DEFAULT_CLIENT_ID,
@@ -224,4 +226,45 @@ export function seed(sim: GenesysSimulator, count: number, from = 1): string[] {
       };
     }),
   );
+}
+
+/** The environment an operator would set to run the CLI against this world. */
+export function cliEnv(w: World, extra: Record<string, string> = {}): Record<string, string | undefined> {
+  return {
+    ...withLocalAwsEnv(process.env, {
+      sqs: new URL(w.config.queueUrl).origin,
+      dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+    }),
+    SYNC_QUEUE_URL: w.config.queueUrl,
+    SYNC_DLQ_URL: w.config.dlqUrl,
+    SYNC_STATE_TABLE: w.config.stateTable,
+    GENESYS_API_URL: w.config.genesys.apiUrl,
+    GENESYS_LOGIN_URL: w.config.genesys.loginUrl,
+    GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
+    GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+    GENESYS_RATE_LIMIT_PER_MINUTE: "6000",
+    SYNC_SAFETY_MARGIN_MS: "1000",
+    ...extra,
+  };
+}
+
+/** Runs `genesys-user-sync ARGS` in a child process (Node 24, as the tests run). */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = join(import.meta.dirname, "..", "..", "bin", "genesys-user-sync.ts");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
