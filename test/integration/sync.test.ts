@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { RunStoppedError } from "../../lib/sync/sync-pass.ts";
 import { change, createWorld, extensionOf, seed, userId, type World } from "./sync-world.ts";
 
@@ -240,6 +240,30 @@ describe("sync end to end", { concurrency: true }, () => {
       assert.equal((await w.peek("dlq")).length, 0);
     });
   }
+
+  test("a wait longer than SQS's 900 s delay hops: a copy not yet due is re-queued untouched", async (t) => {
+    const w = await fresh(t, 1);
+    // A copy whose Retry-After went past 900 s carries notBefore; here it is due in 5 s.
+    await w.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: w.config.queueUrl,
+        MessageBody: JSON.stringify(change(1, { title: "Later" })),
+        MessageAttributes: {
+          notBefore: { DataType: "Number", StringValue: String(Date.now() + 5_000) },
+          attempts: { DataType: "Number", StringValue: "2" },
+        },
+      }),
+    );
+    const early = await w.job().run({ budgetSeconds: 2 }, RUN_MS);
+    assert.equal(early.requeued, 1);
+    assert.equal(w.sim.stats().byRoute.patchUser ?? 0, 0, "not worked on before it is due");
+    await sleep(5_500);
+    const [copy] = await w.peek("main");
+    assert.equal(copy?.MessageAttributes?.attempts?.StringValue, "2", "a hop is not an attempt");
+    const due = await w.job().run({}, RUN_MS);
+    assert.equal(due.applied, 1);
+    assert.equal(w.sim.getUser(userId(1))?.title, "Later");
+  });
 
   test("killed mid-batch: the next run brings every change into effect exactly once", async (t) => {
     const w = await fresh(t, 30);
