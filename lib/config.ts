@@ -34,6 +34,8 @@ const envShape = z.object({
   SYNC_MAX_ATTEMPTS: positiveInt(8),
   /** Time kept back from the Lambda deadline for releasing and reporting, ms. */
   SYNC_SAFETY_MARGIN_MS: positiveInt(15_000),
+  /** Users worked on at once within a pass (their calls are still paced by the shared budget). */
+  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(8),
   /** Messages held at once (several receives of 10, read in one bulk call). */
   SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
 });
@@ -89,6 +91,7 @@ export interface SyncConfig {
   readonly maxAttempts: number;
   readonly safetyMarginMs: number;
   readonly batchSize: number;
+  readonly concurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig {
     maxAttempts: e.SYNC_MAX_ATTEMPTS,
     safetyMarginMs: e.SYNC_SAFETY_MARGIN_MS,
     batchSize: e.SYNC_BATCH_SIZE,
+    concurrency: e.SYNC_CONCURRENCY,
   };
 }
 

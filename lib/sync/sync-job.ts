@@ -123,7 +123,13 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       deadlineMs = now() + Math.max(0, budgetMs);
       return runSyncPass(
         { queue, marks, users, log: deps.log, now },
-        { deadlineMs, maxAttempts: config.maxAttempts, batchSize: config.batchSize, signal },
+        {
+          deadlineMs,
+          maxAttempts: config.maxAttempts,
+          batchSize: config.batchSize,
+          concurrency: config.concurrency,
+          signal,
+        },
       );
     },
   };

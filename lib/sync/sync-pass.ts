@@ -53,6 +53,8 @@ export interface SyncPassOptions {
   readonly batchSize?: number;
   /** Re-reads after a 409 before the change is re-queued. Default 3. */
   readonly maxConflictRetries?: number;
+  /** Users worked on at once (their calls still go through the shared budget). Default 8. */
+  readonly concurrency?: number;
   /** Long-poll wait of the first receive of a batch, s. Default 1. */
   readonly receiveWaitSeconds?: number;
   /** Aborts every call in flight (e.g. the Lambda deadline). */
@@ -151,6 +153,8 @@ class Batch {
   #wants = new Map<string, UserWants>();
   /** The shared budget has no call left before the deadline: release the remaining users untried. */
   #budgetOver = false;
+  /** A step met a 401/403: no new step starts; the run stops once the steps in flight end. */
+  #stopping: GenesysError | undefined;
   get budgetOver(): boolean {
     return this.#budgetOver;
   }
@@ -288,6 +292,11 @@ class Batch {
     }
   }
 
+  /**
+   * Runs the users' steps: the users whose extension moves go one after another in the order that
+   * frees an extension before it is taken; every other user goes in a pool of `concurrency`, so that
+   * calls in flight cover Genesys' latency and the budget is used to the full.
+   */
   async #execute(): Promise<void> {
     const moves: ExtensionMove[] = [];
     for (const work of this.#work.values()) {
@@ -295,22 +304,37 @@ class Batch {
       if (work.user && ext)
         moves.push({ userId: work.userId, from: currentExtension(work.user), to: ext.value });
     }
+    const moving = new Set(moves.filter((m) => m.from !== m.to).map((m) => m.userId));
     const steps = orderSteps([...this.#work.keys()], moves);
-    for (const [index, step] of steps.entries()) {
-      if (this.#now() >= this.#options.deadlineMs) {
-        for (const rest of steps.slice(index)) {
-          const work = this.#work.get(rest.userId) as UserWork;
-          this.#resolveAll(work, { kind: "release" });
-        }
-        return;
-      }
-      const work = this.#work.get(step.userId) as UserWork;
-      if (!work.user || work.pending.size === 0) continue;
-      if (this.#budgetOver) {
-        this.#resolveAll(work, { kind: "release" });
-        continue;
-      }
+    const chain = steps.filter((step) => moving.has(step.userId));
+    const pool = steps.filter((step) => !moving.has(step.userId));
+    const concurrency = Math.max(1, this.#options.concurrency ?? 8);
+    await Promise.all([
+      (async () => {
+        for (const step of chain) await this.#guardedStep(step);
+      })(),
+      runLimited(
+        pool.map((step) => () => this.#guardedStep(step)),
+        chain.length > 0 ? Math.max(1, concurrency - 1) : concurrency,
+      ),
+    ]);
+    if (this.#stopping) throw this.#stopping;
+  }
+
+  /** One step, unless the run is stopping, the budget is spent or the deadline has come: then release. */
+  async #guardedStep(step: Step): Promise<void> {
+    const work = this.#work.get(step.userId) as UserWork;
+    if (!work.user || work.pending.size === 0) return;
+    if (this.#stopping || this.#budgetOver || this.#now() >= this.#options.deadlineMs) {
+      this.#resolveAll(work, { kind: "release" });
+      return;
+    }
+    try {
       await this.#runStep(step, work);
+    } catch (error) {
+      // 401/403: let the steps in flight finish, start no new one, then stop the run.
+      if (isRunStopping(error)) this.#stopping ??= error;
+      else throw error;
     }
   }
 
@@ -534,12 +558,15 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** Runs tasks with at most `limit` in flight; rejects with the first failure after all settle. */
+/**
+ * Runs tasks with at most `limit` in flight. After a failure no new task starts; rejects with the
+ * first failure once the tasks in flight have settled.
+ */
 async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
   let next = 0;
   const errors: unknown[] = [];
   const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
+    while (next < tasks.length && errors.length === 0) {
       const task = tasks[next++] as () => Promise<void>;
       try {
         await task();

@@ -50,6 +50,7 @@ describe("loadConfig", () => {
       maxAttempts: 8,
       safetyMarginMs: 15_000,
       batchSize: 100,
+      concurrency: 8,
     });
   });
 
