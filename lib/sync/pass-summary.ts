@@ -24,7 +24,7 @@ export interface PassSummary {
   reads: number;
   /** Age of the oldest change held in this pass (since it was first sent or first seen), ms. */
   maxQueueLagMs: number;
-  /** Why the pass ended: `queue-empty`, `budget`, or the stopping error's reason code. */
+  /** Why the pass ended: `queue-empty`, `budget` (time up), `paused` (a 429 pause longer than the time left), or the stopping error's reason code. */
   endedBy: string;
 }
 

@@ -95,9 +95,10 @@ export async function runSyncPass(deps: SyncPassDeps, options: SyncPassOptions):
     }
     const batch = new Batch(deps, options, summary, held, signal);
     await batch.run();
-    if (batch.budgetOver) {
-      // Receiving again would only release again (and count a receive against the redrive limit).
-      summary.endedBy = "budget";
+    const end = batch.endOfPass;
+    if (end) {
+      // Receiving again would only release or re-queue again (and count a receive each time).
+      summary.endedBy = end;
       break;
     }
   }
@@ -155,8 +156,15 @@ class Batch {
   #budgetOver = false;
   /** A step met a 401/403: no new step starts; the run stops once the steps in flight end. */
   #stopping: GenesysError | undefined;
-  get budgetOver(): boolean {
-    return this.#budgetOver;
+  /**
+   * The shared budget is paused (a 429) past what this run may wait: the users not yet tried are
+   * re-queued with the pause's delay without asking the gate again, and the pass ends.
+   */
+  #pausedUntil: { readonly until: number; readonly error: RateLimitedError } | undefined;
+  /** Why the pass should end after this batch, if it should. */
+  get endOfPass(): "budget" | "paused" | undefined {
+    if (this.#budgetOver) return "budget";
+    return this.#pausedUntil ? "paused" : undefined;
   }
   /** changeId and userId per message key, for log correlation. */
   readonly #ids = new Map<string, { changeId: string; userId: string }>();
@@ -329,6 +337,16 @@ class Batch {
       this.#resolveAll(work, { kind: "release" });
       return;
     }
+    if (this.#pausedUntil) {
+      const waitMs = Math.max(1000, this.#pausedUntil.until - this.#now());
+      this.#resolveAll(work, {
+        kind: "retry",
+        waitMs,
+        countsAttempt: false,
+        why: whyOf(this.#pausedUntil.error),
+      });
+      return;
+    }
     try {
       await this.#runStep(step, work);
     } catch (error) {
@@ -432,6 +450,9 @@ class Batch {
     }
     if (error instanceof RateLimitedError) {
       this.#summary.rateLimited += 1;
+      if (error.source === "shared-budget") {
+        this.#pausedUntil ??= { until: this.#now() + error.retryAfterMs, error };
+      }
       return {
         kind: "retry",
         waitMs: Math.max(error.retryAfterMs, 1000),

@@ -47,6 +47,21 @@ describe("one budget for every invocation", { concurrency: false }, () => {
     assert.equal((await w.peek("dlq")).length, 0);
   });
 
+  test("a pause longer than the run's time left: everything held is re-queued with that delay, the pass ends", async () => {
+    w = await createWorld();
+    seed(w.sim, 40);
+    await w.send(Array.from({ length: 40 }, (_, i) => change(i + 1, { title: `L${i}` })));
+    w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 40 }] });
+    const summary = await w.job().run({ budgetSeconds: 8 }, 20_000);
+    assert.equal(summary.endedBy, "paused");
+    assert.equal(summary.requeued, 40, "every held change re-queued, none released or lost");
+    assert.equal(summary.received, 40, "no further receives during the pause");
+    const patches = w.sim.stats().byRoute.patchUser ?? 0;
+    assert.ok(patches <= 8, `only the calls in flight when the 429 came (got ${patches})`);
+    assert.equal(await w.delayedCount(), 40, "the copies wait out the pause in SQS");
+    assert.equal((await w.peek("dlq")).length, 0);
+  });
+
   test("DynamoDB unavailable: no Genesys call is made and every message stays in the queue", async () => {
     w = await createWorld();
     seed(w.sim, 5);
