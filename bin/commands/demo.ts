@@ -1,23 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { queueDepth } from "../../lib/aws/queue-depth.ts";
-import { provision } from "../../lib/infra/provision.ts";
 import type { PassSummary } from "../../lib/sync/pass-summary.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, withLocalAwsEnv } from "../../local/aws-env.ts";
-import { startDynamoDbLocal } from "../../local/dynamodb-local.ts";
-import { startSqsLocal } from "../../local/sqs-local.ts";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
-  startGenesysSimulator,
-} from "../../sim/genesys-simulator.ts";
+import { withLocalAwsEnv } from "../../local/aws-env.ts";
+import { startLocalStack } from "../../local/local-stack.ts";
 import { syntheticContext } from "./lambda-context.ts";
 
 export const summary = "the whole sync on this machine: emulators, the Genesys simulator, sample changes";
@@ -33,7 +20,7 @@ export async function run(argv: string[]): Promise<number> {
     args: argv,
     options: {
       users: { type: "string", default: "200" },
-      rate: { type: "string", default: "600" },
+      rate: { type: "string", default: "1200" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -48,14 +35,10 @@ export async function run(argv: string[]): Promise<number> {
   log(
     `starting DynamoDB Local, the SQS emulator and the Genesys simulator (${userCount} users, ${rate} calls/min)…`,
   );
-  const [ddb, sqsLocal, sim] = await Promise.all([
-    startDynamoDbLocal(),
-    startSqsLocal(),
-    startGenesysSimulator({ rateLimit: { perTokenLimit: rate, windowMs: 60_000 } }),
-  ]);
-  const stopAll = async (): Promise<void> => {
-    await Promise.allSettled([ddb.stop(), sqsLocal.stop(), sim.close()]);
-  };
+  const stack = await startLocalStack({
+    simulator: { rateLimit: { perTokenLimit: rate, windowMs: 60_000 } },
+  });
+  const { sim, sqs, queueUrl, dlqUrl } = stack;
   try {
     const ids = Array.from({ length: userCount }, (_, i) => userIdFor(i + 1));
     sim.seedUsers(
@@ -68,30 +51,17 @@ export async function run(argv: string[]): Promise<number> {
         extension: String(2000 + i),
       })),
     );
-    const queueUrl = `${sqsLocal.endpoint}/123456789012/genesys-user-sync-changes`;
-    const dlqUrl = `${sqsLocal.endpoint}/123456789012/genesys-user-sync-dlq`;
-    const tableName = "genesys-user-sync-state";
     Object.assign(
       process.env,
-      withLocalAwsEnv(process.env, { sqs: sqsLocal.endpoint, dynamodb: ddb.endpoint }),
+      withLocalAwsEnv(process.env, { sqs: stack.sqsEndpoint, dynamodb: stack.dynamodbEndpoint }),
+      stack.syncEnv,
       {
-        SYNC_QUEUE_URL: queueUrl,
-        SYNC_DLQ_URL: dlqUrl,
-        SYNC_STATE_TABLE: tableName,
-        GENESYS_API_URL: sim.apiUrl,
-        GENESYS_LOGIN_URL: sim.loginUrl,
-        GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
-        GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
         GENESYS_RATE_LIMIT_PER_MINUTE: String(rate),
         SYNC_SAFETY_MARGIN_MS: "2000",
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "ERROR",
         POWERTOOLS_METRICS_DISABLED: "true",
       },
     );
-    const aws = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-    const sqs = new SQSClient({ ...aws, endpoint: sqsLocal.endpoint });
-    const dynamodb = new DynamoDBClient({ ...aws, endpoint: ddb.endpoint });
-    await provision({ sqs, dynamodb, queueUrl, dlqUrl, tableName });
 
     const bodies = sampleChanges(ids);
     for (let i = 0; i < bodies.length; i += 10) {
@@ -143,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     report(totals, sim.stats(), await deadLetters(sqs, dlqUrl), started);
     return 0;
   } finally {
-    await stopAll();
+    await stack.close();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
@@ -15,18 +15,16 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { loadConfig, type SyncConfig } from "../../lib/config.ts";
-import { provision } from "../../lib/infra/provision.ts";
 import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
 import type { Log } from "../../lib/sync/log.ts";
 import { createSyncJob, type SyncJob } from "../../lib/sync/sync-job.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, withLocalAwsEnv } from "../../local/aws-env.ts";
-import { startSqsLocal } from "../../local/sqs-local.ts";
+import { startLocalStack } from "../../local/local-stack.ts";
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
   type GenesysSimulator,
   type SimulatorOptions,
-  startGenesysSimulator,
 } from "../../sim/genesys-simulator.ts";
 import { dynamoDbEndpoint } from "../helpers/aws-emulators.ts";
 
@@ -69,26 +67,14 @@ export interface World {
 let counter = 0;
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
-  const [sim, sqsLocal, ddbEndpoint] = await Promise.all([
-    startGenesysSimulator(options.simulator),
-    startSqsLocal(),
-    dynamoDbEndpoint(),
-  ]);
-  const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  const sqs = new SQSClient({ ...clientConfig, endpoint: sqsLocal.endpoint });
-  const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: ddbEndpoint });
-  const name = `t${process.pid}-${Date.now().toString(36)}-${counter++}`;
-  const queueUrl = `${sqsLocal.endpoint}/123456789012/${name}-changes`;
-  const dlqUrl = `${sqsLocal.endpoint}/123456789012/${name}-dlq`;
-  await provision({ sqs, dynamodb, queueUrl, dlqUrl, tableName: `${name}-state` });
+  const stack = await startLocalStack({
+    simulator: options.simulator,
+    dynamodbEndpoint: await dynamoDbEndpoint(),
+    name: `t${process.pid}-${Date.now().toString(36)}-${counter++}`,
+  });
+  const { sim, sqs, dynamodb, queueUrl, dlqUrl } = stack;
   const config = loadConfig({
-    SYNC_QUEUE_URL: queueUrl,
-    SYNC_DLQ_URL: dlqUrl,
-    SYNC_STATE_TABLE: `${name}-state`,
-    GENESYS_API_URL: sim.apiUrl,
-    GENESYS_LOGIN_URL: sim.loginUrl,
-    GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
-    GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+    ...stack.syncEnv,
     GENESYS_RATE_LIMIT_PER_MINUTE: "6000",
     GENESYS_TIMEOUT_MS: "3000",
     SYNC_SAFETY_MARGIN_MS: "1000",
@@ -117,7 +103,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     sqs,
     dynamodb,
     config,
-    sqsClient: () => new SQSClient({ ...clientConfig, endpoint: sqsLocal.endpoint }),
+    sqsClient: () =>
+      new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.sqsEndpoint }),
     job(jobOptions = {}) {
       const credentials = {
         clientId: jobOptions.clientId ?? DEFAULT_CLIENT_ID,
@@ -179,11 +166,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         );
       }
     },
-    async close() {
-      sqs.destroy();
-      dynamodb.destroy();
-      await Promise.all([sim.close(), sqsLocal.stop()]);
-    },
+    close: () => stack.close(),
   };
 }
 
