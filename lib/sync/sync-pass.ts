@@ -370,9 +370,26 @@ class Batch {
       for (const field of plan.noop) this.#resolve(work, field, { kind: "noop" });
       for (const c of plan.conflicts)
         this.#resolve(work, c.field, { kind: "dead", why: { code: c.code, reason: c.reason } });
+      const deleted = work.user.state === "deleted";
+      if (deleted && !plan.state) {
+        // Only `state` can touch a deleted user (it restores it); anything else would be a 404.
+        this.#resolveAll(work, {
+          kind: "dead",
+          why: {
+            code: "genesys.user.deleted",
+            reason: `user ${work.userId} is deleted in Genesys Cloud: restore it (a change setting state) or drop this change`,
+          },
+        });
+        return;
+      }
       const bodies: { fields: readonly ChangeField[]; body: Omit<UpdateUserBody, "version"> }[] = [];
       if (plan.profile) bodies.push({ fields: plan.profile.fields, body: plan.profile.body });
-      if (plan.state) bodies.push({ fields: ["state"], body: { state: plan.state.value } });
+      // State goes alone; for a deleted user it goes first, since it restores the user.
+      if (plan.state) {
+        const state = { fields: ["state"] as const, body: { state: plan.state.value } };
+        if (deleted) bodies.unshift(state);
+        else bodies.push(state);
+      }
       if (bodies.length === 0) return;
       try {
         for (const { fields, body } of bodies) {
