@@ -93,6 +93,8 @@ export class DynamoRateGate implements RateGate {
   #writeNotBefore = 0;
   /** A caller had to wait since our last write: the next write takes a full lease. */
   #hungry = false;
+  /** The store write in flight, if any (settles, never rejects; its caller gets the outcome). */
+  #inFlight: Promise<void> | undefined;
   #contention = INITIAL_CONTENTION;
 
   constructor(options: DynamoRateGateOptions) {
@@ -126,7 +128,23 @@ export class DynamoRateGate implements RateGate {
       return this.#paced(slot.from - now);
     }
     if (now < this.#writeNotBefore) return this.#paced(this.#writeNotBefore - now);
-    return this.#acquireFromStore(signal);
+    // One store write at a time per process: callers that arrive while it is in flight wait for it
+    // and then take the cells it leased, instead of racing it (and each other) for the same item.
+    if (this.#inFlight !== undefined) {
+      this.#hungry = true;
+      await this.#inFlight;
+      return this.tryAcquire(signal);
+    }
+    const write = this.#acquireFromStore(signal);
+    this.#inFlight = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await write;
+    } finally {
+      this.#inFlight = undefined;
+    }
   }
 
   async recordRateLimited(retryAfterMs: number, signal?: AbortSignal): Promise<void> {
