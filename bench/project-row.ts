@@ -1,0 +1,261 @@
+/**
+ * "This project": N concurrent invocations, each its own `createSyncJob` (own token provider, own
+ * `DynamoRateGate`, own SQS and DynamoDB clients), sharing nothing but the queue and the table. Each
+ * runs passes in a loop, like overlapping scheduled Lambdas, until the queue is drained.
+ */
+import { ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { loadConfig } from "../lib/config.ts";
+import { FUNCTION_TIMEOUT_SECONDS } from "../lib/infra/resources.ts";
+import { DynamoRateGate } from "../lib/ratelimit/dynamo-rate-gate.ts";
+import type { LeasePolicy } from "../lib/ratelimit/lease-policy.ts";
+import type { RateLimitConfig } from "../lib/ratelimit/limiter-config.ts";
+import { rateLimitKey } from "../lib/ratelimit/limiter-item.ts";
+import type { Permit, RateGate } from "../lib/ratelimit/rate-gate.ts";
+import { silentLog } from "../lib/sync/log.ts";
+import { emptySummary, type PassSummary } from "../lib/sync/pass-summary.ts";
+import { createSyncJob } from "../lib/sync/sync-job.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../sim/genesys-simulator.ts";
+import type { BenchChange } from "./workload.ts";
+import type { BenchWorld, Resources } from "./world.ts";
+
+export interface ProjectRowOptions {
+  readonly invocations: number;
+  /** GENESYS_RATE_LIMIT_PER_MINUTE of every invocation. */
+  readonly ratePerMinute: number;
+  /** `budgetSeconds` of every pass (the schedule's input). */
+  readonly budgetSeconds: number;
+  /** Give up on draining after this long (the row is then reported as not drained). */
+  readonly rowTimeoutMs: number;
+  /**
+   * Wrap each invocation's gate (built exactly as `createSyncJob` builds its default one) in a
+   * pass-through counter of its answers. Off by default: the rows then use the default gate path.
+   */
+  readonly traceGate?: boolean;
+  /** Experiments only: lease policy overrides for the (then explicitly built) gate. */
+  readonly lease?: Partial<LeasePolicy>;
+  /** Experiments only: rate limit overrides (burst, decreaseFactor, ...) for the explicitly built gate. */
+  readonly limits?: Partial<RateLimitConfig>;
+  /**
+   * Experiments only: one `tryAcquire` at a time per invocation (a mutex around the gate), i.e. the
+   * store write single-flighted within a process.
+   */
+  readonly serializeGate?: boolean;
+}
+
+/** Where the invocations' time went (sums over invocations, ms), and the gate's answers when traced. */
+export interface TimeUse {
+  activeMs: number;
+  budgetWaitMs: number;
+  genesysCallMs: number;
+  genesysCalls: number;
+  acquiresThatWaited: number;
+  gate?: { granted: number; paced: number; paused: number; deniedWaitMs: number };
+}
+
+export interface ProjectRowResult {
+  readonly wallMs: number;
+  readonly drained: boolean;
+  readonly passes: number;
+  readonly errors: readonly string[];
+  readonly summary: PassSummary;
+  /** changeIds found in the DLQ at the end. */
+  readonly deadLettered: ReadonlySet<string>;
+  /** Messages left in the queue at the end (visible, in flight or delayed). */
+  readonly leftInQueue: number;
+  /** changeIds still in the queue at the end (the row timed out). */
+  readonly queued: ReadonlySet<string>;
+  readonly time: TimeUse;
+}
+
+/** Sends every change to the queue (10 per batch, a few batches at once); not counted. */
+export async function enqueue(
+  world: BenchWorld,
+  queueUrl: string,
+  changes: readonly BenchChange[],
+): Promise<void> {
+  const batches: BenchChange[][] = [];
+  for (let i = 0; i < changes.length; i += 10) batches.push(changes.slice(i, i + 10));
+  let next = 0;
+  const sender = async (): Promise<void> => {
+    while (next < batches.length) {
+      const batch = batches[next++] as BenchChange[];
+      const out = await world.admin.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((c, i) => ({ Id: String(i), MessageBody: JSON.stringify(c) })),
+        }),
+      );
+      if (out.Failed?.length) throw new Error(`enqueue failed: ${JSON.stringify(out.Failed)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, sender));
+}
+
+export async function runProjectRow(
+  world: BenchWorld,
+  resources: Resources,
+  options: ProjectRowOptions,
+): Promise<ProjectRowResult> {
+  const config = loadConfig({
+    SYNC_QUEUE_URL: resources.queueUrl,
+    SYNC_DLQ_URL: resources.dlqUrl,
+    SYNC_STATE_TABLE: resources.tableName,
+    GENESYS_API_URL: world.sim.apiUrl,
+    GENESYS_LOGIN_URL: world.sim.loginUrl,
+    GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
+    GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+    GENESYS_RATE_LIMIT_PER_MINUTE: String(options.ratePerMinute),
+  });
+  const credentials = { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET };
+  const total = emptySummary();
+  const errors: string[] = [];
+  let passes = 0;
+  let drained = false;
+  const time: TimeUse = {
+    activeMs: 0,
+    budgetWaitMs: 0,
+    genesysCallMs: 0,
+    genesysCalls: 0,
+    acquiresThatWaited: 0,
+  };
+  if (options.traceGate) time.gate = { granted: 0, paced: 0, paused: 0, deniedWaitMs: 0 };
+  const started = Date.now();
+  const rowDeadline = started + options.rowTimeoutMs;
+
+  const isDrained = async (): Promise<boolean> => {
+    const depth = await world.queueDepth(resources.queueUrl);
+    return depth.messages + depth.delayed === 0;
+  };
+
+  const invocation = async (): Promise<void> => {
+    // One Lambda container: its own clients, token cache and gate.
+    const dynamodb = world.dynamoClient();
+    const job = createSyncJob({
+      config,
+      sqs: world.sqsClient(),
+      dynamodb,
+      credentials: async () => credentials,
+      log: silentLog,
+      onCall: (call) => {
+        time.genesysCalls += 1;
+        time.genesysCallMs += call.durationMs;
+      },
+      onBudgetWait: (waitedMs) => {
+        time.budgetWaitMs += waitedMs;
+        if (waitedMs > 0) time.acquiresThatWaited += 1;
+      },
+      ...(time.gate || options.lease || options.limits || options.serializeGate
+        ? {
+            gate: (options.serializeGate ? serialized : (g: RateGate) => g)(
+              traced(
+                new DynamoRateGate({
+                  client: dynamodb,
+                  tableName: config.stateTable,
+                  key: rateLimitKey(credentials.clientId),
+                  limits: { ...options.limits, ratePerMinute: config.genesys.rateLimitPerMinute },
+                  ...(options.lease ? { lease: options.lease } : {}),
+                }),
+                time.gate,
+              ),
+            ),
+          }
+        : {}),
+    });
+    const since = Date.now();
+    while (!drained && Date.now() < rowDeadline) {
+      const leftS = Math.floor((rowDeadline - Date.now()) / 1000);
+      if (leftS < 1) break;
+      try {
+        const summary = await job.run(
+          { budgetSeconds: Math.min(options.budgetSeconds, leftS) },
+          FUNCTION_TIMEOUT_SECONDS * 1000,
+        );
+        add(total, summary);
+      } catch (error) {
+        errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      passes += 1;
+      if (await isDrained()) drained = true;
+    }
+    time.activeMs += Date.now() - since;
+  };
+  await Promise.all(Array.from({ length: options.invocations }, invocation));
+  const wallMs = Date.now() - started;
+  let depth = await world.queueDepth(resources.queueUrl);
+  // Re-queued copies still delayed cannot be received yet: give them a moment to show.
+  for (let waited = 0; depth.delayed > 0 && waited < 20_000; waited += 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    depth = await world.queueDepth(resources.queueUrl);
+  }
+  return {
+    wallMs,
+    drained,
+    passes,
+    errors,
+    summary: total,
+    deadLettered: await changeIdsIn(world, resources.dlqUrl),
+    leftInQueue: depth.messages + depth.delayed,
+    // In-flight and delayed copies are not receivable now; the row's timeout leaves them few.
+    queued: depth.messages + depth.delayed > 0 ? await changeIdsIn(world, resources.queueUrl) : new Set(),
+    time,
+  };
+}
+
+/** At most one `tryAcquire` of `gate` in flight; the others queue behind it. */
+function serialized(gate: RateGate): RateGate {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    tryAcquire(signal?: AbortSignal): Promise<Permit> {
+      const result = tail.then(() => gate.tryAcquire(signal));
+      tail = result.catch(() => undefined);
+      return result;
+    },
+    recordRateLimited: (retryAfterMs, signal) => gate.recordRateLimited(retryAfterMs, signal),
+    recordSuccess: () => gate.recordSuccess(),
+  };
+}
+
+function traced(gate: RateGate, counts: TimeUse["gate"]): RateGate {
+  if (counts === undefined) return gate;
+  return {
+    async tryAcquire(signal?: AbortSignal): Promise<Permit> {
+      const permit = await gate.tryAcquire(signal);
+      if (permit.granted) counts.granted += 1;
+      else {
+        counts[permit.reason] += 1;
+        counts.deniedWaitMs += permit.waitMs;
+      }
+      return permit;
+    },
+    recordRateLimited: (retryAfterMs, signal) => gate.recordRateLimited(retryAfterMs, signal),
+    recordSuccess: () => gate.recordSuccess(),
+  };
+}
+
+function add(total: PassSummary, s: PassSummary): void {
+  const sum = total as unknown as Record<string, unknown>;
+  for (const [key, v] of Object.entries(s)) {
+    if (key === "maxQueueLagMs") total.maxQueueLagMs = Math.max(total.maxQueueLagMs, s.maxQueueLagMs);
+    else if (typeof v === "number") sum[key] = ((sum[key] as number | undefined) ?? 0) + v;
+  }
+}
+
+/** The changeIds of every visible message of a queue (received with a long visibility: read once). */
+async function changeIdsIn(world: BenchWorld, queueUrl: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (;;) {
+    const out = await world.admin.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }),
+    );
+    if (!out.Messages?.length) return ids;
+    for (const m of out.Messages) {
+      try {
+        const body = JSON.parse(m.Body ?? "") as { changeId?: string };
+        if (body.changeId) ids.add(body.changeId);
+      } catch {
+        // not a change body: not one of ours
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The workload of one row: `count` users seeded fresh in the simulator (version 1, title "Agent"),
+ * and one change per user setting a title unique to the row. At the end, each change is either in
+ * effect (the simulator shows its title), dead-lettered (its changeId is in the DLQ), or lost.
+ */
+import type { GenesysSimulator } from "../sim/genesys-simulator.ts";
+
+export interface BenchChange {
+  readonly changeId: string;
+  readonly userId: string;
+  readonly changedAt: string;
+  readonly set: { readonly title: string };
+}
+
+/** A valid user id (UUID v4 shape) for bench user number `n`. */
+export const benchUserId = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+
+/** Replaces every simulator user by `count` fresh ones and returns one change per user. */
+export function prepareWorkload(sim: GenesysSimulator, rowId: string, count: number): BenchChange[] {
+  sim.clearUsers();
+  sim.seedUsers(
+    Array.from({ length: count }, (_, i) => ({
+      id: benchUserId(i + 1),
+      name: `User ${i + 1}`,
+      email: `user${i + 1}@example.com`,
+      title: "Agent",
+      department: "Support",
+      extension: String(10_000 + i),
+    })),
+  );
+  const changedAt = new Date().toISOString();
+  return Array.from({ length: count }, (_, i) => ({
+    changeId: `${rowId}-${i + 1}`,
+    userId: benchUserId(i + 1),
+    changedAt,
+    set: { title: `Title ${rowId} ${i + 1}` },
+  }));
+}
+
+export interface Verdict {
+  /** Changes whose value is in effect in the simulator. */
+  readonly inEffect: number;
+  /** Not in effect, but in the DLQ (an operator can act on them). */
+  readonly deadLettered: number;
+  /** Not in effect, still in the queue (the row timed out before the queue was drained). */
+  readonly inQueue: number;
+  /** Neither in effect, nor dead-lettered, nor still queued. */
+  readonly lost: number;
+}
+
+export function verify(
+  sim: GenesysSimulator,
+  changes: readonly BenchChange[],
+  deadLetteredIds: ReadonlySet<string>,
+  queuedIds: ReadonlySet<string> = new Set(),
+): Verdict {
+  let inEffect = 0;
+  let deadLettered = 0;
+  let inQueue = 0;
+  let lost = 0;
+  for (const c of changes) {
+    if (sim.getUser(c.userId)?.title === c.set.title) inEffect += 1;
+    else if (deadLetteredIds.has(c.changeId)) deadLettered += 1;
+    else if (queuedIds.has(c.changeId)) inQueue += 1;
+    else lost += 1;
+  }
+  return { inEffect, deadLettered, inQueue, lost };
+}
