@@ -124,23 +124,17 @@ export class SqsChangeQueue implements ChangeQueuePort {
     entries: SendMessageBatchRequestEntry[],
     signal?: AbortSignal,
   ): Promise<void> {
-    for (let i = 0; i < entries.length; i += BATCH) {
-      const out = await this.#sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.slice(i, i + BATCH) }),
-        { abortSignal: signal },
-      );
-      if (out.Failed && out.Failed.length > 0) {
-        throw new BatchOperationError(
-          operation,
-          out.Failed.map((f) => ({ id: f.Id ?? "", code: f.Code, message: f.Message })),
-        );
-      }
-    }
+    await inChunks(entries, operation, async (chunk) => {
+      const out = await this.#sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk }), {
+        abortSignal: signal,
+      });
+      return out.Failed ?? [];
+    });
   }
 
   async delete(messages: readonly HeldMessage[], signal?: AbortSignal): Promise<void> {
-    for (let i = 0; i < messages.length; i += BATCH) {
-      const chunk = messages.slice(i, i + BATCH);
+    // A failed delete is not a loss: the message comes back and is skipped as already in effect.
+    await inChunks(messages, "delete", async (chunk) => {
       const out = await this.#sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.#queueUrl,
@@ -148,20 +142,13 @@ export class SqsChangeQueue implements ChangeQueuePort {
         }),
         { abortSignal: signal },
       );
-      // A failed delete is not a loss: the message comes back and is skipped as already in effect.
-      if (out.Failed && out.Failed.length > 0) {
-        throw new BatchOperationError(
-          "delete",
-          out.Failed.map((f) => ({ id: f.Id ?? "", code: f.Code, message: f.Message })),
-        );
-      }
-    }
+      return out.Failed ?? [];
+    });
   }
 
   async release(messages: readonly HeldMessage[], signal?: AbortSignal): Promise<void> {
-    for (let i = 0; i < messages.length; i += BATCH) {
-      const chunk = messages.slice(i, i + BATCH);
-      await this.#sqs.send(
+    await inChunks(messages, "release", async (chunk) => {
+      const out = await this.#sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.#queueUrl,
           Entries: chunk.map((m, j) => ({
@@ -172,6 +159,27 @@ export class SqsChangeQueue implements ChangeQueuePort {
         }),
         { abortSignal: signal },
       );
-    }
+      return out.Failed ?? [];
+    });
+  }
+}
+
+/**
+ * Runs a batch operation on chunks of 10 (SQS's batch limit), all chunks at once, and throws a
+ * `BatchOperationError` listing every failed entry once all have settled.
+ */
+async function inChunks<T>(
+  items: readonly T[],
+  operation: string,
+  send: (chunk: T[]) => Promise<readonly { Id?: string; Code?: string; Message?: string }[]>,
+): Promise<void> {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += BATCH) chunks.push(items.slice(i, i + BATCH));
+  const failed = (await Promise.all(chunks.map(send))).flat();
+  if (failed.length > 0) {
+    throw new BatchOperationError(
+      operation,
+      failed.map((f) => ({ id: f.Id ?? "", code: f.Code, message: f.Message })),
+    );
   }
 }

@@ -106,6 +106,11 @@ export async function runSyncPass(deps: SyncPassDeps, options: SyncPassOptions):
   return summary;
 }
 
+/**
+ * Receives up to `batchSize` messages: one receive that may long-poll, then, if it came back full, the
+ * rest in parallel (SQS hands out at most 10 a call; a round trip each in a row would leave the rate
+ * budget idle between batches).
+ */
 async function receiveBatch(
   deps: SyncPassDeps,
   options: SyncPassOptions,
@@ -113,21 +118,27 @@ async function receiveBatch(
   signal: AbortSignal,
 ): Promise<HeldMessage[]> {
   const now = deps.now ?? Date.now;
-  const held: HeldMessage[] = [];
-  const seen = new Set<string>();
-  while (held.length < batchSize) {
-    // Hidden until shortly after the deadline: if the function dies, they come back soon.
-    const visibility = Math.ceil((options.deadlineMs - now()) / 1000) + 30;
-    const wait = held.length === 0 ? (options.receiveWaitSeconds ?? 1) : 0;
-    const got = await deps.queue.receive(Math.min(10, batchSize - held.length), visibility, wait, signal);
-    for (const m of got) {
-      if (seen.has(m.messageId)) continue;
-      seen.add(m.messageId);
-      held.push(m);
-    }
-    if (got.length === 0) break;
+  // Hidden until shortly after the deadline: if the function dies, they come back soon.
+  const visibility = () => Math.ceil((options.deadlineMs - now()) / 1000) + 30;
+  const first = await deps.queue.receive(
+    Math.min(10, batchSize),
+    visibility(),
+    options.receiveWaitSeconds ?? 1,
+    signal,
+  );
+  const held = [...first];
+  if (first.length === 10 && batchSize > 10) {
+    const more = Math.ceil((batchSize - 10) / 10);
+    const rest = await Promise.all(
+      Array.from({ length: more }, (_, i) =>
+        deps.queue.receive(Math.min(10, batchSize - 10 - i * 10), visibility(), 0, signal),
+      ),
+    );
+    held.push(...rest.flat());
   }
-  return held;
+  // A message can come back twice only if its visibility ran out in between; keep one copy.
+  const seen = new Set<string>();
+  return held.filter((m) => !seen.has(m.messageId) && seen.add(m.messageId));
 }
 
 /** Per-user working state within a batch. */
@@ -137,6 +148,8 @@ interface UserWork {
   /** Fields claimed and not yet resolved, with the winning change. */
   readonly pending: Map<ChangeField, FieldWant>;
   readonly outcomes: Map<ChangeField, FieldOutcome>;
+  /** Whether the pending fields' marks were claimed (after the bulk read, before the first PATCH). */
+  claimed: boolean;
 }
 
 class Batch {
@@ -188,7 +201,7 @@ class Batch {
     let stop: GenesysError | undefined;
     try {
       this.#parse();
-      await this.#readAndClaim();
+      await this.#read();
       await this.#execute();
     } catch (error) {
       if (!isRunStopping(error)) {
@@ -248,7 +261,11 @@ class Batch {
     }
   }
 
-  async #readAndClaim(): Promise<void> {
+  /**
+   * One bulk read for the batch. The marks are claimed per user right before its PATCH (after this
+   * read, as the ordering requires), so PATCHes start at once instead of after every claim.
+   */
+  async #read(): Promise<void> {
     const userIds = [...this.#wants.keys()];
     if (userIds.length === 0) return;
     let current: Map<string, GenesysUser>;
@@ -264,18 +281,13 @@ class Batch {
       }
       return;
     }
-    const claims = userIds.map((userId) => async () => {
-      const wants = this.#wants.get(userId) as UserWants;
-      const user = current.get(userId);
-      const work = this.#newWork(wants, user);
-      if (!user) {
+    for (const userId of userIds) {
+      const work = this.#newWork(this.#wants.get(userId) as UserWants, current.get(userId));
+      if (!work.user) {
         const error = new UserNotFoundError(userId, { operation: "GET /api/v2/users" });
         this.#resolveAll(work, { kind: "dead", why: whyOf(error) });
-        return;
       }
-      await this.#claim(work);
-    });
-    await runLimited(claims, 8);
+    }
   }
 
   #newWork(wants: UserWants, user: GenesysUser | undefined): UserWork {
@@ -284,6 +296,7 @@ class Batch {
       user,
       pending: new Map(wants.fields),
       outcomes: new Map(),
+      claimed: false,
     };
     this.#work.set(wants.userId, work);
     return work;
@@ -348,6 +361,10 @@ class Batch {
       return;
     }
     try {
+      if (!work.claimed) {
+        work.claimed = true;
+        await this.#claim(work);
+      }
       await this.#runStep(step, work);
     } catch (error) {
       // 401/403: let the steps in flight finish, start no new one, then stop the run.

@@ -54,11 +54,13 @@ describe("one budget for every invocation", { concurrency: false }, () => {
     w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 40 }] });
     const summary = await w.job().run({ budgetSeconds: 8 }, 20_000);
     assert.equal(summary.endedBy, "paused");
-    assert.equal(summary.requeued, 40, "every held change re-queued, none released or lost");
+    // The calls already in flight when the 429 came may still succeed; everything else waits in SQS.
+    assert.equal(summary.requeued + summary.applied, 40, "every held change applied or re-queued");
+    assert.ok(summary.requeued >= 32, `most were re-queued (got ${summary.requeued})`);
     assert.equal(summary.received, 40, "no further receives during the pause");
     const patches = w.sim.stats().byRoute.patchUser ?? 0;
     assert.ok(patches <= 8, `only the calls in flight when the 429 came (got ${patches})`);
-    assert.equal(await w.delayedCount(), 40, "the copies wait out the pause in SQS");
+    assert.equal(await w.delayedCount(), summary.requeued, "the copies wait out the pause in SQS");
     assert.equal((await w.peek("dlq")).length, 0);
   });
 
