@@ -16,9 +16,15 @@ export interface RateLimitConfig {
   readonly burst?: number;
   /** Lowest rate the adaptive rate may fall to, calls per minute. Default: 5 % of the ceiling (>= 1). */
   readonly minRatePerMinute?: number;
-  /** Multiplicative decrease on a 429 (0 < f < 1). Default 0.5. */
+  /**
+   * Multiplicative decrease on a 429 (0 < f < 1). Default 0.85: a deeper cut (0.5) swings the rate
+   * between half and all of a lower real limit and averages about 0.75 of it (bench, adaptive rows).
+   */
   readonly decreaseFactor?: number;
-  /** Additive increase, as a fraction of the ceiling per `increaseStepMs`. Default 0.05. */
+  /**
+   * Additive increase, as a fraction of the ceiling per `increaseStepMs`. Default 0.02: against a real
+   * limit below the ceiling, a slower climb meets fewer 429s, and each one pauses every invocation.
+   */
   readonly increaseFraction?: number;
   /** Period of the additive increase. Default 10 000 ms. */
   readonly increaseStepMs?: number;
@@ -53,9 +59,9 @@ export function resolveRateLimitConfig(config: RateLimitConfig): ResolvedRateLim
     minRatePerMinute > 0 && minRatePerMinute <= ratePerMinute,
     "minRatePerMinute must be in (0, ratePerMinute]",
   );
-  const decreaseFactor = config.decreaseFactor ?? 0.5;
+  const decreaseFactor = config.decreaseFactor ?? 0.85;
   check(decreaseFactor > 0 && decreaseFactor < 1, "decreaseFactor must be in (0, 1)");
-  const increaseFraction = config.increaseFraction ?? 0.05;
+  const increaseFraction = config.increaseFraction ?? 0.02;
   check(increaseFraction > 0 && increaseFraction <= 1, "increaseFraction must be in (0, 1]");
   const increaseStepMs = config.increaseStepMs ?? 10_000;
   check(increaseStepMs > 0, "increaseStepMs must be > 0");

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoRateGate, type DynamoRateGateOptions } from "../../lib/ratelimit/dynamo-rate-gate.ts";
-import type { LeasePolicy } from "../../lib/ratelimit/lease-policy.ts";
+import { DEFAULT_LEASE_POLICY, type LeasePolicy, maxLeaseFor } from "../../lib/ratelimit/lease-policy.ts";
 import type { RateLimitConfig } from "../../lib/ratelimit/limiter-config.ts";
 import { readLimiterStatus } from "../../lib/ratelimit/read-limiter-status.ts";
 import { dynamoDbEndpoint } from "../helpers/aws-emulators.ts";
@@ -95,7 +95,7 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     admin.destroy();
   });
 
-  it("8 concurrent gates stay within rate x time + burst, use >= 90 % of it, <= 1.2 requests per grant", async () => {
+  it("8 concurrent gates stay within rate x time + burst, use >= 90 % of it, <= 1.5 requests per grant", async () => {
     const limits: RateLimitConfig = { ratePerMinute: 600, burst: 3 };
     const key = `client-${randomUUID()}`;
     const workers = Array.from({ length: 8 }, () => {
@@ -123,7 +123,10 @@ describe("DynamoRateGate on DynamoDB Local", () => {
       "a window exceeded the bound",
     );
     assert.ok(grants.length >= 0.9 * bound, `grants ${grants.length} < 90 % of ${bound}`);
-    assert.ok(requests / grants.length <= 1.2, `${requests} requests for ${grants.length} grants`);
+    // Losers wake within two leases of the opening (maxContention 3) so the budget never idles; under
+    // this saturation that costs some failed writes (about 1.3 a grant; 1.0 with a cap of 16, which
+    // left a quarter of the budget unused at 16 invocations in the bench).
+    assert.ok(requests / grants.length <= 1.5, `${requests} requests for ${grants.length} grants`);
   });
 
   for (const [label, lease, horizonMs] of [
@@ -131,11 +134,11 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     // after the pause was written.
     ["without leases", { maxLease: 1 }, 0],
     // With leases a gate may still spend cells it leased before the pause, for at most
-    // tau + (maxLease - 1) * T = 200 + 300 ms at 600/min, burst 3.
-    ["with leases", {}, 500],
+    // tau + (cells per lease - 1) * T: 200 + 400 ms at 600/min, burst 3, the default 500 ms lease.
+    ["with leases", {}, 200 + (maxLeaseFor(100, DEFAULT_LEASE_POLICY) - 1) * 100],
   ] as const) {
     it(`a 429 pauses every gate until Retry-After ends, without DynamoDB calls (${label})`, async () => {
-      const limits: RateLimitConfig = { ratePerMinute: 600, burst: 3 };
+      const limits: RateLimitConfig = { ratePerMinute: 600, burst: 3, decreaseFactor: 0.5 };
       const key = `client-${randomUUID()}`;
       const workers = Array.from({ length: 6 }, () => {
         const { client, requests } = countingClient();
@@ -237,7 +240,7 @@ describe("DynamoRateGate on DynamoDB Local", () => {
   });
 
   it("a second 429 within the pause extends it but does not cut again; a shorter one changes nothing", async () => {
-    const limits: RateLimitConfig = { ratePerMinute: 600 };
+    const limits: RateLimitConfig = { ratePerMinute: 600, decreaseFactor: 0.5 };
     const key = `client-${randomUUID()}`;
     const { client, requests } = countingClient();
     const a = new DynamoRateGate({ client, tableName, key, limits });

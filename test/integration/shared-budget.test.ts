@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { intervalForRate } from "../../lib/ratelimit/gcra.ts";
+import { DEFAULT_LEASE_POLICY, maxLeaseFor } from "../../lib/ratelimit/lease-policy.ts";
 import { silentLog } from "../../lib/sync/log.ts";
 import { createSyncJob } from "../../lib/sync/sync-job.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws-env.ts";
@@ -35,10 +37,11 @@ describe("one budget for every invocation", { concurrency: false }, () => {
     const series = w.sim.stats().series;
     const refused = series.find((c) => c.status === 429);
     assert.ok(refused, "the injected 429 was met");
-    // The window starts 250 ms after the 429: calls already on the wire, and at most one lease of
-    // paced slots (≤ 4 calls, 200 ms at this rate) that another invocation took from DynamoDB before
-    // the pause was written, may still arrive. After that, nobody calls until the pause ends.
-    const quiet = series.filter((c) => c.t > refused.t + 250 && c.t < refused.t + 1_950);
+    // The window starts one lease after the 429: calls already on the wire, and the rest of a lease
+    // of paced cells another invocation took from DynamoDB before the pause was written (it learns of
+    // the pause at its next write), may still arrive. After that, nobody calls until the pause ends.
+    const leaseSpan = maxLeaseFor(intervalForRate(1200), DEFAULT_LEASE_POLICY) * intervalForRate(1200);
+    const quiet = series.filter((c) => c.t > refused.t + leaseSpan + 50 && c.t < refused.t + 1_950);
     assert.deepEqual(quiet, [], "no invocation called Genesys during the pause");
     const after = series.filter((c) => c.t >= refused.t + 1_950);
     assert.ok(after.length > 0, "calls resumed after the pause");

@@ -9,7 +9,8 @@ import {
 } from "../../../lib/ratelimit/limiter-state.ts";
 import { LocalRateGate } from "../../../lib/ratelimit/local-rate-gate.ts";
 
-const config = resolveRateLimitConfig({ ratePerMinute: 300 });
+// The arithmetic is checked with a halving cut (the default is gentler, 0.85).
+const config = resolveRateLimitConfig({ ratePerMinute: 300, decreaseFactor: 0.5, increaseFraction: 0.05 });
 
 describe("aimd", () => {
   it("runs at the ceiling until cut; a cut halves the rate now", () => {
@@ -77,7 +78,10 @@ describe("aimd", () => {
       return true;
     };
     let now = 0;
-    const gate = new LocalRateGate({ limits: { ratePerMinute: 300 }, now: () => now });
+    const gate = new LocalRateGate({
+      limits: { ratePerMinute: 300, decreaseFactor: 0.5, increaseFraction: 0.05 },
+      now: () => now,
+    });
     const minutes = 30;
     let accepted = 0;
     let rejected = 0;

@@ -15,7 +15,10 @@ describe("LocalRateGate", () => {
 
   it("refuses every call while paused, then resumes at the cut rate", async () => {
     let now = 0;
-    const gate = new LocalRateGate({ limits: { ratePerMinute: 600, burst: 1 }, now: () => now });
+    const gate = new LocalRateGate({
+      limits: { ratePerMinute: 600, burst: 1, decreaseFactor: 0.5, increaseFraction: 0.05 },
+      now: () => now,
+    });
     await gate.recordRateLimited(1_500);
     assert.deepEqual(await gate.tryAcquire(), { granted: false, waitMs: 1_500, reason: "paused" });
     now = 1_499;
@@ -30,7 +33,11 @@ describe("LocalRateGate", () => {
 
   it("reports its status", async () => {
     let now = 10_000;
-    const gate = new LocalRateGate({ limits: { ratePerMinute: 300 }, now: () => now, key: "abc" });
+    const gate = new LocalRateGate({
+      limits: { ratePerMinute: 300, decreaseFactor: 0.5, increaseFraction: 0.05 },
+      now: () => now,
+      key: "abc",
+    });
     await gate.recordRateLimited(2_000);
     now = 11_000;
     assert.deepEqual(gate.status(), {

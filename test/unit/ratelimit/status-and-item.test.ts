@@ -32,7 +32,8 @@ describe("config", () => {
     const c = resolveRateLimitConfig({ ratePerMinute: 300 });
     assert.equal(c.burst, 3);
     assert.equal(c.minRatePerMinute, 15);
-    assert.equal(c.decreaseFactor, 0.5);
+    assert.equal(c.decreaseFactor, 0.85);
+    assert.equal(c.increaseFraction, 0.02);
     assert.throws(() => resolveRateLimitConfig({ ratePerMinute: 0 }), RangeError);
     assert.throws(() => resolveRateLimitConfig({ ratePerMinute: 300, burst: 0 }), RangeError);
     assert.throws(() => resolveRateLimitConfig({ ratePerMinute: 300, decreaseFactor: 1 }), RangeError);
@@ -40,7 +41,7 @@ describe("config", () => {
 });
 
 describe("formatLimiterStatus", () => {
-  const config = resolveRateLimitConfig({ ratePerMinute: 300 });
+  const config = resolveRateLimitConfig({ ratePerMinute: 300, increaseFraction: 0.05 });
   const at = Date.parse("2025-01-01T00:01:00.000Z");
 
   it("renders a quiet limiter", () => {
