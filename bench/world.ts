@@ -3,8 +3,10 @@
  * started once; per row a fresh queue, DLQ and table, fresh users, and the simulator's limit reset.
  * AWS clients are built per "invocation" (as separate Lambda containers would) and counted.
  */
+
 import { DeleteTableCommand, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DeleteQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { queueDepth } from "../lib/aws/queue-depth.ts";
 import { provision } from "../lib/infra/provision.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws-env.ts";
 import { startDynamoDbLocal } from "../local/dynamodb-local.ts";
@@ -144,22 +146,8 @@ export async function startBenchWorld(): Promise<BenchWorld> {
       ]);
     },
     async queueDepth(queueUrl) {
-      const out = await admin.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: [
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-          ],
-        }),
-      );
-      const a = out.Attributes ?? {};
-      return {
-        messages: Number(a.ApproximateNumberOfMessages ?? 0),
-        notVisible: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-        delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-      };
+      const d = await queueDepth(admin.sqs, queueUrl);
+      return { messages: d.visible, notVisible: d.inFlight, delayed: d.delayed };
     },
     async close() {
       for (const c of clients) c.destroy();
