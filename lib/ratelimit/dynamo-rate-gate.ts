@@ -278,6 +278,16 @@ export class DynamoRateGate implements RateGate {
   }
 
   /**
+   * The condition "the item holds the learned rate we paced at": the same last cut as we know (none:
+   * never cut). Adds `:cut` to `values` when needed.
+   */
+  #sameRateCondition(values: Record<string, AttributeValue>): string {
+    if (this.#known.rateCutAt === undefined) return "attribute_not_exists(#cut)";
+    values[":cut"] = n(this.#known.rateCutAt);
+    return "#cut = :cut";
+  }
+
+  /**
    * The grant write: GCRA's `tat = max(tat, now) + lease * T` as one of two conditional branches,
    * chosen from the cached tat (a failed branch tells the real tat, then the other is taken).
    */
@@ -290,14 +300,7 @@ export class DynamoRateGate implements RateGate {
     const values: Record<string, AttributeValue> = { ":now": n(now), ":exp": this.#expiresAt(now) };
     // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
     const notPaused = "(attribute_not_exists(#pu) OR #pu <= :now)";
-    // We paced at the learned rate the item holds: same last cut as we know (none: never cut).
-    let sameRate: string;
-    if (this.#known.rateCutAt === undefined) {
-      sameRate = "attribute_not_exists(#cut)";
-    } else {
-      sameRate = "#cut = :cut";
-      values[":cut"] = n(this.#known.rateCutAt);
-    }
+    const sameRate = this.#sameRateCondition(values);
     let budget: string;
     let update: string;
     if (idle) {
@@ -339,13 +342,7 @@ export class DynamoRateGate implements RateGate {
       ":rate": n(rate),
       ":exp": this.#expiresAt(until),
     };
-    let sameRate: string;
-    if (this.#known.rateCutAt === undefined) {
-      sameRate = "attribute_not_exists(#cut)";
-    } else {
-      sameRate = "#cut = :cut";
-      values[":cut"] = n(this.#known.rateCutAt);
-    }
+    const sameRate = this.#sameRateCondition(values);
     return {
       TableName: this.#table,
       Key: { pk: { S: this.#pk } },
