@@ -113,6 +113,14 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
     }
     fields.push(field);
   }
+  // If the list we send back carries the PRIMARY email (some renderings include it), it must match the
+  // email this same PATCH sets: the API refuses a PRIMARY entry that differs from the user's email.
+  if (body.addresses && body.email !== undefined) {
+    const email = body.email;
+    body.addresses = body.addresses.map((c) =>
+      c.mediaType === "EMAIL" && c.type === "PRIMARY" ? { ...c, address: email } : c,
+    );
+  }
   return {
     ...(fields.length > 0 ? { profile: { body, fields } } : {}),
     ...(state ? { state } : {}),

@@ -243,3 +243,29 @@ describe("planUpdate", () => {
     assert.deepEqual(plan.profile?.body, { email: "ann.new@example.com", name: "Ann New" });
   });
 });
+
+describe("planUpdate with the PRIMARY email in addresses", () => {
+  it("an email change and an extension change in one PATCH keep the PRIMARY entry equal to the new email", () => {
+    const user = {
+      id: "u",
+      version: 3,
+      email: "old@example.com",
+      addresses: [
+        { mediaType: "EMAIL", type: "PRIMARY", address: "old@example.com" },
+        { mediaType: "PHONE", type: "WORK", extension: "100" },
+      ],
+    };
+    const plan = planUpdate(
+      user,
+      new Map<ChangeField, string | null>([
+        ["email", "new@example.com"],
+        ["extension", "200"],
+      ]),
+    );
+    assert.equal(plan.profile?.body.email, "new@example.com");
+    assert.deepEqual(plan.profile?.body.addresses, [
+      { mediaType: "EMAIL", type: "PRIMARY", address: "new@example.com" },
+      { mediaType: "PHONE", type: "WORK", extension: "200" },
+    ]);
+  });
+});
