@@ -41,6 +41,8 @@ export const ErrorCodes = {
   badCredentials: "bad.credentials",
   credentialsExpired: "credentials.expired",
   missingAnyPermissions: "missing.any.permissions",
+  missingDivisionPermission: "missing.division.permission",
+  notAuthorized: "not.authorized",
   notFound: "not.found",
   badRequest: "bad.request",
   invalidValue: "invalid.value",

@@ -23,14 +23,29 @@ import {
   SimHttpError,
 } from "./errors.ts";
 import { SlidingWindow } from "./rate-limiter.ts";
-import { type ApiUser, type SeedUser, UserDirectory } from "./users.ts";
+import { type ApiUser, type DirectoryOptions, type SeedUser, UserDirectory } from "./users.ts";
 
 export type { ErrorBody, ErrorDetail, OAuthErrorBody } from "./errors.ts";
 export { DetailCodes, ErrorCodes } from "./errors.ts";
-export type { ApiUser, Contact, SeedUser, UserReference, UserState } from "./users.ts";
+export type {
+  ApiUser,
+  Contact,
+  DirectoryOptions,
+  PhoneRendering,
+  SeedUser,
+  UserReference,
+  UserState,
+} from "./users.ts";
 
 /** Route keys used in stats and fault rules. */
 export type RouteKey = "token" | "getUser" | "getUsers" | "patchUser" | "other";
+
+/**
+ * Needed, in the user's division, to change a user's extension (SDK docs of `patchUser`: "Updating some
+ * fields, like a users extension, requires the telephony:extension:assign permission for the relevant
+ * division. Without it, the request will return 403 Forbidden").
+ */
+export const EXTENSION_ASSIGN_PERMISSION = "telephony:extension:assign";
 
 /** The permissions that allow `PATCH /api/v2/users/{userId}` (documented: "Requires ANY permissions"). */
 export const PATCH_USER_PERMISSIONS = [
@@ -54,7 +69,7 @@ export const MAX_REQUEST_BYTES = 512_000;
 export interface ClientConfig {
   clientId: string;
   clientSecret: string;
-  /** Defaults to `["directory:user:edit"]`. */
+  /** Defaults to `["directory:user:edit", "telephony:extension:assign"]`. */
   permissions?: string[];
   /** Lifetime of the tokens of this client; defaults to the simulator's `tokenTtlSeconds`. */
   tokenTtlSeconds?: number;
@@ -120,6 +135,8 @@ export interface SimulatorOptions {
   rateLimit?: Partial<RateLimitConfig>;
   tokenRateLimit?: Partial<TokenRateLimitConfig>;
   faults?: Partial<FaultConfig>;
+  /** How PHONE entries render, how a stale version and a 403 are answered (see `DirectoryOptions`). */
+  directory?: DirectoryOptions;
   /** Clock in epoch ms (default `Date.now`); tests pass a fake one to move time. */
   now?: () => number;
   /** Random numbers in [0, 1) for `errorRate` and jitter (default `Math.random`). */
@@ -169,6 +186,8 @@ export interface GenesysSimulator {
   /** Merges the given settings and clears the windows. */
   setRateLimit(config: Partial<RateLimitConfig>): void;
   setTokenRateLimit(config: Partial<TokenRateLimitConfig>): void;
+  /** Changes the directory's renderings and answers (see `DirectoryOptions`). */
+  configureDirectory(options: DirectoryOptions): void;
   /** Merges the given settings (`failNext` replaces the queue). */
   setFaults(config: Partial<FaultConfig>): void;
   clearFaults(): void;
@@ -206,7 +225,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const defaultTtl = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
-  const directory = new UserDirectory();
+  const directory = new UserDirectory(options.directory);
   const clients = new Map<string, StoredClient>();
   const tokens = new Map<string, StoredToken>();
   const apiWindow = new SlidingWindow();
@@ -238,7 +257,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     clients.set(client.clientId, {
       clientId: client.clientId,
       clientSecret: client.clientSecret,
-      permissions: client.permissions ?? ["directory:user:edit"],
+      permissions: client.permissions ?? ["directory:user:edit", EXTENSION_ASSIGN_PERMISSION],
       tokenTtlSeconds: client.tokenTtlSeconds,
     });
   };
@@ -466,7 +485,8 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     } catch {
       throw badRequest("The request could not be understood by the server due to malformed syntax.");
     }
-    return { status: 200, body: directory.patch(userId ?? "", body) };
+    const assignExtension = ["admin", EXTENSION_ASSIGN_PERMISSION].some((p) => granted.includes(p));
+    return { status: 200, body: directory.patch(userId ?? "", body, { assignExtension }) };
   }
 
   function authenticate(header: string | undefined): { id: string; clientId: string } {
@@ -638,6 +658,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       tokenRateLimit = { ...tokenRateLimit, ...config };
       tokenWindow.clear();
     },
+    configureDirectory: (config) => directory.configure(config),
     setFaults: (config) => {
       faults = { ...faults, ...config, failNext: [...(config.failNext ?? faults.failNext)] };
     },

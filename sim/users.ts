@@ -97,6 +97,40 @@ interface StoredUser {
   version: number;
 }
 
+/**
+ * How the directory renders a PHONE entry that it stores (the real API's renderings, as Genesys's
+ * Terraform provider reads them in `flattenUserAddresses`; see docs/genesys-api-notes.md).
+ */
+export interface PhoneRendering {
+  /**
+   * A number plus an extension: `display` renders `{ extension, display: number }` (the provider's
+   * shape 3); `address` renders `{ address, extension, display: number }`. Default `display`.
+   */
+  numberWithExtension: "display" | "address";
+  /**
+   * An extension alone: `pooled` renders `{ extension, display: extension }` (shape 2); `unpooled`
+   * renders `{ display: extension }` (shape 4: not yet in an extension pool). Default `pooled`.
+   */
+  extensionOnly: "pooled" | "unpooled";
+}
+
+export interface DirectoryOptions {
+  phoneRendering?: Partial<PhoneRendering>;
+  /**
+   * A stale `version`: 409 (default), or 400 whose message says it "does not match the current
+   * version" (both answers are retried by Genesys's Terraform provider, `util_retries.go`).
+   */
+  versionConflictStatus?: 409 | 400;
+  /** Whether a 403 names the missing permission (`named`, default) or only says the action is not allowed. */
+  permissionErrors?: "named" | "generic";
+}
+
+/** What the caller of a PATCH may do beyond editing the user (checked by the directory, which knows what changes). */
+export interface PatchGrants {
+  /** `telephony:extension:assign` in the user's division: needed to change an extension. Default true. */
+  assignExtension?: boolean;
+}
+
 const HOME_DIVISION = {
   id: "00000000-0000-4000-8000-000000000001",
   name: "Home",
@@ -121,7 +155,8 @@ function clone<T>(value: T): T {
 function renderContact(contact: Contact): Contact {
   const out: Contact = {};
   if (contact.address !== undefined) out.address = contact.address;
-  const display = contact.display ?? contact.extension ?? contact.address;
+  // A number plus an extension shows the number (the provider's shape 3).
+  const display = contact.display ?? contact.address ?? contact.extension;
   if (display !== undefined) out.display = display;
   if (contact.mediaType !== undefined) out.mediaType = contact.mediaType;
   if (contact.type !== undefined) out.type = contact.type;
@@ -131,12 +166,33 @@ function renderContact(contact: Contact): Contact {
   return out;
 }
 
-function isWorkExtension(contact: Contact): contact is Contact & { extension: string } {
-  return contact.mediaType === "PHONE" && contact.extension !== undefined && contact.extension !== "";
+/**
+ * The extension a stored PHONE entry holds: `extension`, or a lone `display` (an extension not yet in
+ * a pool). The simulator renders entries itself, so it needs no more of the provider's reading.
+ */
+function extensionOf(contact: Contact): string | undefined {
+  if (contact.mediaType !== "PHONE") return undefined;
+  if (contact.extension) return contact.extension;
+  return contact.address ? undefined : contact.display || undefined;
 }
 
 export class UserDirectory {
   readonly #users = new Map<string, StoredUser>();
+  #rendering: PhoneRendering;
+  #versionConflictStatus: 409 | 400 = 409;
+  #permissionErrors: "named" | "generic" = "named";
+
+  constructor(options: DirectoryOptions = {}) {
+    this.#rendering = { numberWithExtension: "display", extensionOnly: "pooled" };
+    this.configure(options);
+  }
+
+  /** Changes how PHONE entries written from now on render, and how errors are answered. */
+  configure(options: DirectoryOptions): void {
+    this.#rendering = { ...this.#rendering, ...options.phoneRendering };
+    this.#versionConflictStatus = options.versionConflictStatus ?? this.#versionConflictStatus;
+    this.#permissionErrors = options.permissionErrors ?? this.#permissionErrors;
+  }
 
   get size(): number {
     return this.#users.size;
@@ -181,10 +237,10 @@ export class UserDirectory {
           throw new Error(`seed user ${user.id}: manager ${user.managerId} does not exist`);
         }
         for (const contact of user.addresses) {
-          if (!isWorkExtension(contact)) continue;
-          const holder = this.extensionHolder(contact.extension, user.id);
-          if (holder)
-            throw new Error(`seed user ${user.id}: extension ${contact.extension} is held by ${holder}`);
+          const extension = extensionOf(contact);
+          if (extension === undefined) continue;
+          const holder = this.extensionHolder(extension, user.id);
+          if (holder) throw new Error(`seed user ${user.id}: extension ${extension} is held by ${holder}`);
         }
       }
     } catch (error) {
@@ -238,7 +294,7 @@ export class UserDirectory {
   extensionHolder(extension: string, exceptId: string): string | undefined {
     for (const user of this.#users.values()) {
       if (user.id === exceptId || user.state === "deleted") continue;
-      if (user.addresses.some((c) => isWorkExtension(c) && c.extension === extension)) return user.id;
+      if (user.addresses.some((c) => extensionOf(c) === extension)) return user.id;
     }
     return undefined;
   }
@@ -247,7 +303,7 @@ export class UserDirectory {
    * `PATCH /api/v2/users/{userId}` with an UpdateUser body. Order of checks: the user exists (404),
    * `version` is present (400) and current (409), then the fields (400). Returns the updated user.
    */
-  patch(id: string, body: unknown): ApiUser {
+  patch(id: string, body: unknown, grants: PatchGrants = {}): ApiUser {
     const user = this.#users.get(id);
     if (!user) throw notFound();
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -266,6 +322,12 @@ export class UserDirectory {
       throw badRequest(`The version [${String(version)}] is not an integer.`, { fieldName: "version" });
     }
     if (user.state === "deleted" && patch.state === undefined) throw notFound();
+    if (version !== user.version && this.#versionConflictStatus === 400) {
+      throw badRequest(
+        `The version supplied [${version}] does not match the current version [${user.version}] of the user.`,
+        { fieldName: "version", entityId: user.id, entityName: user.name },
+      );
+    }
     if (version !== user.version) {
       throw apiError(409, ErrorCodes.conflict, "Version does not match current version.", {
         details: [{ fieldName: "version", entityId: user.id, entityName: user.name }],
@@ -313,7 +375,13 @@ export class UserDirectory {
     if (given.includes("title")) next.title = optionalText(patch.title, "title");
     if (given.includes("department")) next.department = optionalText(patch.department, "department");
     if (given.includes("manager")) next.managerId = this.#manager(patch.manager, user.id);
-    if (given.includes("addresses")) next.addresses = this.#addresses(patch.addresses, next);
+    if (given.includes("addresses")) {
+      next.addresses = this.#addresses(patch.addresses, next);
+      const extensions = (list: Contact[]) => JSON.stringify(list.map(extensionOf).filter(Boolean).sort());
+      if (grants.assignExtension === false && extensions(next.addresses) !== extensions(user.addresses)) {
+        throw extensionPermissionDenied(this.#permissionErrors === "named");
+      }
+    }
 
     if (JSON.stringify(next) !== JSON.stringify(user)) {
       next.version = user.version + 1;
@@ -383,13 +451,10 @@ export class UserDirectory {
         throw invalidValue(String(type), "type", CONTACT_TYPES);
       }
       const hasAddress = contact.address !== undefined && contact.address !== null && contact.address !== "";
-      const hasExtension =
-        contact.extension !== undefined && contact.extension !== null && contact.extension !== "";
-      if (hasAddress && hasExtension) {
-        throw badRequest("A contact's extension and address are mutually exclusive.", {
-          fieldName: "addresses",
-        });
-      }
+      // An entry sent back as it was read may hold only `display` (an extension not yet in a pool).
+      const lone = !hasAddress && !contact.extension && mediaType === "PHONE" ? contact.display : undefined;
+      const extension = contact.extension || lone || undefined;
+      const hasExtension = extension !== undefined;
       if (!hasAddress && !hasExtension) {
         throw badRequest("A contact needs an address or an extension.", { fieldName: "addresses" });
       }
@@ -405,8 +470,7 @@ export class UserDirectory {
           fieldName: "addresses",
         });
       }
-      if (hasExtension) {
-        const extension = contact.extension as string;
+      if (extension !== undefined) {
         if (mediaType !== "PHONE") {
           throw badRequest("Only a PHONE contact can have an extension.", {
             fieldName: "addresses.extension",
@@ -433,15 +497,29 @@ export class UserDirectory {
           );
         }
       }
-      const stored: Contact = { mediaType, type };
-      if (hasAddress) stored.address = contact.address as string;
-      if (hasExtension) stored.extension = contact.extension as string;
+      const stored: Contact = { mediaType, type, ...this.#renderPhone(contact.address, extension, lone) };
       if (contact.countryCode) stored.countryCode = contact.countryCode;
       if (contact.integration) stored.integration = contact.integration;
-      out.push(renderContact(stored));
+      out.push(stored);
     }
     // The PRIMARY email is shown in primaryContactInfo, not kept in addresses.
     return out.filter((c) => !(c.mediaType === "EMAIL" && c.type === "PRIMARY"));
+  }
+
+  /** The address/extension/display of an entry as the API renders it (see `PhoneRendering`). */
+  #renderPhone(
+    address: string | undefined,
+    extension: string | undefined,
+    lone: string | undefined,
+  ): Pick<Contact, "address" | "extension" | "display"> {
+    if (extension === undefined) return { address, display: address };
+    if (address) {
+      return this.#rendering.numberWithExtension === "address"
+        ? { address, extension, display: address }
+        : { extension, display: address };
+    }
+    if (lone !== undefined || this.#rendering.extensionOnly === "unpooled") return { display: extension };
+    return { extension, display: extension };
   }
 
   #render(user: StoredUser): ApiUser {
@@ -463,6 +541,22 @@ export class UserDirectory {
     if (user.managerId !== undefined) out.manager = { id: user.managerId, selfUri: userUri(user.managerId) };
     return out;
   }
+}
+
+/**
+ * 403 for an extension change without `telephony:extension:assign` (documented in the SDK's
+ * `patchUser`: "Without it, the request will return 403 Forbidden"). The body is undocumented:
+ * chosen, with a variant that names no permission so that clients cannot rely on the wording.
+ */
+function extensionPermissionDenied(named: boolean): SimHttpError {
+  return named
+    ? apiError(
+        403,
+        ErrorCodes.missingDivisionPermission,
+        "You are missing the following permission 'telephony:extension:assign' in the provided division(s).",
+        { messageParams: { permission: "telephony:extension:assign" } },
+      )
+    : apiError(403, ErrorCodes.notAuthorized, "You are not authorized to perform the requested action.");
 }
 
 export function notFound(): SimHttpError {

@@ -1,6 +1,7 @@
 import type { ChangeField } from "../contract/user-change.ts";
-import type { GenesysContact, GenesysUser, UpdateUserBody } from "../genesys/types.ts";
+import type { GenesysUser, UpdateUserBody } from "../genesys/types.ts";
 import type { FieldValue } from "./coalesce.ts";
+import { mergeExtension, readWorkPhone } from "./work-phone.ts";
 
 /** The fields of one PATCH, without `version` (added when it is sent). */
 export type PatchFields = Omit<UpdateUserBody, "version">;
@@ -13,19 +14,11 @@ export interface UpdatePlan {
   readonly state?: { readonly value: "active" | "inactive" };
   /** Fields whose wanted value is already in effect. */
   readonly noop: readonly ChangeField[];
-  /** Fields that cannot be applied as asked, with a reason for the dead letter. */
-  readonly conflicts: readonly {
-    readonly field: ChangeField;
-    readonly code: string;
-    readonly reason: string;
-  }[];
 }
 
-const isWorkPhone = (c: GenesysContact): boolean => c.mediaType === "PHONE" && c.type === "WORK";
-
-/** The user's WORK phone extension, or null. */
+/** The user's WORK phone extension (in any of the four shapes the API renders), or null. */
 export function currentExtension(user: GenesysUser): string | null {
-  return user.addresses?.find(isWorkPhone)?.extension ?? null;
+  return readWorkPhone(user.addresses).extension;
 }
 
 /** The user's manager id, or null. */
@@ -50,33 +43,11 @@ function currentValue(user: GenesysUser, field: ChangeField): FieldValue {
 const same = (a: FieldValue, b: FieldValue): boolean => (a ?? "") === (b ?? "");
 
 /**
- * Merges a new WORK phone extension into the whole `addresses` list (the API replaces the list as a
- * whole, so every other entry is sent back as it is). `null` removes the extension: an entry that
- * only carried the extension is dropped, one with a number keeps the number.
- */
-export function mergeExtension(
-  addresses: readonly GenesysContact[] | undefined,
-  extension: string | null,
-): GenesysContact[] {
-  const list = [...(addresses ?? [])];
-  const index = list.findIndex(isWorkPhone);
-  if (index === -1) {
-    return extension === null ? list : [...list, { mediaType: "PHONE", type: "WORK", extension }];
-  }
-  const { display: _display, extension: _old, ...rest } = list[index] as GenesysContact;
-  if (extension !== null) list[index] = { ...rest, extension };
-  else if (rest.address) list[index] = rest;
-  else list.splice(index, 1);
-  return list;
-}
-
-/**
  * Plans the update of one user from the wanted values (already claimed, so all newer than anything
  * applied before). Fields already in effect are no-ops and are left out of the PATCH.
  */
 export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, FieldValue>): UpdatePlan {
   const noop: ChangeField[] = [];
-  const conflicts: { field: ChangeField; code: string; reason: string }[] = [];
   const fields: ChangeField[] = [];
   const body: PatchFields = {};
   let state: UpdatePlan["state"];
@@ -86,21 +57,10 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
       continue;
     }
     switch (field) {
-      case "extension": {
-        // A Contact carries an address or an extension, never both, and there is one WORK phone: an
-        // extension would have to replace the number. Refuse rather than drop the number silently.
-        const work = user.addresses?.find(isWorkPhone);
-        if (value !== null && work?.address && !work.extension) {
-          conflicts.push({
-            field,
-            code: "sync.work.phone.has.number",
-            reason: `the user's WORK phone is the number ${work.address}; an extension would replace it. Clear or move the number in Genesys Cloud, then replay`,
-          });
-          continue;
-        }
+      case "extension":
+        // The number on the same WORK entry stays; every other entry goes back as it came.
         body.addresses = mergeExtension(user.addresses, value);
         break;
-      }
       case "managerId":
         // An empty string removes the manager (UpdateUser.manager is a user id string).
         body.manager = value ?? "";
@@ -125,6 +85,5 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
     ...(fields.length > 0 ? { profile: { body, fields } } : {}),
     ...(state ? { state } : {}),
     noop,
-    conflicts,
   };
 }

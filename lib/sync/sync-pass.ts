@@ -25,8 +25,9 @@ import type { ChangeQueuePort, DeadLetterReason, HeldMessage } from "./held-mess
 import type { HighWaterMarkPort } from "./high-water-marks.ts";
 import type { Log } from "./log.ts";
 import { emptySummary, type PassSummary } from "./pass-summary.ts";
-import { currentExtension, mergeExtension, planUpdate } from "./plan-update.ts";
+import { currentExtension, planUpdate } from "./plan-update.ts";
 import { delayFor } from "./requeue-delay.ts";
+import { mergeExtension } from "./work-phone.ts";
 
 /** The Genesys Cloud calls the pass needs (`UsersApi` implements it). */
 export interface UsersPort {
@@ -385,8 +386,6 @@ class Batch {
         new Map([...work.pending].map(([f, w]) => [f, w.value as FieldValue])),
       );
       for (const field of plan.noop) this.#resolve(work, field, { kind: "noop" });
-      for (const c of plan.conflicts)
-        this.#resolve(work, c.field, { kind: "dead", why: { code: c.code, reason: c.reason } });
       const deleted = work.user.state === "deleted";
       if (deleted && !plan.state) {
         // Only `state` can touch a deleted user (it restores it); anything else would be a 404.

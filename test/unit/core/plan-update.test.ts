@@ -3,13 +3,7 @@ import { describe, it } from "node:test";
 import type { ChangeField } from "../../../lib/contract/user-change.ts";
 import type { GenesysContact, GenesysUser } from "../../../lib/genesys/types.ts";
 import type { FieldValue } from "../../../lib/sync/coalesce.ts";
-import {
-  currentExtension,
-  currentManagerId,
-  mergeExtension,
-  planUpdate,
-} from "../../../lib/sync/plan-update.ts";
-import { UserDirectory } from "../../../sim/users.ts";
+import { currentExtension, currentManagerId, planUpdate } from "../../../lib/sync/plan-update.ts";
 
 const ANN = "3f2b8c1e-9d4a-4e6b-8f1a-2c3d4e5f6a7b";
 const BOSS = "0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d";
@@ -22,8 +16,6 @@ const MOBILE: GenesysContact = {
   address: "+353871234567",
   display: "+353 87 123 4567",
 };
-const SMS: GenesysContact = { mediaType: "SMS", type: "MOBILE", address: "+353871234567" };
-const EMAIL_WORK: GenesysContact = { mediaType: "EMAIL", type: "WORK", address: "ann.work@example.com" };
 
 function user(extra: Partial<GenesysUser> = {}): GenesysUser {
   return {
@@ -59,120 +51,6 @@ describe("currentExtension / currentManagerId", () => {
       currentExtension(user({ addresses: [{ mediaType: "PHONE", type: "HOME", extension: "55" }] })),
       null,
     );
-  });
-});
-
-describe("mergeExtension", () => {
-  it("replaces the WORK extension and keeps every other address untouched and in place", () => {
-    const merged = mergeExtension([EMAIL_WORK, WORK_EXT, MOBILE, SMS], "2002");
-    assert.deepEqual(merged, [
-      EMAIL_WORK,
-      { mediaType: "PHONE", type: "WORK", extension: "2002" },
-      MOBILE,
-      SMS,
-    ]);
-  });
-
-  it("drops the stale display of the changed entry", () => {
-    const merged = mergeExtension([WORK_EXT], "2002");
-    assert.equal(merged[0]?.display, undefined);
-  });
-
-  it("adds a PHONE/WORK entry when there is none", () => {
-    assert.deepEqual(mergeExtension([MOBILE], "3003"), [
-      MOBILE,
-      { mediaType: "PHONE", type: "WORK", extension: "3003" },
-    ]);
-    assert.deepEqual(mergeExtension(undefined, "3003"), [
-      { mediaType: "PHONE", type: "WORK", extension: "3003" },
-    ]);
-    assert.deepEqual(mergeExtension([], "3003"), [{ mediaType: "PHONE", type: "WORK", extension: "3003" }]);
-  });
-
-  it("does not touch an EMAIL/WORK or SMS entry when adding", () => {
-    const merged = mergeExtension([EMAIL_WORK, SMS], "3003");
-    assert.deepEqual(merged.slice(0, 2), [EMAIL_WORK, SMS]);
-    assert.equal(merged.length, 3);
-  });
-
-  it("null on an entry that only carried the extension drops the entry", () => {
-    assert.deepEqual(mergeExtension([WORK_EXT, MOBILE], null), [MOBILE]);
-  });
-
-  it("null on an entry with a number removes only the extension", () => {
-    const both: GenesysContact = {
-      mediaType: "PHONE",
-      type: "WORK",
-      address: "+35312345678",
-      extension: "1001",
-      display: "+353 1 234 5678",
-      countryCode: "IE",
-    };
-    assert.deepEqual(mergeExtension([both, MOBILE], null), [
-      { mediaType: "PHONE", type: "WORK", address: "+35312345678", countryCode: "IE" },
-      MOBILE,
-    ]);
-  });
-
-  it("null without a WORK phone changes nothing", () => {
-    assert.deepEqual(mergeExtension([MOBILE, SMS], null), [MOBILE, SMS]);
-  });
-
-  it("does not mutate its input", () => {
-    const input = [WORK_EXT, MOBILE];
-    const copy = structuredClone(input);
-    mergeExtension(input, "9");
-    mergeExtension(input, null);
-    assert.deepEqual(input, copy);
-  });
-
-  // The documented Contact model (docs/genesys-api-notes.md, S3): `extension` and `address` are
-  // mutually exclusive on one entry, and there is one WORK phone. An extension for a user whose WORK
-  // phone is a number would have to replace the number: the plan refuses it with a reason instead.
-  it("an extension for a user whose WORK phone is a number is a conflict, not a PATCH", () => {
-    const directory = new UserDirectory();
-    directory.seed([
-      {
-        id: ANN,
-        name: "Ann Example",
-        email: "ann@example.com",
-        addresses: [{ mediaType: "PHONE", type: "WORK", address: "+35312345678" }, MOBILE],
-      },
-    ]);
-    const current = directory.render(ANN);
-    assert.ok(current);
-    const plan = planUpdate(
-      current,
-      new Map([
-        ["extension", "4004"],
-        ["title", "Lead"],
-      ]),
-    );
-    assert.deepEqual(
-      plan.conflicts.map((c) => [c.field, c.code]),
-      [["extension", "sync.work.phone.has.number"]],
-    );
-    assert.match(plan.conflicts[0]?.reason ?? "", /\+35312345678/);
-    assert.equal(plan.profile?.body.addresses, undefined, "the number is not touched");
-    assert.deepEqual(plan.profile?.fields, ["title"]);
-    assert.doesNotThrow(() => directory.patch(ANN, { version: current.version, ...plan.profile?.body }));
-  });
-
-  it("the merged list is accepted by the simulator's PATCH (extension-only WORK phone, other entries sent back)", () => {
-    const directory = new UserDirectory();
-    directory.seed([
-      { id: ANN, name: "Ann Example", email: "ann@example.com", extension: "1001", addresses: [MOBILE] },
-    ]);
-    for (const extension of ["4004", null, "5005"]) {
-      const current = directory.render(ANN);
-      assert.ok(current);
-      const updated = directory.patch(ANN, {
-        version: current.version,
-        addresses: mergeExtension(current.addresses, extension),
-      });
-      assert.equal(currentExtension(updated), extension);
-      assert.ok(updated.addresses.some((c) => c.type === "MOBILE" && c.address === MOBILE.address));
-    }
   });
 });
 
@@ -220,6 +98,26 @@ describe("planUpdate", () => {
 
   it("an extension removal drops the extension-only entry", () => {
     const plan = planUpdate(user(), wants({ extension: null }));
+    assert.deepEqual(plan.profile?.body.addresses, [MOBILE]);
+  });
+
+  it("an extension beside a WORK number keeps the number on the same entry (no refusal)", () => {
+    const number: GenesysContact = { mediaType: "PHONE", type: "WORK", address: "+35312345678" };
+    const plan = planUpdate(
+      user({ addresses: [number, MOBILE] }),
+      wants({ extension: "4004", title: "Lead" }),
+    );
+    assert.deepEqual(plan.profile?.body.addresses, [
+      { mediaType: "PHONE", type: "WORK", address: "+35312345678", extension: "4004" },
+      MOBILE,
+    ]);
+    assert.deepEqual([...(plan.profile?.fields ?? [])].sort(), ["extension", "title"]);
+  });
+
+  it("a display-only extension is an extension: removing it is not a no-op", () => {
+    const unpooled: GenesysContact = { mediaType: "PHONE", type: "WORK", display: "1001" };
+    const plan = planUpdate(user({ addresses: [unpooled, MOBILE] }), wants({ extension: null }));
+    assert.deepEqual(plan.noop, []);
     assert.deepEqual(plan.profile?.body.addresses, [MOBILE]);
   });
 

@@ -108,6 +108,11 @@ describe("Genesys Cloud simulator", () => {
     sim.setRateLimit({ perTokenLimit: 300, perClientLimit: Number.POSITIVE_INFINITY, windowMs: 60_000 });
     sim.setRateLimit({ retryAfterMode: "seconds", countRejected: false });
     sim.resetStats();
+    sim.configureDirectory({
+      phoneRendering: { numberWithExtension: "display", extensionOnly: "pooled" },
+      versionConflictStatus: 409,
+      permissionErrors: "named",
+    });
   });
 
   describe("POST /oauth/token (client credentials)", () => {
@@ -346,15 +351,68 @@ describe("Genesys Cloud simulator", () => {
       assert.equal(manager.details[0]?.errorCode, "manager.not.found");
       await errorJson(await client.patch(ALICE, { version: 1, state: "gone" }), 400, "invalid.value");
       await errorJson(
-        await client.patch(ALICE, {
-          version: 1,
-          addresses: [{ mediaType: "PHONE", type: "WORK", extension: "3000", address: "+1555" }],
-        }),
+        await client.patch(ALICE, { version: 1, addresses: [{ mediaType: "PHONE", type: "WORK" }] }),
         400,
         "bad.request",
       );
       await errorJson(await client.patch("nobody", { version: 1, title: "x" }), 404, "not.found");
       assert.equal(sim.getUser(ALICE)?.version, 1);
+    });
+
+    it("keeps a number and an extension on one WORK entry, rendered in either of the API's shapes", async () => {
+      const client = api(sim, await token(sim));
+      const work = { mediaType: "PHONE", type: "WORK", address: "+35312345678", extension: "3000" };
+      const first = (await (await client.patch(ALICE, { version: 1, addresses: [work] })).json()) as ApiUser;
+      assert.deepEqual(first.addresses, [
+        { mediaType: "PHONE", type: "WORK", extension: "3000", display: "+35312345678" },
+      ]);
+      sim.configureDirectory({
+        phoneRendering: { numberWithExtension: "address", extensionOnly: "unpooled" },
+      });
+      const second = (await (await client.patch(ALICE, { version: 2, addresses: [work] })).json()) as ApiUser;
+      assert.deepEqual(second.addresses, [{ ...work, display: "+35312345678" }]);
+      const alone = { mediaType: "PHONE", type: "WORK", extension: "3001" };
+      const third = (await (await client.patch(ALICE, { version: 3, addresses: [alone] })).json()) as ApiUser;
+      assert.deepEqual(third.addresses, [{ mediaType: "PHONE", type: "WORK", display: "3001" }]);
+      // A display-only entry sent back as it came is kept, and still holds its extension.
+      const back = (await (
+        await client.patch(ALICE, { version: 4, addresses: third.addresses, title: "Lead" })
+      ).json()) as ApiUser;
+      assert.deepEqual(back.addresses, third.addresses);
+      const taken = await client.patch(BOB, { version: 1, addresses: [{ ...alone, type: "WORK" }] });
+      await errorJson(taken, 400, "bad.request");
+    });
+
+    it("answers a stale version with 400 'does not match the current version' when so configured", async () => {
+      sim.configureDirectory({ versionConflictStatus: 400 });
+      const client = api(sim, await token(sim));
+      const body = await errorJson(await client.patch(ALICE, { version: 7, title: "x" }), 400, "bad.request");
+      assert.match(body.message, /does not match the current version/);
+      assert.equal(sim.getUser(ALICE)?.title, "Agent");
+    });
+
+    it("answers 403 to an extension change without telephony:extension:assign, and lets other fields through", async () => {
+      sim.addClient({ clientId: "hr", clientSecret: "h", permissions: ["directory:user:edit"] });
+      const client = api(sim, await token(sim, "hr", "h"));
+      const extension = [{ mediaType: "PHONE", type: "WORK", extension: "3999" }];
+      const named = await errorJson(
+        await client.patch(ALICE, { version: 1, addresses: extension }),
+        403,
+        "missing.division.permission",
+      );
+      assert.match(named.message, /telephony:extension:assign/);
+      sim.configureDirectory({ permissionErrors: "generic" });
+      const generic = await errorJson(
+        await client.patch(ALICE, { version: 1, addresses: extension, title: "Lead" }),
+        403,
+        "not.authorized",
+      );
+      assert.doesNotMatch(generic.message, /telephony/);
+      assert.equal(sim.getUser(ALICE)?.title, "Agent");
+      const current = sim.getUser(ALICE);
+      assert.ok(current);
+      const ok = await client.patch(ALICE, { version: 1, addresses: current.addresses, title: "Lead" });
+      assert.equal(ok.status, 200, "the same addresses back, another field changed");
     });
 
     it("answers 403 missing.any.permissions to a client without directory:user:edit", async () => {

@@ -1,0 +1,86 @@
+import type { GenesysContact } from "../genesys/types.ts";
+
+/**
+ * The WORK phone entry of a user's `addresses`, read and rewritten the way Genesys's own Terraform
+ * provider does (`flattenUserAddresses` / `buildSdkPhoneNumbers` in
+ * MyPureCloud/terraform-provider-genesyscloud). A PHONE entry comes back in four shapes:
+ *
+ * | shape | fields | extension | number |
+ * | --- | --- | --- | --- |
+ * | 1 | `address` (no `extension`) | none | `address` |
+ * | 2 | `extension` = `display` (mapped to a pool; some orgs add a derived `address`) | `extension` | none |
+ * | 3 | `extension` ≠ `display` | `extension` | `address` if given, else `display` |
+ * | 4 | only `display` (an extension not yet in a pool) | `display` | none |
+ *
+ * Writing sends the number as `address` beside `extension` on the same entry, as the provider does.
+ */
+
+export interface WorkPhone {
+  /** Index of the entry in `addresses`, or -1 when the user has no WORK phone. */
+  readonly index: number;
+  readonly extension: string | null;
+  readonly number: string | null;
+}
+
+const isWorkPhone = (c: GenesysContact): boolean => c.mediaType === "PHONE" && c.type === "WORK";
+
+/** Values can come wrapped in parentheses (the provider strips them): `(1234)` → `1234`. */
+const unwrap = (value: string): string => {
+  const trimmed = value.trim();
+  return /^\(.*\)$/.test(trimmed) ? trimmed.slice(1, -1).trim() : trimmed;
+};
+
+const present = (value: string | undefined): value is string => value !== undefined && value !== "";
+
+/** Reads one PHONE entry's extension and number (the four shapes above). */
+export function readPhone(contact: GenesysContact): { extension: string | null; number: string | null } {
+  const { address, extension, display } = contact;
+  if (present(extension)) {
+    const ext = unwrap(extension);
+    const pooled = present(display) && unwrap(display) === ext;
+    // Shape 2: an address beside a pooled extension is derived from it, not a number of its own.
+    if (pooled || !present(display))
+      return { extension: ext, number: present(address) && !pooled ? address : null };
+    return { extension: ext, number: present(address) ? address : unwrap(display) };
+  }
+  if (present(address)) return { extension: null, number: address };
+  return { extension: present(display) ? unwrap(display) : null, number: null };
+}
+
+/** The user's WORK phone: its entry, extension and number. */
+export function readWorkPhone(addresses: readonly GenesysContact[] | undefined): WorkPhone {
+  const index = (addresses ?? []).findIndex(isWorkPhone);
+  if (index === -1) return { index, extension: null, number: null };
+  return { index, ...readPhone((addresses as readonly GenesysContact[])[index] as GenesysContact) };
+}
+
+/**
+ * The whole `addresses` list with the WORK extension set to `extension` (`null` removes it). The API
+ * replaces the list as a whole, so every other entry goes back exactly as it came; the WORK entry
+ * keeps its number (as `address`) and every other field of its own, and loses only `display`, which the
+ * API derives. An entry left with neither number nor extension is dropped.
+ */
+export function mergeExtension(
+  addresses: readonly GenesysContact[] | undefined,
+  extension: string | null,
+): GenesysContact[] {
+  const list = [...(addresses ?? [])];
+  const work = readWorkPhone(list);
+  if (work.index === -1) {
+    return extension === null ? list : [...list, { mediaType: "PHONE", type: "WORK", extension }];
+  }
+  const {
+    address: _address,
+    display: _display,
+    extension: _extension,
+    ...rest
+  } = list[work.index] as GenesysContact;
+  const entry: GenesysContact = {
+    ...rest,
+    ...(work.number === null ? {} : { address: work.number }),
+    ...(extension === null ? {} : { extension }),
+  };
+  if (entry.address === undefined && entry.extension === undefined) list.splice(work.index, 1);
+  else list[work.index] = entry;
+  return list;
+}
