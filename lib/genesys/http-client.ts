@@ -1,4 +1,5 @@
-import { GenesysError, RateLimitedError, TransientGenesysError } from "./errors.ts";
+import type { z } from "zod";
+import { GenesysError, PermanentGenesysError, RateLimitedError, TransientGenesysError } from "./errors.ts";
 import { classifyErrorResponse } from "./response-outcome.ts";
 import type { TokenProvider } from "./token-provider.ts";
 
@@ -47,8 +48,16 @@ export class GenesysHttp {
   /**
    * @param path e.g. `/api/v2/users?id=...`
    * @param operation a stable name for logs and errors, e.g. `PATCH /api/v2/users/{userId}`
+   * @param schema what a 2xx body must be; the call resolves with its parsed output, and a body that
+   *   does not match throws `PermanentGenesysError` `genesys.response.malformed` (never a cast).
    */
-  async request<T>(method: string, path: string, operation: string, options: RequestOptions): Promise<T> {
+  async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    operation: string,
+    schema: S,
+    options: RequestOptions,
+  ): Promise<z.output<S>> {
     for (let renewed = false; ; renewed = true) {
       const token = await this.#o.tokens.getToken(options.signal);
       await this.#o.acquire(options.signal);
@@ -60,7 +69,7 @@ export class GenesysHttp {
       const body: unknown = await readJson(response);
       if (response.ok) {
         this.#o.onSuccess?.();
-        return body as T;
+        return parseBody(schema, body, operation, response.status);
       }
       const error = classifyErrorResponse({
         status: response.status,
@@ -114,6 +123,33 @@ export class GenesysHttp {
       );
     }
   }
+}
+
+/** The body as `schema` parses it, or a permanent error naming the operation and the first issue's path. */
+function parseBody<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  operation: string,
+  status: number,
+): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issuePath(issue?.path ?? []);
+  throw new PermanentGenesysError(
+    `${operation} answered ${status} with a body that does not match the expected model at ${where}: ${issue?.message ?? "invalid"}`,
+    "genesys.response.malformed",
+    { status, operation },
+  );
+}
+
+/** e.g. `entities[3].version`; `(body)` for the body itself. */
+function issuePath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    out += typeof key === "number" ? `[${key}]` : `${out === "" ? "" : "."}${String(key)}`;
+  }
+  return out === "" ? "(body)" : out;
 }
 
 async function readJson(response: Response): Promise<unknown> {

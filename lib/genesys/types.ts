@@ -1,27 +1,44 @@
-/** The parts of a Genesys Cloud `User` the sync reads (other fields pass through untouched). */
-export interface GenesysUser {
-  readonly id: string;
-  readonly version: number;
-  readonly name?: string;
-  readonly email?: string;
-  readonly title?: string;
-  readonly department?: string;
-  readonly state?: "active" | "inactive" | "deleted";
-  /** A user reference; may be absent when the user has no manager. */
-  readonly manager?: { readonly id?: string } | null;
-  readonly addresses?: readonly GenesysContact[];
-}
+import { z } from "zod";
+
+/**
+ * The Genesys Cloud models the sync reads, as zod schemas: every body the client accepts is parsed
+ * through one of them (lib/genesys/http-client.ts), and the TypeScript types are inferred from them so
+ * there is one definition. Objects are loose: fields the sync does not read survive parsing, because
+ * `addresses` go back to the API as they came. test/contract/sdk-types.ts checks these shapes against
+ * the official SDK's `Models.User` / `Models.Contact` / `Models.UpdateUser`.
+ */
 
 /** A `Contact` in `addresses`: a phone number and/or extension, or an email. */
-export interface GenesysContact {
-  readonly address?: string;
-  readonly display?: string;
-  readonly mediaType?: "PHONE" | "EMAIL" | "SMS" | string;
-  readonly type?: "PRIMARY" | "WORK" | "WORK2" | "WORK3" | "WORK4" | "HOME" | "MOBILE" | "MAIN" | string;
-  readonly extension?: string;
-  readonly countryCode?: string;
-  readonly integration?: string;
-}
+const GenesysContactSchema = z.looseObject({
+  address: z.string().optional(),
+  display: z.string().optional(),
+  /** `PHONE` | `EMAIL` | `SMS` (a string in the model, so other values parse). */
+  mediaType: z.string().optional(),
+  /** `PRIMARY` | `WORK` | `WORK2` | `WORK3` | `WORK4` | `HOME` | `MOBILE` | `MAIN` | `OTHER`. */
+  type: z.string().optional(),
+  extension: z.string().optional(),
+  countryCode: z.string().optional(),
+  integration: z.string().optional(),
+});
+export type GenesysContact = z.infer<typeof GenesysContactSchema>;
+
+/** The parts of a Genesys Cloud `User` the sync reads (other fields pass through untouched). */
+export const GenesysUserSchema = z.looseObject({
+  id: z.string(),
+  version: z.number().int(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  title: z.string().optional(),
+  department: z.string().optional(),
+  /** The documented values of the read-only `User.state`. */
+  state: z.enum(["active", "inactive", "deleted"]).optional(),
+  /** A user reference; absent (or null) when the user has no manager. */
+  manager: z.looseObject({ id: z.string().optional() }).nullish(),
+  addresses: z.array(GenesysContactSchema).optional(),
+  /** The user's division (every user has one; the API renders `{ id, name, selfUri }`). */
+  division: z.looseObject({ id: z.string(), name: z.string().optional() }).optional(),
+});
+export type GenesysUser = z.infer<typeof GenesysUserSchema>;
 
 /** The body of `PATCH /api/v2/users/{userId}` (UpdateUser) that the sync sends. */
 export interface UpdateUserBody {

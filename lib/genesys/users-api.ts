@@ -1,16 +1,18 @@
+import { z } from "zod";
 import { PermanentGenesysError, UserNotFoundError } from "./errors.ts";
 import type { GenesysHttp } from "./http-client.ts";
-import type { GenesysUser, UpdateUserBody } from "./types.ts";
+import { type GenesysUser, GenesysUserSchema, type UpdateUserBody } from "./types.ts";
 
 /** Documented maximum of ids in one `GET /api/v2/users?id=...`. */
 export const MAX_IDS_PER_BULK_READ = 100;
 
-interface UserEntityListing {
-  readonly entities?: GenesysUser[];
-  readonly pageNumber?: number;
-  readonly pageCount?: number;
-  readonly nextUri?: string | null;
-}
+/** The parts of a `UserEntityListing` the bulk read uses. */
+const UserEntityListingSchema = z.looseObject({
+  entities: z.array(GenesysUserSchema).optional(),
+  pageNumber: z.number().int().optional(),
+  pageCount: z.number().int().optional(),
+  nextUri: z.string().nullish(),
+});
 
 /** The two user endpoints the sync needs. */
 export class UsersApi {
@@ -36,10 +38,11 @@ export class UsersApi {
           ["pageNumber", String(page)],
           ["state", "any"],
         ]);
-        const listing = await this.#http.request<UserEntityListing>(
+        const listing = await this.#http.request(
           "GET",
           `/api/v2/users?${query}`,
           "GET /api/v2/users",
+          UserEntityListingSchema,
           { signal },
         );
         for (const user of listing.entities ?? []) users.set(user.id, user);
@@ -53,10 +56,11 @@ export class UsersApi {
   /** `PATCH /api/v2/users/{userId}`; the body must carry the user's current `version`. */
   async patchUser(userId: string, body: UpdateUserBody, signal: AbortSignal): Promise<GenesysUser> {
     try {
-      return await this.#http.request<GenesysUser>(
+      return await this.#http.request(
         "PATCH",
         `/api/v2/users/${encodeURIComponent(userId)}`,
         "PATCH /api/v2/users/{userId}",
+        GenesysUserSchema,
         { signal, body },
       );
     } catch (error) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { z } from "zod";
 import {
   AuthenticationError,
   PermanentGenesysError,
@@ -74,6 +75,8 @@ function harness(responders: Responder[], extra: Partial<GenesysHttpOptions> = {
 }
 
 const signal = new AbortController().signal;
+/** For the transport tests: any body is accepted as it came. */
+const ANY = z.unknown();
 const ok =
   (body: unknown): Responder =>
   () =>
@@ -98,10 +101,16 @@ const unauthorized: Responder = () =>
 describe("GenesysHttp.request", () => {
   it("sends the bearer token, accept and JSON body; returns the parsed body", async () => {
     const h = harness([ok({ id: USER, version: 4 })]);
-    const result = await h.http.request("PATCH", `/api/v2/users/${USER}`, "PATCH /api/v2/users/{userId}", {
-      signal,
-      body: { version: 3, title: "Lead" },
-    });
+    const result = await h.http.request(
+      "PATCH",
+      `/api/v2/users/${USER}`,
+      "PATCH /api/v2/users/{userId}",
+      ANY,
+      {
+        signal,
+        body: { version: 3, title: "Lead" },
+      },
+    );
     assert.deepEqual(result, { id: USER, version: 4 });
     const [request] = h.requests;
     assert.equal(request?.url, `${API}/api/v2/users/${USER}`);
@@ -114,14 +123,14 @@ describe("GenesysHttp.request", () => {
 
   it("sends no content type and no body on a GET", async () => {
     const h = harness([ok({})]);
-    await h.http.request("GET", "/api/v2/users/x", "GET /api/v2/users/{userId}", { signal });
+    await h.http.request("GET", "/api/v2/users/x", "GET /api/v2/users/{userId}", ANY, { signal });
     assert.equal(h.requests[0]?.headers["content-type"], undefined);
     assert.equal(h.requests[0]?.body, undefined);
   });
 
   it("401 then success → the token is invalidated and renewed once, and the call retried", async () => {
     const h = harness([unauthorized, ok({ done: true })]);
-    const result = await h.http.request("GET", "/api/v2/users/x", "GET", { signal });
+    const result = await h.http.request("GET", "/api/v2/users/x", "GET", ANY, { signal });
     assert.deepEqual(result, { done: true });
     assert.deepEqual(h.tokens.invalidated, ["tok-1"]);
     assert.equal(h.tokens.issued, 2);
@@ -134,7 +143,7 @@ describe("GenesysHttp.request", () => {
   it("401 twice → AuthenticationError after exactly one renewal", async () => {
     const h = harness([unauthorized, unauthorized, ok({})]);
     const error = await h.http
-      .request("GET", "/api/v2/users/x", "GET /x", { signal })
+      .request("GET", "/api/v2/users/x", "GET /x", ANY, { signal })
       .catch((e: unknown) => e);
     assert.ok(error instanceof AuthenticationError, String(error));
     assert.equal(error.status, 401);
@@ -144,8 +153,8 @@ describe("GenesysHttp.request", () => {
 
   it("asks acquire before every request, including the retry after a 401", async () => {
     const h = harness([unauthorized, ok({})]);
-    await h.http.request("GET", "/a", "GET /a", { signal });
-    await h.http.request("GET", "/b", "GET /b", { signal });
+    await h.http.request("GET", "/a", "GET /a", ANY, { signal });
+    await h.http.request("GET", "/b", "GET /b", ANY, { signal });
     assert.deepEqual(h.events, [
       "acquire",
       "fetch",
@@ -164,7 +173,7 @@ describe("GenesysHttp.request", () => {
         throw new RateLimitedError("no room in the shared budget", 3000, "shared-budget");
       },
     });
-    const error = await h.http.request("GET", "/a", "GET /a", { signal }).catch((e: unknown) => e);
+    const error = await h.http.request("GET", "/a", "GET /a", ANY, { signal }).catch((e: unknown) => e);
     assert.ok(error instanceof RateLimitedError);
     assert.equal(error.source, "shared-budget");
     assert.equal(h.requests.length, 0);
@@ -183,7 +192,7 @@ describe("GenesysHttp.request", () => {
           { "retry-after": "3" },
         ),
     ]);
-    const error = await h.http.request("GET", "/a", "GET /a", { signal }).catch((e: unknown) => e);
+    const error = await h.http.request("GET", "/a", "GET /a", ANY, { signal }).catch((e: unknown) => e);
     assert.ok(error instanceof RateLimitedError, String(error));
     assert.equal(error.retryAfterMs, 3000);
     assert.equal(error.source, "genesys");
@@ -197,7 +206,7 @@ describe("GenesysHttp.request", () => {
       () => json(409, { code: "general.conflict", message: "Version does not match current version." }),
     ]);
     await assert.rejects(
-      h.http.request("PATCH", "/a", "PATCH /a", { signal, body: {} }),
+      h.http.request("PATCH", "/a", "PATCH /a", ANY, { signal, body: {} }),
       VersionConflictError,
     );
     assert.deepEqual(h.rateLimited, []);
@@ -207,14 +216,17 @@ describe("GenesysHttp.request", () => {
     const h = harness([
       () => json(403, { code: "missing.any.permissions", message: "You must have [directory:user:edit]" }),
     ]);
-    await assert.rejects(h.http.request("PATCH", "/a", "PATCH /a", { signal, body: {} }), PermissionError);
+    await assert.rejects(
+      h.http.request("PATCH", "/a", "PATCH /a", ANY, { signal, body: {} }),
+      PermissionError,
+    );
     assert.equal(h.requests.length, 1);
     assert.deepEqual(h.tokens.invalidated, []);
   });
 
   it("a timeout → TransientGenesysError genesys.timeout", async () => {
     const h = harness([hangUntilAborted], { timeoutMs: 20 });
-    const error = await h.http.request("GET", "/a", "GET /a", { signal }).catch((e: unknown) => e);
+    const error = await h.http.request("GET", "/a", "GET /a", ANY, { signal }).catch((e: unknown) => e);
     assert.ok(error instanceof TransientGenesysError, String(error));
     assert.equal(error.reasonCode, "genesys.timeout");
     assert.equal(error.operation, "GET /a");
@@ -227,7 +239,7 @@ describe("GenesysHttp.request", () => {
   it("the caller's abort → TransientGenesysError genesys.call.aborted", async () => {
     const controller = new AbortController();
     const h = harness([hangUntilAborted], { timeoutMs: 60_000 });
-    const pending = h.http.request("GET", "/a", "GET /a", { signal: controller.signal });
+    const pending = h.http.request("GET", "/a", "GET /a", ANY, { signal: controller.signal });
     setTimeout(() => controller.abort(), 5);
     const error = await pending.catch((e: unknown) => e);
     assert.ok(error instanceof TransientGenesysError, String(error));
@@ -242,7 +254,7 @@ describe("GenesysHttp.request", () => {
         });
       },
     ]);
-    const error = await h.http.request("GET", "/a", "GET /a", { signal }).catch((e: unknown) => e);
+    const error = await h.http.request("GET", "/a", "GET /a", ANY, { signal }).catch((e: unknown) => e);
     assert.ok(error instanceof TransientGenesysError);
     assert.equal(error.reasonCode, "genesys.connection.failed");
     assert.match(error.message, /ECONNRESET/);
@@ -250,7 +262,7 @@ describe("GenesysHttp.request", () => {
 
   it("reports each call with its status", async () => {
     const h = harness([unauthorized, ok({})]);
-    await h.http.request("GET", "/a", "GET /a", { signal });
+    await h.http.request("GET", "/a", "GET /a", ANY, { signal });
     assert.deepEqual(
       h.calls.map((c) => [c.operation, c.status]),
       [
@@ -258,6 +270,42 @@ describe("GenesysHttp.request", () => {
         ["GET /a", 200],
       ],
     );
+  });
+});
+
+describe("GenesysHttp.request parses the 2xx body with the schema it is given", () => {
+  const Thing = z.object({ id: z.string(), items: z.array(z.object({ n: z.number() })) });
+
+  it("resolves with the schema's output", async () => {
+    const h = harness([ok({ id: "x", items: [{ n: 1 }] })]);
+    assert.deepEqual(await h.http.request("GET", "/a", "GET /a", Thing, { signal }), {
+      id: "x",
+      items: [{ n: 1 }],
+    });
+  });
+
+  it("a body that does not match → PermanentGenesysError genesys.response.malformed naming the operation and the first issue's path", async () => {
+    const h = harness([ok({ id: "x", items: [{ n: 1 }, { n: "2" }] })]);
+    const error = await h.http.request("GET", "/a", "GET /a", Thing, { signal }).catch((e: unknown) => e);
+    assert.ok(error instanceof PermanentGenesysError, String(error));
+    assert.equal(error.reasonCode, "genesys.response.malformed");
+    assert.equal(error.operation, "GET /a");
+    assert.equal(error.status, 200);
+    assert.match(error.message, /^GET \/a answered 200 .* at items\[1\]\.n: /);
+    assert.deepEqual(h.events, ["acquire", "fetch", "success"], "the call itself succeeded");
+  });
+
+  it("no body, or a body that is not JSON, is malformed too", async () => {
+    for (const answer of [
+      () => new Response("", { status: 200 }),
+      () => new Response("<html>", { status: 200 }),
+    ]) {
+      const h = harness([answer]);
+      const error = await h.http.request("GET", "/a", "GET /a", Thing, { signal }).catch((e: unknown) => e);
+      assert.ok(error instanceof PermanentGenesysError, String(error));
+      assert.equal(error.reasonCode, "genesys.response.malformed");
+      assert.match(error.message, / at \(body\): /);
+    }
   });
 });
 
@@ -286,6 +334,23 @@ describe("UsersApi.getUsers", () => {
     const h = harness([() => listing([user("a")])]);
     const users = await h.api.getUsers(["a", "ghost"], signal);
     assert.deepEqual([...users.keys()], ["a"]);
+  });
+
+  it("a listed user without an integer version → genesys.response.malformed at its path", async () => {
+    const h = harness([() => listing([user("a"), { id: "b", version: "2" } as unknown as GenesysUser])]);
+    const error = await h.api.getUsers(["a", "b"], signal).catch((e: unknown) => e);
+    assert.ok(error instanceof PermanentGenesysError, String(error));
+    assert.equal(error.reasonCode, "genesys.response.malformed");
+    assert.equal(error.operation, "GET /api/v2/users");
+    assert.match(error.message, / at entities\[1\]\.version: /);
+  });
+
+  it("fields the sync does not read survive parsing (addresses go back as they came)", async () => {
+    const contact = { mediaType: "PHONE", type: "WORK", extension: "1001", display: "1001", extra: { x: 1 } };
+    const h = harness([() => listing([user("a", { addresses: [contact], chat: { jabberId: "j" } })])]);
+    const read = (await h.api.getUsers(["a"], signal)).get("a");
+    assert.deepEqual(read?.addresses, [contact]);
+    assert.deepEqual(read?.chat, { jabberId: "j" });
   });
 
   it("makes no call for no ids", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import type { GenesysContact } from "../../../lib/genesys/types.ts";
+import { type GenesysContact, GenesysUserSchema } from "../../../lib/genesys/types.ts";
 import { mergeExtension, readPhone, readWorkPhone } from "../../../lib/sync/work-phone.ts";
 import { UserDirectory } from "../../../sim/users.ts";
 
@@ -144,18 +144,19 @@ describe("mergeExtension", () => {
       { id: ANN, name: "Ann Example", email: "ann@example.com", addresses: [NUMBER_AND_EXTENSION, MOBILE] },
     ]);
     for (const extension of ["4004", null, "5005"]) {
-      const current = directory.render(ANN);
-      assert.ok(current);
-      const updated = directory.patch(ANN, {
-        version: current.version,
-        addresses: mergeExtension(current.addresses, extension),
-      });
+      const current = GenesysUserSchema.parse(directory.render(ANN));
+      const updated = GenesysUserSchema.parse(
+        directory.patch(ANN, {
+          version: current.version,
+          addresses: mergeExtension(current.addresses, extension),
+        }),
+      );
       assert.deepEqual(readWorkPhone(updated.addresses), {
         index: readWorkPhone(updated.addresses).index,
         extension,
         number: "+35312345678",
       });
-      assert.ok(updated.addresses.some((c) => c.type === "MOBILE" && c.address === MOBILE.address));
+      assert.ok(updated.addresses?.some((c) => c.type === "MOBILE" && c.address === MOBILE.address));
     }
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * Type-level contract with Genesys's own model (npm `purecloud-platform-client-v2`, its `Models`).
+ * Nothing here runs: `npm run typecheck` (part of `npm test`) fails when
+ * - a body we PATCH is not assignable to `Models.UpdateUser`;
+ * - a field we read from a `User`, a `Contact`, a division or a manager reference is not a field of the
+ *   SDK's model under that name, or has a type the model does not allow;
+ * - the simulator renders a `User`, a `Contact` or an error body with a field the model does not have.
+ * The error names the field, e.g. `Type '"titel"' does not satisfy the constraint 'never'`.
+ */
+import type { Models } from "purecloud-platform-client-v2";
+import type { GenesysContact, GenesysUser, UpdateUserBody } from "../../lib/genesys/types.ts";
+import type { ApiUser, Contact, ErrorBody } from "../../sim/genesys-simulator.ts";
+
+/** The keys a type names (the `[k: string]: unknown` of a loose schema left out). */
+type NamedKeys<T> = keyof { [K in keyof T as string extends K ? never : K]: T[K] };
+
+/**
+ * The fields `Ours` names that `Theirs` lacks or types differently (`never` when all fit). Only the
+ * fields we name are compared, so a read model may be a subset; nested objects and array elements are
+ * compared field by field (three levels deep: `ErrorBody.errors` is recursive), scalars by
+ * assignability. Optionality and null are not compared.
+ */
+type Misfits<Ours, Theirs, Depth extends unknown[] = []> = {
+  [K in NamedKeys<Ours>]-?: K extends keyof Theirs
+    ? Fits<NonNullable<Ours[K]>, NonNullable<Theirs[K]>, Depth> extends true
+      ? never
+      : K
+    : K;
+}[NamedKeys<Ours>];
+
+type Fits<O, T, Depth extends unknown[]> = Depth["length"] extends 3
+  ? true
+  : O extends readonly (infer OE)[]
+    ? T extends readonly (infer TE)[]
+      ? Fits<OE, TE, [...Depth, 0]>
+      : false
+    : O extends object
+      ? [Misfits<O, T, [...Depth, 0]>] extends [never]
+        ? true
+        : false
+      : [O] extends [T]
+        ? true
+        : false;
+
+/** Compiles only when `T` is `never` (no misfit). */
+type NoMisfit<T extends never> = T;
+
+/** Never used, only checked (the `_` keeps the linter quiet about that). */
+type _ContractChecks = [
+  // What the sync reads from the API.
+  NoMisfit<Misfits<GenesysUser, Models.User>>,
+  NoMisfit<Misfits<GenesysContact, Models.Contact>>,
+  NoMisfit<Misfits<NonNullable<GenesysUser["division"]>, Models.Division>>,
+  // What the sync sends: every field by its model name, and the whole body assignable.
+  NoMisfit<Misfits<UpdateUserBody, Models.UpdateUser>>,
+  UpdateUserBody extends Models.UpdateUser ? true : never,
+  // What the simulator renders.
+  NoMisfit<Misfits<ApiUser, Models.User>>,
+  NoMisfit<Misfits<Contact, Models.Contact>>,
+  NoMisfit<Misfits<ErrorBody, Models.ErrorBody>>,
+];

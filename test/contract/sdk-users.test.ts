@@ -1,0 +1,364 @@
+/**
+ * Contract test: the simulator driven through Genesys's own JavaScript SDK (`purecloud-platform-client-v2`,
+ * `UsersApi`), with the bodies the sync itself builds (`planUpdate` on a user read through the SDK).
+ *
+ * The JavaScript SDK does not deserialize into its models at run time (it resolves with the JSON as it
+ * came, and rejects with the error body), so "the SDK accepts the answer" is checked here as: the call
+ * resolves, every field of the answer is a field of the SDK's model (the field lists below are checked
+ * against `keyof Models.X` by tsc), and the values are the ones expected. test/contract/sdk-types.ts
+ * checks the same models at the type level.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import platformClient, { type Models } from "purecloud-platform-client-v2";
+import {
+  ExtensionInUseError,
+  PermanentGenesysError,
+  VersionConflictError,
+} from "../../lib/genesys/errors.ts";
+import { classifyErrorResponse } from "../../lib/genesys/response-outcome.ts";
+import { type GenesysUser, GenesysUserSchema, type UpdateUserBody } from "../../lib/genesys/types.ts";
+import { currentExtension, planUpdate } from "../../lib/sync/plan-update.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_TOKEN_TTL_SECONDS,
+  type GenesysSimulator,
+  type SeedUser,
+  startGenesysSimulator,
+} from "../../sim/genesys-simulator.ts";
+
+const MONA = "00000000-0000-4000-8000-0000000000a1";
+const NORA = "00000000-0000-4000-8000-0000000000a2";
+const ANN = "00000000-0000-4000-8000-0000000000a3";
+const BEN = "00000000-0000-4000-8000-0000000000a4";
+const GONE = "00000000-0000-4000-8000-0000000000a5";
+const DELETED = "00000000-0000-4000-8000-0000000000a6";
+const MOBILE = { address: "+353871234567", mediaType: "PHONE", type: "MOBILE", countryCode: "IE" };
+
+const seed = (): SeedUser[] => [
+  { id: MONA, name: "Mona Manager", email: "mona@example.com", title: "Lead", extension: "1000" },
+  { id: NORA, name: "Nora Manager", email: "nora@example.com", title: "Lead", extension: "1001" },
+  {
+    id: ANN,
+    name: "Ann Agent",
+    email: "ann@example.com",
+    title: "Agent",
+    department: "Support",
+    managerId: MONA,
+    extension: "1002",
+    addresses: [MOBILE],
+  },
+  { id: BEN, name: "Ben Agent", email: "ben@example.com", managerId: MONA, extension: "1003" },
+  { id: GONE, name: "Gus Gone", email: "gus@example.com", state: "inactive", extension: "1004" },
+  { id: DELETED, name: "Dee Deleted", email: "dee@example.com", state: "deleted" },
+];
+
+// The fields the simulator may send, each checked by tsc to be a field of the SDK's model.
+const USER_FIELDS = [
+  "id",
+  "name",
+  "division",
+  "email",
+  "primaryContactInfo",
+  "addresses",
+  "state",
+  "username",
+  "version",
+  "acdAutoAnswer",
+  "selfUri",
+  "title",
+  "department",
+  "manager",
+] as const satisfies readonly (keyof Models.User)[];
+const CONTACT_FIELDS = [
+  "address",
+  "display",
+  "mediaType",
+  "type",
+  "extension",
+  "countryCode",
+  "integration",
+] as const satisfies readonly (keyof Models.Contact)[];
+const DIVISION_FIELDS = ["id", "name", "selfUri"] as const satisfies readonly (keyof Models.Division)[];
+/** The API renders `manager` as a reference, though the SDK types it as a whole `User`. */
+const REFERENCE_FIELDS = ["id", "selfUri"] as const satisfies readonly (keyof Models.UserReference &
+  keyof Models.User)[];
+const LISTING_FIELDS = [
+  "entities",
+  "pageSize",
+  "pageNumber",
+  "total",
+  "firstUri",
+  "selfUri",
+  "lastUri",
+  "nextUri",
+  "previousUri",
+  "pageCount",
+] as const satisfies readonly (keyof Models.UserEntityListing)[];
+const ERROR_FIELDS = [
+  "message",
+  "code",
+  "status",
+  "contextId",
+  "details",
+  "errors",
+  "messageWithParams",
+  "messageParams",
+] as const satisfies readonly (keyof Models.ErrorBody)[];
+const DETAIL_FIELDS = [
+  "errorCode",
+  "fieldName",
+  "entityId",
+  "entityName",
+] as const satisfies readonly (keyof Models.Detail)[];
+
+/** The fields of `value` that are not in `fields` (an answer's field the SDK's model does not have). */
+function unknownFields(value: object | undefined, fields: readonly string[]): string[] {
+  return Object.keys(value ?? {}).filter((key) => !fields.includes(key));
+}
+
+function assertUserFields(user: Models.User): void {
+  assert.deepEqual(unknownFields(user, USER_FIELDS), [], `user ${user.id}`);
+  assert.deepEqual(unknownFields(user.division, DIVISION_FIELDS), [], `division of ${user.id}`);
+  assert.deepEqual(unknownFields(user.manager, REFERENCE_FIELDS), [], `manager of ${user.id}`);
+  for (const contact of [...(user.addresses ?? []), ...(user.primaryContactInfo ?? [])]) {
+    assert.deepEqual(unknownFields(contact, CONTACT_FIELDS), [], `contact of ${user.id}`);
+  }
+}
+
+/** What the SDK rejects with on an error status: the error body, whose fields are all the model's. */
+async function rejectedBody(call: Promise<unknown>): Promise<Models.ErrorBody> {
+  const rejected: unknown = await call.then(
+    () => assert.fail("the call should have been rejected"),
+    (error: unknown) => error,
+  );
+  assert.ok(
+    typeof rejected === "object" && rejected !== null && !(rejected instanceof Error),
+    String(rejected),
+  );
+  assert.deepEqual(unknownFields(rejected, ERROR_FIELDS), []);
+  const body = rejected as Models.ErrorBody;
+  for (const detail of body.details ?? []) assert.deepEqual(unknownFields(detail, DETAIL_FIELDS), []);
+  return body;
+}
+
+/** How our client classifies the error the SDK exposed (the body carries the status). */
+const classified = (body: Models.ErrorBody) =>
+  classifyErrorResponse({
+    status: body.status ?? 0,
+    header: () => null,
+    body,
+    operation: "PATCH /api/v2/users/{userId}",
+    nowMs: Date.now(),
+  });
+
+describe("the simulator through Genesys's JavaScript SDK (UsersApi)", () => {
+  const client = platformClient.ApiClient.instance;
+  const users = new platformClient.UsersApi(client);
+  let sim: GenesysSimulator;
+  let auth: { accessToken: string; tokenExpiryTime: number };
+  let loginStartedMs: number;
+
+  /** A user read through the SDK, parsed as our client parses it (so the body under test is ours). */
+  const readOurs = async (id: string): Promise<GenesysUser> =>
+    GenesysUserSchema.parse(await users.getUser(id));
+
+  before(async () => {
+    sim = await startGenesysSimulator({ users: seed() });
+    // The SDK derives `https://api.<env>` / `https://login.<env>` from its environment; a gateway
+    // replaces both bases, which is how it reaches the simulator (API and /oauth/token on one server).
+    const url = new URL(sim.apiUrl);
+    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
+    loginStartedMs = Date.now();
+    auth = await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+  });
+
+  after(async () => {
+    client.clearAccessToken();
+    await sim.close();
+  });
+
+  it("loginClientCredentialsGrant gets a token from the simulator's /oauth/token, with its lifetime", () => {
+    assert.ok(sim.issuedTokens().includes(auth.accessToken));
+    const expectedExpiry = loginStartedMs + DEFAULT_TOKEN_TTL_SECONDS * 1000;
+    assert.ok(auth.tokenExpiryTime >= expectedExpiry && auth.tokenExpiryTime <= Date.now() + 86_400_000);
+  });
+
+  it("getUsers with ids, pageSize and state=any: the users asked for, in any state, with the model's fields", async () => {
+    const listing = await users.getUsers({
+      id: [ANN, GONE, DELETED, "no-such-user"],
+      pageSize: 4,
+      state: "any",
+    });
+    assert.deepEqual(unknownFields(listing, LISTING_FIELDS), []);
+    const entities = listing.entities ?? [];
+    assert.deepEqual(entities.map((u) => u.id).sort(), [ANN, DELETED, GONE].sort());
+    assert.deepEqual(Object.fromEntries(entities.map((u) => [u.id, u.state])), {
+      [ANN]: "active",
+      [GONE]: "inactive",
+      [DELETED]: "deleted",
+    });
+    assert.equal(listing.total, 3);
+    assert.equal(listing.pageCount, 1);
+    assert.equal(listing.nextUri, undefined);
+    for (const user of entities) {
+      assertUserFields(user);
+      assert.deepEqual(
+        user,
+        sim.getUser(user.id ?? ""),
+        "the SDK resolves with the user as the simulator holds it",
+      );
+      assert.deepEqual(GenesysUserSchema.parse(user), user, "our parse keeps every field");
+    }
+    const ann = entities.find((u) => u.id === ANN);
+    assert.deepEqual(ann?.manager?.id, MONA);
+    assert.deepEqual(ann?.division?.name, "Home");
+    assert.deepEqual(ann?.addresses, [
+      { display: "1002", mediaType: "PHONE", type: "WORK", extension: "1002" },
+      { ...MOBILE, display: MOBILE.address },
+    ]);
+  });
+
+  it("getUsers pages when pageSize is smaller than the ids: nextUri and pageCount lead to the rest", async () => {
+    const ids = [MONA, NORA, BEN];
+    const first = await users.getUsers({ id: ids, pageSize: 2, state: "any" });
+    assert.equal(first.pageCount, 2);
+    assert.equal(first.entities?.length, 2);
+    assert.match(first.nextUri ?? "", /pageNumber=2/);
+    const second = await users.getUsers({ id: ids, pageSize: 2, pageNumber: 2, state: "any" });
+    assert.equal(second.entities?.length, 1);
+    assert.equal(second.nextUri, undefined);
+    const seen = [...(first.entities ?? []), ...(second.entities ?? [])].map((u) => u.id);
+    assert.deepEqual(seen.sort(), [...ids].sort());
+  });
+
+  it("getUser: the user as getUsers renders it; a deleted user only with state=deleted, else 404", async () => {
+    const ann = await users.getUser(ANN);
+    assertUserFields(ann);
+    assert.deepEqual(ann, sim.getUser(ANN));
+    assert.deepEqual(ann.manager, { id: MONA, selfUri: `/api/v2/users/${MONA}` });
+    const deleted = await users.getUser(DELETED, { state: "deleted" });
+    assert.equal(deleted.state, "deleted");
+    const missing = await rejectedBody(users.getUser(DELETED));
+    assert.equal(missing.status, 404);
+    assert.equal(missing.code, "not.found");
+  });
+
+  it("patchUser with planUpdate's body: title, department, manager and extension in one PATCH; the version goes up by one", async () => {
+    const read = await readOurs(ANN);
+    const plan = planUpdate(
+      read,
+      new Map([
+        ["title", "Senior Agent"],
+        ["department", "Sales"],
+        ["managerId", NORA],
+        ["extension", "2002"],
+      ]),
+    );
+    assert.ok(plan.profile, "something to send");
+    // Typed as ours, passed where the SDK wants Models.UpdateUser: tsc checks the one against the other.
+    const body: UpdateUserBody = { version: read.version, ...plan.profile.body };
+    const updated = await users.patchUser(ANN, body);
+    assertUserFields(updated);
+    assert.equal(updated.version, read.version + 1);
+    assert.equal(updated.title, "Senior Agent");
+    assert.equal(updated.department, "Sales");
+    assert.equal(updated.manager?.id, NORA);
+    assert.deepEqual(updated.addresses, [
+      { display: "2002", mediaType: "PHONE", type: "WORK", extension: "2002" },
+      { ...MOBILE, display: MOBILE.address },
+    ]);
+    assert.deepEqual(updated, sim.getUser(ANN), "the answer is the user as stored");
+
+    // Then clear the manager and the extension (manager "" and the WORK entry dropped, the mobile kept).
+    const again = GenesysUserSchema.parse(updated);
+    const clear = planUpdate(
+      again,
+      new Map([
+        ["managerId", null],
+        ["extension", null],
+      ]),
+    );
+    assert.ok(clear.profile);
+    assert.equal(clear.profile.body.manager, "");
+    const cleared = await users.patchUser(ANN, { version: again.version, ...clear.profile.body });
+    assert.equal(cleared.version, again.version + 1);
+    assert.equal(cleared.manager, undefined);
+    assert.equal(currentExtension(GenesysUserSchema.parse(cleared)), null);
+    assert.deepEqual(cleared.addresses, [{ ...MOBILE, display: MOBILE.address }]);
+  });
+
+  it("patchUser with state alone (as planUpdate plans it): the state changes and the version goes up by one", async () => {
+    const read = await readOurs(BEN);
+    const plan = planUpdate(read, new Map([["state", "inactive"]]));
+    assert.equal(plan.profile, undefined, "state goes in a PATCH of its own");
+    assert.ok(plan.state);
+    const updated = await users.patchUser(BEN, { version: read.version, state: plan.state.value });
+    assert.equal(updated.state, "inactive");
+    assert.equal(updated.version, read.version + 1);
+  });
+
+  it("patchUser with a stale version: rejected with the 409 error body, which our client classifies as a version conflict", async () => {
+    const read = await readOurs(MONA);
+    const first = planUpdate(read, new Map([["title", "Director"]]));
+    assert.ok(first.profile);
+    await users.patchUser(MONA, { version: read.version, ...first.profile.body });
+    const stale = planUpdate(read, new Map([["department", "Leadership"]]));
+    assert.ok(stale.profile);
+    const body = await rejectedBody(users.patchUser(MONA, { version: read.version, ...stale.profile.body }));
+    assert.equal(body.status, 409);
+    assert.equal(body.code, "general.conflict");
+    assert.equal(body.details?.[0]?.fieldName, "version");
+    assert.equal(typeof body.contextId, "string");
+    assert.ok(classified(body) instanceof VersionConflictError);
+    assert.equal(sim.getUser(MONA)?.department, undefined, "nothing of the stale PATCH was applied");
+  });
+
+  it("with extended responses the SDK exposes the HTTP status and headers; the body's status and contextId agree", async () => {
+    client.setReturnExtendedResponses(true);
+    try {
+      const rejected: unknown = await users.patchUser("no-such-user", { version: 1, title: "x" }).then(
+        () => assert.fail("the call should have been rejected"),
+        (error: unknown) => error,
+      );
+      const extended = rejected as {
+        status: number;
+        headers: Record<string, string>;
+        body: Models.ErrorBody;
+      };
+      assert.equal(extended.status, 404);
+      assert.equal(extended.body.status, 404);
+      assert.equal(extended.body.code, "not.found");
+      assert.equal(extended.headers["inin-correlation-id"], extended.body.contextId);
+      assert.deepEqual(unknownFields(extended.body, ERROR_FIELDS), []);
+    } finally {
+      client.setReturnExtendedResponses(false);
+    }
+  });
+
+  it("patchUser refused with 400 (extension in use, unknown manager): the error body the SDK exposes, classified by our client", async () => {
+    const nora = await readOurs(NORA);
+    const taken = planUpdate(nora, new Map([["extension", "1004"]]));
+    assert.ok(taken.profile);
+    const inUse = await rejectedBody(users.patchUser(NORA, { version: nora.version, ...taken.profile.body }));
+    assert.equal(inUse.status, 400);
+    assert.equal(inUse.details?.[0]?.errorCode, "extension.in.use");
+    assert.equal(inUse.details?.[0]?.entityId, GONE);
+    assert.ok(classified(inUse) instanceof ExtensionInUseError);
+
+    const noBoss = planUpdate(nora, new Map([["managerId", "00000000-0000-4000-8000-0000000000ff"]]));
+    assert.ok(noBoss.profile);
+    const unknown = await rejectedBody(
+      users.patchUser(NORA, { version: nora.version, ...noBoss.profile.body }),
+    );
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.details?.[0]?.errorCode, "manager.not.found");
+    const error = classified(unknown);
+    assert.ok(
+      error instanceof PermanentGenesysError && !(error instanceof ExtensionInUseError),
+      String(error),
+    );
+    assert.equal(sim.getUser(NORA)?.version, nora.version, "neither refused PATCH changed the user");
+  });
+});
