@@ -181,7 +181,6 @@ export class TokenProvider {
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       });
     } catch (error) {
-      if (signal.aborted) throw error;
       throw new TransientGenesysError(
         `could not reach the Genesys Cloud login endpoint: ${(error as Error).message}`,
         "genesys.login.unreachable",
