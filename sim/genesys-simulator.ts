@@ -91,10 +91,19 @@ export interface RateLimitConfig {
   countRejected: boolean;
 }
 
+/**
+ * How the login service answers a token request over its limit: `400` is the answer Genesys's own
+ * Terraform provider retries (`400 invalid_request`, description "rate limit exceeded; ..."), `429` the
+ * normalized 429 with `Retry-After`.
+ */
+export type TokenRateLimitAnswer = "400" | "429";
+
 export interface TokenRateLimitConfig {
   /** Token requests per OAuth client within `windowMs` (default 300). */
   limit: number;
   windowMs: number;
+  /** Default `400`, the real answer. */
+  answer: TokenRateLimitAnswer;
 }
 
 export interface FailRule {
@@ -241,6 +250,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
   let tokenRateLimit: TokenRateLimitConfig = {
     limit: 300,
     windowMs: DEFAULT_WINDOW_MS,
+    answer: "400",
     ...options.tokenRateLimit,
   };
   const noFaults = (): FaultConfig => ({
@@ -422,7 +432,14 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
 
     const at = now();
     const verdict = tokenWindow.check(client.clientId, tokenRateLimit.limit, tokenRateLimit.windowMs, at);
-    if (!verdict.admitted) throw tooManyRequests(verdict.waitMs);
+    if (!verdict.admitted) {
+      if (tokenRateLimit.answer === "429") throw tooManyRequests(verdict.waitMs);
+      // No Retry-After: none is known on the real answer.
+      throw new SimHttpError(
+        400,
+        oauthError("invalid_request", "rate limit exceeded; too many token requests for this client"),
+      );
+    }
     tokenWindow.record(client.clientId, at);
 
     const ttl = client.tokenTtlSeconds ?? defaultTtl;

@@ -4,7 +4,7 @@
  *
  * | error | what the sync does |
  * | --- | --- |
- * | `RateLimitedError` | re-queue with a delay of `retryAfterMs` (+ jitter); not counted as an attempt |
+ * | `RateLimitedError` | re-queue with a delay of `retryAfterMs` (+ jitter); not counted as an attempt (a login limit too: never "bad credentials") |
  * | `VersionConflictError` | read the user again and retry (bounded) |
  * | `ExtensionInUseError` | re-queue; dead-letter after the attempt limit |
  * | `TransientGenesysError` | re-queue; dead-letter after the attempt limit |
@@ -40,23 +40,26 @@ export abstract class GenesysError extends Error {
   }
 }
 
-/** 429 from Genesys, or the shared pause that another invocation's 429 set. */
+/**
+ * Where a rate limit came from. `genesys`: this call got a 429; `shared-budget`: the shared budget had
+ * no room before the deadline; `login`: no token can be had yet (the login service's own limit, a 429
+ * or a `400 invalid_request` "rate limit exceeded", or this process's pacing of token requests).
+ */
+export type RateLimitSource = "genesys" | "shared-budget" | "login";
+
+/** 429 from Genesys, the shared pause that another invocation's 429 set, or the login service's limit. */
 export class RateLimitedError extends GenesysError {
   override readonly name = "RateLimitedError";
-  readonly reasonCode = "genesys.rate.limited";
+  /** `genesys.login.rate.limited` for `login`, else `genesys.rate.limited`. */
+  readonly reasonCode: string;
   /** How long to wait before the next call, ms. */
   readonly retryAfterMs: number;
-  /** `genesys`: this call got a 429; `shared-budget`: the shared budget had no room before the deadline. */
-  readonly source: "genesys" | "shared-budget";
-  constructor(
-    message: string,
-    retryAfterMs: number,
-    source: "genesys" | "shared-budget",
-    details?: GenesysErrorDetails,
-  ) {
+  readonly source: RateLimitSource;
+  constructor(message: string, retryAfterMs: number, source: RateLimitSource, details?: GenesysErrorDetails) {
     super(message, { status: source === "genesys" ? 429 : undefined, ...details });
     this.retryAfterMs = retryAfterMs;
     this.source = source;
+    this.reasonCode = source === "login" ? "genesys.login.rate.limited" : "genesys.rate.limited";
   }
 }
 

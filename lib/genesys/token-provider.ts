@@ -1,58 +1,112 @@
+import { setTimeout as sleepFor } from "node:timers/promises";
+import { z } from "zod";
+import { gcraAcquire } from "../ratelimit/gcra.ts";
 import {
   AuthenticationError,
+  GenesysError,
   PermanentGenesysError,
   RateLimitedError,
   TransientGenesysError,
 } from "./errors.ts";
 import { classifyErrorResponse } from "./response-outcome.ts";
+import { DEFAULT_RETRY_AFTER_MS, parseRetryAfter } from "./retry-after.ts";
 
 export interface ClientCredentials {
   readonly clientId: string;
   readonly clientSecret: string;
 }
 
+/** The defaults of `TokenProviderOptions`, documented there. */
+const DEFAULTS = {
+  renewBeforeMs: 5 * 60_000,
+  requestIntervalMs: 10_000,
+  requestBurst: 3,
+  maxWaitMs: DEFAULT_RETRY_AFTER_MS,
+  timeoutMs: 10_000,
+} as const;
+
 export interface TokenProviderOptions {
   /** e.g. `https://login.mypurecloud.ie`. */
   readonly loginUrl: string;
   /** Resolves the client credentials (cached by the caller, e.g. Powertools Parameters). */
   readonly credentials: () => Promise<ClientCredentials>;
-  /** Called before the token request is sent (the shared rate budget); may throw `RateLimitedError`. */
-  readonly beforeRequest?: (signal: AbortSignal) => Promise<void>;
-  /** A 429 from the login endpoint: pause every caller, as for API calls. */
-  readonly onRateLimited?: (retryAfterMs: number) => Promise<void>;
-  /** Renew this long before expiry. Default 5 minutes. */
+  /**
+   * Renew at most this long before expiry, and never before half the token's lifetime has passed:
+   * the margin is `min(renewBeforeMs, lifetime / 2)`, so a 5-minute token is renewed every 150 s, not
+   * on every call. Default 5 minutes.
+   */
   readonly renewBeforeMs?: number;
+  /**
+   * Token requests of this process are paced on their own, never from the shared API budget: one per
+   * `requestIntervalMs` once a burst of `requestBurst` is spent. Defaults 10 s and 3 (a renewal, one
+   * after a 401, one retry).
+   */
+  readonly requestIntervalMs?: number;
+  readonly requestBurst?: number;
+  /**
+   * Longest wait (pacing, or a login rate limit) a caller without a valid token sits through, once,
+   * before it asks again; a longer one gives `RateLimitedError` with `source: "login"` at once. A
+   * caller that still holds a valid token never waits. Default 5 s (what a limit without
+   * `Retry-After` asks for).
+   */
+  readonly maxWaitMs?: number;
+  /** Epoch ms after which a token is of no use (the pass's deadline): no wait ends past it. */
+  readonly deadlineMs?: () => number;
+  /** Per-request timeout, ms. Default 10 s. */
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
+  /** Clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
+  /** Sleep; must reject when `signal` aborts. Default: `timers/promises` `setTimeout`. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 interface CachedToken {
   readonly value: string;
+  /** From here on a caller asks for a new token (and keeps this one if that fails). */
+  readonly renewAtMs: number;
   readonly expiresAtMs: number;
 }
+
+const TokenResponse = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
+
+const OPERATION = "POST /oauth/token";
 
 /**
  * OAuth client-credentials tokens for Genesys Cloud (`POST {loginUrl}/oauth/token`, Basic auth).
  *
- * Built once per container and reused across invocations. Renews before expiry, one renewal at a time:
- * concurrent callers share the one request in flight.
+ * Built once per container and reused across invocations. One renewal at a time: concurrent callers
+ * share the request in flight. A renewal that fails while the cached token is still valid (rate
+ * limited, login down) leaves callers on the cached token; only a caller with no valid token gets the
+ * error. A login rate limit is remembered: no token request is sent before it has passed.
  */
 export class TokenProvider {
   readonly #options: TokenProviderOptions;
+  readonly #now: () => number;
   #cached: CachedToken | undefined;
   #renewal: Promise<CachedToken> | undefined;
+  /** GCRA state of this process's token requests. */
+  #pacerTat: number | undefined;
+  /** The login service said "rate limit": no request before this time (epoch ms). */
+  #blockedUntilMs = 0;
 
   constructor(options: TokenProviderOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
   }
 
-  /** A valid access token, renewed first when it is close to expiry. */
+  /** A valid access token; renewed first once it is past its renewal time. */
   async getToken(signal: AbortSignal): Promise<string> {
-    const now = (this.#options.now ?? Date.now)();
-    const margin = this.#options.renewBeforeMs ?? 5 * 60_000;
-    if (this.#cached && this.#cached.expiresAtMs - margin > now) return this.#cached.value;
-    return (await this.#renew(signal)).value;
+    const cached = this.#cached;
+    if (cached && this.#now() < cached.renewAtMs) return cached.value;
+    const fallback = cached && this.#now() < cached.expiresAtMs ? cached : undefined;
+    try {
+      return (await this.#renew(signal, fallback === undefined)).value;
+    } catch (error) {
+      if (fallback && error instanceof GenesysError && this.#now() < fallback.expiresAtMs)
+        return fallback.value;
+      throw error;
+    }
   }
 
   /** Forget `token` after a 401, so the next `getToken` renews (unless another caller already did). */
@@ -60,70 +114,150 @@ export class TokenProvider {
     if (this.#cached?.value === token) this.#cached = undefined;
   }
 
-  #renew(signal: AbortSignal): Promise<CachedToken> {
-    this.#renewal ??= this.#requestToken(signal).finally(() => {
+  #renew(signal: AbortSignal, mayWait: boolean): Promise<CachedToken> {
+    this.#renewal ??= this.#obtain(signal, mayWait).finally(() => {
       this.#renewal = undefined;
     });
     return this.#renewal;
   }
 
+  /**
+   * At most one wait (pacing, or a login rate limit) and two requests, and the wait only when
+   * `mayWait` and `#mayWait` allow it; otherwise `RateLimitedError` (`login`) at once.
+   */
+  async #obtain(signal: AbortSignal, mayWait: boolean): Promise<CachedToken> {
+    let limited: RateLimitedError | undefined;
+    for (let sent = 0, waited = false; ; ) {
+      const hold = this.#holdBeforeRequest();
+      if (hold) {
+        if (!mayWait || waited || !this.#mayWait(hold.waitMs)) {
+          throw limited ?? loginRateLimited(hold.waitMs, hold.why);
+        }
+        waited = true;
+        await (this.#options.sleep ?? defaultSleep)(hold.waitMs, signal);
+        continue;
+      }
+      sent += 1;
+      try {
+        return await this.#requestToken(signal);
+      } catch (error) {
+        if (!(error instanceof RateLimitedError) || sent > 1) throw error;
+        limited = error;
+      }
+    }
+  }
+
+  /** Why a token request may not go now, or undefined when it may (it then takes the pacer's slot). */
+  #holdBeforeRequest(): { readonly waitMs: number; readonly why: string } | undefined {
+    const now = this.#now();
+    if (this.#blockedUntilMs > now) {
+      return { waitMs: this.#blockedUntilMs - now, why: "the login service rate-limited an earlier request" };
+    }
+    const decision = gcraAcquire(this.#pacerTat, now, {
+      intervalMs: this.#options.requestIntervalMs ?? DEFAULTS.requestIntervalMs,
+      burst: this.#options.requestBurst ?? DEFAULTS.requestBurst,
+    });
+    if (!decision.granted) return { waitMs: decision.waitMs, why: "this process paces its token requests" };
+    this.#pacerTat = decision.tat;
+    return undefined;
+  }
+
+  #mayWait(waitMs: number): boolean {
+    const deadline = this.#options.deadlineMs?.() ?? Number.POSITIVE_INFINITY;
+    return waitMs <= (this.#options.maxWaitMs ?? DEFAULTS.maxWaitMs) && this.#now() + waitMs < deadline;
+  }
+
   async #requestToken(signal: AbortSignal): Promise<CachedToken> {
     const { clientId, clientSecret } = await this.#options.credentials();
-    await this.#options.beforeRequest?.(signal);
     const doFetch = this.#options.fetch ?? fetch;
-    const operation = "POST /oauth/token";
     const basic = Buffer.from(`${clientId}:${clientSecret}`).toString("base64");
+    const timeoutMs = this.#options.timeoutMs ?? DEFAULTS.timeoutMs;
     let response: Response;
     try {
       response = await doFetch(`${this.#options.loginUrl}/oauth/token`, {
         method: "POST",
         headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
         body: "grant_type=client_credentials",
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.#options.timeoutMs ?? 10_000)]),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       });
     } catch (error) {
       throw new TransientGenesysError(
         `could not reach the Genesys Cloud login endpoint: ${(error as Error).message}`,
         "genesys.login.unreachable",
-        { operation },
+        { operation: OPERATION },
         { cause: error },
       );
     }
     const body: unknown = await response.json().catch(() => undefined);
+    if (response.status === 429 || (response.status === 400 && saysRateLimit(body))) {
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.#now());
+      this.#blockedUntilMs = Math.max(this.#blockedUntilMs, this.#now() + retryAfterMs);
+      throw loginRateLimited(
+        retryAfterMs,
+        `the login service answered ${response.status}${describeOAuthError(body)}`,
+        response.status,
+      );
+    }
     if (response.status === 400 || response.status === 401) {
       // The login service answers invalid_client / unauthorized_client for a bad id or secret.
-      const said = describeOAuthError(body);
       throw new AuthenticationError(
-        `Genesys Cloud login refused the OAuth client ${clientId} (${response.status}${said}): check the client id and secret and the region`,
-        { status: response.status, operation },
+        `Genesys Cloud login refused the OAuth client ${clientId} (${response.status}${describeOAuthError(body)}): check the client id and secret and the region`,
+        { status: response.status, operation: OPERATION },
       );
     }
     if (!response.ok) {
-      const error = classifyErrorResponse({
+      throw classifyErrorResponse({
         status: response.status,
         header: (name) => response.headers.get(name),
         body,
-        operation,
-        nowMs: (this.#options.now ?? Date.now)(),
+        operation: OPERATION,
+        nowMs: this.#now(),
       });
-      if (error instanceof RateLimitedError) await this.#options.onRateLimited?.(error.retryAfterMs);
-      throw error;
     }
-    const token = body as { access_token?: unknown; expires_in?: unknown };
-    if (typeof token.access_token !== "string" || typeof token.expires_in !== "number") {
+    const token = TokenResponse.safeParse(body);
+    if (!token.success) {
       throw new PermanentGenesysError(
         "the login endpoint answered without access_token/expires_in",
         "genesys.login.malformed",
-        {
-          status: response.status,
-          operation,
-        },
+        { status: response.status, operation: OPERATION },
       );
     }
-    const now = (this.#options.now ?? Date.now)();
-    this.#cached = { value: token.access_token, expiresAtMs: now + token.expires_in * 1000 };
+    const issuedAtMs = this.#now();
+    const lifetimeMs = token.data.expires_in * 1000;
+    const marginMs = Math.min(this.#options.renewBeforeMs ?? DEFAULTS.renewBeforeMs, lifetimeMs / 2);
+    this.#cached = {
+      value: token.data.access_token,
+      renewAtMs: issuedAtMs + lifetimeMs - marginMs,
+      expiresAtMs: issuedAtMs + lifetimeMs,
+    };
     return this.#cached;
   }
+}
+
+const defaultSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
+  await sleepFor(ms, undefined, { signal });
+};
+
+/**
+ * @param why the answer (status and OAuth error), or why no request was sent
+ */
+function loginRateLimited(retryAfterMs: number, why: string, status?: number): RateLimitedError {
+  return new RateLimitedError(
+    `no new Genesys Cloud token for ${Math.ceil(retryAfterMs / 1000)} s: ${why}; a rate limit, not a credentials problem: the changes wait`,
+    retryAfterMs,
+    "login",
+    { status, operation: OPERATION },
+  );
+}
+
+/** The `400 invalid_request` "rate limit exceeded ..." of the login service (any of its text fields). */
+function saysRateLimit(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const b = body as Record<string, unknown>;
+  if (b.error !== undefined && b.error !== "invalid_request") return false;
+  return [b.error_description, b.description, b.message].some(
+    (text) => typeof text === "string" && /rate limit/i.test(text),
+  );
 }
 
 function describeOAuthError(body: unknown): string {

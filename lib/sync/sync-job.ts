@@ -92,13 +92,15 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
 
   const onRateLimited = async (retryAfterMs: number): Promise<void> =>
     (await gateFor()).recordRateLimited(retryAfterMs);
+  // Token requests are paced by the provider itself, not from the shared API budget, and the login
+  // service's limit does not pause the API calls of other invocations.
   const tokens = new TokenProvider({
     loginUrl: config.genesys.loginUrl,
     credentials: deps.credentials,
-    beforeRequest: acquire,
-    onRateLimited,
+    deadlineMs: () => deadlineMs,
     timeoutMs: config.genesys.timeoutMs,
     fetch: deps.fetch,
+    now,
   });
   const http = new GenesysHttp({
     apiUrl: config.genesys.apiUrl,

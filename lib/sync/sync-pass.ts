@@ -483,7 +483,7 @@ class Batch {
     }
     if (error instanceof RateLimitedError) {
       this.#summary.rateLimited += 1;
-      if (error.source === "shared-budget") {
+      if (error.source === "shared-budget" || error.source === "login") {
         this.#pausedUntil ??= { until: this.#now() + error.retryAfterMs, error };
       }
       return {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import {
   AuthenticationError,
   PermanentGenesysError,
@@ -14,6 +15,12 @@ const signal = new AbortController().signal;
 
 function tokenResponse(token: string, expiresIn = 3600): Responder {
   return () => json(200, { access_token: token, token_type: "bearer", expires_in: expiresIn });
+}
+
+/** Answers a new token (`tok-1`, `tok-2`, ...) to every request. */
+function freshTokens(expiresIn = 3600): Responder {
+  let issued = 0;
+  return () => json(200, { access_token: `tok-${++issued}`, token_type: "bearer", expires_in: expiresIn });
 }
 
 function provider(fetchImpl: typeof fetch, extra: Partial<TokenProviderOptions> = {}) {
@@ -198,30 +205,219 @@ describe("TokenProvider", () => {
     assert.equal(error.reasonCode, "genesys.login.malformed");
   });
 
-  it("asks beforeRequest (the rate budget) before each token request, and not for a cached token", async () => {
-    const order: string[] = [];
-    const fake = fakeFetch((r) => {
-      order.push("fetch");
-      return tokenResponse("tok-1")(r);
+  describe("renewal time: never before half the lifetime", () => {
+    it("a 300-s token is renewed once every 150 s, not on every call", async () => {
+      let now = 0;
+      const fake = fakeFetch(freshTokens(300));
+      const tokens = provider(fake.fetch, { now: () => now });
+      const seen = new Set<string>();
+      for (now = 0; now < 600_000; now += 1000) seen.add(await tokens.getToken(signal));
+      // issued at 0, 150, 300 and 450 s
+      assert.equal(fake.requests.length, 4);
+      assert.deepEqual([...seen], ["tok-1", "tok-2", "tok-3", "tok-4"]);
     });
-    const tokens = provider(fake.fetch, {
-      beforeRequest: async () => {
-        order.push("acquire");
-      },
+
+    it("renews at min(renewBeforeMs, lifetime / 2) before expiry, whatever the lifetime", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 48 * 3600 }), async (lifetimeSeconds) => {
+          let now = 1_000_000;
+          const fake = fakeFetch(tokenResponse("tok-1", lifetimeSeconds), tokenResponse("tok-2"));
+          const tokens = provider(fake.fetch, { now: () => now });
+          await tokens.getToken(signal);
+          const lifetimeMs = lifetimeSeconds * 1000;
+          const renewAt = 1_000_000 + lifetimeMs - Math.min(5 * 60_000, lifetimeMs / 2);
+          now = Math.ceil(renewAt) - 1;
+          assert.equal(await tokens.getToken(signal), "tok-1");
+          now = Math.ceil(renewAt);
+          assert.equal(await tokens.getToken(signal), "tok-2");
+          assert.ok(now - 1_000_000 >= lifetimeMs / 2, "never before half the lifetime");
+        }),
+      );
     });
-    await tokens.getToken(signal);
-    await tokens.getToken(signal);
-    assert.deepEqual(order, ["acquire", "fetch"]);
   });
 
-  it("a beforeRequest denial stops the request", async () => {
-    const fake = fakeFetch(tokenResponse("tok-1"));
-    const tokens = provider(fake.fetch, {
-      beforeRequest: async () => {
-        throw new RateLimitedError("paused", 2000, "shared-budget");
-      },
+  it("callers past the renewal time share one renewal", async () => {
+    let now = 0;
+    const fake = fakeFetch(freshTokens(300));
+    const tokens = provider(fake.fetch, { now: () => now });
+    await tokens.getToken(signal);
+    now = 160_000;
+    const all = await Promise.all(Array.from({ length: 8 }, () => tokens.getToken(signal)));
+    assert.deepEqual(new Set(all), new Set(["tok-2"]));
+    assert.equal(fake.requests.length, 2);
+  });
+
+  describe("the login service's rate limit", () => {
+    const rateLimited400 = (): Response =>
+      json(400, {
+        error: "invalid_request",
+        description: "rate limit exceeded; try again later",
+        error_description: "rate limit exceeded; try again later",
+      });
+
+    for (const [name, body] of [
+      ["error_description", { error: "invalid_request", error_description: "Rate Limit Exceeded" }],
+      ["description", { error: "invalid_request", description: "rate limit exceeded; x" }],
+      ["message", { message: "RATE LIMIT exceeded" }],
+    ] as const) {
+      it(`400 saying "rate limit" in ${name} → RateLimitedError (login), not AuthenticationError`, async () => {
+        const fake = fakeFetch(() => json(400, body));
+        const error = await provider(fake.fetch, { maxWaitMs: 0 })
+          .getToken(signal)
+          .catch((e: unknown) => e);
+        assert.ok(error instanceof RateLimitedError, String(error));
+        assert.equal(error.source, "login");
+        assert.equal(error.status, 400);
+        assert.equal(error.reasonCode, "genesys.login.rate.limited");
+        assert.equal(error.retryAfterMs, 5000, "no Retry-After: the default wait");
+        assert.doesNotMatch(error.message, /client id and secret/);
+      });
+    }
+
+    it("400 invalid_client stays an AuthenticationError even if it mentions a rate limit", async () => {
+      const fake = fakeFetch(() => json(400, { error: "invalid_client", error_description: "rate limit" }));
+      await assert.rejects(provider(fake.fetch).getToken(signal), AuthenticationError);
     });
-    await assert.rejects(tokens.getToken(signal), RateLimitedError);
-    assert.equal(fake.requests.length, 0);
+
+    it("a short limit is waited out and the request retried once: the caller gets its token", async () => {
+      let now = 0;
+      const slept: number[] = [];
+      const fake = fakeFetch(rateLimited400, tokenResponse("tok-1"));
+      const tokens = provider(fake.fetch, {
+        now: () => now,
+        sleep: async (ms) => {
+          slept.push(ms);
+          now += ms;
+        },
+      });
+      assert.equal(await tokens.getToken(signal), "tok-1");
+      assert.deepEqual(slept, [5000]);
+      assert.equal(fake.requests.length, 2);
+    });
+
+    it("retries only once: a second limit gives RateLimitedError, with no third request", async () => {
+      let now = 0;
+      const fake = fakeFetch(rateLimited400);
+      const tokens = provider(fake.fetch, {
+        now: () => now,
+        sleep: async (ms) => {
+          now += ms;
+        },
+      });
+      await assert.rejects(tokens.getToken(signal), RateLimitedError);
+      assert.equal(fake.requests.length, 2);
+    });
+
+    it("a wait longer than maxWaitMs, or past the deadline, is not taken", async () => {
+      const limited429 = () => json(429, {}, { "retry-after": "3" });
+      for (const extra of [{ maxWaitMs: 2000 }, { deadlineMs: () => 2000 }]) {
+        const fake = fakeFetch(limited429);
+        const error = await provider(fake.fetch, { now: () => 0, ...extra })
+          .getToken(signal)
+          .catch((e: unknown) => e);
+        assert.ok(error instanceof RateLimitedError, String(error));
+        assert.equal(error.source, "login");
+        assert.equal(error.retryAfterMs, 3000);
+        assert.equal(fake.requests.length, 1);
+      }
+    });
+
+    it("no request is sent while an earlier limit holds", async () => {
+      let now = 0;
+      const fake = fakeFetch(() => json(429, {}, { "retry-after": "60" }), tokenResponse("tok-1"));
+      const tokens = provider(fake.fetch, { now: () => now });
+      await assert.rejects(tokens.getToken(signal), RateLimitedError);
+      now = 30_000;
+      const error = await tokens.getToken(signal).catch((e: unknown) => e);
+      assert.ok(error instanceof RateLimitedError);
+      assert.equal(error.retryAfterMs, 30_000);
+      assert.equal(fake.requests.length, 1);
+      now = 60_000;
+      assert.equal(await tokens.getToken(signal), "tok-1");
+    });
+
+    it("an early renewal that is rate-limited keeps the still-valid token, without waiting", async () => {
+      let now = 0;
+      const fake = fakeFetch(tokenResponse("tok-1", 300), rateLimited400, tokenResponse("tok-2", 300));
+      const tokens = provider(fake.fetch, {
+        now: () => now,
+        sleep: async () => assert.fail("a caller with a valid token must not wait"),
+      });
+      assert.equal(await tokens.getToken(signal), "tok-1");
+      now = 200_000; // past the renewal time (150 s), before expiry (300 s)
+      assert.equal(await tokens.getToken(signal), "tok-1");
+      assert.equal(fake.requests.length, 2);
+      now = 204_000; // the limit (5 s) still holds: no request
+      assert.equal(await tokens.getToken(signal), "tok-1");
+      assert.equal(fake.requests.length, 2);
+      now = 206_000;
+      assert.equal(await tokens.getToken(signal), "tok-2");
+    });
+
+    it("an early renewal that fails otherwise keeps the still-valid token too; an expired one does not", async () => {
+      let now = 0;
+      const fake = fakeFetch(tokenResponse("tok-1", 300), () => json(503, {}));
+      const tokens = provider(fake.fetch, { now: () => now });
+      await tokens.getToken(signal);
+      now = 200_000;
+      assert.equal(await tokens.getToken(signal), "tok-1");
+      now = 300_000;
+      await assert.rejects(tokens.getToken(signal), TransientGenesysError);
+    });
+  });
+
+  describe("pacing of token requests (this process only, not the API budget)", () => {
+    it("a burst of 3, then one per 10 s", async () => {
+      let now = 0;
+      const fake = fakeFetch(freshTokens());
+      const tokens = provider(fake.fetch, { now: () => now, maxWaitMs: 0 });
+      for (let i = 0; i < 3; i++) tokens.invalidate(await tokens.getToken(signal));
+      const error = await tokens.getToken(signal).catch((e: unknown) => e);
+      assert.ok(error instanceof RateLimitedError, String(error));
+      assert.equal(error.source, "login");
+      assert.equal(error.retryAfterMs, 10_000);
+      assert.equal(fake.requests.length, 3);
+      now = 10_000;
+      assert.equal(await tokens.getToken(signal), "tok-4");
+    });
+
+    it("a caller without a token waits for the pacer when the wait is short", async () => {
+      let now = 0;
+      const fake = fakeFetch(freshTokens());
+      const tokens = provider(fake.fetch, {
+        now: () => now,
+        requestIntervalMs: 2000,
+        requestBurst: 1,
+        sleep: async (ms) => {
+          now += ms;
+        },
+      });
+      tokens.invalidate(await tokens.getToken(signal));
+      assert.equal(await tokens.getToken(signal), "tok-2");
+      assert.equal(now, 2000);
+    });
+
+    it("a wait is cut short by the AbortSignal", async () => {
+      const fake = fakeFetch(() => json(400, { error: "invalid_request", error_description: "rate limit" }));
+      const controller = new AbortController();
+      const pending = provider(fake.fetch).getToken(controller.signal);
+      setImmediate(() => controller.abort());
+      await assert.rejects(pending, (e: Error) => e.name === "AbortError");
+      assert.equal(fake.requests.length, 1);
+    });
+  });
+
+  it("the token response is checked: an empty token or a non-positive lifetime is malformed", async () => {
+    for (const body of [
+      { access_token: "", expires_in: 300 },
+      { access_token: "t", expires_in: 0 },
+      { access_token: "t", expires_in: "300" },
+    ]) {
+      const error = await provider(fakeFetch(() => json(200, body)).fetch)
+        .getToken(signal)
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof PermanentGenesysError, JSON.stringify(body));
+      assert.equal(error.reasonCode, "genesys.login.malformed");
+    }
   });
 });

@@ -479,16 +479,31 @@ describe("Genesys Cloud simulator", () => {
       await errorJson(bare, 429, "too.many.requests.retry.after");
     });
 
-    it("limits token requests per client separately", async () => {
+    it("limits token requests per client separately, answering 400 invalid_request as Genesys does", async () => {
       sim.setTokenRateLimit({ limit: 2, windowMs: 60_000 });
       try {
         assert.equal((await requestToken(sim)).status, 200);
         assert.equal((await requestToken(sim)).status, 200);
         const limited = await requestToken(sim);
+        assert.equal(limited.status, 400);
+        const body = (await limited.json()) as { error: string; error_description: string };
+        assert.equal(body.error, "invalid_request");
+        assert.match(body.error_description, /^rate limit exceeded/);
+        assert.equal(limited.headers.get("retry-after"), null);
+      } finally {
+        sim.setTokenRateLimit({ limit: 300 });
+      }
+    });
+
+    it("answers a token rate limit with a 429 and Retry-After when asked to", async () => {
+      sim.setTokenRateLimit({ limit: 1, windowMs: 60_000, answer: "429" });
+      try {
+        assert.equal((await requestToken(sim)).status, 200);
+        const limited = await requestToken(sim);
         assert.equal(limited.status, 429);
         assert.equal(limited.headers.get("retry-after"), "60");
       } finally {
-        sim.setTokenRateLimit({ limit: 300 });
+        sim.setTokenRateLimit({ limit: 300, answer: "400" });
       }
     });
   });

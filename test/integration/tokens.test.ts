@@ -1,0 +1,123 @@
+/**
+ * Tokens as the real login service hands them out: short lifetimes, and its own rate limit answered
+ * with `400 invalid_request` "rate limit exceeded" (or a 429). On the emulators and the simulator.
+ */
+import assert from "node:assert/strict";
+import { describe, type TestContext, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LocalRateGate } from "../../lib/ratelimit/local-rate-gate.ts";
+import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  type GenesysSimulator,
+  type SimulatorOptions,
+} from "../../sim/genesys-simulator.ts";
+import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
+
+const RUN_MS = 30_000;
+
+/** The shared budget of one process, counting the calls it grants. */
+function countingGate(): RateGate & { readonly granted: () => number } {
+  const inner = new LocalRateGate({ limits: { ratePerMinute: 6000 } });
+  let granted = 0;
+  return {
+    async tryAcquire(signal) {
+      const permit = await inner.tryAcquire(signal);
+      if (permit.granted) granted += 1;
+      return permit;
+    },
+    recordRateLimited: (ms, signal) => inner.recordRateLimited(ms, signal),
+    recordSuccess: () => inner.recordSuccess(),
+    granted: () => granted,
+  };
+}
+
+/** Spends one token request of the default client (outside the sync). */
+async function spendTokenRequest(sim: GenesysSimulator): Promise<void> {
+  const basic = Buffer.from(`${DEFAULT_CLIENT_ID}:${DEFAULT_CLIENT_SECRET}`).toString("base64");
+  const response = await fetch(`${sim.loginUrl}/oauth/token`, {
+    method: "POST",
+    headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+    body: "grant_type=client_credentials",
+  });
+  assert.equal(response.status, 200);
+}
+
+const apiCalls = (sim: GenesysSimulator): number => {
+  const { byRoute } = sim.stats();
+  return (byRoute.getUsers ?? 0) + (byRoute.patchUser ?? 0) + (byRoute.getUser ?? 0);
+};
+
+describe("tokens", { concurrency: true }, () => {
+  const fresh = async (t: TestContext, users: number, simulator?: SimulatorOptions): Promise<World> => {
+    const w = await createWorld(simulator ? { simulator } : {});
+    t.after(() => w.close());
+    seed(w.sim, users);
+    return w;
+  };
+
+  test("a 5-minute token lifetime: one token request for four passes, and none from the API budget", async (t) => {
+    const w = await fresh(t, 60, { tokenTtlSeconds: 300 });
+    const gate = countingGate();
+    const job = w.job({ gate });
+    for (let pass = 0; pass < 4; pass++) {
+      const changes = Array.from({ length: 15 }, (_, i) => change(pass * 15 + i + 1, { title: `T${pass}` }));
+      await w.send(changes);
+      const summary = await job.run({}, RUN_MS);
+      assert.equal(summary.applied, 15);
+    }
+    for (let n = 1; n <= 60; n++)
+      assert.equal(w.sim.getUser(userId(n))?.title, `T${Math.floor((n - 1) / 15)}`);
+    assert.equal(w.sim.stats().byRoute.token, 1, "one token for every pass within its half-life");
+    assert.equal(gate.granted(), apiCalls(w.sim), "every grant of the budget went to an API call");
+
+    // A new process (container) asks for its own token once, not once per call.
+    await w.send(Array.from({ length: 15 }, (_, i) => change(i + 1, { title: "again" })));
+    await w.job({ gate }).run({}, RUN_MS);
+    assert.equal(w.sim.stats().byRoute.token, 2);
+    assert.equal(gate.granted(), apiCalls(w.sim));
+    assert.equal((await w.peek("main")).length, 0);
+    assert.equal((await w.peek("dlq")).length, 0);
+  });
+
+  for (const answer of ["400", "429"] as const) {
+    test(`a short /oauth/token rate limit (${answer}) is waited out within the pass: nothing stops`, async (t) => {
+      const w = await fresh(t, 20);
+      // The login service allows one token request per 3 s, and that one is already spent.
+      w.sim.setTokenRateLimit({ limit: 1, windowMs: 3_000, answer });
+      await spendTokenRequest(w.sim);
+      await w.send(Array.from({ length: 20 }, (_, i) => change(i + 1, { title: `W${answer}` })));
+      const summary = await w.job().run({}, RUN_MS);
+      assert.equal(summary.applied, 20);
+      assert.equal(summary.requeued + summary.released + summary.deadLettered, 0);
+      for (let n = 1; n <= 20; n++) assert.equal(w.sim.getUser(userId(n))?.title, `W${answer}`);
+      assert.deepEqual(w.sim.stats().byRouteStatus.token, { "200": 2, [answer]: 1 });
+      assert.equal((await w.peek("main")).length, 0);
+      assert.equal((await w.peek("dlq")).length, 0);
+    });
+  }
+
+  test("a login rate limit that outlasts the wait: the pass ends, changes re-queued, a later pass applies them", async (t) => {
+    const w = await fresh(t, 20);
+    w.sim.setTokenRateLimit({ limit: 0 });
+    await w.send(Array.from({ length: 20 }, (_, i) => change(i + 1, { title: "Later" })));
+    const job = w.job();
+    const first = await job.run({}, RUN_MS);
+    assert.equal(first.requeued, 20, "re-queued with the wait, not released as failures");
+    assert.equal(first.endedBy, "paused");
+    assert.equal(first.applied, 0);
+    assert.equal(w.sim.stats().byRouteStatus.token?.["400"], 2, "one wait, one retry, no more");
+    assert.equal(apiCalls(w.sim), 0);
+    assert.equal(await w.delayedCount(), 20);
+    assert.equal((await w.peek("dlq")).length, 0);
+
+    w.sim.setTokenRateLimit({ limit: 300 });
+    await sleep(7_000); // the re-queue delay: 5 s (no Retry-After) + up to 20 % jitter, whole seconds
+    const second = await job.run({}, RUN_MS);
+    assert.equal(second.applied, 20);
+    for (let n = 1; n <= 20; n++) assert.equal(w.sim.getUser(userId(n))?.title, "Later");
+    assert.equal((await w.peek("main")).length, 0);
+    assert.equal((await w.peek("dlq")).length, 0);
+  });
+});
