@@ -1,45 +1,51 @@
 #!/usr/bin/env node
 /**
  * The `genesys-user-sync` CLI. Each command lives in `bin/commands/<name>.ts` and exports
- * `run(argv: string[]): Promise<number>` (the exit code) and a one-line `summary`.
+ * `run(argv: string[]): Promise<number>` (the exit code), its `usage` (the synopsis, starting with its
+ * name) and a one-line `summary`; the usage text below is made from those.
  */
 import { ConfigError } from "../lib/config.ts";
 
-const COMMANDS = {
+interface Command {
+  readonly usage: string;
+  readonly summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** Loaded on use, so a command pays only for its own imports. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
   run: () => import("./commands/run.ts"),
   provision: () => import("./commands/provision.ts"),
   enqueue: () => import("./commands/enqueue.ts"),
   status: () => import("./commands/status.ts"),
   dlq: () => import("./commands/dlq.ts"),
   demo: () => import("./commands/demo.ts"),
-} as const;
+};
 
-type CommandName = keyof typeof COMMANDS;
-
-const USAGE = `usage: genesys-user-sync <command> [options]
+async function usage(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const width = Math.max(...commands.map((c) => c.usage.length)) + 2;
+  return `usage: genesys-user-sync <command> [options]
 
 commands:
-  run [--budget SECONDS]     one sync pass here, through the Lambda handler
-  provision                  create the queue, DLQ and state table the configuration names
-  enqueue FILE               validate a JSON array or NDJSON file of changes and send them
-  status                     the shared rate limiter's state and the queue depths
-  dlq list|replay|purge      inspect and replay dead letters (see 'dlq --help')
-  demo                       the whole thing locally: emulators, simulator, sample changes (npm start)
+${commands.map((c) => `  ${c.usage.padEnd(width)} ${c.summary}`).join("\n")}
 
-configuration comes from the environment; see README.md.`;
+'genesys-user-sync <command> --help' for a command's options; configuration comes from the
+environment, see README.md.`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    console.log(USAGE);
+    console.log(await usage());
     return name === undefined ? 2 : 0;
   }
-  if (!(name in COMMANDS)) {
-    console.error(`unknown command: ${name}\n\n${USAGE}`);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load === undefined) {
+    console.error(`unknown command: ${name}\n\n${await usage()}`);
     return 2;
   }
-  const command = await COMMANDS[name as CommandName]();
-  return command.run(rest);
+  return (await load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -6,13 +7,12 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import middy from "@middy/core";
+import middy, { type MiddyfiedHandler } from "@middy/core";
 import type { Context } from "aws-lambda";
-import { secretReader } from "../lib/aws/secret-reader.ts";
-import { loadConfig } from "../lib/config.ts";
+import { type ReadSecret, secretReader } from "../lib/aws/secret-reader.ts";
+import { loadConfig, type SyncConfig } from "../lib/config.ts";
 import { credentialsResolver } from "../lib/genesys/credentials.ts";
-import type { CallRecord } from "../lib/genesys/http-client.ts";
-import { passMetrics } from "../lib/sync/pass-metrics.ts";
+import { type RunRecorder, runRecorder } from "../lib/sync/pass-metrics.ts";
 import type { PassSummary } from "../lib/sync/pass-summary.ts";
 import { parseRunInput } from "../lib/sync/run-input.ts";
 import { createSyncJob } from "../lib/sync/sync-job.ts";
@@ -20,60 +20,105 @@ import { RunStoppedError } from "../lib/sync/sync-pass.ts";
 
 /**
  * The scheduled sync: EventBridge (rate(1 minute), input `{ "budgetSeconds": N }`) → one pass.
- * Everything here is built once per container; the token and the gate's knowledge survive between
- * invocations.
+ *
+ * `createHandler` builds everything a container keeps between invocations (the job with its token
+ * cache and gate, the logger, the metrics) from what it is given; nothing is read at import. Each
+ * invocation's own state (its calls and budget waits, for the metrics) lives in a `RunRecorder` made
+ * for that invocation.
  */
 
 const SERVICE = "genesys-user-sync";
-const config = loadConfig();
-const logger = new Logger({ serviceName: SERVICE });
-const metrics = new Metrics({ namespace: "GenesysUserSync", serviceName: SERVICE });
-const sqs = new SQSClient({});
-const dynamodb = new DynamoDBClient({});
-const readSecret = secretReader({ secretsManager: new SecretsManagerClient({}), ssm: new SSMClient({}) });
+const METRICS_NAMESPACE = "GenesysUserSync";
 
-let calls: CallRecord[] = [];
-let budgetWaitMs = 0;
-
-const job = createSyncJob({
-  config,
-  sqs,
-  dynamodb,
-  log: logger,
-  credentials: credentialsResolver(config.genesys.credentials, readSecret),
-  onCall: (call) => calls.push(call),
-  onBudgetWait: (ms) => {
-    budgetWaitMs += ms;
-  },
-});
-
-const sync = async (event: unknown, context: Context): Promise<PassSummary> => {
-  const input = parseRunInput(event);
-  calls = [];
-  budgetWaitMs = 0;
-  // Calls in flight are cut 2 s before Lambda would kill us, so releasing can still happen.
-  const signal = AbortSignal.timeout(Math.max(1000, context.getRemainingTimeInMillis() - 2000));
-  let summary: PassSummary;
-  try {
-    summary = await job.run(input, context.getRemainingTimeInMillis(), signal);
-  } catch (error) {
-    if (error instanceof RunStoppedError) {
-      logger.error("sync run stopped", { reasonCode: error.summary.endedBy, reason: error.message });
-      record(error.summary);
-      metrics.addMetric("RunStopped", MetricUnit.Count, 1);
-    }
-    throw error;
-  }
-  record(summary);
-  return summary;
-};
-
-function record(summary: PassSummary): void {
-  for (const m of passMetrics(summary, calls, budgetWaitMs)) {
-    metrics.addMetric(m.name, m.unit === "Count" ? MetricUnit.Count : MetricUnit.Milliseconds, m.value);
-  }
+/** The AWS clients the sync uses. */
+export interface SyncClients {
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+  /** Reads the Genesys credentials secret (only called with `GENESYS_CREDENTIALS_SECRET`). */
+  readonly readSecret: ReadSecret;
 }
 
-export const handler = middy(sync)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+export interface HandlerDeps {
+  readonly config: SyncConfig;
+  readonly clients: SyncClients;
+  /** Default: a Powertools Logger for the service (level from `POWERTOOLS_LOG_LEVEL`). */
+  readonly logger?: Logger;
+  /** Default: Powertools Metrics in the `GenesysUserSync` namespace (EMF on stdout). */
+  readonly metrics?: Metrics;
+}
+
+export type SyncHandler = MiddyfiedHandler<unknown, PassSummary, Error, Context>;
+
+/** Clients from the environment, as Lambda gives it (region, role, `AWS_ENDPOINT_URL_*`). */
+export function awsClients(): SyncClients {
+  return {
+    sqs: new SQSClient({}),
+    dynamodb: new DynamoDBClient({}),
+    readSecret: secretReader({ secretsManager: new SecretsManagerClient({}), ssm: new SSMClient({}) }),
+  };
+}
+
+/**
+ * The Lambda handler for one configuration and set of clients. It runs one pass per invocation and
+ * returns its summary; a run stopped by Genesys (401/403) is logged, counted and rethrown.
+ */
+export function createHandler(deps: HandlerDeps): SyncHandler {
+  const { config, clients } = deps;
+  const logger = deps.logger ?? new Logger({ serviceName: SERVICE });
+  const metrics = deps.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
+  // The job's callbacks reach the recorder of the invocation they happen in.
+  const currentRun = new AsyncLocalStorage<RunRecorder>();
+  const job = createSyncJob({
+    config,
+    sqs: clients.sqs,
+    dynamodb: clients.dynamodb,
+    log: logger,
+    credentials: credentialsResolver(config.genesys.credentials, clients.readSecret),
+    onCall: (call) => currentRun.getStore()?.onCall(call),
+    onBudgetWait: (ms) => currentRun.getStore()?.onBudgetWait(ms),
+  });
+
+  const publish = (recorder: RunRecorder, summary: PassSummary): void => {
+    for (const m of recorder.metrics(summary)) {
+      metrics.addMetric(m.name, m.unit === "Count" ? MetricUnit.Count : MetricUnit.Milliseconds, m.value);
+    }
+  };
+
+  const sync = async (event: unknown, context: Context): Promise<PassSummary> => {
+    const input = parseRunInput(event);
+    const recorder = runRecorder();
+    // Calls in flight are cut 2 s before Lambda would kill us, so releasing can still happen.
+    const signal = AbortSignal.timeout(Math.max(1000, context.getRemainingTimeInMillis() - 2000));
+    let summary: PassSummary;
+    try {
+      summary = await currentRun.run(recorder, () =>
+        job.run(input, context.getRemainingTimeInMillis(), signal),
+      );
+    } catch (error) {
+      if (error instanceof RunStoppedError) {
+        logger.error("sync run stopped", { reasonCode: error.summary.endedBy, reason: error.message });
+        publish(recorder, error.summary);
+        metrics.addMetric("RunStopped", MetricUnit.Count, 1);
+      }
+      throw error;
+    }
+    publish(recorder, summary);
+    return summary;
+  };
+
+  return middy(sync)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+let lambdaHandler: SyncHandler | undefined;
+
+/**
+ * Lambda's entry (`dist/sync.handler` in serverless.yml): `createHandler` with `loadConfig()` and
+ * `awsClients()`, built on the first invocation and kept for the container's life. A configuration
+ * error fails that invocation (and the next, until fixed) with a `ConfigError` naming the variables.
+ */
+export const handler = (event: unknown, context: Context): Promise<PassSummary> => {
+  lambdaHandler ??= createHandler({ config: loadConfig(), clients: awsClients() });
+  return lambdaHandler(event, context);
+};

@@ -7,13 +7,18 @@
  * - `dist/serverless-infra.cjs`: `serverlessInfra()` of `lib/infra/resources.ts` (the resource
  *   definitions, their IAM statements and env entries), which serverless.yml reads with
  *   `${file(...)}`: osls can load YAML, JSON or CommonJS, not TypeScript or ESM.
+ *
+ * `--outdir DIR` writes the same files to DIR instead of `dist/` (the bundle test builds its own copy,
+ * so it never races `npm run package` in another test over `dist/`). DIR is emptied first.
  */
 import { mkdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
 const root = join(import.meta.dirname, "..");
-const dist = join(root, "dist");
+const { values } = parseArgs({ options: { outdir: { type: "string" } }, strict: true });
+const dist = values.outdir === undefined ? join(root, "dist") : resolve(values.outdir);
 
 const started = Date.now();
 await rm(dist, { recursive: true, force: true });

@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { createHandler } from "../../functions/sync.ts";
 import { queueDepth } from "../../lib/aws/queue-depth.ts";
+import { loadConfig } from "../../lib/config.ts";
 import type { PassSummary } from "../../lib/sync/pass-summary.ts";
-import { withLocalAwsEnv } from "../../local/aws-env.ts";
 import { startLocalStack } from "../../local/local-stack.ts";
 import { syntheticContext } from "./lambda-context.ts";
 
+export const usage = "demo [--users N] [--rate PER_MINUTE]";
 export const summary = "the whole sync on this machine: emulators, the Genesys simulator, sample changes";
 
 /**
@@ -26,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
   });
   if (values.help) {
-    console.log("usage: genesys-user-sync demo [--users N] [--rate CALLS_PER_MINUTE]");
+    console.log(`usage: genesys-user-sync ${usage}`);
     return 0;
   }
   const userCount = Math.max(4, Number(values.users));
@@ -51,17 +53,17 @@ export async function run(argv: string[]): Promise<number> {
         extension: String(2000 + i),
       })),
     );
-    Object.assign(
-      process.env,
-      withLocalAwsEnv(process.env, { sqs: stack.sqsEndpoint, dynamodb: stack.dynamodbEndpoint }),
-      stack.syncEnv,
-      {
+    // Powertools reads its settings from the environment only; the sync's come in as `config`.
+    process.env.POWERTOOLS_LOG_LEVEL ??= "ERROR";
+    process.env.POWERTOOLS_METRICS_DISABLED = "true";
+    const handler = createHandler({
+      config: loadConfig({
+        ...stack.syncEnv,
         GENESYS_RATE_LIMIT_PER_MINUTE: String(rate),
         SYNC_SAFETY_MARGIN_MS: "2000",
-        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "ERROR",
-        POWERTOOLS_METRICS_DISABLED: "true",
-      },
-    );
+      }),
+      clients: { sqs, dynamodb: stack.dynamodb, readSecret: noSecret },
+    });
 
     const bodies = sampleChanges(ids);
     for (let i = 0; i < bodies.length; i += 10) {
@@ -78,7 +80,6 @@ export async function run(argv: string[]): Promise<number> {
     // One 429 early on, to show the pause and the re-queue.
     sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 3 }] });
 
-    const { handler } = await import("../../functions/sync.ts");
     const totals: PassSummary[] = [];
     const depth = async (): Promise<{ visible: number; delayed: number; dlq: number }> => {
       const [main, dead] = await Promise.all([queueDepth(sqs, queueUrl), queueDepth(sqs, dlqUrl)]);
@@ -206,6 +207,11 @@ function report(
   console.log("\n  dead letters by reason (see `genesys-user-sync dlq list`):");
   for (const [code, n] of dlq) console.log(`    ${code.padEnd(46)} ${n}`);
 }
+
+/** The demo's credentials are inline (the simulator's client): no secret is ever read. */
+const noSecret = async (): Promise<never> => {
+  throw new Error("the demo reads no secret");
+};
 
 const userIdFor = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const secondsSince = (t: number): string => ((Date.now() - t) / 1000).toFixed(1);

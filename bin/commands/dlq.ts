@@ -13,9 +13,10 @@ import { formatTable, rowJson } from "../../lib/dlq/format.ts";
 import { PROGRESS_THRESHOLD, renderProgress } from "../../lib/dlq/progress.ts";
 import { approximateDepth, readMaxReceiveCount } from "../../lib/dlq/sqs-dead-letters.ts";
 
+export const usage = "dlq list|replay|purge";
 export const summary = "inspect, replay and purge dead letters (SYNC_DLQ_URL)";
 
-const USAGE = `usage: genesys-user-sync dlq <list|replay|purge> [options]
+const USAGE = `usage: genesys-user-sync ${usage} [options]
 
   list   [--limit N] [--reason TEXT] [--user ID] [--change-id ID] [--json]
          the dead letters, oldest first; consumes nothing (messages are made visible again)

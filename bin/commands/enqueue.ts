@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { parseChangeFile } from "../../lib/cli/change-file.ts";
 
+export const usage = "enqueue FILE [--dry-run]";
 export const summary = "validate a JSON array or NDJSON file of changes and send them";
 
 export async function run(argv: string[]): Promise<number> {
@@ -14,7 +15,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.help || positionals.length !== 1) {
     console.log(
-      "usage: genesys-user-sync enqueue FILE [--dry-run]\n\nFILE holds a JSON array of changes or one change per line (NDJSON).\nInvalid changes are reported by line and not sent; the rest go to SYNC_QUEUE_URL in batches of 10.",
+      `usage: genesys-user-sync ${usage}\n\nFILE holds a JSON array of changes or one change per line (NDJSON).\nInvalid changes are reported by line and not sent; the rest go to SYNC_QUEUE_URL in batches of 10.`,
     );
     return values.help ? 0 : 2;
   }

@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { provision } from "../../lib/infra/provision.ts";
 
+export const usage = "provision";
 export const summary = "create the queue, DLQ and state table the configuration names";
 
 export async function run(argv: string[]): Promise<number> {
@@ -13,7 +14,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.help) {
     console.log(
-      "usage: genesys-user-sync provision\n\nCreates SYNC_QUEUE_URL, SYNC_DLQ_URL and SYNC_STATE_TABLE on the configured endpoints\n(AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB) as serverless.yml defines them. Safe to run twice.",
+      `usage: genesys-user-sync ${usage}\n\nCreates SYNC_QUEUE_URL, SYNC_DLQ_URL and SYNC_STATE_TABLE on the configured endpoints\n(AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB) as serverless.yml defines them. Safe to run twice.`,
     );
     return 0;
   }

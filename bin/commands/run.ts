@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
+import { awsClients, createHandler } from "../../functions/sync.ts";
+import { loadConfig } from "../../lib/config.ts";
+import { FUNCTION_TIMEOUT_SECONDS, SCHEDULE_BUDGET_SECONDS } from "../../lib/infra/resources.ts";
 import { syntheticContext } from "./lambda-context.ts";
 
+export const usage = "run [--budget SECONDS]";
 export const summary = "one sync pass here, through the Lambda handler";
-
-/** Lambda's own limit; the pass stops its safety margin before it. */
-const DEFAULT_BUDGET_S = 60;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -14,7 +15,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.help) {
     console.log(
-      "usage: genesys-user-sync run [--budget SECONDS]\n\nOne sync pass with a synthetic scheduled event.",
+      `usage: genesys-user-sync ${usage}\n\nOne sync pass with the scheduled event as deployed (budgetSeconds ${SCHEDULE_BUDGET_SECONDS}\nunless --budget is given) and the function's timeout, ${FUNCTION_TIMEOUT_SECONDS} s.`,
     );
     return 0;
   }
@@ -23,14 +24,12 @@ export async function run(argv: string[]): Promise<number> {
     console.error("--budget must be a whole number of seconds from 1 to 900");
     return 2;
   }
-  // Imported here so that a configuration error is reported by the CLI, not at load.
-  const { handler } = await import("../../functions/sync.ts");
-  const event =
-    budget === undefined
-      ? { "detail-type": "Scheduled Event", source: "aws.events", detail: {} }
-      : { budgetSeconds: budget };
-  const deadline = Date.now() + ((budget ?? DEFAULT_BUDGET_S) + 20) * 1000;
-  const summary = await handler(event, syntheticContext("genesys-user-sync-local", deadline));
-  console.log(JSON.stringify(summary, null, 2));
+  // The same handler as in Lambda, for the configuration in this process's environment.
+  const handler = createHandler({ config: loadConfig(), clients: awsClients() });
+  // As deployed: the schedule's input and the function's timeout (which also caps a longer --budget).
+  const event = { budgetSeconds: budget ?? SCHEDULE_BUDGET_SECONDS };
+  const deadline = Date.now() + FUNCTION_TIMEOUT_SECONDS * 1000;
+  const result = await handler(event, syntheticContext("genesys-user-sync-local", deadline));
+  console.log(JSON.stringify(result, null, 2));
   return 0;
 }

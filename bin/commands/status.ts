@@ -11,6 +11,7 @@ import { rateLimitKey } from "../../lib/ratelimit/limiter-item.ts";
 import { readLimiterStatus } from "../../lib/ratelimit/read-limiter-status.ts";
 import { formatLimiterStatus } from "../../lib/ratelimit/status.ts";
 
+export const usage = "status [--json]";
 export const summary = "the shared rate limiter's state and the queue depths";
 
 export async function run(argv: string[]): Promise<number> {
@@ -21,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.help) {
     console.log(
-      "usage: genesys-user-sync status [--json]\n\nConfigured and learned rate, pause, last 429, queue depths.",
+      `usage: genesys-user-sync ${usage}\n\nConfigured and learned rate, pause, last 429, queue depths.`,
     );
     return 0;
   }

@@ -41,15 +41,6 @@ export type UserChange = z.infer<typeof userChangeSchema>;
 export type ChangeSet = UserChange["set"];
 /** A field a change can set. */
 export type ChangeField = keyof ChangeSet;
-export const CHANGE_FIELDS = [
-  "extension",
-  "title",
-  "department",
-  "name",
-  "email",
-  "managerId",
-  "state",
-] as const satisfies readonly ChangeField[];
 
 /** A parsed change with its ordering key. */
 export interface ParsedChange {

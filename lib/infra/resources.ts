@@ -255,6 +255,8 @@ interface OslsVariableContext {
 /**
  * Everything serverless.yml takes from here; `scripts/build.ts` bundles it to
  * `dist/serverless-infra.cjs`. Functions are called by osls with its variable resolver.
+ *
+ * @public imported by the esbuild `stdin` entry of `scripts/build.ts`, which knip cannot see
  */
 export function serverlessInfra() {
   return {

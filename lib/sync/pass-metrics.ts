@@ -35,3 +35,28 @@ export function passMetrics(
     ...calls.map((c) => ms("GenesysLatency", Math.round(c.durationMs))),
   ];
 }
+
+/**
+ * What one run observes for its metrics: every Genesys call and the time spent waiting for the shared
+ * budget. Create one per run and drop it after; it is never shared between runs.
+ */
+export interface RunRecorder {
+  onCall(call: CallRecord): void;
+  onBudgetWait(waitedMs: number): void;
+  /** The run's metrics (`passMetrics`) for its summary and what was recorded so far. */
+  metrics(summary: PassSummary): MetricValue[];
+}
+
+export function runRecorder(): RunRecorder {
+  const calls: CallRecord[] = [];
+  let budgetWaitMs = 0;
+  return {
+    onCall: (call) => {
+      calls.push(call);
+    },
+    onBudgetWait: (waitedMs) => {
+      budgetWaitMs += waitedMs;
+    },
+    metrics: (summary) => passMetrics(summary, calls, budgetWaitMs),
+  };
+}

@@ -10,6 +10,9 @@ import { after, before, describe, test } from "node:test";
 import { DEFAULT_CLIENT_ID } from "../../sim/genesys-simulator.ts";
 import { change, cliEnv, createWorld, runCli, seed, userId, type World } from "./sync-world.ts";
 
+const COMMAND_MODULES = ["run", "provision", "enqueue", "status", "dlq", "demo"];
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 describe("genesys-user-sync CLI", { concurrency: false }, () => {
   let w: World;
   let env: Record<string, string | undefined>;
@@ -87,6 +90,17 @@ describe("genesys-user-sync CLI", { concurrency: false }, () => {
     assert.equal(status.dlq.visible, 0);
     const human = await runCli(["status"], env);
     assert.match(human.stdout, /dead-letter queue: 0/);
+  });
+
+  test("--help lists every command with its own usage and summary", async () => {
+    const out = await runCli(["--help"], env);
+    assert.equal(out.code, 0, out.stderr);
+    for (const command of await Promise.all(
+      COMMAND_MODULES.map((m) => import(`../../bin/commands/${m}.ts`)),
+    )) {
+      const { usage, summary } = command as { usage: string; summary: string };
+      assert.match(out.stdout, new RegExp(`^  ${literal(usage)} +${literal(summary)}$`, "m"));
+    }
   });
 
   test("a bad configuration stops with a message naming the variable", async () => {

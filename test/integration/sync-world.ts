@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ChangeMessageVisibilityCommand,
@@ -14,6 +15,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { createHandler, type SyncHandler } from "../../functions/sync.ts";
 import { loadConfig, type SyncConfig } from "../../lib/config.ts";
 import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
 import type { Log } from "../../lib/sync/log.ts";
@@ -53,6 +55,8 @@ export interface World {
   sqsClient(): SQSClient;
   /** A fresh job, as a new Lambda container would build it. */
   job(options?: JobOptions): SyncJob;
+  /** A fresh Lambda handler (`createHandler`) on this world's configuration and clients; logs nothing. */
+  handler(): SyncHandler;
   /** Sends raw bodies (strings) or changes (objects, JSON-encoded) to the main queue. */
   send(bodies: readonly (string | object)[]): Promise<void>;
   /** Receives every visible message of a queue, then makes them visible again. */
@@ -120,6 +124,18 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         ...(jobOptions.gate ? { gate: jobOptions.gate } : {}),
       });
     },
+    handler: () =>
+      createHandler({
+        config,
+        clients: {
+          sqs,
+          dynamodb,
+          readSecret: async () => {
+            throw new Error("the world's credentials are inline: no secret is read");
+          },
+        },
+        logger: new Logger({ serviceName: "genesys-user-sync-test", logLevel: "SILENT" }),
+      }),
     async send(bodies) {
       const entries = bodies.map((b, i) => ({
         Id: String(i),
