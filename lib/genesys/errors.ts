@@ -121,15 +121,18 @@ export class AuthenticationError extends GenesysError {
   readonly reasonCode = "genesys.authentication.failed";
 }
 
-/** 403: the OAuth client lacks a permission. The run stops; nothing is dead-lettered for it. */
+/**
+ * 403: the OAuth client lacks a permission. The run stops, unless the sync can tell that only an
+ * extension was refused (`telephony:extension:assign`; see lib/sync/forbidden-patch.ts).
+ */
 export class PermissionError extends GenesysError {
   override readonly name = "PermissionError";
   readonly reasonCode = "genesys.permission.missing";
-  /** The permissions the call needs, e.g. `directory:user:edit`. */
-  readonly missingPermissions: readonly string[];
-  constructor(message: string, missingPermissions: readonly string[], details?: GenesysErrorDetails) {
+  /** The permissions the answer names, e.g. `directory:user:edit`; empty when it names none. */
+  readonly namedPermissions: readonly string[];
+  constructor(message: string, namedPermissions: readonly string[], details?: GenesysErrorDetails) {
     super(message, details);
-    this.missingPermissions = missingPermissions;
+    this.namedPermissions = namedPermissions;
   }
 }
 

@@ -61,7 +61,9 @@ export function classifyErrorResponse(facts: ResponseFacts): GenesysError {
       details,
     );
   }
-  if (status === 409) {
+  // Genesys's Terraform provider retries a version mismatch answered as 409 or as 400 whose message
+  // says the version "does not match the current version" (util_retries.go `IsVersionMismatch`).
+  if (status === 409 || (status === 400 && isVersionMismatch(body))) {
     return new VersionConflictError(
       `the user changed since it was read (version conflict) on ${facts.operation}${said}`,
       details,
@@ -76,14 +78,16 @@ export function classifyErrorResponse(facts: ResponseFacts): GenesysError {
   if (status === 403) {
     // A user update needs directory:user:edit whatever else the answer lists; other calls name
     // what Genesys named.
-    const missing = missingPermissions(body);
+    const named = namedPermissions(body);
     const grant =
-      facts.operation.startsWith("PATCH /api/v2/users") || missing.includes(USER_EDIT_PERMISSION)
+      facts.operation.startsWith("PATCH /api/v2/users") ||
+      named.length === 0 ||
+      named.includes(USER_EDIT_PERMISSION)
         ? USER_EDIT_PERMISSION
-        : missing.join(" or ");
+        : named.join(" or ");
     return new PermissionError(
       `the OAuth client is not allowed to ${facts.operation}: give its role the permission ${grant} (in the divisions of the users it updates)${said}`,
-      missing,
+      named,
       details,
     );
   }
@@ -105,6 +109,10 @@ export function classifyErrorResponse(facts: ResponseFacts): GenesysError {
     status === 400 ? "genesys.invalid.value" : `genesys.http.${status}`,
     details,
   );
+}
+
+function isVersionMismatch(body: GenesysErrorBody): boolean {
+  return /does not match (the )?current version/i.test(body.message ?? "");
 }
 
 function asErrorBody(body: unknown): GenesysErrorBody {
@@ -130,9 +138,8 @@ function isExtensionInUse(body: GenesysErrorBody): boolean {
   );
 }
 
-/** Permission names in the message (e.g. `[directory:user:edit]`), else the one user updates need. */
-function missingPermissions(body: GenesysErrorBody): string[] {
+/** Permission names in the message (e.g. `[directory:user:edit]`), in any order, without repeats. */
+function namedPermissions(body: GenesysErrorBody): string[] {
   const text = [body.message, ...(body.errors ?? []).map((e) => e.message)].join(" ");
-  const found = text.match(/\b[a-z][a-zA-Z]*:[a-zA-Z*]+:[a-zA-Z*]+\b/g) ?? [];
-  return found.length > 0 ? [...new Set(found)] : [USER_EDIT_PERMISSION];
+  return [...new Set(text.match(/\b[a-z][a-zA-Z]*:[a-zA-Z*]+:[a-zA-Z*]+\b/g) ?? [])];
 }

@@ -30,8 +30,11 @@ export const GenesysUserSchema = z.looseObject({
   email: z.string().optional(),
   title: z.string().optional(),
   department: z.string().optional(),
-  /** The documented values of the read-only `User.state`. */
-  state: z.enum(["active", "inactive", "deleted"]).optional(),
+  /**
+   * `active` | `inactive` | `deleted` as documented; a string in the SDK's model, and parsed as one, so
+   * that a value added later does not make the whole bulk read malformed.
+   */
+  state: z.string().optional(),
   /** A user reference; absent (or null) when the user has no manager. */
   manager: z.looseObject({ id: z.string().optional() }).nullish(),
   addresses: z.array(GenesysContactSchema).optional(),

@@ -5,6 +5,7 @@ import {
   GenesysError,
   isRunStopping,
   PermanentGenesysError,
+  PermissionError,
   RateLimitedError,
   TransientGenesysError,
   UserNotFoundError,
@@ -21,6 +22,7 @@ import {
 } from "./coalesce.ts";
 import { type ExtensionMove, orderSteps, type Step } from "./extension-order.ts";
 import { type Disposition, dispose, type FieldOutcome } from "./field-outcome.ts";
+import { explainForbiddenPatch, reasonForExtension } from "./forbidden-patch.ts";
 import type { ChangeQueuePort, DeadLetterReason, HeldMessage } from "./held-message.ts";
 import type { HighWaterMarkPort } from "./high-water-marks.ts";
 import type { Log } from "./log.ts";
@@ -407,8 +409,10 @@ class Batch {
         else bodies.push(state);
       }
       if (bodies.length === 0) return;
+      let sending: readonly ChangeField[] = [];
       try {
         for (const { fields, body } of bodies) {
+          sending = fields;
           this.#summary.patches += 1;
           work.user = await this.#deps.users.patchUser(
             work.userId,
@@ -419,6 +423,14 @@ class Batch {
         }
         return;
       } catch (error) {
+        if (
+          error instanceof PermissionError &&
+          explainForbiddenPatch(error, sending.includes("extension")) === "extension"
+        ) {
+          // Only the extension was refused: dead-letter it, send the rest again without it.
+          this.#resolve(work, "extension", { kind: "dead", why: reasonForExtension(work.user, error) });
+          continue;
+        }
         if (error instanceof VersionConflictError && conflicts < maxConflicts) {
           conflicts += 1;
           // Someone changed the user since our read: read again and claim again, so a newer change
@@ -450,7 +462,8 @@ class Batch {
         this.#signal,
       );
     } catch (error) {
-      if (isRunStopping(error)) throw error;
+      // A 403 here may be the extension permission alone: the user's own step finds out.
+      if (isRunStopping(error) && !(error instanceof PermissionError)) throw error;
       if (error instanceof BudgetExhaustedError) {
         this.#budgetOver = true;
         return;

@@ -22,7 +22,10 @@ export interface WorkPhone {
   readonly number: string | null;
 }
 
-const isWorkPhone = (c: GenesysContact): boolean => c.mediaType === "PHONE" && c.type === "WORK";
+/** The fields of a `Contact` that say what a phone entry holds. */
+type PhoneFields = Pick<GenesysContact, "address" | "display" | "extension" | "mediaType" | "type">;
+
+const isWorkPhone = (c: PhoneFields): boolean => c.mediaType === "PHONE" && c.type === "WORK";
 
 /** Values can come wrapped in parentheses (the provider strips them): `(1234)` → `1234`. */
 const unwrap = (value: string): string => {
@@ -33,7 +36,7 @@ const unwrap = (value: string): string => {
 const present = (value: string | undefined): value is string => value !== undefined && value !== "";
 
 /** Reads one PHONE entry's extension and number (the four shapes above). */
-export function readPhone(contact: GenesysContact): { extension: string | null; number: string | null } {
+export function readPhone(contact: PhoneFields): { extension: string | null; number: string | null } {
   const { address, extension, display } = contact;
   if (present(extension)) {
     const ext = unwrap(extension);
@@ -48,10 +51,10 @@ export function readPhone(contact: GenesysContact): { extension: string | null; 
 }
 
 /** The user's WORK phone: its entry, extension and number. */
-export function readWorkPhone(addresses: readonly GenesysContact[] | undefined): WorkPhone {
+export function readWorkPhone(addresses: readonly PhoneFields[] | undefined): WorkPhone {
   const index = (addresses ?? []).findIndex(isWorkPhone);
   if (index === -1) return { index, extension: null, number: null };
-  return { index, ...readPhone((addresses as readonly GenesysContact[])[index] as GenesysContact) };
+  return { index, ...readPhone((addresses as readonly PhoneFields[])[index] as PhoneFields) };
 }
 
 /**

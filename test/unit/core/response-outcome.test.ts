@@ -121,6 +121,20 @@ describe("classifyErrorResponse", () => {
     assert.equal(error.status, 409);
   });
 
+  it("400 saying the version does not match the current version → VersionConflictError (Terraform's IsVersionMismatch)", () => {
+    for (const message of [
+      "The version supplied [3] does not match the current version [4] of the user.",
+      "Version 3 does not match current version 4",
+    ]) {
+      const error = classify(400, simBody(400, "bad.request", message));
+      assert.ok(error instanceof VersionConflictError, message);
+      assert.equal(error.status, 400);
+    }
+    assert.ok(
+      !(classify(400, simBody(400, "bad.request", "version is required")) instanceof VersionConflictError),
+    );
+  });
+
   it("404 → PermanentGenesysError genesys.not.found (simulator body)", () => {
     const error = classify(404, simBody(404, "not.found", "The requested resource was not found."));
     assert.ok(error instanceof PermanentGenesysError);
@@ -228,14 +242,14 @@ describe("classifyErrorResponse", () => {
       const error = classify(403, SIM_403);
       assert.ok(error instanceof PermissionError);
       assert.equal(error.reasonCode, "genesys.permission.missing");
-      assert.ok(error.missingPermissions.includes(USER_EDIT_PERMISSION));
+      assert.ok(error.namedPermissions.includes(USER_EDIT_PERMISSION));
       assert.match(error.message, /directory:user:edit/);
     });
 
     it("no body → PermissionError naming directory:user:edit", () => {
       const error = classify(403, undefined);
       assert.ok(error instanceof PermissionError);
-      assert.deepEqual(error.missingPermissions, [USER_EDIT_PERMISSION]);
+      assert.deepEqual(error.namedPermissions, []);
       assert.match(error.message, /directory:user:edit/);
     });
 
