@@ -289,6 +289,23 @@ describe("the simulator through Genesys's JavaScript SDK (UsersApi)", () => {
     assert.deepEqual(cleared.addresses, [{ ...MOBILE, display: MOBILE.address }]);
   });
 
+  it("patchUser with a WORK number plus an extension, as planUpdate merges it: both kept on one entry", async () => {
+    const start = await readOurs(NORA);
+    const number = await users.patchUser(NORA, {
+      version: start.version,
+      addresses: [{ mediaType: "PHONE", type: "WORK", address: "+35312345678" }],
+    });
+    const read = GenesysUserSchema.parse(number);
+    const plan = planUpdate(read, new Map([["extension", "4711"]]));
+    assert.ok(plan.profile);
+    const body: UpdateUserBody = { version: read.version, ...plan.profile.body };
+    const updated = await users.patchUser(NORA, body);
+    const work = updated.addresses?.find((c) => c.type === "WORK");
+    assert.equal(work?.extension, "4711");
+    assert.equal(work?.display, "+35312345678", "the number shows beside the extension (shape 3)");
+    assert.equal(currentExtension(GenesysUserSchema.parse(updated)), "4711");
+  });
+
   it("patchUser with state alone (as planUpdate plans it): the state changes and the version goes up by one", async () => {
     const read = await readOurs(BEN);
     const plan = planUpdate(read, new Map([["state", "inactive"]]));
