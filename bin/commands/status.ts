@@ -6,6 +6,8 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { queueDepth } from "../../lib/aws/queue-depth.ts";
 import { secretReader } from "../../lib/aws/secret-reader.ts";
 import { loadConfig } from "../../lib/config.ts";
+import { listDeadLetters } from "../../lib/dlq/dlq-operations.ts";
+import { formatReasonCounts } from "../../lib/dlq/format.ts";
 import { credentialsResolver } from "../../lib/genesys/credentials.ts";
 import { rateLimitKey } from "../../lib/ratelimit/limiter-item.ts";
 import { readLimiterStatus } from "../../lib/ratelimit/read-limiter-status.ts";
@@ -13,6 +15,18 @@ import { formatLimiterStatus } from "../../lib/ratelimit/status.ts";
 
 export const usage = "status [--json]";
 export const summary = "the shared rate limiter's state and the queue depths";
+
+/** Dead letters scanned for the reason counts (the full list is `dlq list`'s). */
+const STATUS_DLQ_SCAN = 200;
+
+/** What each permission is needed for; a missing one shows in `sync run stopped` or the DLQ. */
+const PERMISSIONS = [
+  { permission: "directory:user:edit", for: "every update; without it every run stops" },
+  {
+    permission: "telephony:extension:assign",
+    for: "extensions, in the users' divisions; without it extensions are dead-lettered as genesys.permission.missing",
+  },
+] as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -41,8 +55,23 @@ export async function run(argv: string[]): Promise<number> {
     limits: { ratePerMinute: config.genesys.rateLimitPerMinute },
   });
   const [queue, dlq] = await Promise.all([queueDepth(sqs, config.queueUrl), queueDepth(sqs, config.dlqUrl)]);
+  // Why the dead letters are there, from a scan that consumes nothing (as `dlq list`).
+  const dead =
+    dlq.visible > 0
+      ? (await listDeadLetters({ sqs, dlqUrl: config.dlqUrl }, { limit: STATUS_DLQ_SCAN, waitSeconds: 0 }))
+          .rows
+      : [];
+  const permission = dead.filter((r) => r.reasonCode === "genesys.permission.missing");
   if (values.json) {
-    console.log(JSON.stringify({ limiter, queue, dlq }, null, 2));
+    const reasons = Object.fromEntries(
+      [...new Set(dead.map((r) => r.reasonCode))].map((c) => [
+        c,
+        dead.filter((r) => r.reasonCode === c).length,
+      ]),
+    );
+    console.log(
+      JSON.stringify({ limiter, queue, dlq: { ...dlq, reasons }, permissions: PERMISSIONS }, null, 2),
+    );
     return 0;
   }
   console.log(formatLimiterStatus(limiter));
@@ -52,5 +81,14 @@ export async function run(argv: string[]): Promise<number> {
   console.log(
     `dead-letter queue: ${dlq.visible} message(s)${dlq.visible > 0 ? " — see `genesys-user-sync dlq list`" : ""}`,
   );
+  if (dead.length > 0) console.log(formatReasonCounts(dead));
+  console.log(
+    `permissions the OAuth client needs: ${PERMISSIONS.map((p) => `${p.permission} (${p.for})`).join("; ")}`,
+  );
+  if (permission.length > 0) {
+    console.log(
+      `  ${permission.length} extension change(s) refused with 403, e.g. ${permission[0]?.reason}\n  after the grant: genesys-user-sync dlq replay --reason genesys.permission.missing`,
+    );
+  }
   return 0;
 }

@@ -85,3 +85,13 @@ export function sortRows(rows: readonly DeadLetterRow[]): DeadLetterRow[] {
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
+
+/** `reasonCode: count` lines, most frequent first (the operator's first question about a DLQ). */
+export function formatReasonCounts(rows: readonly DeadLetterRow[]): string {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.reasonCode, (counts.get(row.reasonCode) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([code, n]) => `  ${code}: ${n}`)
+    .join("\n");
+}

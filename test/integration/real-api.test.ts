@@ -9,7 +9,7 @@ import type { Message } from "@aws-sdk/client-sqs";
 import { replayDeadLetters } from "../../lib/dlq/dlq-operations.ts";
 import { readWorkPhone } from "../../lib/sync/work-phone.ts";
 import type { Contact, PhoneRendering } from "../../sim/genesys-simulator.ts";
-import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
+import { change, cliEnv, createWorld, runCli, seed, userId, type World } from "./sync-world.ts";
 
 const RUN_MS = 30_000;
 const NUMBER = "+35312345678";
@@ -110,6 +110,14 @@ describe("the sync against the real API's behaviours", { concurrency: true }, ()
         assert.equal(attr(m, "lastStatus"), "403");
       }
       assert.equal((await w.peek("main")).length, 0);
+      const status = await runCli(
+        ["status"],
+        cliEnv(w, { GENESYS_CLIENT_ID: "hr", GENESYS_CLIENT_SECRET: "s" }),
+      );
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /genesys\.permission\.missing: 2/);
+      assert.match(status.stdout, /2 extension change\(s\) refused with 403.*telephony:extension:assign/);
+      assert.match(status.stdout, /dlq replay --reason genesys\.permission\.missing/);
 
       // The fix: the role gets the permission. Replay, then a pass applies the extensions.
       w.sim.addClient({
