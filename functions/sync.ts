@@ -95,8 +95,8 @@ export function createHandler(deps: HandlerDeps): SyncHandler {
         job.run(input, context.getRemainingTimeInMillis(), signal),
       );
     } catch (error) {
+      // The pass has logged why ("sync run stopped"); the invocation fails with it.
       if (error instanceof RunStoppedError) {
-        logger.error("sync run stopped", { reasonCode: error.summary.endedBy, reason: error.message });
         publish(recorder, error.summary);
         metrics.addMetric("RunStopped", MetricUnit.Count, 1);
       }

@@ -1,6 +1,6 @@
 /**
- * Typed errors of the Genesys Cloud client. Each carries the data its handler needs, and the sync
- * pass catches exactly the ones it means with `instanceof`.
+ * Typed errors of the Genesys Cloud client. Each carries the data its handler needs; the sync turns
+ * them into outcomes in one place (lib/sync/failure.ts).
  *
  * | error | what the sync does |
  * | --- | --- |
@@ -9,8 +9,8 @@
  * | `ExtensionInUseError` | re-queue; dead-letter after the attempt limit |
  * | `TransientGenesysError` | re-queue; dead-letter after the attempt limit |
  * | `PermanentGenesysError` (incl. `UserNotFoundError`) | dead-letter now |
- * | `AuthenticationError`, `PermissionError` | stop the run; release every held message |
- * | `BudgetExhaustedError` | the run's time is up before the next paced call: release what is left |
+ * | `AuthenticationError` | stop the run; release every held message |
+ * | `PermissionError` | an extension refused: dead-letter it, apply the rest; otherwise stop the run |
  */
 
 export interface GenesysErrorDetails {
@@ -41,13 +41,12 @@ export abstract class GenesysError extends Error {
 }
 
 /**
- * Where a rate limit came from. `genesys`: this call got a 429; `shared-budget`: the shared budget had
- * no room before the deadline; `login`: no token can be had yet (the login service's own limit, a 429
+ * Where a rate limit came from. `genesys`: this call got a 429; `login`: no token can be had yet (the login service's own limit, a 429
  * or a `400 invalid_request` "rate limit exceeded", or this process's pacing of token requests).
  */
-export type RateLimitSource = "genesys" | "shared-budget" | "login";
+export type RateLimitSource = "genesys" | "login";
 
-/** 429 from Genesys, the shared pause that another invocation's 429 set, or the login service's limit. */
+/** 429 from Genesys, or the login service's limit. (The shared budget's denials are `BudgetDeniedError`.) */
 export class RateLimitedError extends GenesysError {
   override readonly name = "RateLimitedError";
   /** `genesys.login.rate.limited` for `login`, else `genesys.rate.limited`. */
@@ -61,15 +60,6 @@ export class RateLimitedError extends GenesysError {
     this.source = source;
     this.reasonCode = source === "login" ? "genesys.login.rate.limited" : "genesys.rate.limited";
   }
-}
-
-/**
- * The next call the shared budget allows comes after this run's deadline (pacing, not a pause): the
- * run is over, and what it still holds is released for the next run rather than delayed.
- */
-export class BudgetExhaustedError extends GenesysError {
-  override readonly name = "BudgetExhaustedError";
-  readonly reasonCode = "sync.budget.exhausted";
 }
 
 /** 409: the `version` sent is no longer the user's current one. */
@@ -135,7 +125,3 @@ export class PermissionError extends GenesysError {
     this.namedPermissions = namedPermissions;
   }
 }
-
-/** Errors that stop the whole run: every message still held is released for a later run. */
-export const isRunStopping = (error: unknown): error is AuthenticationError | PermissionError =>
-  error instanceof AuthenticationError || error instanceof PermissionError;

@@ -16,8 +16,7 @@ export interface GenesysHttpOptions {
   readonly apiUrl: string;
   readonly tokens: TokenProvider;
   /**
-   * Waits for room in the (shared) rate budget before each call. Throws `RateLimitedError` with
-   * `source: "shared-budget"` when no room comes before the caller's deadline.
+   * Waits for room in the (shared) rate budget before each call. Throws `BudgetDeniedError` (lib/ratelimit/budget-denied.ts) when no room comes before the caller's deadline.
    */
   readonly acquire: (signal: AbortSignal) => Promise<void>;
   /** A 429 was met: pause every caller. */

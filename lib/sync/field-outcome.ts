@@ -27,7 +27,13 @@ export type Disposition =
       readonly attempts: number;
       readonly why: DeadLetterReason;
     }
-  | { readonly kind: "dead-letter"; readonly why: DeadLetterReason; readonly attempts: number }
+  | {
+      readonly kind: "dead-letter";
+      readonly why: DeadLetterReason;
+      readonly attempts: number;
+      /** The body is not a change at all (not JSON, or outside the contract). */
+      readonly invalid?: true;
+    }
   | { readonly kind: "release" };
 
 const RANK: Record<FieldOutcome["kind"], number> = {

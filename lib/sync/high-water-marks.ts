@@ -20,6 +20,8 @@ export interface ClaimResult {
 
 /** The port: per-user, per-field high-water marks. */
 export interface HighWaterMarkPort {
+  /** Resolves once the state table answers a read; rejects when it does not. */
+  check(signal?: AbortSignal): Promise<void>;
   claim(
     userId: string,
     wants: ReadonlyMap<ChangeField, ChangeMark>,
@@ -43,6 +45,18 @@ export class DynamoHighWaterMarks implements HighWaterMarkPort {
     this.#ddb = ddb;
     this.#table = table;
     this.#now = now;
+  }
+
+  async check(signal?: AbortSignal): Promise<void> {
+    // A read of a key that never exists: the cheapest call that proves the table answers.
+    await this.#ddb.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { pk: { S: "health#check" } },
+        ProjectionExpression: "pk",
+      }),
+      { abortSignal: signal },
+    );
   }
 
   async claim(

@@ -1,14 +1,16 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SyncConfig } from "../config.ts";
-import { BudgetExhaustedError, RateLimitedError } from "../genesys/errors.ts";
+import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
 import { type CallRecord, GenesysHttp } from "../genesys/http-client.ts";
 import { type ClientCredentials, TokenProvider } from "../genesys/token-provider.ts";
 import { UsersApi } from "../genesys/users-api.ts";
 import { acquirePermit } from "../ratelimit/acquire-permit.ts";
+import { BudgetDeniedError } from "../ratelimit/budget-denied.ts";
 import { DynamoRateGate } from "../ratelimit/dynamo-rate-gate.ts";
 import { rateLimitKey } from "../ratelimit/limiter-item.ts";
 import type { RateGate } from "../ratelimit/rate-gate.ts";
+import { onDependency } from "./dependency.ts";
 import { DynamoHighWaterMarks } from "./high-water-marks.ts";
 import type { Log } from "./log.ts";
 import type { PassSummary } from "./pass-summary.ts";
@@ -66,32 +68,40 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     return gate;
   };
 
+  /** Waits for the shared budget; a denial is a `BudgetDeniedError`, a DynamoDB failure names DynamoDB. */
   const acquire = async (signal: AbortSignal): Promise<void> => {
     const asked = now();
-    const outcome = await acquirePermit(await gateFor(), {
-      signal,
-      deadlineMs,
-      maxSleepMs: MAX_BUDGET_SLEEP_MS,
-      now,
-    });
+    const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () =>
+      acquirePermit(await gateFor(), { signal, deadlineMs, maxSleepMs: MAX_BUDGET_SLEEP_MS, now }),
+    );
     deps.onBudgetWait?.(now() - asked);
     if (!outcome.ok) {
-      if (outcome.reason === "paced" && now() + outcome.waitMs >= deadlineMs) {
-        throw new BudgetExhaustedError("this run's time is up before the shared budget allows the next call");
-      }
-      // A pause (a 429 met by anyone) longer than we may sleep: re-queue with the matching delay.
-      throw new RateLimitedError(
-        outcome.reason === "paused"
-          ? "every invocation is paused after a 429 from Genesys Cloud, past what this run may wait"
-          : "the shared rate budget has no room before this run's deadline",
-        outcome.waitMs,
-        "shared-budget",
-      );
+      const pastDeadline = outcome.reason === "paced" && now() + outcome.waitMs >= deadlineMs;
+      // A paced wait that ends before the deadline but is longer than a pass may sleep is a pause too.
+      throw new BudgetDeniedError(pastDeadline ? "deadline" : "paused", outcome.waitMs);
     }
   };
 
-  const onRateLimited = async (retryAfterMs: number): Promise<void> =>
-    (await gateFor()).recordRateLimited(retryAfterMs);
+  const onRateLimited = (retryAfterMs: number): Promise<void> =>
+    onDependency("DynamoDB", "record the 429 pause", async () =>
+      (await gateFor()).recordRateLimited(retryAfterMs),
+    );
+  /** The queue's redrive limit, read once per container (undefined until a read succeeds). */
+  let maxReceiveCount: number | undefined;
+  const redriveLimit = async (): Promise<number | undefined> => {
+    if (maxReceiveCount !== undefined) return maxReceiveCount;
+    try {
+      maxReceiveCount = await readMaxReceiveCount(deps.sqs, config.queueUrl);
+    } catch (error) {
+      deps.log.warn(
+        "could not read the queue's redrive policy; the receive-count guard is off for this pass",
+        {
+          error: String(error),
+        },
+      );
+    }
+    return maxReceiveCount;
+  };
   // Token requests are paced by the provider itself, not from the shared API budget, and the login
   // service's limit does not pause the API calls of other invocations.
   const tokens = new TokenProvider({
@@ -107,7 +117,6 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     tokens,
     acquire,
     onRateLimited,
-    onSuccess: () => gate?.recordSuccess(),
     onCall: deps.onCall,
     timeoutMs: config.genesys.timeoutMs,
     fetch: deps.fetch,
@@ -130,6 +139,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
           maxAttempts: config.maxAttempts,
           batchSize: config.batchSize,
           concurrency: config.concurrency,
+          maxReceiveCount: await redriveLimit(),
           signal,
         },
       );

@@ -1,34 +1,29 @@
-import { type ChangeField, parseUserChange } from "../contract/user-change.ts";
-import {
-  BudgetExhaustedError,
-  ExtensionInUseError,
-  GenesysError,
-  isRunStopping,
-  PermanentGenesysError,
-  PermissionError,
-  RateLimitedError,
-  TransientGenesysError,
-  UserNotFoundError,
-  VersionConflictError,
-} from "../genesys/errors.ts";
+import type { ChangeField } from "../contract/user-change.ts";
+import { UserNotFoundError } from "../genesys/errors.ts";
 import type { GenesysUser, UpdateUserBody } from "../genesys/types.ts";
+import { type BatchPlan, planBatch } from "./batch-plan.ts";
 import type { ChangeMark } from "./change-order.ts";
-import {
-  coalesceByUser,
-  type FieldValue,
-  type FieldWant,
-  type HeldChange,
-  type UserWants,
-} from "./coalesce.ts";
+import type { FieldValue, FieldWant } from "./coalesce.ts";
+import { onDependency } from "./dependency.ts";
 import { type ExtensionMove, orderSteps, type Step } from "./extension-order.ts";
-import { type Disposition, dispose, type FieldOutcome } from "./field-outcome.ts";
+import { classifyFailure, type Failure, outcomeOf, type StopCause, whyOf } from "./failure.ts";
+import type { FieldOutcome } from "./field-outcome.ts";
 import { explainForbiddenPatch, reasonForExtension } from "./forbidden-patch.ts";
-import type { ChangeQueuePort, DeadLetterReason, HeldMessage } from "./held-message.ts";
+import type { ChangeQueuePort, HeldMessage } from "./held-message.ts";
 import type { HighWaterMarkPort } from "./high-water-marks.ts";
 import type { Log } from "./log.ts";
+import {
+  atDeadline,
+  endedBy,
+  nextMode,
+  type PassMode,
+  RUNNING,
+  stopCode,
+  untriedOutcome,
+} from "./pass-mode.ts";
 import { emptySummary, type PassSummary } from "./pass-summary.ts";
 import { currentExtension, planUpdate } from "./plan-update.ts";
-import { delayFor } from "./requeue-delay.ts";
+import { type BatchOutcomes, type Settlement, settleBatch, settlementCounts } from "./settlement.ts";
 import { mergeExtension } from "./work-phone.ts";
 
 /** The Genesys Cloud calls the pass needs (`UsersApi` implements it). */
@@ -54,54 +49,82 @@ export interface SyncPassOptions {
   readonly maxAttempts: number;
   /** Messages held at once, read in one bulk call (1 to 100). Default 100. */
   readonly batchSize?: number;
-  /** Re-reads after a 409 before the change is re-queued. Default 3. */
+  /** Re-reads after a version conflict before the change is re-queued. Default 3. */
   readonly maxConflictRetries?: number;
   /** Users worked on at once (their calls still go through the shared budget). Default 8. */
   readonly concurrency?: number;
   /** Long-poll wait of the first receive of a batch, s. Default 1. */
   readonly receiveWaitSeconds?: number;
+  /** The queue's redrive `maxReceiveCount`, when known (see lib/sync/settlement.ts). */
+  readonly maxReceiveCount?: number | undefined;
   /** Aborts every call in flight (e.g. the Lambda deadline). */
   readonly signal?: AbortSignal;
 }
 
-/** Thrown (after every held message was released) when the run must stop: 401 after renewal, 403. */
+const DEFAULTS = { batchSize: 100, maxConflictRetries: 3, concurrency: 8, receiveWaitSeconds: 1 } as const;
+
+/**
+ * The pass stopped early: wrong credentials, a permission no call gets past, DynamoDB or SQS down, or
+ * a defect. Everything it held was settled or released first; `summary` says what it did.
+ */
 export class RunStoppedError extends Error {
   override readonly name = "RunStoppedError";
   readonly summary: PassSummary;
-  constructor(cause: GenesysError, summary: PassSummary) {
-    super(cause.message, { cause });
+  readonly stop: StopCause;
+  constructor(stop: StopCause, summary: PassSummary) {
+    const cause = stop.error;
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.stop = stop;
     this.summary = summary;
   }
 }
 
 /**
- * One sync pass: receive held batches until the queue is empty or the budget is spent, bring each
- * change into effect at most once, and settle every message durably (re-queued copy or dead letter
- * sent before the original is deleted). Returns the counts; throws `RunStoppedError` on 401/403.
+ * One sync pass: make sure the state table answers, then receive held batches until the queue is
+ * empty, the budget is spent or the pass must stop; bring each change into effect at most once, and
+ * settle every message durably (re-queued copy or dead letter sent before the original is deleted).
+ * Resolves with the counts; rejects only with `RunStoppedError`, after settling what it held.
  */
 export async function runSyncPass(deps: SyncPassDeps, options: SyncPassOptions): Promise<PassSummary> {
-  const summary = emptySummary();
   const now = deps.now ?? Date.now;
   const signal = options.signal ?? new AbortController().signal;
-  const batchSize = Math.min(100, Math.max(1, options.batchSize ?? 100));
+  const batchSize = Math.min(100, Math.max(1, options.batchSize ?? DEFAULTS.batchSize));
+  let summary = emptySummary();
+  const stopped = (stop: StopCause): RunStoppedError => {
+    summary = { ...summary, endedBy: stopCode(stop) };
+    deps.log.error("sync run stopped", { reasonCode: summary.endedBy, reason: String(stop.error), summary });
+    return new RunStoppedError(stop, summary);
+  };
+  try {
+    // A pass that cannot record its marks must hold nothing: messages held through an outage only
+    // climb towards SQS's redrive limit.
+    await onDependency("DynamoDB", "read the state table before receiving any change", () =>
+      deps.marks.check(signal),
+    );
+  } catch (error) {
+    throw stopped(stopOf(classifyFailure(error, now())));
+  }
   for (;;) {
     if (now() >= options.deadlineMs) {
-      summary.endedBy = "budget";
+      summary = { ...summary, endedBy: "budget" };
       break;
     }
-    const held = await receiveBatch(deps, options, batchSize, signal);
-    if (held.length === 0) break;
-    summary.received += held.length;
-    for (const m of held) {
-      const since = Math.min(m.sentAt, Date.parse(m.firstSeenAt) || m.sentAt);
-      summary.maxQueueLagMs = Math.max(summary.maxQueueLagMs, now() - since);
+    let held: HeldMessage[];
+    try {
+      held = await onDependency("SQS", "receive changes", () =>
+        receiveBatch(deps.queue, options, batchSize, now, signal),
+      );
+    } catch (error) {
+      throw stopped(stopOf(classifyFailure(error, now())));
     }
-    const batch = new Batch(deps, options, summary, held, signal);
-    await batch.run();
-    const end = batch.endOfPass;
+    if (held.length === 0) break;
+    const batch = await runBatch(deps, options, held, signal);
+    summary = addBatch(summary, held, batch, now());
+    if (batch.mode.kind === "stopping") throw stopped(batch.mode.cause);
+    const end = endedBy(batch.mode);
     if (end) {
       // Receiving again would only release or re-queue again (and count a receive each time).
-      summary.endedBy = end;
+      summary = { ...summary, endedBy: end };
       break;
     }
   }
@@ -109,32 +132,31 @@ export async function runSyncPass(deps: SyncPassDeps, options: SyncPassOptions):
   return summary;
 }
 
+const stopOf = (failure: Failure): StopCause =>
+  failure.kind === "stop" ? failure.stop : { kind: "defect", error: failure };
+
 /**
  * Receives up to `batchSize` messages: one receive that may long-poll, then, if it came back full, the
  * rest in parallel (SQS hands out at most 10 a call; a round trip each in a row would leave the rate
  * budget idle between batches).
  */
 async function receiveBatch(
-  deps: SyncPassDeps,
+  queue: ChangeQueuePort,
   options: SyncPassOptions,
   batchSize: number,
+  now: () => number,
   signal: AbortSignal,
 ): Promise<HeldMessage[]> {
-  const now = deps.now ?? Date.now;
   // Hidden until shortly after the deadline: if the function dies, they come back soon.
   const visibility = () => Math.ceil((options.deadlineMs - now()) / 1000) + 30;
-  const first = await deps.queue.receive(
-    Math.min(10, batchSize),
-    visibility(),
-    options.receiveWaitSeconds ?? 1,
-    signal,
-  );
+  const wait = options.receiveWaitSeconds ?? DEFAULTS.receiveWaitSeconds;
+  const first = await queue.receive(Math.min(10, batchSize), visibility(), wait, signal);
   const held = [...first];
   if (first.length === 10 && batchSize > 10) {
     const more = Math.ceil((batchSize - 10) / 10);
     const rest = await Promise.all(
       Array.from({ length: more }, (_, i) =>
-        deps.queue.receive(Math.min(10, batchSize - 10 - i * 10), visibility(), 0, signal),
+        queue.receive(Math.min(10, batchSize - 10 - i * 10), visibility(), 0, signal),
       ),
     );
     held.push(...rest.flat());
@@ -144,176 +166,179 @@ async function receiveBatch(
   return held.filter((m) => !seen.has(m.messageId) && seen.add(m.messageId));
 }
 
-/** Per-user working state within a batch. */
-interface UserWork {
-  readonly userId: string;
-  user: GenesysUser | undefined;
-  /** Fields claimed and not yet resolved, with the winning change. */
-  readonly pending: Map<ChangeField, FieldWant>;
-  readonly outcomes: Map<ChangeField, FieldOutcome>;
-  /** Whether the pending fields' marks were claimed (after the bulk read, before the first PATCH). */
-  claimed: boolean;
+/** Calls a batch made (the summary's call counts). */
+interface CallCounts {
+  readonly reads: number;
+  readonly patches: number;
+  readonly rateLimited: number;
 }
 
-class Batch {
+interface BatchResult {
+  readonly settlement: Settlement;
+  readonly mode: PassMode;
+  readonly calls: CallCounts;
+}
+
+/** Works a held batch, settles it, and reports; never rejects (a failure is in `mode`). */
+async function runBatch(
+  deps: SyncPassDeps,
+  options: SyncPassOptions,
+  held: readonly HeldMessage[],
+  signal: AbortSignal,
+): Promise<BatchResult> {
+  const now = deps.now ?? Date.now;
+  const plan = planBatch(held, now());
+  const work = new BatchWork(deps, options, plan, signal);
+  await work.run();
+  const settlement = settleBatch(held, plan, work.outcomes, {
+    maxAttempts: options.maxAttempts,
+    nowMs: now(),
+    random: (deps.random ?? Math.random)(),
+    maxReceiveCount: options.maxReceiveCount,
+  });
+  logSettlement(deps.log, settlement, plan);
+  let mode = work.mode;
+  try {
+    await applySettlement(deps.queue, settlement, signal);
+  } catch (error) {
+    // SQS failed mid-settlement: whatever was not deleted comes back after its visibility timeout,
+    // and a copy already sent is a no-op the second time (changeId, marks).
+    mode = nextMode(mode, classifyFailure(error, now()));
+  }
+  return { settlement, mode, calls: work.calls };
+}
+
+/** Durable first: a copy exists (queue or DLQ) before its original is deleted. */
+async function applySettlement(queue: ChangeQueuePort, s: Settlement, signal: AbortSignal): Promise<void> {
+  await onDependency("SQS", "settle the batch", async () => {
+    if (s.requeue.length > 0) await queue.requeue(s.requeue, signal);
+    if (s.deadLetter.length > 0) await queue.deadLetter(s.deadLetter, signal);
+    if (s.remove.length > 0) await queue.delete(s.remove, signal);
+    if (s.release.length > 0) await queue.release(s.release);
+  });
+}
+
+function logSettlement(log: Log, s: Settlement, plan: BatchPlan): void {
+  for (const [messageId, d] of s.dispositions) {
+    const ids = { messageId, ...plan.ids.get(messageId) };
+    if (d.kind === "requeue") {
+      log.info("change re-queued", {
+        ...ids,
+        reasonCode: d.why.code,
+        delaySeconds: d.delaySeconds,
+        attempts: d.attempts,
+      });
+    } else if (d.kind === "dead-letter") {
+      log.warn("change dead-lettered", {
+        ...ids,
+        reasonCode: d.why.code,
+        reason: d.why.reason,
+        lastStatus: d.why.lastStatus,
+        attempts: d.attempts,
+      });
+    } else if (d.kind === "delete") log.debug(`change ${d.counted}`, ids);
+  }
+}
+
+function addBatch(
+  summary: PassSummary,
+  held: readonly HeldMessage[],
+  batch: BatchResult,
+  nowMs: number,
+): PassSummary {
+  const counts = settlementCounts(batch.settlement);
+  const lag = Math.max(
+    summary.maxQueueLagMs,
+    ...held.map((m) => nowMs - Math.min(m.sentAt, Date.parse(m.firstSeenAt) || m.sentAt)),
+  );
+  return {
+    ...summary,
+    received: summary.received + held.length,
+    applied: summary.applied + counts.applied,
+    skippedNoop: summary.skippedNoop + counts.skippedNoop,
+    skippedStale: summary.skippedStale + counts.skippedStale,
+    requeued: summary.requeued + counts.requeued,
+    deadLettered: summary.deadLettered + counts.deadLettered,
+    invalid: summary.invalid + counts.invalid,
+    released: summary.released + counts.released,
+    reads: summary.reads + batch.calls.reads,
+    patches: summary.patches + batch.calls.patches,
+    rateLimited: summary.rateLimited + batch.calls.rateLimited,
+    maxQueueLagMs: lag,
+  };
+}
+
+/** One user's work in a batch. */
+interface UserWork {
+  readonly userId: string;
+  user: GenesysUser;
+  /** Fields not yet decided, with the winning change. */
+  readonly pending: Map<ChangeField, FieldWant>;
+  /** Whether the pending fields' marks were claimed (after the bulk read, before the first PATCH). */
+  claimed: boolean;
+  /** The user changed since it was read (a conflict met while freeing its extension): read it again. */
+  reread: boolean;
+}
+
+/**
+ * The I/O of one batch: the bulk read, then per user claim → PATCH (→ re-read on a conflict). It owns
+ * the pass's mode and the field outcomes; every call site hands its error to `classifyFailure`, and
+ * nothing escapes `run`.
+ */
+class BatchWork {
   readonly #deps: SyncPassDeps;
   readonly #options: SyncPassOptions;
-  readonly #summary: PassSummary;
-  readonly #held: readonly HeldMessage[];
+  readonly #plan: BatchPlan;
   readonly #signal: AbortSignal;
   readonly #now: () => number;
-  /** Outcome per message key, per field (for fields the message sets). */
-  readonly #messageOutcomes = new Map<string, FieldOutcome[]>();
-  /** Messages settled whole before any Genesys work (invalid, not yet due). */
-  readonly #early = new Map<string, Disposition>();
-  readonly #work = new Map<string, UserWork>();
-  #wants = new Map<string, UserWants>();
-  /** The shared budget has no call left before the deadline: release the remaining users untried. */
-  #budgetOver = false;
-  /** A step met a 401/403: no new step starts; the run stops once the steps in flight end. */
-  #stopping: GenesysError | undefined;
-  /**
-   * The shared budget is paused (a 429) past what this run may wait: the users not yet tried are
-   * re-queued with the pause's delay without asking the gate again, and the pass ends.
-   */
-  #pausedUntil: { readonly until: number; readonly error: RateLimitedError } | undefined;
-  /** Why the pass should end after this batch, if it should. */
-  get endOfPass(): "budget" | "paused" | undefined {
-    if (this.#budgetOver) return "budget";
-    return this.#pausedUntil ? "paused" : undefined;
-  }
-  /** changeId and userId per message key, for log correlation. */
-  readonly #ids = new Map<string, { changeId: string; userId: string }>();
+  readonly #outcomes = new Map<string, Map<ChangeField, FieldOutcome>>();
+  #mode: PassMode = RUNNING;
+  #calls: CallCounts = { reads: 0, patches: 0, rateLimited: 0 };
 
-  constructor(
-    deps: SyncPassDeps,
-    options: SyncPassOptions,
-    summary: PassSummary,
-    held: readonly HeldMessage[],
-    signal: AbortSignal,
-  ) {
+  constructor(deps: SyncPassDeps, options: SyncPassOptions, plan: BatchPlan, signal: AbortSignal) {
     this.#deps = deps;
     this.#options = options;
-    this.#summary = summary;
-    this.#held = held;
+    this.#plan = plan;
     this.#signal = signal;
     this.#now = deps.now ?? Date.now;
   }
 
+  get mode(): PassMode {
+    return this.#mode;
+  }
+  get outcomes(): BatchOutcomes {
+    return this.#outcomes;
+  }
+  get calls(): CallCounts {
+    return this.#calls;
+  }
+
   async run(): Promise<void> {
-    let stop: GenesysError | undefined;
-    try {
-      this.#parse();
-      await this.#read();
-      await this.#execute();
-    } catch (error) {
-      if (!isRunStopping(error)) {
-        // Infrastructure failure (DynamoDB, SQS): settle nothing, release what we hold, fail loudly.
-        await this.#releaseAll();
-        throw error;
-      }
-      stop = error;
-    }
-    await this.#settle();
-    if (stop) {
-      this.#summary.endedBy = stop.reasonCode;
-      throw new RunStoppedError(stop, this.#summary);
-    }
-  }
-
-  #parse(): void {
-    const valid: HeldChange[] = [];
-    for (const m of this.#held) {
-      if (m.notBefore !== undefined && m.notBefore > this.#now()) {
-        const delay = delayFor(m.notBefore - this.#now(), this.#now(), 0);
-        this.#early.set(m.messageId, {
-          kind: "requeue",
-          attempts: m.attempts,
-          why: { code: "sync.not.before", reason: "waiting for a Retry-After longer than SQS's 900 s delay" },
-          ...delay,
-          notBefore: m.notBefore,
-        });
-        continue;
-      }
-      const parsed = parseUserChange(m.body);
-      if (!parsed.ok) {
-        this.#summary.invalid += 1;
-        this.#early.set(m.messageId, {
-          kind: "dead-letter",
-          attempts: m.attempts,
-          why: { code: parsed.code, reason: parsed.reason },
-        });
-        continue;
-      }
-      valid.push({ messageKey: m.messageId, parsed: parsed.value });
-      this.#ids.set(m.messageId, {
-        changeId: parsed.value.change.changeId,
-        userId: parsed.value.change.userId,
-      });
-    }
-    this.#wants = coalesceByUser(valid);
-    for (const wants of this.#wants.values()) {
-      for (const [key, fields] of wants.messages) {
-        this.#messageOutcomes.set(key, []);
-        // Fields this message sets but a newer held change also sets: superseded within the batch.
-        for (const field of fields) {
-          if (wants.fields.get(field)?.messageKey !== key)
-            this.#messageOutcomes.get(key)?.push({ kind: "stale" });
-        }
-      }
-    }
-  }
-
-  /**
-   * One bulk read for the batch. The marks are claimed per user right before its PATCH (after this
-   * read, as the ordering requires), so PATCHes start at once instead of after every claim.
-   */
-  async #read(): Promise<void> {
-    const userIds = [...this.#wants.keys()];
+    const userIds = [...this.#plan.users.keys()];
     if (userIds.length === 0) return;
     let current: Map<string, GenesysUser>;
     try {
-      this.#summary.reads += Math.ceil(userIds.length / 100);
+      this.#count({ reads: Math.ceil(userIds.length / 100) });
       current = await this.#deps.users.getUsers(userIds, this.#signal);
     } catch (error) {
-      const outcome = this.#failureOutcome(error);
-      for (const wants of this.#wants.values()) {
-        const work = this.#newWork(wants, undefined);
-        for (const field of work.pending.keys()) work.outcomes.set(field, outcome);
-        work.pending.clear();
-      }
+      const outcome = this.#modeFor(this.#classify(error));
+      for (const userId of userIds)
+        this.#decideAll(userId, this.#plan.users.get(userId)?.fields.keys(), outcome);
       return;
     }
-    for (const userId of userIds) {
-      const work = this.#newWork(this.#wants.get(userId) as UserWants, current.get(userId));
-      if (!work.user) {
-        const error = new UserNotFoundError(userId, { operation: "GET /api/v2/users" });
-        this.#resolveAll(work, { kind: "dead", why: whyOf(error) });
+    const work: UserWork[] = [];
+    for (const [userId, wants] of this.#plan.users) {
+      const user = current.get(userId);
+      if (!user) {
+        this.#decideAll(userId, wants.fields.keys(), {
+          kind: "dead",
+          why: whyOf(new UserNotFoundError(userId, { operation: "GET /api/v2/users" })),
+        });
+        continue;
       }
+      work.push({ userId, user, pending: new Map(wants.fields), claimed: false, reread: false });
     }
-  }
-
-  #newWork(wants: UserWants, user: GenesysUser | undefined): UserWork {
-    const work: UserWork = {
-      userId: wants.userId,
-      user,
-      pending: new Map(wants.fields),
-      outcomes: new Map(),
-      claimed: false,
-    };
-    this.#work.set(wants.userId, work);
-    return work;
-  }
-
-  /** Claims the pending fields' marks; the stale ones are resolved as stale. */
-  async #claim(work: UserWork): Promise<void> {
-    if (work.pending.size === 0) return;
-    const marks = new Map<ChangeField, ChangeMark>([...work.pending].map(([f, w]) => [f, w.mark]));
-    const result = await this.#deps.marks.claim(work.userId, marks, this.#signal);
-    for (const field of result.stale) {
-      work.outcomes.set(field, { kind: "stale" });
-      work.pending.delete(field);
-    }
+    await this.#execute(work);
   }
 
   /**
@@ -321,203 +346,202 @@ class Batch {
    * frees an extension before it is taken; every other user goes in a pool of `concurrency`, so that
    * calls in flight cover Genesys' latency and the budget is used to the full.
    */
-  async #execute(): Promise<void> {
+  async #execute(work: readonly UserWork[]): Promise<void> {
+    const byId = new Map(work.map((w) => [w.userId, w]));
     const moves: ExtensionMove[] = [];
-    for (const work of this.#work.values()) {
-      const ext = work.pending.get("extension");
-      if (work.user && ext)
-        moves.push({ userId: work.userId, from: currentExtension(work.user), to: ext.value });
+    for (const w of work) {
+      const ext = w.pending.get("extension");
+      if (ext) moves.push({ userId: w.userId, from: currentExtension(w.user), to: ext.value });
     }
     const moving = new Set(moves.filter((m) => m.from !== m.to).map((m) => m.userId));
-    const steps = orderSteps([...this.#work.keys()], moves);
+    const steps = orderSteps([...byId.keys()], moves);
     const chain = steps.filter((step) => moving.has(step.userId));
     const pool = steps.filter((step) => !moving.has(step.userId));
-    const concurrency = Math.max(1, this.#options.concurrency ?? 8);
+    const concurrency = Math.max(1, this.#options.concurrency ?? DEFAULTS.concurrency);
+    const run = (step: Step) => this.#step(step, byId.get(step.userId) as UserWork);
     await Promise.all([
       (async () => {
-        for (const step of chain) await this.#guardedStep(step);
+        for (const step of chain) await run(step);
       })(),
-      runLimited(
-        pool.map((step) => () => this.#guardedStep(step)),
+      runPool(
+        pool.map((step) => () => run(step)),
         chain.length > 0 ? Math.max(1, concurrency - 1) : concurrency,
       ),
     ]);
-    if (this.#stopping) throw this.#stopping;
   }
 
-  /** One step, unless the run is stopping, the budget is spent or the deadline has come: then release. */
-  async #guardedStep(step: Step): Promise<void> {
-    const work = this.#work.get(step.userId) as UserWork;
-    if (!work.user || work.pending.size === 0) return;
-    if (this.#stopping || this.#budgetOver || this.#now() >= this.#options.deadlineMs) {
-      this.#resolveAll(work, { kind: "release" });
-      return;
-    }
-    if (this.#pausedUntil) {
-      const waitMs = Math.max(1000, this.#pausedUntil.until - this.#now());
-      this.#resolveAll(work, {
-        kind: "retry",
-        waitMs,
-        countsAttempt: false,
-        why: whyOf(this.#pausedUntil.error),
-      });
-      return;
-    }
+  /** One step of one user. Never rejects: whatever escapes the step is a defect that stops the pass. */
+  async #step(step: Step, work: UserWork): Promise<void> {
     try {
-      if (!work.claimed) {
-        work.claimed = true;
-        await this.#claim(work);
-      }
-      await this.#runStep(step, work);
+      if (step.kind === "clear-extension") await this.#clearExtension(work);
+      else await this.#apply(work);
     } catch (error) {
-      // 401/403: let the steps in flight finish, start no new one, then stop the run.
-      if (isRunStopping(error)) this.#stopping ??= error;
-      else throw error;
+      this.#decideAll(
+        work.userId,
+        work.pending.keys(),
+        this.#modeFor({ kind: "stop", stop: { kind: "defect", error } }),
+      );
+      work.pending.clear();
     }
   }
 
-  async #runStep(step: Step, work: UserWork): Promise<void> {
-    if (step.kind === "clear-extension") {
-      await this.#clearExtension(work);
-      return;
-    }
-    const maxConflicts = this.#options.maxConflictRetries ?? 3;
-    for (let conflicts = 0; work.pending.size > 0 && work.user; ) {
-      const plan = planUpdate(
-        work.user,
-        new Map([...work.pending].map(([f, w]) => [f, w.value as FieldValue])),
-      );
-      for (const field of plan.noop) this.#resolve(work, field, { kind: "noop" });
-      const deleted = work.user.state === "deleted";
-      if (deleted && !plan.state) {
-        // Only `state` can touch a deleted user (it restores it); anything else would be a 404.
-        this.#resolveAll(work, {
-          kind: "dead",
-          why: {
-            code: "genesys.user.deleted",
-            reason: `user ${work.userId} is deleted in Genesys Cloud: restore it (a change setting state) or drop this change`,
-          },
-        });
-        return;
-      }
-      const bodies: { fields: readonly ChangeField[]; body: Omit<UpdateUserBody, "version"> }[] = [];
-      if (plan.profile) bodies.push({ fields: plan.profile.fields, body: plan.profile.body });
-      // State goes alone; for a deleted user it goes first, since it restores the user.
-      if (plan.state) {
-        const state = { fields: ["state"] as const, body: { state: plan.state.value } };
-        if (deleted) bodies.unshift(state);
-        else bodies.push(state);
-      }
-      if (bodies.length === 0) return;
+  /** Whether the user may not start a call now; if so, its pending fields get the mode's outcome. */
+  #held(work: UserWork): boolean {
+    if (this.#now() >= this.#options.deadlineMs) this.#mode = atDeadline(this.#mode);
+    const outcome = untriedOutcome(this.#mode, this.#now());
+    if (!outcome) return false;
+    this.#resolveAll(work, outcome);
+    return true;
+  }
+
+  /** Brings the user's pending fields into effect: claim, plan, PATCH; re-read and retry on a conflict. */
+  async #apply(work: UserWork): Promise<void> {
+    const maxConflicts = this.#options.maxConflictRetries ?? DEFAULTS.maxConflictRetries;
+    for (let conflicts = 0; work.pending.size > 0 && !this.#held(work); ) {
       let sending: readonly ChangeField[] = [];
       try {
+        if (work.reread) await this.#reread(work);
+        else if (!work.claimed) await this.#claim(work);
+        if (work.pending.size === 0) return;
+        const plan = planUpdate(
+          work.user,
+          new Map([...work.pending].map(([f, w]) => [f, w.value as FieldValue])),
+        );
+        for (const field of plan.noop) this.#resolve(work, field, { kind: "noop" });
+        const deleted = work.user.state === "deleted";
+        if (deleted && !plan.state) {
+          // Only `state` can touch a deleted user (it restores it); anything else would be a 404.
+          this.#resolveAll(work, {
+            kind: "dead",
+            why: {
+              code: "genesys.user.deleted",
+              reason: `user ${work.userId} is deleted in Genesys Cloud: restore it (a change setting state) or drop this change`,
+            },
+          });
+          return;
+        }
+        const bodies: { fields: readonly ChangeField[]; body: Omit<UpdateUserBody, "version"> }[] = [];
+        if (plan.profile) bodies.push(plan.profile);
+        // State goes alone; for a deleted user it goes first, since it restores the user.
+        if (plan.state) {
+          const state = { fields: ["state"] as const, body: { state: plan.state.value } };
+          if (deleted) bodies.unshift(state);
+          else bodies.push(state);
+        }
         for (const { fields, body } of bodies) {
           sending = fields;
-          this.#summary.patches += 1;
-          work.user = await this.#deps.users.patchUser(
-            work.userId,
-            { ...body, version: work.user.version },
-            this.#signal,
-          );
+          await this.#patch(work, body);
           for (const field of fields) this.#resolve(work, field, { kind: "applied" });
         }
         return;
       } catch (error) {
+        const failure = this.#classify(error);
+        if (failure.kind === "conflict" && conflicts < maxConflicts) {
+          // Someone changed the user since our read: read again and claim again, so that a newer
+          // change recorded meanwhile makes ours stale instead of being overwritten.
+          conflicts += 1;
+          work.reread = true;
+          continue;
+        }
         if (
-          error instanceof PermissionError &&
-          explainForbiddenPatch(error, sending.includes("extension")) === "extension"
+          failure.kind === "forbidden" &&
+          explainForbiddenPatch(failure.error, sending.includes("extension")) === "extension"
         ) {
           // Only the extension was refused: dead-letter it, send the rest again without it.
-          this.#resolve(work, "extension", { kind: "dead", why: reasonForExtension(work.user, error) });
+          this.#resolve(work, "extension", {
+            kind: "dead",
+            why: reasonForExtension(work.user, failure.error),
+          });
           continue;
         }
-        if (error instanceof VersionConflictError && conflicts < maxConflicts) {
-          conflicts += 1;
-          // Someone changed the user since our read: read again and claim again, so a newer change
-          // recorded meanwhile makes ours stale instead of being overwritten.
-          await this.#reread(work);
-          continue;
-        }
-        if (error instanceof ExtensionInUseError && work.pending.has("extension") && work.pending.size > 1) {
+        if (failure.kind === "extension-in-use" && sending.includes("extension") && work.pending.size > 1) {
           // Apply the other fields now; the extension waits for whoever holds it.
-          this.#resolve(work, "extension", this.#failureOutcome(error));
+          this.#resolve(work, "extension", outcomeOf(failure, this.#now()));
           continue;
         }
-        const outcome = this.#failureOutcome(error);
-        for (const field of [...work.pending.keys()]) this.#resolve(work, field, outcome);
+        this.#resolveAll(work, this.#modeFor(failure));
         return;
       }
     }
   }
 
-  /** Frees this user's extension so that another user in a swap can take it. */
+  /**
+   * Frees this user's extension so that another user in a swap can take it. A failure here decides
+   * nothing about the user's change: its own step meets the same answer (or re-reads after a
+   * conflict); only the pass's mode may change.
+   */
   async #clearExtension(work: UserWork): Promise<void> {
-    const user = work.user;
-    if (!user || !work.pending.has("extension") || currentExtension(user) === null) return;
+    if (!work.pending.has("extension") || currentExtension(work.user) === null || this.#held(work)) return;
     try {
-      this.#summary.patches += 1;
-      work.user = await this.#deps.users.patchUser(
-        work.userId,
-        { addresses: mergeExtension(user.addresses, null), version: user.version },
-        this.#signal,
-      );
+      if (!work.claimed) await this.#claim(work);
+      if (!work.pending.has("extension")) return;
+      await this.#patch(work, { addresses: mergeExtension(work.user.addresses, null) });
     } catch (error) {
-      // A 403 here may be the extension permission alone: the user's own step finds out.
-      if (isRunStopping(error) && !(error instanceof PermissionError)) throw error;
-      if (error instanceof BudgetExhaustedError) {
-        this.#budgetOver = true;
-        return;
-      }
+      const failure = this.#classify(error);
+      if (failure.kind === "conflict") work.reread = true;
+      else if (failure.kind !== "forbidden") this.#mode = nextMode(this.#mode, failure);
       this.#deps.log.warn("could not free the extension for a swap; the users involved will retry", {
         userId: work.userId,
-        error: describe(error),
+        failure: failure.kind,
       });
-      if (error instanceof RateLimitedError) this.#summary.rateLimited += 1;
-      if (error instanceof VersionConflictError) await this.#reread(work);
     }
   }
 
+  async #patch(work: UserWork, body: Omit<UpdateUserBody, "version">): Promise<void> {
+    this.#count({ patches: 1 });
+    work.user = await this.#deps.users.patchUser(
+      work.userId,
+      { ...body, version: work.user.version },
+      this.#signal,
+    );
+  }
+
+  /** Reads the user again, then claims again (a newer change recorded meanwhile makes ours stale). */
   async #reread(work: UserWork): Promise<void> {
-    this.#summary.reads += 1;
-    work.user = (await this.#deps.users.getUsers([work.userId], this.#signal)).get(work.userId);
-    if (!work.user) {
+    this.#count({ reads: 1 });
+    const user = (await this.#deps.users.getUsers([work.userId], this.#signal)).get(work.userId);
+    work.reread = false;
+    if (!user) {
       this.#resolveAll(work, { kind: "dead", why: whyOf(new UserNotFoundError(work.userId)) });
       return;
     }
+    work.user = user;
     await this.#claim(work);
   }
 
-  /** The outcome of a failed call for the fields it carried. Rethrows what stops the run or is not ours. */
-  #failureOutcome(error: unknown): FieldOutcome {
-    if (isRunStopping(error)) throw error;
-    if (error instanceof BudgetExhaustedError) {
-      this.#budgetOver = true;
-      return { kind: "release" };
-    }
-    if (error instanceof RateLimitedError) {
-      this.#summary.rateLimited += 1;
-      if (error.source === "shared-budget" || error.source === "login") {
-        this.#pausedUntil ??= { until: this.#now() + error.retryAfterMs, error };
-      }
-      return {
-        kind: "retry",
-        waitMs: Math.max(error.retryAfterMs, 1000),
-        countsAttempt: false,
-        why: whyOf(error),
-      };
-    }
-    if (error instanceof VersionConflictError || error instanceof ExtensionInUseError) {
-      return { kind: "retry", waitMs: 0, countsAttempt: true, why: whyOf(error) };
-    }
-    if (error instanceof TransientGenesysError) {
-      return { kind: "retry", waitMs: 0, countsAttempt: true, why: whyOf(error) };
-    }
-    if (error instanceof PermanentGenesysError) return { kind: "dead", why: whyOf(error) };
-    throw error;
+  /** Claims the pending fields' marks; the stale ones are resolved as stale. */
+  async #claim(work: UserWork): Promise<void> {
+    const marks = new Map<ChangeField, ChangeMark>([...work.pending].map(([f, w]) => [f, w.mark]));
+    const result = await onDependency("DynamoDB", "claim high-water marks", () =>
+      this.#deps.marks.claim(work.userId, marks, this.#signal),
+    );
+    work.claimed = true;
+    for (const field of result.stale) this.#resolve(work, field, { kind: "stale" });
+  }
+
+  #classify(error: unknown): Failure {
+    const failure = classifyFailure(error, this.#now());
+    if (failure.kind === "rate-limited" || failure.kind === "paused") this.#count({ rateLimited: 1 });
+    return failure;
+  }
+
+  /** A failure the call site has no use for: the pass's mode takes it, the fields get its outcome. */
+  #modeFor(failure: Failure): FieldOutcome {
+    this.#mode = nextMode(this.#mode, failure);
+    return outcomeOf(failure, this.#now());
+  }
+
+  #count(add: Partial<CallCounts>): void {
+    const c = this.#calls;
+    this.#calls = {
+      reads: c.reads + (add.reads ?? 0),
+      patches: c.patches + (add.patches ?? 0),
+      rateLimited: c.rateLimited + (add.rateLimited ?? 0),
+    };
   }
 
   #resolve(work: UserWork, field: ChangeField, outcome: FieldOutcome): void {
-    work.outcomes.set(field, outcome);
+    this.#decideAll(work.userId, [field], outcome);
     work.pending.delete(field);
   }
 
@@ -525,126 +549,21 @@ class Batch {
     for (const field of [...work.pending.keys()]) this.#resolve(work, field, outcome);
   }
 
-  /** Sends re-queued copies and dead letters first, then deletes; releases what is left. */
-  async #settle(): Promise<void> {
-    const dispositions = new Map<string, Disposition>(this.#early);
-    for (const wants of this.#wants.values()) {
-      const work = this.#work.get(wants.userId);
-      for (const [field, want] of wants.fields) {
-        // A field with no outcome was not reached (the run stopped, or the budget ended): it goes
-        // back to the queue untouched. Never treat "no outcome" as done.
-        const outcome = work?.outcomes.get(field) ?? { kind: "release" };
-        this.#messageOutcomes.get(want.messageKey)?.push(outcome);
-      }
+  #decideAll(userId: string, fields: Iterable<ChangeField> | undefined, outcome: FieldOutcome): void {
+    let decided = this.#outcomes.get(userId);
+    if (!decided) {
+      decided = new Map();
+      this.#outcomes.set(userId, decided);
     }
-    for (const m of this.#held) {
-      if (dispositions.has(m.messageId)) continue;
-      const outcomes = this.#messageOutcomes.get(m.messageId) ?? [{ kind: "release" } as const];
-      dispositions.set(
-        m.messageId,
-        dispose(m, outcomes, this.#options.maxAttempts, this.#now(), (this.#deps.random ?? Math.random)()),
-      );
-    }
-
-    const requeue = [];
-    const dead = [];
-    const remove: HeldMessage[] = [];
-    const release: HeldMessage[] = [];
-    for (const m of this.#held) {
-      const d = dispositions.get(m.messageId) as Disposition;
-      switch (d.kind) {
-        case "requeue":
-          requeue.push({
-            message: m,
-            delaySeconds: d.delaySeconds,
-            attempts: d.attempts,
-            notBefore: d.notBefore,
-            lastStatus: d.why.lastStatus,
-            lastReasonCode: d.why.code,
-          });
-          remove.push(m);
-          this.#summary.requeued += 1;
-          this.#deps.log.info("change re-queued", {
-            messageId: m.messageId,
-            ...this.#ids.get(m.messageId),
-            reasonCode: d.why.code,
-            delaySeconds: d.delaySeconds,
-            attempts: d.attempts,
-          });
-          break;
-        case "dead-letter":
-          dead.push({ message: m, why: d.why, attempts: d.attempts });
-          remove.push(m);
-          this.#summary.deadLettered += 1;
-          this.#deps.log.warn("change dead-lettered", {
-            messageId: m.messageId,
-            ...this.#ids.get(m.messageId),
-            reasonCode: d.why.code,
-            reason: d.why.reason,
-            lastStatus: d.why.lastStatus,
-            attempts: d.attempts,
-          });
-          break;
-        case "delete":
-          remove.push(m);
-          this.#summary[d.counted] += 1;
-          this.#deps.log.debug(`change ${d.counted}`, {
-            messageId: m.messageId,
-            ...this.#ids.get(m.messageId),
-          });
-          break;
-        default:
-          release.push(m);
-          this.#summary.released += 1;
-      }
-    }
-    // Durable first: a copy exists (queue or DLQ) before its original is deleted.
-    if (requeue.length > 0) await this.#deps.queue.requeue(requeue, this.#signal);
-    if (dead.length > 0) await this.#deps.queue.deadLetter(dead, this.#signal);
-    if (remove.length > 0) await this.#deps.queue.delete(remove, this.#signal);
-    if (release.length > 0) await this.#deps.queue.release(release);
-  }
-
-  async #releaseAll(): Promise<void> {
-    try {
-      await this.#deps.queue.release(this.#held);
-      this.#summary.released += this.#held.length;
-    } catch (error) {
-      this.#deps.log.error("could not release held messages; they return after their visibility timeout", {
-        error: describe(error),
-      });
-    }
+    for (const field of fields ?? []) decided.set(field, outcome);
   }
 }
 
-function whyOf(error: GenesysError): DeadLetterReason {
-  return { code: error.reasonCode, reason: error.message, lastStatus: error.status };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/**
- * Runs tasks with at most `limit` in flight. After a failure no new task starts; rejects with the
- * first failure once the tasks in flight have settled.
- */
-async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+/** Runs tasks (which never reject) with at most `limit` in flight. */
+async function runPool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
   let next = 0;
-  const errors: unknown[] = [];
   const worker = async (): Promise<void> => {
-    while (next < tasks.length && errors.length === 0) {
-      const task = tasks[next++] as () => Promise<void>;
-      try {
-        await task();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
+    while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  if (errors.length > 0) throw errors[0];
 }
-
-/** Re-exported for the DLQ tooling and tests. */
-export { GenesysError };

@@ -14,6 +14,7 @@ import { type CallRecord, GenesysHttp, type GenesysHttpOptions } from "../../../
 import type { TokenProvider } from "../../../lib/genesys/token-provider.ts";
 import type { GenesysUser } from "../../../lib/genesys/types.ts";
 import { MAX_IDS_PER_BULK_READ, UsersApi } from "../../../lib/genesys/users-api.ts";
+import { BudgetDeniedError } from "../../../lib/ratelimit/budget-denied.ts";
 import { fakeFetch, hangUntilAborted, json, type RecordedRequest, type Responder } from "./fakes.ts";
 
 const API = "https://api.example.test";
@@ -170,12 +171,12 @@ describe("GenesysHttp.request", () => {
   it("an acquire denial stops the call before fetch", async () => {
     const h = harness([ok({})], {
       acquire: async () => {
-        throw new RateLimitedError("no room in the shared budget", 3000, "shared-budget");
+        throw new BudgetDeniedError("paused", 3000);
       },
     });
     const error = await h.http.request("GET", "/a", "GET /a", ANY, { signal }).catch((e: unknown) => e);
-    assert.ok(error instanceof RateLimitedError);
-    assert.equal(error.source, "shared-budget");
+    assert.ok(error instanceof BudgetDeniedError);
+    assert.equal(error.waitMs, 3000);
     assert.equal(h.requests.length, 0);
   });
 

@@ -1,0 +1,21 @@
+/**
+ * The shared budget allows no call now for this pass: its next slot comes after the pass's deadline
+ * (`deadline`), or every invocation is paused after a 429 for longer than a pass may sleep (`paused`).
+ * Thrown out of a Genesys call before anything is sent; not a Genesys error (nothing was asked of
+ * Genesys), and turned into the pass's mode in one place (lib/sync/failure.ts).
+ */
+export class BudgetDeniedError extends Error {
+  override readonly name = "BudgetDeniedError";
+  readonly reason: "deadline" | "paused";
+  /** How long until the budget would allow the call, ms. */
+  readonly waitMs: number;
+  constructor(reason: "deadline" | "paused", waitMs: number) {
+    super(
+      reason === "paused"
+        ? `every invocation is paused after a 429 from Genesys Cloud for ${Math.ceil(waitMs / 1000)} s, past what this pass may wait`
+        : "this pass's time is up before the shared budget allows the next call",
+    );
+    this.reason = reason;
+    this.waitMs = waitMs;
+  }
+}
