@@ -17,7 +17,8 @@ const DESCRIPTION = [
   "The message body is this object itself, or it is accepted wrapped in an EventBridge event (the change",
   'in `detail`) or in an SNS notification without raw message delivery (`Type` = "Notification", the change',
   "as a JSON string in `Message`). Changes to the same field of the same user are ordered by `changedAt`,",
-  "then by `changeId`. Unknown keys are rejected.",
+  "then by `changeId`. The user is named by `userId` or by `user` (exactly one of `id`, `email`, `employeeId`).",
+  "Unknown keys are rejected.",
 ].join(" ");
 
 /** The JSON Schema as a plain object (pure). */
@@ -28,7 +29,23 @@ export function buildUserChangeJsonSchema(): Record<string, unknown> {
   if (set === undefined) throw new Error("userChangeSchema has no `set` property");
   // The zod refinement "must set at least one field" has no JSON Schema form of its own; in JSON an
   // omitted field is absent, so at least one property is the same rule.
-  properties.set = { ...set, minProperties: 1 };
+  // "give the manager as managerId or as manager, not both".
+  properties.set = { ...set, minProperties: 1, not: { required: ["managerId", "manager"] } };
+  // A user reference names the user by exactly one key (its object is closed, so one property).
+  const ref = { minProperties: 1, maxProperties: 1 };
+  const user = properties.user;
+  if (user === undefined) throw new Error("userChangeSchema has no `user` property");
+  properties.user = { ...user, ...ref };
+  const setProperties = (properties.set.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const manager = setProperties.manager;
+  if (manager?.anyOf) {
+    setProperties.manager = {
+      ...manager,
+      anyOf: (manager.anyOf as Record<string, unknown>[]).map((s) =>
+        s.type === "object" ? { ...s, ...ref } : s,
+      ),
+    };
+  }
   const { $schema, ...rest } = generated;
   return {
     $schema,
@@ -36,6 +53,8 @@ export function buildUserChangeJsonSchema(): Record<string, unknown> {
     title: "Genesys Cloud user change",
     description: DESCRIPTION,
     ...rest,
+    // "name the user by exactly one of userId or user".
+    oneOf: [{ required: ["userId"] }, { required: ["user"] }],
   };
 }
 

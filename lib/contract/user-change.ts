@@ -7,6 +7,29 @@ import { z } from "zod";
 
 const uuid = z.guid({ message: "must be a UUID" });
 
+/** An E.164 number; spaces, dashes, dots and parentheses are allowed and dropped (`+353 1 234-5678`). */
+const phoneNumber = z
+  .string()
+  .transform((text) => text.replace(/[\s().-]/g, ""))
+  .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, { message: "must be an E.164 number such as +35312345678" }));
+
+/** A calendar date `YYYY-MM-DD` that exists. */
+const isoDate = z.iso.date({ message: "must be a date YYYY-MM-DD" });
+
+/**
+ * How a change names a person: by exactly one of the Genesys user id, the work email (matched without
+ * regard to case) or the employee id (`employerInfo.employeeId`).
+ */
+export const userRefSchema = z
+  .strictObject({
+    id: uuid.optional(),
+    email: z.email({ message: "must be an email address" }).optional(),
+    employeeId: z.string().min(1).max(128).optional(),
+  })
+  .refine((ref) => Object.values(ref).filter((v) => v !== undefined).length === 1, {
+    message: "must name the user by exactly one of id, email, employeeId",
+  });
+
 /** The fields a change may set. Unknown keys are rejected so that a typo never silently does nothing. */
 export const changeSetSchema = z
   .strictObject({
@@ -19,34 +42,110 @@ export const changeSetSchema = z
     title: z.string().max(255).optional(),
     department: z.string().max(255).optional(),
     name: z.string().min(1).max(255).optional(),
+    /** The user's new email. */
     email: z.email({ message: "must be an email address" }).optional(),
     /** The manager's user id, or null to remove the manager. */
     managerId: uuid.nullable().optional(),
+    /** The manager named by id, email or employee id, or null to remove the manager. */
+    manager: userRefSchema.nullable().optional(),
     state: z.enum(["active", "inactive"]).optional(),
+    preferredName: z.string().max(255).optional(),
+    /** `employerInfo.employeeId`. */
+    employeeId: z.string().max(128).optional(),
+    /** `employerInfo.employeeType`, e.g. `Full-time`. */
+    employeeType: z.string().max(255).optional(),
+    /** `employerInfo.dateHire`. */
+    dateHire: isoDate.optional(),
+    /** `employerInfo.officialName`. */
+    officialName: z.string().max(255).optional(),
+    /** The number of the WORK phone (kept beside its extension), or null to remove the number. */
+    workPhone: phoneNumber.nullable().optional(),
+    /** The MOBILE phone's number, or null to remove it. */
+    mobilePhone: phoneNumber.nullable().optional(),
+    acdAutoAnswer: z.boolean().optional(),
   })
   .refine((set) => Object.values(set).some((value) => value !== undefined), {
     message: "must set at least one field",
+  })
+  .refine((set) => set.manager === undefined || set.managerId === undefined, {
+    message: "give the manager as managerId or as manager, not both",
+    path: ["manager"],
   });
 
-export const userChangeSchema = z.strictObject({
-  /** Unique per change; also the tie-breaker between two changes with the same `changedAt`. */
-  changeId: z.string().min(1).max(128),
-  userId: uuid,
-  /** When the change happened at the source: ISO-8601 with a zone (Z or ±hh:mm). */
-  changedAt: z.iso.datetime({ offset: true, message: "must be an ISO-8601 timestamp with a zone" }),
-  set: changeSetSchema,
-});
+export const userChangeSchema = z
+  .strictObject({
+    /** Unique per change; also the tie-breaker between two changes with the same `changedAt`. */
+    changeId: z.string().min(1).max(128),
+    /** The Genesys Cloud user id (or name the user with `user`). */
+    userId: uuid.optional(),
+    /** The user named by id, email or employee id (or give `userId`). */
+    user: userRefSchema.optional(),
+    /** When the change happened at the source: ISO-8601 with a zone (Z or ±hh:mm). */
+    changedAt: z.iso.datetime({ offset: true, message: "must be an ISO-8601 timestamp with a zone" }),
+    set: changeSetSchema,
+  })
+  .refine((change) => (change.userId === undefined) !== (change.user === undefined), {
+    message: "name the user by exactly one of userId or user",
+    path: ["user"],
+  });
 
 export type UserChange = z.infer<typeof userChangeSchema>;
 export type ChangeSet = UserChange["set"];
-/** A field a change can set. */
-export type ChangeField = keyof ChangeSet;
+type UserRef = z.infer<typeof userRefSchema>;
 
-/** A parsed change with its ordering key. */
+/**
+ * The fields a change sets, each with its own high-water mark. `managerId` is the manager however the
+ * change names it (`managerId` or `manager`).
+ */
+export type ChangeField = Exclude<keyof ChangeSet, "manager">;
+
+/** A value a change sets for one field; null removes it. */
+export type FieldValue = string | boolean | null;
+
+/** A person as a change names them; an email key is lower case (emails match without regard to case). */
+export interface UserKey {
+  readonly by: "id" | "email" | "employeeId";
+  readonly value: string;
+}
+
+/** The key of a `UserKey` in maps and caches, e.g. `email:alice@example.com`. */
+export const userKeyString = (key: UserKey): string => `${key.by}:${key.value}`;
+
+/** How a key reads in a sentence, e.g. `email alice@example.com`. */
+export const describeUserKey = (key: UserKey): string =>
+  key.by === "id" ? `user ${key.value}` : `${key.by === "email" ? "email" : "employee id"} ${key.value}`;
+
+function toKey(ref: UserRef): UserKey {
+  if (ref.id !== undefined) return { by: "id", value: ref.id };
+  if (ref.email !== undefined) return { by: "email", value: ref.email.trim().toLowerCase() };
+  return { by: "employeeId", value: (ref.employeeId as string).trim() };
+}
+
+/** What a change wants of one field: a value, or a manager still to be resolved. */
+export type WantedValue = FieldValue | { readonly manager: UserKey };
+
+/** A parsed change with its ordering key, its subject and its fields. */
 export interface ParsedChange {
   readonly change: UserChange;
   /** `changedAt` as epoch ms: the first part of the ordering key (`changeId` is the second). */
   readonly changedAtMs: number;
+  /** Whom the change is about. */
+  readonly subject: UserKey;
+  /** The fields it sets, `manager` folded into `managerId`. */
+  readonly fields: ReadonlyMap<ChangeField, WantedValue>;
+}
+
+function fieldsOf(set: ChangeSet): Map<ChangeField, WantedValue> {
+  const fields = new Map<ChangeField, WantedValue>();
+  for (const [key, value] of Object.entries(set)) {
+    if (value === undefined) continue;
+    if (key === "manager") {
+      const ref = value as UserRef | null;
+      const key = ref === null ? null : toKey(ref);
+      fields.set("managerId", key === null ? null : key.by === "id" ? key.value : { manager: key });
+    } else fields.set(key as ChangeField, value as FieldValue);
+  }
+  return fields;
 }
 
 export type ParseResult =
@@ -77,10 +176,17 @@ export function parseUserChange(body: string): ParseResult {
   if (!parsed.success) {
     return { ok: false, code: "message.schema.invalid", reason: describeIssues(parsed.error) };
   }
+  const change = parsed.data;
   return {
     ok: true,
     envelope: unwrapped.envelope,
-    value: { change: parsed.data, changedAtMs: Date.parse(parsed.data.changedAt) },
+    value: {
+      change,
+      changedAtMs: Date.parse(change.changedAt),
+      subject:
+        change.userId !== undefined ? { by: "id", value: change.userId } : toKey(change.user as UserRef),
+      fields: fieldsOf(change.set),
+    },
   };
 }
 

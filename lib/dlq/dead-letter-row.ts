@@ -1,5 +1,5 @@
 import type { Message } from "@aws-sdk/client-sqs";
-import { type Envelope, parseUserChange } from "../contract/user-change.ts";
+import { describeUserKey, type Envelope, parseUserChange } from "../contract/user-change.ts";
 import { ATTR, readNumber, readString } from "../sync/message-attributes.ts";
 
 /** The reason code given to a message that SQS moved to the DLQ itself (redrive policy). */
@@ -56,7 +56,14 @@ export function toDeadLetterRow(message: Message, context: RowContext = {}): Dea
   const body = message.Body ?? "";
   const parsed = parseUserChange(body);
   const ids = parsed.ok
-    ? { changeId: parsed.value.change.changeId, userId: parsed.value.change.userId }
+    ? {
+        changeId: parsed.value.change.changeId,
+        // A user named by email or employee id is shown (and filtered) by that name.
+        userId:
+          parsed.value.subject.by === "id"
+            ? parsed.value.subject.value
+            : describeUserKey(parsed.value.subject),
+      }
     : looseIds(body);
   const redriven = isRedriven(message);
   const sentAt = Number(message.Attributes?.SentTimestamp);

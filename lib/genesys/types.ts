@@ -38,10 +38,29 @@ export const GenesysUserSchema = z.looseObject({
   /** A user reference; absent (or null) when the user has no manager. */
   manager: z.looseObject({ id: z.string().optional() }).nullish(),
   addresses: z.array(GenesysContactSchema).optional(),
+  preferredName: z.string().optional(),
+  acdAutoAnswer: z.boolean().optional(),
+  /** Rendered when asked for (`expand=employerInfo`), or always by some orgs. */
+  employerInfo: z
+    .looseObject({
+      officialName: z.string().optional(),
+      employeeId: z.string().optional(),
+      employeeType: z.string().optional(),
+      dateHire: z.string().optional(),
+    })
+    .nullish(),
   /** The user's division (every user has one; the API renders `{ id, name, selfUri }`). */
   division: z.looseObject({ id: z.string(), name: z.string().optional() }).optional(),
 });
 export type GenesysUser = z.infer<typeof GenesysUserSchema>;
+
+/** `User.employerInfo` / `UpdateUser.employerInfo`. */
+export interface EmployerInfo {
+  officialName?: string;
+  employeeId?: string;
+  employeeType?: string;
+  dateHire?: string;
+}
 
 /** The body of `PATCH /api/v2/users/{userId}` (UpdateUser) that the sync sends. */
 export interface UpdateUserBody {
@@ -53,6 +72,10 @@ export interface UpdateUserBody {
   /** The manager's user id; an empty string removes the manager. */
   manager?: string;
   addresses?: GenesysContact[];
+  preferredName?: string;
+  acdAutoAnswer?: boolean;
+  /** The API keeps the fields not sent? Undocumented: the sync always sends the whole object, merged. */
+  employerInfo?: EmployerInfo;
   /** Documented: "If specified, it is the only modifiable field" — so state goes in a PATCH of its own. */
   state?: "active" | "inactive";
 }

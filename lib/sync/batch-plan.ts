@@ -1,27 +1,62 @@
-import { type ChangeField, parseUserChange } from "../contract/user-change.ts";
-import { coalesceByUser, type HeldChange, type UserWants } from "./coalesce.ts";
-import type { Disposition } from "./field-outcome.ts";
-import type { HeldMessage } from "./held-message.ts";
+import {
+  type ChangeField,
+  describeUserKey,
+  type FieldValue,
+  type ParsedChange,
+  parseUserChange,
+  type UserKey,
+  userKeyString,
+  type WantedValue,
+} from "../contract/user-change.ts";
+import { type BoundChange, coalesceByUser, type UserWants } from "./coalesce.ts";
+import type { Disposition, FieldOutcome } from "./field-outcome.ts";
+import type { DeadLetterReason, HeldMessage } from "./held-message.ts";
 import { delayFor } from "./requeue-delay.ts";
 
-/** What a held batch asks for, before any call (pure data). */
-export interface BatchPlan {
+/** A held batch, parsed: what can be settled at once, and the valid changes (pure data). */
+export interface ParsedBatch {
   /** Messages settled whole without any Genesys work: invalid (dead letter) or not yet due (re-queued). */
+  readonly early: ReadonlyMap<string, Disposition>;
+  readonly changes: readonly {
+    readonly messageKey: string;
+    readonly parsed: ParsedChange;
+    /** Failed attempts recorded on the message. */
+    readonly attempts: number;
+  }[];
+}
+
+/** What a name (email, employee id) resolved to. */
+export type Resolution =
+  /** `cached`: from the state table's cache, so the bulk read must confirm it. */
+  | { readonly kind: "found"; readonly id: string; readonly cached: boolean }
+  | { readonly kind: "not-found" }
+  | { readonly kind: "ambiguous"; readonly ids: readonly string[] }
+  /** The lookup itself failed (Genesys, DynamoDB): the changes that use the name get this outcome. */
+  | { readonly kind: "failed"; readonly outcome: FieldOutcome };
+
+/** Resolutions by `userKeyString`. */
+export type Resolutions = ReadonlyMap<string, Resolution>;
+
+/** What a held batch asks for, with every name bound to a Genesys id (pure data). */
+export interface BatchPlan {
   readonly early: ReadonlyMap<string, Disposition>;
   /** Per user, the newest change per field, and which held message sets which fields. */
   readonly users: ReadonlyMap<string, UserWants>;
-  /** changeId and userId per message id, for log correlation. */
+  /** Outcomes fixed before any call, per message (a manager that does not resolve). */
+  readonly refused: ReadonlyMap<string, readonly FieldOutcome[]>;
+  /** Names resolved from the cache, per user id: the bulk read must confirm each still names that user. */
+  readonly cachedNames: ReadonlyMap<string, readonly UserKey[]>;
+  /** changeId and user (id, or the name when unresolved) per message id, for log correlation. */
   readonly ids: ReadonlyMap<string, { readonly changeId: string; readonly userId: string }>;
 }
 
 /**
- * Plans a held batch (pure): unwraps and validates every body, holds back copies not yet due (waits
- * longer than SQS's 900 s delay), and coalesces the valid changes per user.
+ * Parses a held batch (pure): unwraps and validates every body, and holds back copies not yet due
+ * (waits longer than SQS's 900 s delay).
  */
-export function planBatch(held: readonly HeldMessage[], nowMs: number): BatchPlan {
+export function parseBatch(held: readonly HeldMessage[], nowMs: number): ParsedBatch {
   const early = new Map<string, Disposition>();
-  const ids = new Map<string, { changeId: string; userId: string }>();
-  const valid: HeldChange[] = [];
+  const changes: { messageKey: string; parsed: ParsedChange; attempts: number }[] = [];
   for (const m of held) {
     if (m.notBefore !== undefined && m.notBefore > nowMs) {
       early.set(m.messageId, {
@@ -43,10 +78,112 @@ export function planBatch(held: readonly HeldMessage[], nowMs: number): BatchPla
       });
       continue;
     }
-    valid.push({ messageKey: m.messageId, parsed: parsed.value });
-    ids.set(m.messageId, { changeId: parsed.value.change.changeId, userId: parsed.value.change.userId });
+    changes.push({ messageKey: m.messageId, parsed: parsed.value, attempts: m.attempts });
   }
-  return { early, users: coalesceByUser(valid), ids };
+  return { early, changes };
+}
+
+/** The names (not ids) the batch's changes use, for users and managers, each once. */
+export function namesToResolve(batch: ParsedBatch): UserKey[] {
+  const keys = new Map<string, UserKey>();
+  for (const { parsed } of batch.changes) {
+    const manager = parsed.fields.get("managerId");
+    for (const key of [parsed.subject, isManagerKey(manager) ? manager.manager : undefined]) {
+      if (key && key.by !== "id") keys.set(userKeyString(key), key);
+    }
+  }
+  return [...keys.values()];
+}
+
+const isManagerKey = (value: WantedValue | undefined): value is Extract<WantedValue, object> =>
+  typeof value === "object" && value !== null && "manager" in value;
+
+/**
+ * Binds every change to Genesys ids and coalesces per user (pure). A change whose user does not
+ * resolve is dead-lettered naming the name; a manager that does not resolve refuses that field only.
+ * A name that finds nobody but is the new email another change of the batch gives a resolved user is
+ * that user (a rename and a change by the new name, held together).
+ */
+export function bindBatch(batch: ParsedBatch, resolutions: Resolutions): BatchPlan {
+  const early = new Map(batch.early);
+  const refused = new Map<string, FieldOutcome[]>();
+  const cachedNames = new Map<string, UserKey[]>();
+  const ids = new Map<string, { changeId: string; userId: string }>();
+  const lookup = (key: UserKey): Resolution =>
+    key.by === "id"
+      ? { kind: "found", id: key.value, cached: false }
+      : (resolutions.get(userKeyString(key)) ?? { kind: "not-found" });
+
+  // Emails this batch gives to users it names: a later change in the batch may already use them.
+  const renamed = new Map<string, string>();
+  for (const { parsed } of batch.changes) {
+    const subject = lookup(parsed.subject);
+    const email = parsed.fields.get("email");
+    if (subject.kind === "found" && typeof email === "string") renamed.set(email.toLowerCase(), subject.id);
+  }
+  const resolve = (key: UserKey): Resolution => {
+    const found = lookup(key);
+    const renamedTo = key.by === "email" ? renamed.get(key.value) : undefined;
+    return found.kind === "not-found" && renamedTo ? { kind: "found", id: renamedTo, cached: false } : found;
+  };
+  const remember = (id: string, key: UserKey, resolution: Resolution): void => {
+    if (resolution.kind === "found" && resolution.cached)
+      cachedNames.set(id, [...(cachedNames.get(id) ?? []), key]);
+  };
+
+  const bound: BoundChange[] = [];
+  for (const { messageKey, parsed, attempts } of batch.changes) {
+    const { change, subject } = parsed;
+    const who = resolve(subject);
+    ids.set(messageKey, {
+      changeId: change.changeId,
+      userId: who.kind === "found" ? who.id : describeUserKey(subject),
+    });
+    if (who.kind === "failed") {
+      refused.set(messageKey, [who.outcome]);
+      continue;
+    }
+    if (who.kind !== "found") {
+      early.set(messageKey, { kind: "dead-letter", attempts, why: unresolved(subject, who, "user") });
+      continue;
+    }
+    remember(who.id, subject, who);
+    const fields = new Map<ChangeField, FieldValue>();
+    for (const [field, value] of parsed.fields) {
+      if (!isManagerKey(value)) {
+        fields.set(field, value);
+        continue;
+      }
+      const manager = resolve(value.manager);
+      if (manager.kind === "found") {
+        fields.set(field, manager.id);
+        remember(manager.id, value.manager, manager);
+      } else if (manager.kind === "failed") {
+        refused.set(messageKey, [manager.outcome]);
+      } else {
+        refused.set(messageKey, [{ kind: "dead", why: unresolved(value.manager, manager, "manager") }]);
+      }
+    }
+    bound.push({ messageKey, userId: who.id, mark: { at: parsed.changedAtMs, id: change.changeId }, fields });
+  }
+  return { early, users: coalesceByUser(bound), refused, cachedNames, ids };
+}
+
+function unresolved(
+  key: UserKey,
+  resolution: Extract<Resolution, { kind: "not-found" | "ambiguous" }>,
+  role: "user" | "manager",
+): DeadLetterReason {
+  if (resolution.kind === "ambiguous") {
+    return {
+      code: "sync.user.ambiguous",
+      reason: `${describeUserKey(key)} names ${resolution.ids.length} Genesys Cloud users (${resolution.ids.join(", ")}); name the ${role} by id, or make the ${key.by} unique, then replay`,
+    };
+  }
+  return {
+    code: "genesys.user.not.found",
+    reason: `no Genesys Cloud user has ${describeUserKey(key)}${role === "manager" ? " (the manager; the change's other fields were applied)" : ""}: create the user or correct the change, then replay`,
+  };
 }
 
 /** The fields a message sets that a newer held change for the same user also sets (stale within the batch). */

@@ -1,9 +1,6 @@
-import type { ChangeField, ParsedChange } from "../contract/user-change.ts";
+import type { ChangeField, FieldValue } from "../contract/user-change.ts";
 import type { ChangeMark } from "./change-order.ts";
 import { compareMarks } from "./change-order.ts";
-
-/** The value a change sets for one field (null removes extension/manager). */
-export type FieldValue = string | null;
 
 /** The newest wanted value of one field of one user among the held messages. */
 export interface FieldWant {
@@ -19,43 +16,43 @@ export interface UserWants {
   readonly userId: string;
   /** The newest change per field. */
   readonly fields: ReadonlyMap<ChangeField, FieldWant>;
-  /** Every held message for this user, with the fields it sets. */
+  /** Every held message for this user, with the fields it sets (and may be applied). */
   readonly messages: ReadonlyMap<string, readonly ChangeField[]>;
 }
 
-export interface HeldChange {
+/** A held change whose user (and manager) is resolved to Genesys ids. */
+export interface BoundChange {
   /** Identifies the held message within the pass (its SQS message id). */
   readonly messageKey: string;
-  readonly parsed: ParsedChange;
+  readonly userId: string;
+  readonly mark: ChangeMark;
+  /** The fields it sets that can be applied, with their values. */
+  readonly fields: ReadonlyMap<ChangeField, FieldValue>;
 }
 
 /**
  * Coalesces held changes per user: for each field the newest change (by `changedAt`, then `changeId`)
- * wins; the older ones are superseded within the batch. Pure.
+ * wins; the older ones are superseded within the batch. Changes that named one person differently
+ * (id, email, employee id) are one user here, since they are bound to ids first. Pure.
  */
-export function coalesceByUser(held: readonly HeldChange[]): Map<string, UserWants> {
+export function coalesceByUser(held: readonly BoundChange[]): Map<string, UserWants> {
   const byUser = new Map<
     string,
     { fields: Map<ChangeField, FieldWant>; messages: Map<string, ChangeField[]> }
   >();
-  for (const { messageKey, parsed } of held) {
-    const { change, changedAtMs } = parsed;
-    let entry = byUser.get(change.userId);
+  for (const { messageKey, userId, mark, fields } of held) {
+    let entry = byUser.get(userId);
     if (!entry) {
       entry = { fields: new Map(), messages: new Map() };
-      byUser.set(change.userId, entry);
+      byUser.set(userId, entry);
     }
-    const mark: ChangeMark = { at: changedAtMs, id: change.changeId };
-    const setFields: ChangeField[] = [];
-    for (const [field, value] of Object.entries(change.set) as [ChangeField, FieldValue | undefined][]) {
-      if (value === undefined) continue;
-      setFields.push(field);
+    for (const [field, value] of fields) {
       const current = entry.fields.get(field);
       if (!current || compareMarks(mark, current.mark) > 0) {
         entry.fields.set(field, { field, value, mark, messageKey });
       }
     }
-    entry.messages.set(messageKey, setFields);
+    entry.messages.set(messageKey, [...fields.keys()]);
   }
   return new Map(
     [...byUser].map(([userId, e]) => [userId, { userId, fields: e.fields, messages: e.messages }]),

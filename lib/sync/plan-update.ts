@@ -1,7 +1,12 @@
-import type { ChangeField } from "../contract/user-change.ts";
-import type { GenesysUser, UpdateUserBody } from "../genesys/types.ts";
-import type { FieldValue } from "./coalesce.ts";
-import { mergeExtension, readWorkPhone } from "./work-phone.ts";
+import type { ChangeField, FieldValue } from "../contract/user-change.ts";
+import type { EmployerInfo, GenesysUser, UpdateUserBody } from "../genesys/types.ts";
+import {
+  mergeMobilePhone,
+  mergeWorkPhone,
+  normalizePhone,
+  readMobilePhone,
+  readWorkPhone,
+} from "./work-phone.ts";
 
 /** The fields of one PATCH, without `version` (added when it is sent). */
 export type PatchFields = Omit<UpdateUserBody, "version">;
@@ -26,6 +31,12 @@ export function currentManagerId(user: GenesysUser): string | null {
   return user.manager?.id ?? null;
 }
 
+/** The `employerInfo` fields of the contract, each its own high-water mark, sent as one merged object. */
+const EMPLOYER_FIELDS = ["employeeId", "employeeType", "dateHire", "officialName"] as const;
+type EmployerField = (typeof EMPLOYER_FIELDS)[number];
+const isEmployerField = (field: ChangeField): field is EmployerField =>
+  (EMPLOYER_FIELDS as readonly string[]).includes(field);
+
 function currentValue(user: GenesysUser, field: ChangeField): FieldValue {
   switch (field) {
     case "extension":
@@ -34,44 +45,81 @@ function currentValue(user: GenesysUser, field: ChangeField): FieldValue {
       return currentManagerId(user);
     case "state":
       return user.state ?? null;
+    case "workPhone": {
+      const number = readWorkPhone(user.addresses).number;
+      return number === null ? null : normalizePhone(number);
+    }
+    case "mobilePhone": {
+      const number = readMobilePhone(user.addresses);
+      return number === null ? null : normalizePhone(number);
+    }
+    case "acdAutoAnswer":
+      return user.acdAutoAnswer ?? false;
     default:
-      return user[field] ?? null;
+      return (isEmployerField(field) ? user.employerInfo?.[field] : user[field]) ?? null;
   }
 }
 
-/** Strings compare as given; an empty string and an absent value are the same "nothing". */
+/** Values compare as given; an empty string and an absent value are the same "nothing". */
 const same = (a: FieldValue, b: FieldValue): boolean => (a ?? "") === (b ?? "");
 
 /**
  * Plans the update of one user from the wanted values (already claimed, so all newer than anything
- * applied before). Fields already in effect are no-ops and are left out of the PATCH.
+ * applied before). Fields already in effect are no-ops and are left out of the PATCH. Fields that share
+ * a part of the user are merged into it: the WORK extension and number into one `addresses` entry
+ * (every other entry sent back as it came), the employer fields into one `employerInfo` object that
+ * keeps the fields not changed.
  */
 export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, FieldValue>): UpdatePlan {
   const noop: ChangeField[] = [];
   const fields: ChangeField[] = [];
   const body: PatchFields = {};
+  const work: { extension?: string | null; number?: string | null } = {};
+  let mobile: { number: string | null } | undefined;
   let state: UpdatePlan["state"];
   for (const [field, value] of wants) {
     if (same(currentValue(user, field), value)) {
       noop.push(field);
       continue;
     }
+    fields.push(field);
     switch (field) {
       case "extension":
-        // The number on the same WORK entry stays; every other entry goes back as it came.
-        body.addresses = mergeExtension(user.addresses, value);
+        work.extension = value as string | null;
+        break;
+      case "workPhone":
+        work.number = value as string | null;
+        break;
+      case "mobilePhone":
+        mobile = { number: value as string | null };
         break;
       case "managerId":
         // An empty string removes the manager (UpdateUser.manager is a user id string).
-        body.manager = value ?? "";
+        body.manager = (value as string | null) ?? "";
+        break;
+      case "acdAutoAnswer":
+        body.acdAutoAnswer = value === true;
         break;
       case "state":
+        fields.pop();
         state = { value: value as "active" | "inactive" };
-        continue;
+        break;
       default:
-        body[field] = value ?? "";
+        if (isEmployerField(field)) {
+          body.employerInfo = {
+            ...employerInfoOf(user),
+            ...body.employerInfo,
+            [field]: (value as string | null) ?? "",
+          };
+        } else body[field] = (value as string | null) ?? "";
     }
-    fields.push(field);
+  }
+  if (work.extension !== undefined || work.number !== undefined || mobile) {
+    let addresses = user.addresses ? [...user.addresses] : [];
+    if (work.extension !== undefined || work.number !== undefined)
+      addresses = mergeWorkPhone(addresses, work);
+    if (mobile) addresses = mergeMobilePhone(addresses, mobile.number);
+    body.addresses = addresses;
   }
   // If the list we send back carries the PRIMARY email (some renderings include it), it must match the
   // email this same PATCH sets: the API refuses a PRIMARY entry that differs from the user's email.
@@ -86,4 +134,10 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
     ...(state ? { state } : {}),
     noop,
   };
+}
+
+/** The user's employer info as sent back: its four known fields, as read. */
+function employerInfoOf(user: GenesysUser): EmployerInfo {
+  const info = user.employerInfo ?? {};
+  return Object.fromEntries(EMPLOYER_FIELDS.flatMap((f) => (info[f] === undefined ? [] : [[f, info[f]]])));
 }

@@ -50,13 +50,12 @@ export function settleBatch(
   options: SettleOptions,
 ): Settlement {
   const perMessage = new Map<string, FieldOutcome[]>();
+  for (const [key, fixed] of plan.refused) perMessage.set(key, [...fixed]);
   for (const wants of plan.users.values()) {
     const decided = outcomes.get(wants.userId);
     for (const key of wants.messages.keys()) {
-      perMessage.set(
-        key,
-        supersededFields(wants, key).map((): FieldOutcome => ({ kind: "stale" })),
-      );
+      const stale = supersededFields(wants, key).map((): FieldOutcome => ({ kind: "stale" }));
+      perMessage.set(key, [...(perMessage.get(key) ?? []), ...stale]);
     }
     for (const [field, want] of wants.fields) {
       perMessage.get(want.messageKey)?.push(decided?.get(field) ?? { kind: "release" });

@@ -1,9 +1,16 @@
-import type { ChangeField } from "../contract/user-change.ts";
+import { type ChangeField, type UserKey, userKeyString } from "../contract/user-change.ts";
 import { UserNotFoundError } from "../genesys/errors.ts";
 import type { GenesysUser, UpdateUserBody } from "../genesys/types.ts";
-import { type BatchPlan, planBatch } from "./batch-plan.ts";
+import {
+  type BatchPlan,
+  bindBatch,
+  namesToResolve,
+  parseBatch,
+  type Resolution,
+  type Resolutions,
+} from "./batch-plan.ts";
 import type { ChangeMark } from "./change-order.ts";
-import type { FieldValue, FieldWant } from "./coalesce.ts";
+import type { FieldWant } from "./coalesce.ts";
 import { onDependency } from "./dependency.ts";
 import { type ExtensionMove, orderSteps, type Step } from "./extension-order.ts";
 import { classifyFailure, type Failure, outcomeOf, type StopCause, whyOf } from "./failure.ts";
@@ -32,8 +39,17 @@ export interface UsersPort {
   patchUser(userId: string, body: UpdateUserBody, signal: AbortSignal): Promise<GenesysUser>;
 }
 
+/** Resolves the names changes use (email, employee id) to Genesys ids, and forgets ones proven wrong. */
+export interface UserResolverPort {
+  resolve(names: readonly UserKey[], signal: AbortSignal): Promise<Map<string, Resolution>>;
+  /** The cached ids of these names turned out wrong: resolve them afresh next time. */
+  forget(names: readonly UserKey[], signal: AbortSignal): Promise<void>;
+}
+
 export interface SyncPassDeps {
   readonly queue: ChangeQueuePort;
+  /** Needed only when changes name users by email or employee id. */
+  readonly resolver?: UserResolverPort;
   readonly marks: HighWaterMarkPort;
   readonly users: UsersPort;
   readonly log: Log;
@@ -187,8 +203,24 @@ async function runBatch(
   signal: AbortSignal,
 ): Promise<BatchResult> {
   const now = deps.now ?? Date.now;
-  const plan = planBatch(held, now());
-  const work = new BatchWork(deps, options, plan, signal);
+  const parsed = parseBatch(held, now());
+  const names = namesToResolve(parsed);
+  let initial: PassMode = RUNNING;
+  let resolutions: Resolutions = new Map();
+  if (names.length > 0) {
+    try {
+      if (!deps.resolver)
+        throw new Error("changes name users by email or employee id, but no resolver is wired");
+      resolutions = await deps.resolver.resolve(names, signal);
+    } catch (error) {
+      const failure = classifyFailure(error, now());
+      initial = nextMode(initial, failure);
+      const failed: Resolution = { kind: "failed", outcome: outcomeOf(failure, now()) };
+      resolutions = new Map(names.map((name) => [userKeyString(name), failed]));
+    }
+  }
+  const plan = bindBatch(parsed, resolutions);
+  const work = new BatchWork(deps, options, plan, signal, initial);
   await work.run();
   const settlement = settleBatch(held, plan, work.outcomes, {
     maxAttempts: options.maxAttempts,
@@ -292,10 +324,17 @@ class BatchWork {
   readonly #signal: AbortSignal;
   readonly #now: () => number;
   readonly #outcomes = new Map<string, Map<ChangeField, FieldOutcome>>();
-  #mode: PassMode = RUNNING;
+  #mode: PassMode;
   #calls: CallCounts = { reads: 0, patches: 0, rateLimited: 0 };
 
-  constructor(deps: SyncPassDeps, options: SyncPassOptions, plan: BatchPlan, signal: AbortSignal) {
+  constructor(
+    deps: SyncPassDeps,
+    options: SyncPassOptions,
+    plan: BatchPlan,
+    signal: AbortSignal,
+    mode: PassMode,
+  ) {
+    this.#mode = mode;
     this.#deps = deps;
     this.#options = options;
     this.#plan = plan;
@@ -351,7 +390,8 @@ class BatchWork {
     const moves: ExtensionMove[] = [];
     for (const w of work) {
       const ext = w.pending.get("extension");
-      if (ext) moves.push({ userId: w.userId, from: currentExtension(w.user), to: ext.value });
+      if (ext)
+        moves.push({ userId: w.userId, from: currentExtension(w.user), to: ext.value as string | null });
     }
     const moving = new Set(moves.filter((m) => m.from !== m.to).map((m) => m.userId));
     const steps = orderSteps([...byId.keys()], moves);
@@ -403,10 +443,7 @@ class BatchWork {
         if (work.reread) await this.#reread(work);
         else if (!work.claimed) await this.#claim(work);
         if (work.pending.size === 0) return;
-        const plan = planUpdate(
-          work.user,
-          new Map([...work.pending].map(([f, w]) => [f, w.value as FieldValue])),
-        );
+        const plan = planUpdate(work.user, new Map([...work.pending].map(([f, w]) => [f, w.value])));
         for (const field of plan.noop) this.#resolve(work, field, { kind: "noop" });
         const deleted = work.user.state === "deleted";
         if (deleted && !plan.state) {

@@ -57,33 +57,63 @@ export function readWorkPhone(addresses: readonly PhoneFields[] | undefined): Wo
   return { index, ...readPhone((addresses as readonly PhoneFields[])[index] as PhoneFields) };
 }
 
+/** A number as compared: E.164 without the spaces, dashes, dots and parentheses of its display. */
+export const normalizePhone = (text: string): string => text.replace(/[\s().-]/g, "");
+
 /**
- * The whole `addresses` list with the WORK extension set to `extension` (`null` removes it). The API
- * replaces the list as a whole, so every other entry goes back exactly as it came; the WORK entry
- * keeps its number (as `address`) and every other field of its own, and loses only `display`, which the
+ * The whole `addresses` list with the WORK phone's extension and/or number set (`null` removes one,
+ * `undefined` keeps it). The API replaces the list as a whole, so every other entry goes back exactly
+ * as it came; the WORK entry keeps every other field of its own, and loses only `display`, which the
  * API derives. An entry left with neither number nor extension is dropped.
  */
-export function mergeExtension(
+export function mergeWorkPhone(
   addresses: readonly GenesysContact[] | undefined,
-  extension: string | null,
+  change: { readonly extension?: string | null; readonly number?: string | null },
 ): GenesysContact[] {
   const list = [...(addresses ?? [])];
   const work = readWorkPhone(list);
-  if (work.index === -1) {
-    return extension === null ? list : [...list, { mediaType: "PHONE", type: "WORK", extension }];
-  }
-  const {
-    address: _address,
-    display: _display,
-    extension: _extension,
-    ...rest
-  } = list[work.index] as GenesysContact;
-  const entry: GenesysContact = {
-    ...rest,
-    ...(work.number === null ? {} : { address: work.number }),
+  const extension = change.extension === undefined ? work.extension : change.extension;
+  const number = change.number === undefined ? work.number : change.number;
+  const phone: GenesysContact = {
+    ...(number === null ? {} : { address: number }),
     ...(extension === null ? {} : { extension }),
   };
-  if (entry.address === undefined && entry.extension === undefined) list.splice(work.index, 1);
-  else list[work.index] = entry;
+  if (work.index === -1) {
+    return number === null && extension === null
+      ? list
+      : [...list, { mediaType: "PHONE", type: "WORK", ...phone }];
+  }
+  const { address: _a, display: _d, extension: _e, ...rest } = list[work.index] as GenesysContact;
+  if (number === null && extension === null) list.splice(work.index, 1);
+  else list[work.index] = { ...rest, ...phone };
+  return list;
+}
+
+/** `mergeWorkPhone` for the extension alone. */
+export const mergeExtension = (
+  addresses: readonly GenesysContact[] | undefined,
+  extension: string | null,
+): GenesysContact[] => mergeWorkPhone(addresses, { extension });
+
+const isMobilePhone = (c: PhoneFields): boolean => c.mediaType === "PHONE" && c.type === "MOBILE";
+
+/** The MOBILE phone's number (its `address`, else its `display`), or null. */
+export function readMobilePhone(addresses: readonly PhoneFields[] | undefined): string | null {
+  const entry = (addresses ?? []).find(isMobilePhone);
+  return entry?.address || entry?.display || null;
+}
+
+/** The `addresses` list with the MOBILE phone's number set (`null` removes the entry); the rest as it came. */
+export function mergeMobilePhone(
+  addresses: readonly GenesysContact[] | undefined,
+  number: string | null,
+): GenesysContact[] {
+  const list = [...(addresses ?? [])];
+  const index = list.findIndex(isMobilePhone);
+  if (index === -1)
+    return number === null ? list : [...list, { mediaType: "PHONE", type: "MOBILE", address: number }];
+  const { address: _a, display: _d, ...rest } = list[index] as GenesysContact;
+  if (number === null) list.splice(index, 1);
+  else list[index] = { ...rest, address: number };
   return list;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseUserChange } from "../../../lib/contract/user-change.ts";
-import { coalesceByUser, type HeldChange } from "../../../lib/sync/coalesce.ts";
+import { type BoundChange, coalesceByUser } from "../../../lib/sync/coalesce.ts";
 
 const ANN = "3f2b8c1e-9d4a-4e6b-8f1a-2c3d4e5f6a7b";
 const BEN = "0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d";
@@ -12,10 +12,16 @@ function held(
   changedAt: string,
   changeId: string,
   set: object,
-): HeldChange {
+): BoundChange {
   const result = parseUserChange(JSON.stringify({ changeId, userId, changedAt, set }));
   if (!result.ok) throw new Error(result.reason);
-  return { messageKey, parsed: result.value };
+  const { changedAtMs, fields } = result.value;
+  return {
+    messageKey,
+    userId,
+    mark: { at: changedAtMs, id: changeId },
+    fields: fields as BoundChange["fields"],
+  };
 }
 
 describe("coalesceByUser", () => {

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ChangeField } from "../../../lib/contract/user-change.ts";
+import type { ChangeField, FieldValue } from "../../../lib/contract/user-change.ts";
 import type { GenesysContact, GenesysUser } from "../../../lib/genesys/types.ts";
-import type { FieldValue } from "../../../lib/sync/coalesce.ts";
 import { currentExtension, currentManagerId, planUpdate } from "../../../lib/sync/plan-update.ts";
 
 const ANN = "3f2b8c1e-9d4a-4e6b-8f1a-2c3d4e5f6a7b";

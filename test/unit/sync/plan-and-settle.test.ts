@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ChangeField } from "../../../lib/contract/user-change.ts";
-import { planBatch } from "../../../lib/sync/batch-plan.ts";
+import { bindBatch, parseBatch } from "../../../lib/sync/batch-plan.ts";
 import type { FieldOutcome } from "../../../lib/sync/field-outcome.ts";
+import type { HeldMessage } from "../../../lib/sync/held-message.ts";
 import { RECEIVE_COUNT_MARGIN, settleBatch, settlementCounts } from "../../../lib/sync/settlement.ts";
 import { heldMessage, uid } from "./records.ts";
 
 const NOW = Date.parse("2026-11-30T12:00:00Z");
+/** Planning for changes that name users by id (no resolution needed). */
+const planBatch = (held: readonly HeldMessage[], nowMs: number) =>
+  bindBatch(parseBatch(held, nowMs), new Map());
 const OPTIONS = { maxAttempts: 3, nowMs: NOW, random: 0 } as const;
 const outcomes = (entries: [number, Partial<Record<ChangeField, FieldOutcome>>][]) =>
   new Map(
