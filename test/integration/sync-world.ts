@@ -1,6 +1,6 @@
 /**
  * A whole sync world for integration tests: the SQS emulator (in process), DynamoDB Local (from
- * `AWS_ENDPOINT_URL_DYNAMODB`, or started here), the Genesys simulator over HTTP, a fresh queue, DLQ
+ * `AWS_ENDPOINT_URL_DYNAMODB`, or started here, or the test's own), the Genesys simulator over HTTP, a fresh queue, DLQ
  * and table, and `createSyncJob` wired to them exactly as the Lambda handler wires it.
  */
 import { spawn } from "node:child_process";
@@ -34,6 +34,8 @@ export interface WorldOptions {
   readonly simulator?: SimulatorOptions;
   /** Extra environment for `loadConfig` (e.g. `SYNC_MAX_ATTEMPTS`). */
   readonly env?: Record<string, string>;
+  /** A DynamoDB Local of the test's own (e.g. one it stops and restarts); default `dynamoDbEndpoint()`. */
+  readonly dynamodbEndpoint?: string;
 }
 
 export interface JobOptions {
@@ -73,7 +75,7 @@ let counter = 0;
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const stack = await startLocalStack({
     simulator: options.simulator,
-    dynamodbEndpoint: await dynamoDbEndpoint(),
+    dynamodbEndpoint: options.dynamodbEndpoint ?? (await dynamoDbEndpoint()),
     name: `t${process.pid}-${Date.now().toString(36)}-${counter++}`,
   });
   const { sim, sqs, dynamodb, queueUrl, dlqUrl } = stack;
