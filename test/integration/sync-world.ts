@@ -1,7 +1,8 @@
 /**
  * A whole sync world for integration tests: the SQS emulator (in process), DynamoDB Local (from
- * `AWS_ENDPOINT_URL_DYNAMODB`, or started here, or the test's own), the Genesys simulator over HTTP, a fresh queue, DLQ
- * and table, and `createSyncJob` wired to them exactly as the Lambda handler wires it.
+ * `AWS_ENDPOINT_URL_DYNAMODB`, or started here, or the test's own), the Genesys simulator over HTTP,
+ * a fresh queue, DLQ and table, and `createSyncJob` wired to them exactly as the Lambda handler wires
+ * it.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
