@@ -188,7 +188,8 @@ async function drain(w: World, wants: readonly Want[]): Promise<void> {
     }
     await mustResolve(w.job().run({}, RUN_MS), `drain pass ${pass}`);
     const left = wants.filter((want) => !inEffect(w, want));
-    if (left.length === 0 && (await w.peek("main")).length === 0 && (await w.delayedCount()) === 0) return;
+    const { visible, inFlight, delayed } = await w.counts();
+    if (left.length === 0 && visible + inFlight + delayed === 0) return;
     if (Date.now() > until) {
       assert.fail(`not drained after ${pass} passes: ${left.length} change(s) not in effect`);
     }
@@ -251,8 +252,8 @@ describe("every call site: a budget end, a reset and a 503 leave the pass exitin
         // Settled: every change not in effect is back in the main queue (visible or delayed), none
         // is still held in flight, none is dead-lettered.
         const notInEffect = c.wants.filter((want) => !inEffect(w, want)).length;
-        const visible = (await w.peek("main")).length;
-        const delayed = await w.delayedCount();
+        const { visible, inFlight, delayed } = await w.counts();
+        assert.equal(inFlight, 0, `no message is left in flight; summary ${JSON.stringify(summary)}`);
         assert.equal(
           visible + delayed,
           notInEffect,

@@ -13,14 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  GetQueueAttributesCommand,
-  type QueueAttributeName,
-  ReceiveMessageCommand,
-} from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { Log } from "../../lib/sync/log.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../../local/dynamodb-local.ts";
-import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
+import { change, createWorld, seed, userId } from "./sync-world.ts";
 
 const CHANGES = 60;
 const OUTAGE_MS = 60_000;
@@ -40,26 +36,6 @@ function capturingLog(lines: string[]): Log {
       lines.push(`${level} ${message} ${fields}`);
     };
   return { debug: keep("debug"), info: keep("info"), warn: keep("warn"), error: keep("error") };
-}
-
-/** The main queue's counts; the emulator counts in-flight messages as NotVisible, delayed ones apart. */
-async function queueCounts(w: World): Promise<{ present: number; inFlight: number; delayed: number }> {
-  const out = await w.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: w.config.queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? Number.NaN);
-  return {
-    present: count("ApproximateNumberOfMessages"),
-    inFlight: count("ApproximateNumberOfMessagesNotVisible"),
-    delayed: count("ApproximateNumberOfMessagesDelayed"),
-  };
 }
 
 const describeError = (error: unknown): string =>
@@ -102,10 +78,10 @@ test("DynamoDB down for a minute while passes keep starting: nothing held, nothi
     await job.run({}, RUN_MS).catch((error: unknown) => {
       failure = error;
     });
-    const counts = await queueCounts(w);
+    const counts = await w.counts();
     assert.equal(counts.inFlight, 0, `pass ${passes} during the outage left messages in flight`);
     assert.equal(
-      counts.present,
+      counts.visible,
       CHANGES,
       `pass ${passes}: every change is still in the queue, visible (delayed ${counts.delayed})`,
     );
@@ -143,8 +119,8 @@ test("DynamoDB down for a minute while passes keep starting: nothing held, nothi
     await job.run({}, RUN_MS).catch((error: unknown) => {
       assert.fail(`pass ${pass} after DynamoDB came back failed: ${describeError(error)}`);
     });
-    const counts = await queueCounts(w);
-    if (notApplied().length === 0 && counts.present === 0 && counts.delayed === 0) break;
+    const counts = await w.counts();
+    if (notApplied().length === 0 && counts.visible + counts.inFlight + counts.delayed === 0) break;
     if (Date.now() > drainEnds) {
       assert.fail(`${notApplied().length} change(s) not applied ${DRAIN_MS} ms after DynamoDB came back`);
     }

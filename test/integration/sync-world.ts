@@ -12,6 +12,7 @@ import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
   type Message,
+  type QueueAttributeName,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
@@ -66,6 +67,11 @@ export interface World {
   peek(queue: "main" | "dlq"): Promise<Message[]>;
   /** ApproximateNumberOfMessagesDelayed of the main queue. */
   delayedCount(): Promise<number>;
+  /**
+   * The main queue's messages by state, from its attributes (no receive, so no receive count grows):
+   * `visible`, `inFlight` (received, not yet deleted or released) and `delayed`.
+   */
+  counts(): Promise<{ visible: number; inFlight: number; delayed: number }>;
   /** Makes the given in-flight messages visible now (what the visibility timeout does after a crash). */
   expireVisibility(receiptHandles: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -173,6 +179,26 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         }),
       );
       return Number(out.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+    },
+    async counts() {
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+          ],
+        }),
+      );
+      const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? Number.NaN);
+      const inFlight = count("ApproximateNumberOfMessagesNotVisible");
+      // The emulator counts in-flight messages in ApproximateNumberOfMessages too (SQS does not).
+      return {
+        visible: count("ApproximateNumberOfMessages") - inFlight,
+        inFlight,
+        delayed: count("ApproximateNumberOfMessagesDelayed"),
+      };
     },
     async expireVisibility(handles) {
       for (const handle of handles) {
