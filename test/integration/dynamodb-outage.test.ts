@@ -68,6 +68,7 @@ test("DynamoDB down for a minute while passes keep starting: nothing held, nothi
   // One warm container, invoked on schedule, as Lambda would.
   const job = w.job({ sqs, log: capturingLog(lines) });
 
+  // The JVM goes away (SIGTERM, SIGKILL after 5 s): connections are refused from now on.
   await dynamo.stop();
   const outageEnds = Date.now() + OUTAGE_MS;
   let passes = 0;
@@ -77,6 +78,8 @@ test("DynamoDB down for a minute while passes keep starting: nothing held, nothi
     let failure: unknown;
     await job.run({}, RUN_MS).catch((error: unknown) => {
       failure = error;
+      // What Lambda logs for an invocation that fails: its error.
+      lines.push(`error invocation failed ${describeError(error)}`);
     });
     const counts = await w.counts();
     assert.equal(counts.inFlight, 0, `pass ${passes} during the outage left messages in flight`);
