@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { assertPortFree, freePort } from "./free-port.ts";
 
 /**
- * DynamoDB Local (the AWS jar) as a child process, in memory.
+ * DynamoDB Local (the AWS jar) as a child process, in memory (or on disk with `dbPath`).
  *
  * The jar is installed by `scripts/install-dynamodb-local.mjs` (the root `postinstall`) into
  * `node_modules/.cache/dynamodb-local`; `DYNAMODB_LOCAL_DIR` points elsewhere. Needs `java` 11+ on the
@@ -28,6 +28,11 @@ export interface StartDynamoDbLocalOptions {
    * shared, lazily started instances whose owner has no "after all" hook. Default false.
    */
   readonly unref?: boolean;
+  /**
+   * Keep the tables in this existing directory (`-dbPath`) instead of in memory, so that a server
+   * stopped and started again on the same directory finds its data. Default: in memory.
+   */
+  readonly dbPath?: string;
 }
 
 export const DYNAMODB_LOCAL_DIR =
@@ -67,7 +72,7 @@ async function launch(port: number, options: StartDynamoDbLocalOptions): Promise
     `-Djava.library.path=${join(DYNAMODB_LOCAL_DIR, "DynamoDBLocal_lib")}`,
     "-jar",
     join(DYNAMODB_LOCAL_DIR, "DynamoDBLocal.jar"),
-    "-inMemory",
+    ...(options.dbPath === undefined ? ["-inMemory"] : ["-dbPath", options.dbPath]),
     "-sharedDb",
     "-port",
     String(port),

@@ -113,6 +113,13 @@ export interface FailRule {
   status: number | "reset";
   /** How many matching calls to fail (default 1). */
   count?: number;
+  /**
+   * Let this many matching calls through first (default 0): e.g. `skip: 1` on `getUsers` fails the
+   * second bulk read (the re-read after a 409), `skip: 2` on `patchUser` the third PATCH. A call let
+   * through is answered as if no rule matched it (`errorRate` still applies). Only the first rule that
+   * matches a call counts it, so a rule behind a skipping one for the same route waits its turn.
+   */
+  skip?: number;
   /** For status 429: the wait to announce, in seconds (default 1). */
   retryAfterSeconds?: number;
 }
@@ -343,8 +350,11 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
   /** The next injected failure for this route, if any: a `SimHttpError`, or `reset`. */
   function takeFault(route: RouteKey): SimHttpError | "reset" | undefined {
     const index = faults.failNext.findIndex((rule) => rule.route === "*" || rule.route === route);
-    if (index >= 0) {
-      const rule = faults.failNext[index] as FailRule;
+    const rule = faults.failNext[index];
+    if (rule !== undefined && (rule.skip ?? 0) > 0) {
+      // Let this call through (to the random failures below, like any call no rule claims).
+      faults.failNext[index] = { ...rule, skip: (rule.skip ?? 0) - 1 };
+    } else if (rule !== undefined) {
       const left = (rule.count ?? 1) - 1;
       if (left > 0) faults.failNext[index] = { ...rule, count: left };
       else faults.failNext.splice(index, 1);

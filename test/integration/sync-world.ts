@@ -1,7 +1,8 @@
 /**
  * A whole sync world for integration tests: the SQS emulator (in process), DynamoDB Local (from
- * `AWS_ENDPOINT_URL_DYNAMODB`, or started here), the Genesys simulator over HTTP, a fresh queue, DLQ
- * and table, and `createSyncJob` wired to them exactly as the Lambda handler wires it.
+ * `AWS_ENDPOINT_URL_DYNAMODB`, or started here, or the test's own), the Genesys simulator over HTTP,
+ * a fresh queue, DLQ and table, and `createSyncJob` wired to them exactly as the Lambda handler wires
+ * it.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
   type Message,
+  type QueueAttributeName,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
@@ -34,6 +36,8 @@ export interface WorldOptions {
   readonly simulator?: SimulatorOptions;
   /** Extra environment for `loadConfig` (e.g. `SYNC_MAX_ATTEMPTS`). */
   readonly env?: Record<string, string>;
+  /** A DynamoDB Local of the test's own (e.g. one it stops and restarts); default `dynamoDbEndpoint()`. */
+  readonly dynamodbEndpoint?: string;
 }
 
 export interface JobOptions {
@@ -63,6 +67,11 @@ export interface World {
   peek(queue: "main" | "dlq"): Promise<Message[]>;
   /** ApproximateNumberOfMessagesDelayed of the main queue. */
   delayedCount(): Promise<number>;
+  /**
+   * The main queue's messages by state, from its attributes (no receive, so no receive count grows):
+   * `visible`, `inFlight` (received, not yet deleted or released) and `delayed`.
+   */
+  counts(): Promise<{ visible: number; inFlight: number; delayed: number }>;
   /** Makes the given in-flight messages visible now (what the visibility timeout does after a crash). */
   expireVisibility(receiptHandles: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -73,7 +82,7 @@ let counter = 0;
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const stack = await startLocalStack({
     simulator: options.simulator,
-    dynamodbEndpoint: await dynamoDbEndpoint(),
+    dynamodbEndpoint: options.dynamodbEndpoint ?? (await dynamoDbEndpoint()),
     name: `t${process.pid}-${Date.now().toString(36)}-${counter++}`,
   });
   const { sim, sqs, dynamodb, queueUrl, dlqUrl } = stack;
@@ -170,6 +179,26 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         }),
       );
       return Number(out.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+    },
+    async counts() {
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+          ],
+        }),
+      );
+      const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? Number.NaN);
+      const inFlight = count("ApproximateNumberOfMessagesNotVisible");
+      // The emulator counts in-flight messages in ApproximateNumberOfMessages too (SQS does not).
+      return {
+        visible: count("ApproximateNumberOfMessages") - inFlight,
+        inFlight,
+        delayed: count("ApproximateNumberOfMessagesDelayed"),
+      };
     },
     async expireVisibility(handles) {
       for (const handle of handles) {

@@ -527,6 +527,29 @@ describe("Genesys Cloud simulator", () => {
       assert.equal((await client.patch(ALICE, { version: 1, title: "x" })).status, 200);
     });
 
+    it("lets `skip` matching calls through before failing `count` of them", async () => {
+      const client = api(sim, await token(sim));
+      sim.setFaults({
+        failNext: [
+          { route: "getUsers", status: 503, skip: 1 },
+          { route: "patchUser", status: "reset", skip: 2, count: 2 },
+        ],
+      });
+      const read = () => client.get(`/api/v2/users?id=${ALICE}`);
+      assert.equal((await read()).status, 200, "the first bulk read is let through");
+      await errorJson(await read(), 503, "service.unavailable");
+      assert.equal((await read()).status, 200, "the rule is used up");
+      const patch = async (title: string) =>
+        client.patch(ALICE, { version: sim.getUser(ALICE)?.version ?? 0, title });
+      assert.equal((await patch("a")).status, 200);
+      assert.equal((await patch("b")).status, 200);
+      await assert.rejects(patch("c"));
+      await assert.rejects(patch("d"));
+      assert.equal((await patch("e")).status, 200);
+      assert.equal(sim.getUser(ALICE)?.title, "e");
+      assert.deepEqual(sim.stats().byRouteStatus.patchUser, { "0": 2, "200": 3 });
+    });
+
     it("adds latency and random failures", async () => {
       const client = api(sim, await token(sim));
       sim.setFaults({ latencyMs: 60 });
