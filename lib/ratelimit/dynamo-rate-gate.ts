@@ -183,7 +183,7 @@ export class DynamoRateGate implements RateGate {
     }
   }
 
-  /** No-op: the rate climbs back lazily with the time since the last cut (see `aimd.ts`). */
+  /** @deprecated See `RateGate.recordSuccess`: a no-op, to be deleted with it. */
   recordSuccess(): void {}
 
   #pausedPermit(now: number): Permit | undefined {

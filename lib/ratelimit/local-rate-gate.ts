@@ -58,7 +58,7 @@ export class LocalRateGate implements RateGate {
     this.#state = applyRateLimited(this.#state, this.#now(), retryAfterMs, this.#config).state;
   }
 
-  /** No-op: the rate climbs back lazily with the time since the last cut (see `aimd.ts`). */
+  /** @deprecated See `RateGate.recordSuccess`: a no-op, to be deleted with it. */
   recordSuccess(): void {}
 
   status(): LimiterStatus {
