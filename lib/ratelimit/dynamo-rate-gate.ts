@@ -26,6 +26,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
+import { withDefaults } from "../with-defaults.ts";
 import { cutRate, effectiveRate, shouldCut } from "./aimd.ts";
 import {
   type GcraParams,
@@ -62,13 +63,20 @@ export interface DynamoRateGateOptions {
   readonly limits: RateLimitConfig;
   /** Leasing and back-off; defaults in `DEFAULT_LEASE_POLICY`. `maxLease: 1` disables leasing. */
   readonly lease?: Partial<LeasePolicy>;
-  /** How long an untouched item lives (TTL `expiresAt`). Default 7 days. */
+  /** How long an untouched item lives (TTL `expiresAt`), ms. Default 7 days. */
   readonly itemTtlMs?: number;
   /** Clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
   /** Uniform [0, 1). Default `Math.random`. */
   readonly random?: () => number;
 }
+
+/** The defaults of `DynamoRateGateOptions`, documented there. */
+const DEFAULTS = {
+  itemTtlMs: 7 * 24 * 3_600_000,
+  now: (): number => Date.now(),
+  random: (): number => Math.random(),
+};
 
 /** Writes per `tryAcquire` at most (other branch, or a changed learned rate); then it answers `paced`. */
 const MAX_WRITES_PER_ACQUIRE = 3;
@@ -98,14 +106,15 @@ export class DynamoRateGate implements RateGate {
   #contention = INITIAL_CONTENTION;
 
   constructor(options: DynamoRateGateOptions) {
-    this.#client = options.client;
-    this.#table = options.tableName;
-    this.#pk = rateLimitPk(options.key);
-    this.#config = resolveRateLimitConfig(options.limits);
-    this.#policy = { ...DEFAULT_LEASE_POLICY, ...options.lease };
-    this.#ttlMs = options.itemTtlMs ?? 7 * 24 * 3_600_000;
-    this.#now = options.now ?? Date.now;
-    this.#random = options.random ?? Math.random;
+    const o = withDefaults(DEFAULTS, options);
+    this.#client = o.client;
+    this.#table = o.tableName;
+    this.#pk = rateLimitPk(o.key);
+    this.#config = resolveRateLimitConfig(o.limits);
+    this.#policy = withDefaults(DEFAULT_LEASE_POLICY, o.lease ?? {});
+    this.#ttlMs = o.itemTtlMs;
+    this.#now = o.now;
+    this.#random = o.random;
   }
 
   async tryAcquire(signal?: AbortSignal): Promise<Permit> {
