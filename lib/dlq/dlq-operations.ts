@@ -1,11 +1,12 @@
 import type { Message, SQSClient } from "@aws-sdk/client-sqs";
+import { SqsBatchError, type SqsBatchFailure } from "../aws/sqs-batch.ts";
 import { withDefaults } from "../with-defaults.ts";
 import { type DeadLetterRow, toDeadLetterRow } from "./dead-letter-row.ts";
 import { type DlqFilter, hasCriteria, matchesFilter } from "./filter.ts";
 import { sortRows } from "./format.ts";
 import type { ReplayProgress } from "./progress.ts";
 import { replayAttributes } from "./replay-copy.ts";
-import { type BatchFailure, type CopyEntry, SqsDeadLetters } from "./sqs-dead-letters.ts";
+import { type CopyEntry, SqsDeadLetters } from "./sqs-dead-letters.ts";
 
 /**
  * The DLQ operations behind `genesys-user-sync dlq`: list, replay, purge. Each scans the DLQ by
@@ -60,9 +61,21 @@ class Held {
 /** Restores visibility of everything still held; returns how many stay hidden. Never throws. */
 async function restoreAll(q: SqsDeadLetters, held: Held): Promise<number> {
   try {
-    return await q.restore(held.handles());
-  } catch {
-    return held.size;
+    await q.restore(held.handles());
+    return 0;
+  } catch (error) {
+    return error instanceof SqsBatchError ? error.failed.length : held.size;
+  }
+}
+
+/** The entries a batch call could not do (none when it resolved); any other error is rethrown. */
+async function batchFailures(call: Promise<void>): Promise<readonly SqsBatchFailure[]> {
+  try {
+    await call;
+    return [];
+  } catch (error) {
+    if (error instanceof SqsBatchError) return error.failed;
+    throw error;
   }
 }
 
@@ -101,7 +114,7 @@ const LIST_DEFAULTS = {
 /** Lists the DLQ. Consumes nothing. */
 export async function listDeadLetters(target: DlqTarget, listOptions: ListOptions = {}): Promise<ListResult> {
   const options = withDefaults(LIST_DEFAULTS, listOptions);
-  const q = new SqsDeadLetters(target.sqs, target.dlqUrl);
+  const q = new SqsDeadLetters({ sqs: target.sqs, dlqUrl: target.dlqUrl });
   const { filter, limit } = options;
   const held = new Held();
   const rows: DeadLetterRow[] = [];
@@ -197,7 +210,7 @@ export async function replayDeadLetters(
       "refusing to replay every dead letter without --all: give a filter or --all",
     );
   }
-  const q = new SqsDeadLetters(target.sqs, target.dlqUrl);
+  const q = new SqsDeadLetters({ sqs: target.sqs, dlqUrl: target.dlqUrl });
   const { now } = options;
   const held = new Held();
   const moved: DeadLetterRow[] = [];
@@ -258,7 +271,8 @@ async function moveBatch(
     attributes: replayAttributes(x.message, at),
   }));
   // 1. send: durable in the main queue before anything is deleted.
-  const { sent, failed } = await q.send(queueUrl, entries);
+  const failed = await batchFailures(q.send(queueUrl, entries));
+  const notSent = new Set(failed.map((f) => f.id));
   for (const f of failed) {
     const x = matching[Number(f.id)];
     if (x) out.failed.push(failure(x.row, f));
@@ -266,8 +280,8 @@ async function moveBatch(
   // 2. delete what was sent.
   const toDelete = matching
     .map((x, i) => ({ id: String(i), receiptHandle: x.message.ReceiptHandle ?? "", x }))
-    .filter((e) => sent.has(e.id));
-  const deleteFailures = await q.delete(toDelete);
+    .filter((e) => !notSent.has(e.id));
+  const deleteFailures = await batchFailures(q.delete(toDelete));
   const notDeletedIds = new Set(deleteFailures.map((f) => f.id));
   for (const e of toDelete) {
     if (notDeletedIds.has(e.id)) {
@@ -280,7 +294,7 @@ async function moveBatch(
   }
 }
 
-const failure = (row: DeadLetterRow, f: BatchFailure | undefined): ReplayFailure => ({
+const failure = (row: DeadLetterRow, f: SqsBatchFailure | undefined): ReplayFailure => ({
   row,
   code: f?.code,
   message: f?.message,
@@ -307,14 +321,14 @@ export async function purgeDeadLetters(
   scanOptions: ScanOptions = {},
 ): Promise<PurgeResult> {
   const options = withDefaults(PURGE_DEFAULTS, scanOptions);
-  const q = new SqsDeadLetters(target.sqs, target.dlqUrl);
+  const q = new SqsDeadLetters({ sqs: target.sqs, dlqUrl: target.dlqUrl });
   let deleted = 0;
   let failed = 0;
   while (!options.signal?.aborted) {
     const batch = await q.receive(options.visibilitySeconds, options.waitSeconds);
     if (batch.length === 0) break;
-    const failures = await q.delete(
-      batch.map((m, i) => ({ id: String(i), receiptHandle: m.ReceiptHandle ?? "" })),
+    const failures = await batchFailures(
+      q.delete(batch.map((m, i) => ({ id: String(i), receiptHandle: m.ReceiptHandle ?? "" }))),
     );
     failed += failures.length;
     deleted += batch.length - failures.length;
