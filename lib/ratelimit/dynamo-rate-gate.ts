@@ -21,11 +21,12 @@
  */
 
 import {
-  type AttributeValue,
+  ConditionalCheckFailedException,
   type DynamoDBClient,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { withDefaults } from "../with-defaults.ts";
 import { cutRate, effectiveRate, shouldCut } from "./aimd.ts";
 import {
@@ -50,7 +51,7 @@ import {
   type ResolvedRateLimitConfig,
   resolveRateLimitConfig,
 } from "./limiter-config.ts";
-import { ATTR, n, parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
+import { ATTR, parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
 import { EMPTY_LIMITER_STATE, type LimiterState, normaliseRetryAfter } from "./limiter-state.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 
@@ -282,17 +283,18 @@ export class DynamoRateGate implements RateGate {
     return this.#paced(interval);
   }
 
-  #expiresAt(until: number): AttributeValue {
-    return n(Math.ceil((until + this.#ttlMs) / 1000));
+  /** The TTL attribute's value, epoch s. */
+  #expiresAt(until: number): number {
+    return Math.ceil((until + this.#ttlMs) / 1000);
   }
 
   /**
    * The condition "the item holds the learned rate we paced at": the same last cut as we know (none:
    * never cut). Adds `:cut` to `values` when needed.
    */
-  #sameRateCondition(values: Record<string, AttributeValue>): string {
+  #sameRateCondition(values: Record<string, number>): string {
     if (this.#known.rateCutAt === undefined) return "attribute_not_exists(#cut)";
-    values[":cut"] = n(this.#known.rateCutAt);
+    values[":cut"] = this.#known.rateCutAt;
     return "#cut = :cut";
   }
 
@@ -306,7 +308,7 @@ export class DynamoRateGate implements RateGate {
       "#pu": ATTR.pausedUntil,
       "#cut": ATTR.rateCutAt,
     };
-    const values: Record<string, AttributeValue> = { ":now": n(now), ":exp": this.#expiresAt(now) };
+    const values: Record<string, number> = { ":now": now, ":exp": this.#expiresAt(now) };
     // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
     const notPaused = "(attribute_not_exists(#pu) OR #pu <= :now)";
     const sameRate = this.#sameRateCondition(values);
@@ -316,23 +318,23 @@ export class DynamoRateGate implements RateGate {
       // Idle branch: the budget is unused up to now (tat in the past, or no item): lease starts at now.
       budget = "(attribute_not_exists(#tat) OR #tat < :now)";
       update = "SET #tat = :newTat, #exp = :exp";
-      values[":newTat"] = n(now + lease * params.intervalMs);
+      values[":newTat"] = now + lease * params.intervalMs;
     } else {
       // Busy branch: tat is ahead of now but within the tolerance (now <= tat <= now + tau): the
       // first cell conforms now; the lease continues from the stored tat.
       budget = "#tat BETWEEN :now AND :nowTau";
       update = "SET #tat = #tat + :leaseMs, #exp = :exp";
-      values[":nowTau"] = n(now + toleranceMs(params));
-      values[":leaseMs"] = n(lease * params.intervalMs);
+      values[":nowTau"] = now + toleranceMs(params);
+      values[":leaseMs"] = lease * params.intervalMs;
     }
     names["#exp"] = ATTR.expiresAt;
     return {
       TableName: this.#table,
-      Key: { pk: { S: this.#pk } },
+      Key: marshall({ pk: this.#pk }),
       UpdateExpression: update,
       ConditionExpression: `${budget} AND ${notPaused} AND ${sameRate}`,
       ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: marshall(values),
       ReturnValues: "UPDATED_OLD",
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
@@ -344,17 +346,17 @@ export class DynamoRateGate implements RateGate {
    * the learned rate is the one we cut from (else we would cut from a stale rate).
    */
   #cutInput(now: number, ra: number, until: number, rate: number): UpdateItemCommandInput {
-    const values: Record<string, AttributeValue> = {
-      ":now": n(now),
-      ":until": n(until),
-      ":ra": n(ra),
-      ":rate": n(rate),
+    const values: Record<string, number> = {
+      ":now": now,
+      ":until": until,
+      ":ra": ra,
+      ":rate": rate,
       ":exp": this.#expiresAt(until),
     };
     const sameRate = this.#sameRateCondition(values);
     return {
       TableName: this.#table,
-      Key: { pk: { S: this.#pk } },
+      Key: marshall({ pk: this.#pk }),
       UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #rate = :rate, #cut = :now, #exp = :exp",
       // No pause in force at now (a pause that ended before now is over), and same learned rate.
       ConditionExpression: `(attribute_not_exists(#pu) OR #pu < :now) AND ${sameRate}`,
@@ -366,7 +368,7 @@ export class DynamoRateGate implements RateGate {
         "#cut": ATTR.rateCutAt,
         "#exp": ATTR.expiresAt,
       },
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: marshall(values),
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
   }
@@ -375,7 +377,7 @@ export class DynamoRateGate implements RateGate {
   #extendInput(now: number, ra: number, until: number): UpdateItemCommandInput {
     return {
       TableName: this.#table,
-      Key: { pk: { S: this.#pk } },
+      Key: marshall({ pk: this.#pk }),
       UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #exp = :exp",
       // Never shorten: write only when no pause is stored or it ends strictly before ours.
       ConditionExpression: "attribute_not_exists(#pu) OR #pu < :until",
@@ -385,12 +387,12 @@ export class DynamoRateGate implements RateGate {
         "#lra": ATTR.lastRetryAfterMs,
         "#exp": ATTR.expiresAt,
       },
-      ExpressionAttributeValues: {
-        ":now": n(now),
-        ":until": n(until),
-        ":ra": n(ra),
+      ExpressionAttributeValues: marshall({
+        ":now": now,
+        ":until": until,
+        ":ra": ra,
         ":exp": this.#expiresAt(until),
-      },
+      }),
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
   }
@@ -398,7 +400,6 @@ export class DynamoRateGate implements RateGate {
 
 /** The item a failed conditional write returned (empty state when there was none); else undefined. */
 function conditionFailedItem(error: unknown): LimiterState | undefined {
-  if (!(error instanceof Error) || error.name !== "ConditionalCheckFailedException") return undefined;
-  const item = (error as { Item?: Record<string, AttributeValue> }).Item;
-  return parseLimiterItem(item);
+  if (!(error instanceof ConditionalCheckFailedException)) return undefined;
+  return parseLimiterItem(error.Item);
 }
