@@ -258,19 +258,27 @@ function loginRateLimited(retryAfterMs: number, why: string, status?: number): R
   );
 }
 
+/** The text fields of a login error body; a field that is absent or not a string reads as absent. */
+const OAuthErrorBody = z
+  .object({
+    error: z.string().optional().catch(undefined),
+    error_description: z.string().optional().catch(undefined),
+    description: z.string().optional().catch(undefined),
+    message: z.string().optional().catch(undefined),
+  })
+  .catch({});
+
 /** The `400 invalid_request` "rate limit exceeded ..." of the login service (any of its text fields). */
 function saysRateLimit(body: unknown): boolean {
-  if (typeof body !== "object" || body === null) return false;
-  const b = body as Record<string, unknown>;
+  const b = OAuthErrorBody.parse(body);
   if (b.error !== undefined && b.error !== "invalid_request") return false;
   return [b.error_description, b.description, b.message].some(
-    (text) => typeof text === "string" && /rate limit/i.test(text),
+    (text) => text !== undefined && /rate limit/i.test(text),
   );
 }
 
 function describeOAuthError(body: unknown): string {
-  if (typeof body !== "object" || body === null) return "";
-  const b = body as { error?: unknown; error_description?: unknown; message?: unknown };
-  const text = [b.error, b.error_description, b.message].filter((x) => typeof x === "string").join(": ");
+  const b = OAuthErrorBody.parse(body);
+  const text = [b.error, b.error_description, b.message].filter((x) => x !== undefined).join(": ");
   return text ? `: ${text}` : "";
 }
