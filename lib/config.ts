@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GENESYS_DEFAULTS } from "./genesys/defaults.ts";
 
 /**
  * The one schema for the environment, parsed once at start-up. A bad or missing value stops start-up
@@ -26,10 +27,10 @@ const envShape = z.object({
   GENESYS_CLIENT_SECRET: z.string().min(1).optional(),
   /** Name or ARN of a Secrets Manager secret, or an SSM SecureString name (`ssm:/path`), holding `{ clientId, clientSecret }`. */
   GENESYS_CREDENTIALS_SECRET: z.string().min(1).optional(),
-  /** The OAuth client's request budget per minute (Genesys default 300). */
-  GENESYS_RATE_LIMIT_PER_MINUTE: positiveInt(300),
-  /** Per-request timeout for Genesys calls, ms. */
-  GENESYS_TIMEOUT_MS: positiveInt(10_000),
+  /** The OAuth client's request budget per minute. Default `GENESYS_DEFAULTS.rateLimitPerMinute` (300). */
+  GENESYS_RATE_LIMIT_PER_MINUTE: positiveInt(GENESYS_DEFAULTS.rateLimitPerMinute),
+  /** Per-request timeout for Genesys calls, ms. Default `GENESYS_DEFAULTS.timeoutMs` (10 000). */
+  GENESYS_TIMEOUT_MS: positiveInt(GENESYS_DEFAULTS.timeoutMs),
   /** Failed attempts (transient errors, version conflicts, extension in use) before a change is dead-lettered. */
   SYNC_MAX_ATTEMPTS: positiveInt(8),
   /** Time kept back from the Lambda deadline for releasing and reporting, ms. */

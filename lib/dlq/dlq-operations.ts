@@ -1,10 +1,12 @@
 import type { Message, SQSClient } from "@aws-sdk/client-sqs";
+import { SqsBatchError, type SqsBatchFailure } from "../aws/sqs-batch.ts";
+import { withDefaults } from "../with-defaults.ts";
 import { type DeadLetterRow, toDeadLetterRow } from "./dead-letter-row.ts";
 import { type DlqFilter, hasCriteria, matchesFilter } from "./filter.ts";
 import { sortRows } from "./format.ts";
 import type { ReplayProgress } from "./progress.ts";
 import { replayAttributes } from "./replay-copy.ts";
-import { type BatchFailure, type CopyEntry, SqsDeadLetters } from "./sqs-dead-letters.ts";
+import { type CopyEntry, SqsDeadLetters } from "./sqs-dead-letters.ts";
 
 /**
  * The DLQ operations behind `genesys-user-sync dlq`: list, replay, purge. Each scans the DLQ by
@@ -19,9 +21,12 @@ export interface DlqTarget {
 }
 
 export interface ScanOptions {
-  /** How long received messages stay hidden while the scan runs (must outlast it). */
+  /**
+   * How long received messages stay hidden while the scan runs (must outlast it), s. Default per
+   * operation: `LIST_DEFAULTS`, `REPLAY_DEFAULTS`, `PURGE_DEFAULTS`.
+   */
   readonly visibilitySeconds?: number;
-  /** Long-poll wait of each receive; an empty receive ends the scan. Default 1 (0 may miss messages on SQS). */
+  /** Long-poll wait of each receive; an empty receive ends the scan, s. Default 1 (0 may miss messages on SQS). */
   readonly waitSeconds?: number;
   /** Checked between batches: an aborted scan stops, restores visibility and reports what it did. */
   readonly signal?: AbortSignal;
@@ -29,7 +34,8 @@ export interface ScanOptions {
   readonly maxReceiveCount?: number | undefined;
 }
 
-const DEFAULT_WAIT_SECONDS = 1;
+/** Default `ScanOptions.waitSeconds` of every operation. */
+const WAIT_SECONDS = 1;
 
 /** Messages received and not deleted: messageId → latest receipt handle. */
 class Held {
@@ -55,9 +61,21 @@ class Held {
 /** Restores visibility of everything still held; returns how many stay hidden. Never throws. */
 async function restoreAll(q: SqsDeadLetters, held: Held): Promise<number> {
   try {
-    return await q.restore(held.handles());
-  } catch {
-    return held.size;
+    await q.restore(held.handles());
+    return 0;
+  } catch (error) {
+    return error instanceof SqsBatchError ? error.failed.length : held.size;
+  }
+}
+
+/** The entries a batch call could not do (none when it resolved); any other error is rethrown. */
+async function batchFailures(call: Promise<void>): Promise<readonly SqsBatchFailure[]> {
+  try {
+    await call;
+    return [];
+  } catch (error) {
+    if (error instanceof SqsBatchError) return error.failed;
+    throw error;
   }
 }
 
@@ -80,11 +98,24 @@ export interface ListResult {
   readonly notRestored: number;
 }
 
+/** The default filter of a list: no criteria. */
+const EVERY_MESSAGE: DlqFilter = {};
+
+/** The defaults of `ListOptions`: a list only reads, so a short visibility is enough. */
+const LIST_DEFAULTS = {
+  /** @default 120 */
+  visibilitySeconds: 120,
+  waitSeconds: WAIT_SECONDS,
+  filter: EVERY_MESSAGE,
+  /** @default no limit */
+  limit: Number.POSITIVE_INFINITY,
+};
+
 /** Lists the DLQ. Consumes nothing. */
-export async function listDeadLetters(target: DlqTarget, options: ListOptions = {}): Promise<ListResult> {
-  const q = new SqsDeadLetters(target.sqs, target.dlqUrl);
-  const filter = options.filter ?? {};
-  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+export async function listDeadLetters(target: DlqTarget, listOptions: ListOptions = {}): Promise<ListResult> {
+  const options = withDefaults(LIST_DEFAULTS, listOptions);
+  const q = new SqsDeadLetters({ sqs: target.sqs, dlqUrl: target.dlqUrl });
+  const { filter, limit } = options;
   const held = new Held();
   const rows: DeadLetterRow[] = [];
   let scanned = 0;
@@ -96,10 +127,7 @@ export async function listDeadLetters(target: DlqTarget, options: ListOptions = 
         truncated = true;
         break;
       }
-      const batch = await q.receive(
-        options.visibilitySeconds ?? 120,
-        options.waitSeconds ?? DEFAULT_WAIT_SECONDS,
-      );
+      const batch = await q.receive(options.visibilitySeconds, options.waitSeconds);
       if (batch.length === 0) break;
       for (const m of batch) {
         if (!held.add(m)) continue;
@@ -158,6 +186,15 @@ export interface ReplayResult {
   readonly notRestored: number;
 }
 
+/** The defaults of `ReplayOptions`: a replay sends and deletes per batch, so it holds messages longest. */
+const REPLAY_DEFAULTS = {
+  /** @default 300 */
+  visibilitySeconds: 300,
+  waitSeconds: WAIT_SECONDS,
+  /** @default the current time */
+  now: (): Date => new Date(),
+};
+
 /**
  * Moves matching dead letters back to the main queue: body unchanged, attempts reset (see
  * `replayAttributes`). Per batch: send first, then delete what was sent, so that an interruption
@@ -165,15 +202,16 @@ export interface ReplayResult {
  */
 export async function replayDeadLetters(
   target: DlqTarget & { readonly queueUrl: string },
-  options: ReplayOptions,
+  replayOptions: ReplayOptions,
 ): Promise<ReplayResult> {
+  const options = withDefaults(REPLAY_DEFAULTS, replayOptions);
   if (!options.all && !hasCriteria(options.filter)) {
     throw new ReplayRefusedError(
       "refusing to replay every dead letter without --all: give a filter or --all",
     );
   }
-  const q = new SqsDeadLetters(target.sqs, target.dlqUrl);
-  const now = options.now ?? (() => new Date());
+  const q = new SqsDeadLetters({ sqs: target.sqs, dlqUrl: target.dlqUrl });
+  const { now } = options;
   const held = new Held();
   const moved: DeadLetterRow[] = [];
   const failed: ReplayFailure[] = [];
@@ -188,10 +226,7 @@ export async function replayDeadLetters(
         interrupted = true;
         break;
       }
-      const batch = await q.receive(
-        options.visibilitySeconds ?? 300,
-        options.waitSeconds ?? DEFAULT_WAIT_SECONDS,
-      );
+      const batch = await q.receive(options.visibilitySeconds, options.waitSeconds);
       if (batch.length === 0) break;
       const matching: { message: Message; row: DeadLetterRow }[] = [];
       for (const m of batch) {
@@ -236,7 +271,8 @@ async function moveBatch(
     attributes: replayAttributes(x.message, at),
   }));
   // 1. send: durable in the main queue before anything is deleted.
-  const { sent, failed } = await q.send(queueUrl, entries);
+  const failed = await batchFailures(q.send(queueUrl, entries));
+  const notSent = new Set(failed.map((f) => f.id));
   for (const f of failed) {
     const x = matching[Number(f.id)];
     if (x) out.failed.push(failure(x.row, f));
@@ -244,8 +280,8 @@ async function moveBatch(
   // 2. delete what was sent.
   const toDelete = matching
     .map((x, i) => ({ id: String(i), receiptHandle: x.message.ReceiptHandle ?? "", x }))
-    .filter((e) => sent.has(e.id));
-  const deleteFailures = await q.delete(toDelete);
+    .filter((e) => !notSent.has(e.id));
+  const deleteFailures = await batchFailures(q.delete(toDelete));
   const notDeletedIds = new Set(deleteFailures.map((f) => f.id));
   for (const e of toDelete) {
     if (notDeletedIds.has(e.id)) {
@@ -258,7 +294,7 @@ async function moveBatch(
   }
 }
 
-const failure = (row: DeadLetterRow, f: BatchFailure | undefined): ReplayFailure => ({
+const failure = (row: DeadLetterRow, f: SqsBatchFailure | undefined): ReplayFailure => ({
   row,
   code: f?.code,
   message: f?.message,
@@ -272,19 +308,27 @@ export interface PurgeResult {
   readonly failed: number;
 }
 
+/** The defaults of `ScanOptions` for a purge: each batch is deleted as soon as it is received. */
+const PURGE_DEFAULTS = {
+  /** @default 60 */
+  visibilitySeconds: 60,
+  waitSeconds: WAIT_SECONDS,
+};
+
 /** Deletes every message of the DLQ (received and deleted in batches, counted). */
-export async function purgeDeadLetters(target: DlqTarget, options: ScanOptions = {}): Promise<PurgeResult> {
-  const q = new SqsDeadLetters(target.sqs, target.dlqUrl);
+export async function purgeDeadLetters(
+  target: DlqTarget,
+  scanOptions: ScanOptions = {},
+): Promise<PurgeResult> {
+  const options = withDefaults(PURGE_DEFAULTS, scanOptions);
+  const q = new SqsDeadLetters({ sqs: target.sqs, dlqUrl: target.dlqUrl });
   let deleted = 0;
   let failed = 0;
   while (!options.signal?.aborted) {
-    const batch = await q.receive(
-      options.visibilitySeconds ?? 60,
-      options.waitSeconds ?? DEFAULT_WAIT_SECONDS,
-    );
+    const batch = await q.receive(options.visibilitySeconds, options.waitSeconds);
     if (batch.length === 0) break;
-    const failures = await q.delete(
-      batch.map((m, i) => ({ id: String(i), receiptHandle: m.ReceiptHandle ?? "" })),
+    const failures = await batchFailures(
+      q.delete(batch.map((m, i) => ({ id: String(i), receiptHandle: m.ReceiptHandle ?? "" }))),
     );
     failed += failures.length;
     deleted += batch.length - failures.length;

@@ -8,16 +8,8 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { SQS_BATCH_LIMIT, sqsBatch } from "../aws/sqs-batch.ts";
 import { parseMaxReceiveCount } from "./redrive-policy.ts";
-
-/** SQS's limit on entries in one batch call and on messages in one receive. */
-export const SQS_BATCH = 10;
-
-export interface BatchFailure {
-  readonly id: string;
-  readonly code: string | undefined;
-  readonly message: string | undefined;
-}
 
 export interface CopyEntry {
   readonly id: string;
@@ -25,17 +17,24 @@ export interface CopyEntry {
   readonly attributes: Record<string, MessageAttributeValue>;
 }
 
+export interface SqsDeadLettersOptions {
+  /** Built by the caller (an entry point). */
+  readonly sqs: SQSClient;
+  readonly dlqUrl: string;
+}
+
 /**
- * The SQS calls of the DLQ operations. The client is built by the caller (an entry point); nothing
- * here decides what to move: that is `dlq-operations.ts`.
+ * The SQS calls of the DLQ operations; nothing here decides what to move: that is
+ * `dlq-operations.ts`. Every batch call follows `sqsBatch` (`lib/aws/sqs-batch.ts`): failed entries
+ * are retried once, then `SqsBatchError` names them by entry id.
  */
 export class SqsDeadLetters {
   readonly #sqs: SQSClient;
   readonly dlqUrl: string;
 
-  constructor(sqs: SQSClient, dlqUrl: string) {
-    this.#sqs = sqs;
-    this.dlqUrl = dlqUrl;
+  constructor(options: SqsDeadLettersOptions) {
+    this.#sqs = options.sqs;
+    this.dlqUrl = options.dlqUrl;
   }
 
   /** Up to 10 DLQ messages with every attribute, hidden from others for `visibilitySeconds`. */
@@ -43,7 +42,7 @@ export class SqsDeadLetters {
     const out = await this.#sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.dlqUrl,
-        MaxNumberOfMessages: SQS_BATCH,
+        MaxNumberOfMessages: SQS_BATCH_LIMIT,
         VisibilityTimeout: visibilitySeconds,
         WaitTimeSeconds: waitSeconds,
         // `All` rather than MessageSystemAttributeNames: the local emulator only honours this one.
@@ -54,52 +53,32 @@ export class SqsDeadLetters {
     return out.Messages ?? [];
   }
 
-  /** Makes held DLQ messages visible again now. Returns how many could not be (they reappear later). */
-  async restore(receiptHandles: readonly string[]): Promise<number> {
-    let failed = 0;
-    for (let i = 0; i < receiptHandles.length; i += SQS_BATCH) {
-      const chunk = receiptHandles.slice(i, i + SQS_BATCH);
-      const out = await this.#sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.dlqUrl,
-          Entries: chunk.map((handle, j) => ({ Id: String(j), ReceiptHandle: handle, VisibilityTimeout: 0 })),
-        }),
-      );
-      failed += out.Failed?.length ?? 0;
-    }
-    return failed;
+  /** Makes held DLQ messages visible again now. Throws `SqsBatchError` for those that stay hidden. */
+  async restore(receiptHandles: readonly string[]): Promise<void> {
+    await sqsBatch(
+      "restore",
+      receiptHandles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle, VisibilityTimeout: 0 })),
+      (chunk) =>
+        this.#sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.dlqUrl, Entries: chunk })),
+    );
   }
 
-  /** Sends up to 10 copies to `queueUrl`; returns the ids sent and the failures. */
-  async send(
-    queueUrl: string,
-    entries: readonly CopyEntry[],
-  ): Promise<{ sent: Set<string>; failed: BatchFailure[] }> {
-    if (entries.length > SQS_BATCH) throw new RangeError(`at most ${SQS_BATCH} entries per batch`);
-    if (entries.length === 0) return { sent: new Set(), failed: [] };
-    const out = await this.#sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: entries.map((e) => ({ Id: e.id, MessageBody: e.body, MessageAttributes: e.attributes })),
-      }),
+  /** Sends copies to `queueUrl`. Throws `SqsBatchError` naming the entries not sent. */
+  async send(queueUrl: string, entries: readonly CopyEntry[]): Promise<void> {
+    await sqsBatch(
+      "send",
+      entries.map((e) => ({ Id: e.id, MessageBody: e.body, MessageAttributes: e.attributes })),
+      (chunk) => this.#sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk })),
     );
-    return {
-      sent: new Set((out.Successful ?? []).map((s) => s.Id ?? "")),
-      failed: (out.Failed ?? []).map((f) => ({ id: f.Id ?? "", code: f.Code, message: f.Message })),
-    };
   }
 
-  /** Deletes up to 10 held DLQ messages; returns the failures. */
-  async delete(entries: readonly { id: string; receiptHandle: string }[]): Promise<BatchFailure[]> {
-    if (entries.length > SQS_BATCH) throw new RangeError(`at most ${SQS_BATCH} entries per batch`);
-    if (entries.length === 0) return [];
-    const out = await this.#sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: this.dlqUrl,
-        Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
-      }),
+  /** Deletes held DLQ messages. Throws `SqsBatchError` naming the entries not deleted. */
+  async delete(entries: readonly { id: string; receiptHandle: string }[]): Promise<void> {
+    await sqsBatch(
+      "delete",
+      entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
+      (chunk) => this.#sqs.send(new DeleteMessageBatchCommand({ QueueUrl: this.dlqUrl, Entries: chunk })),
     );
-    return (out.Failed ?? []).map((f) => ({ id: f.Id ?? "", code: f.Code, message: f.Message }));
   }
 }
 

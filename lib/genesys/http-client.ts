@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import { type WithDefaults, withDefaults } from "../with-defaults.ts";
+import { GENESYS_DEFAULTS } from "./defaults.ts";
 import { GenesysError, PermanentGenesysError, RateLimitedError, TransientGenesysError } from "./errors.ts";
 import { classifyErrorResponse } from "./response-outcome.ts";
 import type { TokenProvider } from "./token-provider.ts";
@@ -21,13 +23,24 @@ export interface GenesysHttpOptions {
   readonly acquire: (signal: AbortSignal) => Promise<void>;
   /** A 429 was met: pause every caller. */
   readonly onRateLimited: (retryAfterMs: number) => Promise<void>;
-  /** A call succeeded. */
+  /**
+   * @deprecated Ignored: nothing needs to hear of a success (the adaptive rate climbs back with time,
+   * see `aimd.ts`). Kept only while `lib/sync/sync-job.ts` still passes it; delete with that line.
+   */
   readonly onSuccess?: () => void;
   readonly onCall?: (call: CallRecord) => void;
-  /** Per-request timeout, ms. Default 10 s. */
+  /** Per-request timeout, ms. @default `GENESYS_DEFAULTS.timeoutMs` (10 000) */
   readonly timeoutMs?: number;
+  /** @default the global `fetch` */
   readonly fetch?: typeof fetch;
 }
+
+/** The defaults of `GenesysHttpOptions`, documented there. */
+const DEFAULTS = {
+  timeoutMs: GENESYS_DEFAULTS.timeoutMs,
+  // Looked up at call time, so that a replaced global `fetch` is the one used.
+  fetch: (input: string | URL | Request, init?: RequestInit): Promise<Response> => fetch(input, init),
+};
 
 export interface RequestOptions {
   readonly signal: AbortSignal;
@@ -39,9 +52,9 @@ export interface RequestOptions {
  * request, one token renewal on 401, and every non-2xx turned into a typed error.
  */
 export class GenesysHttp {
-  readonly #o: GenesysHttpOptions;
+  readonly #o: WithDefaults<GenesysHttpOptions, keyof typeof DEFAULTS>;
   constructor(options: GenesysHttpOptions) {
-    this.#o = options;
+    this.#o = withDefaults(DEFAULTS, options);
   }
 
   /**
@@ -66,10 +79,7 @@ export class GenesysHttp {
         continue;
       }
       const body: unknown = await readJson(response);
-      if (response.ok) {
-        this.#o.onSuccess?.();
-        return parseBody(schema, body, operation, response.status);
-      }
+      if (response.ok) return parseBody(schema, body, operation, response.status);
       const error = classifyErrorResponse({
         status: response.status,
         header: (name) => response.headers.get(name),
@@ -89,11 +99,10 @@ export class GenesysHttp {
     token: string,
     options: RequestOptions,
   ): Promise<Response> {
-    const doFetch = this.#o.fetch ?? fetch;
     const started = performance.now();
-    const timeout = AbortSignal.timeout(this.#o.timeoutMs ?? 10_000);
+    const timeout = AbortSignal.timeout(this.#o.timeoutMs);
     try {
-      const response = await doFetch(`${this.#o.apiUrl}${path}`, {
+      const response = await this.#o.fetch(`${this.#o.apiUrl}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
@@ -112,7 +121,7 @@ export class GenesysHttp {
       const reason = options.signal.aborted
         ? ["genesys.call.aborted", "the run's deadline came"]
         : timedOut
-          ? ["genesys.timeout", `no answer within ${this.#o.timeoutMs ?? 10_000} ms`]
+          ? ["genesys.timeout", `no answer within ${this.#o.timeoutMs} ms`]
           : ["genesys.connection.failed", describeNetworkError(error)];
       throw new TransientGenesysError(
         `${operation} failed: ${reason[1]}`,

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   AuthenticationError,
   ExtensionInUseError,
@@ -11,16 +12,24 @@ import {
 } from "./errors.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
-/** Genesys Cloud's normalized error body (fields are optional: proxies and gateways answer too). */
-export interface GenesysErrorBody {
-  readonly message?: string;
-  readonly code?: string;
-  readonly status?: number;
-  readonly contextId?: string;
-  readonly messageParams?: Record<string, unknown>;
-  readonly details?: ReadonlyArray<{ readonly errorCode?: string; readonly fieldName?: string }>;
-  readonly errors?: ReadonlyArray<{ readonly message?: string; readonly code?: string }>;
-}
+/** A field that is absent or of another type reads as absent: error bodies are read, never rejected. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/**
+ * Genesys Cloud's normalized error body. Every field is optional and read leniently: proxies and
+ * gateways answer too, and an error must be classified whatever its body.
+ */
+const GenesysErrorBodySchema = z.object({
+  message: lenient(z.string()),
+  code: lenient(z.string()),
+  status: lenient(z.number()),
+  contextId: lenient(z.string()),
+  details: lenient(
+    z.array(z.object({ errorCode: lenient(z.string()), fieldName: lenient(z.string()) }).catch({})),
+  ),
+  errors: lenient(z.array(z.object({ message: lenient(z.string()), code: lenient(z.string()) }).catch({}))),
+});
+type GenesysErrorBody = z.infer<typeof GenesysErrorBodySchema>;
 
 export interface ResponseFacts {
   readonly status: number;
@@ -116,7 +125,8 @@ function isVersionMismatch(body: GenesysErrorBody): boolean {
 }
 
 function asErrorBody(body: unknown): GenesysErrorBody {
-  return typeof body === "object" && body !== null ? (body as GenesysErrorBody) : {};
+  const parsed = GenesysErrorBodySchema.safeParse(body);
+  return parsed.success ? parsed.data : {};
 }
 
 /**

@@ -1,6 +1,8 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { z } from "zod";
 import { gcraAcquire } from "../ratelimit/gcra.ts";
+import { type WithDefaults, withDefaults } from "../with-defaults.ts";
+import { GENESYS_DEFAULTS } from "./defaults.ts";
 import {
   AuthenticationError,
   GenesysError,
@@ -22,8 +24,15 @@ const DEFAULTS = {
   requestIntervalMs: 10_000,
   requestBurst: 3,
   maxWaitMs: DEFAULT_RETRY_AFTER_MS,
-  timeoutMs: 10_000,
-} as const;
+  deadlineMs: (): number => Number.POSITIVE_INFINITY,
+  timeoutMs: GENESYS_DEFAULTS.timeoutMs,
+  // Looked up at call time, so that a replaced global `fetch` is the one used.
+  fetch: (input: string | URL | Request, init?: RequestInit): Promise<Response> => fetch(input, init),
+  now: (): number => Date.now(),
+  sleep: async (ms: number, signal: AbortSignal): Promise<void> => {
+    await sleepFor(ms, undefined, { signal });
+  },
+};
 
 export interface TokenProviderOptions {
   /** e.g. `https://login.mypurecloud.ie`. */
@@ -50,10 +59,14 @@ export interface TokenProviderOptions {
    * `Retry-After` asks for).
    */
   readonly maxWaitMs?: number;
-  /** Epoch ms after which a token is of no use (the pass's deadline): no wait ends past it. */
+  /**
+   * Epoch ms after which a token is of no use (the pass's deadline): no wait ends past it.
+   * Default: no deadline.
+   */
   readonly deadlineMs?: () => number;
-  /** Per-request timeout, ms. Default 10 s. */
+  /** Per-request timeout, ms. Default `GENESYS_DEFAULTS.timeoutMs` (10 s). */
   readonly timeoutMs?: number;
+  /** Default: the global `fetch`. */
   readonly fetch?: typeof fetch;
   /** Clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
@@ -81,7 +94,7 @@ const OPERATION = "POST /oauth/token";
  * error. A login rate limit is remembered: no token request is sent before it has passed.
  */
 export class TokenProvider {
-  readonly #options: TokenProviderOptions;
+  readonly #options: WithDefaults<TokenProviderOptions, keyof typeof DEFAULTS>;
   readonly #now: () => number;
   #cached: CachedToken | undefined;
   #renewal: Promise<CachedToken> | undefined;
@@ -91,8 +104,8 @@ export class TokenProvider {
   #blockedUntilMs = 0;
 
   constructor(options: TokenProviderOptions) {
-    this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#options = withDefaults(DEFAULTS, options);
+    this.#now = this.#options.now;
   }
 
   /** A valid access token; renewed first once it is past its renewal time. */
@@ -134,7 +147,7 @@ export class TokenProvider {
           throw limited ?? loginRateLimited(hold.waitMs, hold.why);
         }
         waited = true;
-        await (this.#options.sleep ?? defaultSleep)(hold.waitMs, signal);
+        await this.#options.sleep(hold.waitMs, signal);
         continue;
       }
       sent += 1;
@@ -154,8 +167,8 @@ export class TokenProvider {
       return { waitMs: this.#blockedUntilMs - now, why: "the login service rate-limited an earlier request" };
     }
     const decision = gcraAcquire(this.#pacerTat, now, {
-      intervalMs: this.#options.requestIntervalMs ?? DEFAULTS.requestIntervalMs,
-      burst: this.#options.requestBurst ?? DEFAULTS.requestBurst,
+      intervalMs: this.#options.requestIntervalMs,
+      burst: this.#options.requestBurst,
     });
     if (!decision.granted) return { waitMs: decision.waitMs, why: "this process paces its token requests" };
     this.#pacerTat = decision.tat;
@@ -163,18 +176,17 @@ export class TokenProvider {
   }
 
   #mayWait(waitMs: number): boolean {
-    const deadline = this.#options.deadlineMs?.() ?? Number.POSITIVE_INFINITY;
-    return waitMs <= (this.#options.maxWaitMs ?? DEFAULTS.maxWaitMs) && this.#now() + waitMs < deadline;
+    const deadline = this.#options.deadlineMs();
+    return waitMs <= this.#options.maxWaitMs && this.#now() + waitMs < deadline;
   }
 
   async #requestToken(signal: AbortSignal): Promise<CachedToken> {
     const { clientId, clientSecret } = await this.#options.credentials();
-    const doFetch = this.#options.fetch ?? fetch;
     const basic = Buffer.from(`${clientId}:${clientSecret}`).toString("base64");
-    const timeoutMs = this.#options.timeoutMs ?? DEFAULTS.timeoutMs;
+    const timeoutMs = this.#options.timeoutMs;
     let response: Response;
     try {
-      response = await doFetch(`${this.#options.loginUrl}/oauth/token`, {
+      response = await this.#options.fetch(`${this.#options.loginUrl}/oauth/token`, {
         method: "POST",
         headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
         body: "grant_type=client_credentials",
@@ -224,7 +236,7 @@ export class TokenProvider {
     }
     const issuedAtMs = this.#now();
     const lifetimeMs = token.data.expires_in * 1000;
-    const marginMs = Math.min(this.#options.renewBeforeMs ?? DEFAULTS.renewBeforeMs, lifetimeMs / 2);
+    const marginMs = Math.min(this.#options.renewBeforeMs, lifetimeMs / 2);
     this.#cached = {
       value: token.data.access_token,
       renewAtMs: issuedAtMs + lifetimeMs - marginMs,
@@ -233,10 +245,6 @@ export class TokenProvider {
     return this.#cached;
   }
 }
-
-const defaultSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
-  await sleepFor(ms, undefined, { signal });
-};
 
 /**
  * @param why the answer (status and OAuth error), or why no request was sent
@@ -250,19 +258,27 @@ function loginRateLimited(retryAfterMs: number, why: string, status?: number): R
   );
 }
 
+/** The text fields of a login error body; a field that is absent or not a string reads as absent. */
+const OAuthErrorBody = z
+  .object({
+    error: z.string().optional().catch(undefined),
+    error_description: z.string().optional().catch(undefined),
+    description: z.string().optional().catch(undefined),
+    message: z.string().optional().catch(undefined),
+  })
+  .catch({});
+
 /** The `400 invalid_request` "rate limit exceeded ..." of the login service (any of its text fields). */
 function saysRateLimit(body: unknown): boolean {
-  if (typeof body !== "object" || body === null) return false;
-  const b = body as Record<string, unknown>;
+  const b = OAuthErrorBody.parse(body);
   if (b.error !== undefined && b.error !== "invalid_request") return false;
   return [b.error_description, b.description, b.message].some(
-    (text) => typeof text === "string" && /rate limit/i.test(text),
+    (text) => text !== undefined && /rate limit/i.test(text),
   );
 }
 
 function describeOAuthError(body: unknown): string {
-  if (typeof body !== "object" || body === null) return "";
-  const b = body as { error?: unknown; error_description?: unknown; message?: unknown };
-  const text = [b.error, b.error_description, b.message].filter((x) => typeof x === "string").join(": ");
+  const b = OAuthErrorBody.parse(body);
+  const text = [b.error, b.error_description, b.message].filter((x) => x !== undefined).join(": ");
   return text ? `: ${text}` : "";
 }

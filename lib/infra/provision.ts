@@ -14,6 +14,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { withDefaults } from "../with-defaults.ts";
 import {
   deadLetterQueueAttributes,
   queueAttributes,
@@ -47,11 +48,15 @@ export interface Provisioned {
   readonly tableName: string;
 }
 
-export async function provision(input: ProvisionInput): Promise<Provisioned> {
+/** The defaults of `ProvisionInput`, documented there. */
+const DEFAULTS = { tableWaitSeconds: 60 };
+
+export async function provision(options: ProvisionInput): Promise<Provisioned> {
+  const input = withDefaults(DEFAULTS, options);
   const dlqUrl = await ensureQueue(input.sqs, queueNameOf(input.dlqUrl), deadLetterQueueAttributes());
   const dlqArn = await queueArn(input.sqs, dlqUrl);
   const queueUrl = await ensureQueue(input.sqs, queueNameOf(input.queueUrl), queueAttributes(dlqArn));
-  await ensureTable(input.dynamodb, input.tableName, input.tableWaitSeconds ?? 60);
+  await ensureTable(input.dynamodb, input.tableName, input.tableWaitSeconds);
   return { queueUrl, dlqUrl, dlqArn, tableName: input.tableName };
 }
 

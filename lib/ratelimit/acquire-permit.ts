@@ -7,6 +7,7 @@
  */
 
 import { setTimeout as sleepFor } from "node:timers/promises";
+import { withDefaults } from "../with-defaults.ts";
 import type { RateGate } from "./rate-gate.ts";
 
 export type AcquireOutcome =
@@ -30,17 +31,21 @@ export interface AcquirePermitOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
-  await sleepFor(ms, undefined, { signal });
+/** The defaults of `AcquirePermitOptions`, documented there. */
+const DEFAULTS = {
+  deadlineMs: Number.POSITIVE_INFINITY,
+  maxSleepMs: 5_000,
+  now: (): number => Date.now(),
+  sleep: async (ms: number, signal?: AbortSignal): Promise<void> => {
+    await sleepFor(ms, undefined, { signal });
+  },
 };
 
 export async function acquirePermit(
   gate: RateGate,
   options: AcquirePermitOptions = {},
 ): Promise<AcquireOutcome> {
-  const { signal, deadlineMs = Number.POSITIVE_INFINITY, maxSleepMs = 5_000 } = options;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const { signal, deadlineMs, maxSleepMs, now, sleep } = withDefaults(DEFAULTS, options);
   for (;;) {
     signal?.throwIfAborted();
     const permit = await gate.tryAcquire(signal);

@@ -21,11 +21,13 @@
  */
 
 import {
-  type AttributeValue,
+  ConditionalCheckFailedException,
   type DynamoDBClient,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { withDefaults } from "../with-defaults.ts";
 import { cutRate, effectiveRate, shouldCut } from "./aimd.ts";
 import {
   type GcraParams,
@@ -49,7 +51,7 @@ import {
   type ResolvedRateLimitConfig,
   resolveRateLimitConfig,
 } from "./limiter-config.ts";
-import { ATTR, n, parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
+import { ATTR, parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
 import { EMPTY_LIMITER_STATE, type LimiterState, normaliseRetryAfter } from "./limiter-state.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 
@@ -62,13 +64,20 @@ export interface DynamoRateGateOptions {
   readonly limits: RateLimitConfig;
   /** Leasing and back-off; defaults in `DEFAULT_LEASE_POLICY`. `maxLease: 1` disables leasing. */
   readonly lease?: Partial<LeasePolicy>;
-  /** How long an untouched item lives (TTL `expiresAt`). Default 7 days. */
+  /** How long an untouched item lives (TTL `expiresAt`), ms. Default 7 days. */
   readonly itemTtlMs?: number;
   /** Clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
   /** Uniform [0, 1). Default `Math.random`. */
   readonly random?: () => number;
 }
+
+/** The defaults of `DynamoRateGateOptions`, documented there. */
+const DEFAULTS = {
+  itemTtlMs: 7 * 24 * 3_600_000,
+  now: (): number => Date.now(),
+  random: (): number => Math.random(),
+};
 
 /** Writes per `tryAcquire` at most (other branch, or a changed learned rate); then it answers `paced`. */
 const MAX_WRITES_PER_ACQUIRE = 3;
@@ -98,14 +107,15 @@ export class DynamoRateGate implements RateGate {
   #contention = INITIAL_CONTENTION;
 
   constructor(options: DynamoRateGateOptions) {
-    this.#client = options.client;
-    this.#table = options.tableName;
-    this.#pk = rateLimitPk(options.key);
-    this.#config = resolveRateLimitConfig(options.limits);
-    this.#policy = { ...DEFAULT_LEASE_POLICY, ...options.lease };
-    this.#ttlMs = options.itemTtlMs ?? 7 * 24 * 3_600_000;
-    this.#now = options.now ?? Date.now;
-    this.#random = options.random ?? Math.random;
+    const o = withDefaults(DEFAULTS, options);
+    this.#client = o.client;
+    this.#table = o.tableName;
+    this.#pk = rateLimitPk(o.key);
+    this.#config = resolveRateLimitConfig(o.limits);
+    this.#policy = withDefaults(DEFAULT_LEASE_POLICY, o.lease ?? {});
+    this.#ttlMs = o.itemTtlMs;
+    this.#now = o.now;
+    this.#random = o.random;
   }
 
   async tryAcquire(signal?: AbortSignal): Promise<Permit> {
@@ -183,7 +193,7 @@ export class DynamoRateGate implements RateGate {
     }
   }
 
-  /** No-op: the rate climbs back lazily with the time since the last cut (see `aimd.ts`). */
+  /** @deprecated See `RateGate.recordSuccess`: a no-op, to be deleted with it. */
   recordSuccess(): void {}
 
   #pausedPermit(now: number): Permit | undefined {
@@ -273,17 +283,18 @@ export class DynamoRateGate implements RateGate {
     return this.#paced(interval);
   }
 
-  #expiresAt(until: number): AttributeValue {
-    return n(Math.ceil((until + this.#ttlMs) / 1000));
+  /** The TTL attribute's value, epoch s. */
+  #expiresAt(until: number): number {
+    return Math.ceil((until + this.#ttlMs) / 1000);
   }
 
   /**
    * The condition "the item holds the learned rate we paced at": the same last cut as we know (none:
    * never cut). Adds `:cut` to `values` when needed.
    */
-  #sameRateCondition(values: Record<string, AttributeValue>): string {
+  #sameRateCondition(values: Record<string, number>): string {
     if (this.#known.rateCutAt === undefined) return "attribute_not_exists(#cut)";
-    values[":cut"] = n(this.#known.rateCutAt);
+    values[":cut"] = this.#known.rateCutAt;
     return "#cut = :cut";
   }
 
@@ -297,7 +308,7 @@ export class DynamoRateGate implements RateGate {
       "#pu": ATTR.pausedUntil,
       "#cut": ATTR.rateCutAt,
     };
-    const values: Record<string, AttributeValue> = { ":now": n(now), ":exp": this.#expiresAt(now) };
+    const values: Record<string, number> = { ":now": now, ":exp": this.#expiresAt(now) };
     // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
     const notPaused = "(attribute_not_exists(#pu) OR #pu <= :now)";
     const sameRate = this.#sameRateCondition(values);
@@ -307,23 +318,23 @@ export class DynamoRateGate implements RateGate {
       // Idle branch: the budget is unused up to now (tat in the past, or no item): lease starts at now.
       budget = "(attribute_not_exists(#tat) OR #tat < :now)";
       update = "SET #tat = :newTat, #exp = :exp";
-      values[":newTat"] = n(now + lease * params.intervalMs);
+      values[":newTat"] = now + lease * params.intervalMs;
     } else {
       // Busy branch: tat is ahead of now but within the tolerance (now <= tat <= now + tau): the
       // first cell conforms now; the lease continues from the stored tat.
       budget = "#tat BETWEEN :now AND :nowTau";
       update = "SET #tat = #tat + :leaseMs, #exp = :exp";
-      values[":nowTau"] = n(now + toleranceMs(params));
-      values[":leaseMs"] = n(lease * params.intervalMs);
+      values[":nowTau"] = now + toleranceMs(params);
+      values[":leaseMs"] = lease * params.intervalMs;
     }
     names["#exp"] = ATTR.expiresAt;
     return {
       TableName: this.#table,
-      Key: { pk: { S: this.#pk } },
+      Key: marshall({ pk: this.#pk }),
       UpdateExpression: update,
       ConditionExpression: `${budget} AND ${notPaused} AND ${sameRate}`,
       ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: marshall(values),
       ReturnValues: "UPDATED_OLD",
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
@@ -335,17 +346,17 @@ export class DynamoRateGate implements RateGate {
    * the learned rate is the one we cut from (else we would cut from a stale rate).
    */
   #cutInput(now: number, ra: number, until: number, rate: number): UpdateItemCommandInput {
-    const values: Record<string, AttributeValue> = {
-      ":now": n(now),
-      ":until": n(until),
-      ":ra": n(ra),
-      ":rate": n(rate),
+    const values: Record<string, number> = {
+      ":now": now,
+      ":until": until,
+      ":ra": ra,
+      ":rate": rate,
       ":exp": this.#expiresAt(until),
     };
     const sameRate = this.#sameRateCondition(values);
     return {
       TableName: this.#table,
-      Key: { pk: { S: this.#pk } },
+      Key: marshall({ pk: this.#pk }),
       UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #rate = :rate, #cut = :now, #exp = :exp",
       // No pause in force at now (a pause that ended before now is over), and same learned rate.
       ConditionExpression: `(attribute_not_exists(#pu) OR #pu < :now) AND ${sameRate}`,
@@ -357,7 +368,7 @@ export class DynamoRateGate implements RateGate {
         "#cut": ATTR.rateCutAt,
         "#exp": ATTR.expiresAt,
       },
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: marshall(values),
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
   }
@@ -366,7 +377,7 @@ export class DynamoRateGate implements RateGate {
   #extendInput(now: number, ra: number, until: number): UpdateItemCommandInput {
     return {
       TableName: this.#table,
-      Key: { pk: { S: this.#pk } },
+      Key: marshall({ pk: this.#pk }),
       UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #exp = :exp",
       // Never shorten: write only when no pause is stored or it ends strictly before ours.
       ConditionExpression: "attribute_not_exists(#pu) OR #pu < :until",
@@ -376,12 +387,12 @@ export class DynamoRateGate implements RateGate {
         "#lra": ATTR.lastRetryAfterMs,
         "#exp": ATTR.expiresAt,
       },
-      ExpressionAttributeValues: {
-        ":now": n(now),
-        ":until": n(until),
-        ":ra": n(ra),
+      ExpressionAttributeValues: marshall({
+        ":now": now,
+        ":until": until,
+        ":ra": ra,
         ":exp": this.#expiresAt(until),
-      },
+      }),
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
   }
@@ -389,7 +400,6 @@ export class DynamoRateGate implements RateGate {
 
 /** The item a failed conditional write returned (empty state when there was none); else undefined. */
 function conditionFailedItem(error: unknown): LimiterState | undefined {
-  if (!(error instanceof Error) || error.name !== "ConditionalCheckFailedException") return undefined;
-  const item = (error as { Item?: Record<string, AttributeValue> }).Item;
-  return parseLimiterItem(item);
+  if (!(error instanceof ConditionalCheckFailedException)) return undefined;
+  return parseLimiterItem(error.Item);
 }

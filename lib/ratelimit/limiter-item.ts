@@ -16,6 +16,8 @@
  */
 
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { z } from "zod";
 import { EMPTY_LIMITER_STATE, type LimiterState } from "./limiter-state.ts";
 
 export const RATE_LIMIT_PK_PREFIX = "ratelimit#";
@@ -41,25 +43,20 @@ export function rateLimitPk(key: string): string {
   return `${RATE_LIMIT_PK_PREFIX}${key}`;
 }
 
+/** An attribute that is absent, or not a finite number, reads as undefined (never as an error). */
+const optionalNumber = z.number().finite().optional().catch(undefined);
+
+const LimiterItemSchema = z.object({
+  [ATTR.tat]: optionalNumber,
+  [ATTR.pausedUntil]: optionalNumber,
+  [ATTR.last429At]: optionalNumber,
+  [ATTR.lastRetryAfterMs]: optionalNumber,
+  [ATTR.rateAtCut]: optionalNumber,
+  [ATTR.rateCutAt]: optionalNumber,
+});
+
 /** Reads the limiter state from an item (`undefined` or `{}`: no item yet). */
 export function parseLimiterItem(item: Record<string, AttributeValue> | undefined): LimiterState {
   if (item === undefined) return EMPTY_LIMITER_STATE;
-  return {
-    tat: num(item[ATTR.tat]),
-    pausedUntil: num(item[ATTR.pausedUntil]),
-    last429At: num(item[ATTR.last429At]),
-    lastRetryAfterMs: num(item[ATTR.lastRetryAfterMs]),
-    rateAtCut: num(item[ATTR.rateAtCut]),
-    rateCutAt: num(item[ATTR.rateCutAt]),
-  };
-}
-
-function num(value: AttributeValue | undefined): number | undefined {
-  if (value === undefined || value.N === undefined) return undefined;
-  const n = Number(value.N);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-export function n(value: number): AttributeValue {
-  return { N: String(value) };
+  return { ...EMPTY_LIMITER_STATE, ...LimiterItemSchema.parse(unmarshall(item)) };
 }

@@ -3,6 +3,7 @@
  * Same arithmetic as the shared gate: GCRA pacing at the adaptive rate, global pause on a 429.
  */
 
+import { withDefaults } from "../with-defaults.ts";
 import { effectiveRate } from "./aimd.ts";
 import { gcraAcquire, intervalForRate } from "./gcra.ts";
 import {
@@ -22,6 +23,9 @@ export interface LocalRateGateOptions {
   readonly key?: string;
 }
 
+/** The defaults of `LocalRateGateOptions`, documented there. */
+const DEFAULTS = { now: (): number => Date.now(), key: "local" };
+
 export class LocalRateGate implements RateGate {
   readonly #config: ResolvedRateLimitConfig;
   readonly #now: () => number;
@@ -29,9 +33,10 @@ export class LocalRateGate implements RateGate {
   #state: LimiterState = EMPTY_LIMITER_STATE;
 
   constructor(options: LocalRateGateOptions) {
-    this.#config = resolveRateLimitConfig(options.limits);
-    this.#now = options.now ?? Date.now;
-    this.#key = options.key ?? "local";
+    const o = withDefaults(DEFAULTS, options);
+    this.#config = resolveRateLimitConfig(o.limits);
+    this.#now = o.now;
+    this.#key = o.key;
   }
 
   async tryAcquire(signal?: AbortSignal): Promise<Permit> {
@@ -58,7 +63,7 @@ export class LocalRateGate implements RateGate {
     this.#state = applyRateLimited(this.#state, this.#now(), retryAfterMs, this.#config).state;
   }
 
-  /** No-op: the rate climbs back lazily with the time since the last cut (see `aimd.ts`). */
+  /** @deprecated See `RateGate.recordSuccess`: a no-op, to be deleted with it. */
   recordSuccess(): void {}
 
   status(): LimiterStatus {

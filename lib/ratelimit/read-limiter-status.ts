@@ -3,6 +3,8 @@
  */
 
 import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { withDefaults } from "../with-defaults.ts";
 import { type RateLimitConfig, resolveRateLimitConfig } from "./limiter-config.ts";
 import { parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
 import { type LimiterStatus, limiterStatus } from "./status.ts";
@@ -14,20 +16,24 @@ export interface ReadLimiterStatusOptions {
   readonly key: string;
   /** The configuration in force (the item does not store the ceiling). */
   readonly limits: RateLimitConfig;
+  /** Clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
   readonly signal?: AbortSignal;
 }
+
+/** The defaults of `ReadLimiterStatusOptions`, documented there. */
+const DEFAULTS = { now: (): number => Date.now() };
 
 export async function readLimiterStatus(options: ReadLimiterStatusOptions): Promise<LimiterStatus> {
   const config = resolveRateLimitConfig(options.limits);
   const out = await options.client.send(
     new GetItemCommand({
       TableName: options.tableName,
-      Key: { pk: { S: rateLimitPk(options.key) } },
+      Key: marshall({ pk: rateLimitPk(options.key) }),
       ConsistentRead: true,
     }),
     { abortSignal: options.signal },
   );
-  const now = (options.now ?? Date.now)();
+  const now = withDefaults(DEFAULTS, options).now();
   return limiterStatus(options.key, parseLimiterItem(out.Item), config, now);
 }

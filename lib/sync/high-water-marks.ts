@@ -5,7 +5,10 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { z } from "zod";
 import type { ChangeField } from "../contract/user-change.ts";
+import { withDefaults } from "../with-defaults.ts";
 import { type ChangeMark, mayApply } from "./change-order.ts";
 
 /** How long a user's marks are kept after the last claim. Longer than any message can live (queue 4 d, DLQ 14 d, replays). */
@@ -31,6 +34,20 @@ export interface HighWaterMarkPort {
 
 const markAttr = (field: ChangeField): string => `m_${field}`;
 
+/** A recorded mark as stored (`m_<field> = {at, id}`); anything else reads as no mark. */
+const StoredMark = z.object({ at: z.number(), id: z.string() });
+
+export interface DynamoHighWaterMarksOptions {
+  readonly client: DynamoDBClient;
+  /** The state table (`SYNC_STATE_TABLE`). */
+  readonly tableName: string;
+  /** Clock, epoch ms (for the TTL). Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** The defaults of `DynamoHighWaterMarksOptions`, documented there. */
+const DEFAULTS = { now: (): number => Date.now() };
+
 /**
  * High-water marks in the state table, one item per user (`pk = user#<id>`, a map `m_<field> = {at, id}`
  * per field). A claim is one conditional UpdateItem for all fields; when the condition fails, the old
@@ -41,10 +58,20 @@ export class DynamoHighWaterMarks implements HighWaterMarkPort {
   readonly #table: string;
   readonly #now: () => number;
 
-  constructor(ddb: DynamoDBClient, table: string, now: () => number = Date.now) {
-    this.#ddb = ddb;
-    this.#table = table;
-    this.#now = now;
+  constructor(options: DynamoHighWaterMarksOptions);
+  /**
+   * @deprecated Pass `DynamoHighWaterMarksOptions`. Kept only while `lib/sync/sync-job.ts` constructs
+   * the marks positionally; delete this overload with that call.
+   */
+  constructor(client: DynamoDBClient, tableName: string, now?: () => number);
+  constructor(first: DynamoHighWaterMarksOptions | DynamoDBClient, tableName?: string, now?: () => number) {
+    const o = withDefaults(
+      DEFAULTS,
+      "tableName" in first ? first : { client: first, tableName: tableName ?? "", now },
+    );
+    this.#ddb = o.client;
+    this.#table = o.tableName;
+    this.#now = o.now;
   }
 
   async check(signal?: AbortSignal): Promise<void> {
@@ -90,16 +117,16 @@ export class DynamoHighWaterMarks implements HighWaterMarkPort {
     signal?: AbortSignal,
   ): Promise<"claimed" | Record<string, AttributeValue> | undefined> {
     const names: Record<string, string> = { "#at": "at", "#id": "id", "#exp": "expiresAt" };
-    const values: Record<string, AttributeValue> = {
-      ":exp": { N: String(Math.floor(this.#now() / 1000) + MARK_TTL_DAYS * 86_400) },
+    const values: Record<string, number | string | z.infer<typeof StoredMark>> = {
+      ":exp": Math.floor(this.#now() / 1000) + MARK_TTL_DAYS * 86_400,
     };
     const sets: string[] = ["#exp = :exp"];
     const conditions: string[] = [];
     [...pending].forEach(([field, mark], i) => {
       names[`#m${i}`] = markAttr(field);
-      values[`:m${i}`] = { M: { at: { N: String(mark.at) }, id: { S: mark.id } } };
-      values[`:at${i}`] = { N: String(mark.at) };
-      values[`:id${i}`] = { S: mark.id };
+      values[`:m${i}`] = { at: mark.at, id: mark.id };
+      values[`:at${i}`] = mark.at;
+      values[`:id${i}`] = mark.id;
       sets.push(`#m${i} = :m${i}`);
       // Claimable when no mark is recorded, the recorded one is older, or it is this very change
       // (same time and id: a retry or replay). Same time, smaller id: older by the tie-breaker.
@@ -111,11 +138,11 @@ export class DynamoHighWaterMarks implements HighWaterMarkPort {
       await this.#ddb.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { pk: { S: `user#${userId}` } },
+          Key: marshall({ pk: userPk(userId) }),
           UpdateExpression: `SET ${sets.join(", ")}`,
           ConditionExpression: conditions.join(" AND "),
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: marshall(values),
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
         { abortSignal: signal },
@@ -131,7 +158,7 @@ export class DynamoHighWaterMarks implements HighWaterMarkPort {
     const out = await this.#ddb.send(
       new GetItemCommand({
         TableName: this.#table,
-        Key: { pk: { S: `user#${userId}` } },
+        Key: marshall({ pk: userPk(userId) }),
         ConsistentRead: true,
       }),
       { abortSignal: signal },
@@ -140,11 +167,13 @@ export class DynamoHighWaterMarks implements HighWaterMarkPort {
   }
 }
 
+const userPk = (userId: string): string => `user#${userId}`;
+
 function readMark(
   item: Record<string, AttributeValue> | undefined,
   field: ChangeField,
 ): ChangeMark | undefined {
-  const m = item?.[markAttr(field)]?.M;
-  if (!m?.at?.N || m.id?.S === undefined) return undefined;
-  return { at: Number(m.at.N), id: m.id.S };
+  if (item === undefined) return undefined;
+  const parsed = StoredMark.safeParse(unmarshall(item)[markAttr(field)]);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -8,35 +8,55 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { SQS_BATCH_LIMIT, sqsBatch } from "../aws/sqs-batch.ts";
+import { withDefaults } from "../with-defaults.ts";
 import type { ChangeQueuePort, DeadLetter, HeldMessage, RequeueCopy } from "./held-message.ts";
 import { ATTR, num, readNumber, readString, str } from "./message-attributes.ts";
 
-/** SQS's limit on entries in one batch call. */
-const BATCH = 10;
-
-export class BatchOperationError extends Error {
-  override readonly name = "BatchOperationError";
-  readonly failed: readonly { id: string; code?: string | undefined; message?: string | undefined }[];
-  constructor(operation: string, failed: BatchOperationError["failed"]) {
-    super(
-      `${operation}: ${failed.length} entr${failed.length === 1 ? "y" : "ies"} failed (${failed.map((f) => f.code).join(", ")})`,
-    );
-    this.failed = failed;
-  }
+export interface SqsChangeQueueOptions {
+  readonly sqs: SQSClient;
+  /** The main queue (`SYNC_QUEUE_URL`). */
+  readonly queueUrl: string;
+  /** Its dead-letter queue (`SYNC_DLQ_URL`). */
+  readonly dlqUrl: string;
+  /** Clock, epoch ms. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
-/** The SQS adapter of `ChangeQueuePort`: the main queue and its DLQ. */
+/** The defaults of `SqsChangeQueueOptions`, documented there. */
+const DEFAULTS = { now: (): number => Date.now() };
+
+/**
+ * The SQS adapter of `ChangeQueuePort`: the main queue and its DLQ. Every batch call follows
+ * `sqsBatch` (`lib/aws/sqs-batch.ts`): failed entries are retried once, then `SqsBatchError` names
+ * them, so a send that throws means some copy may be missing and no original may be deleted.
+ */
 export class SqsChangeQueue implements ChangeQueuePort {
   readonly #sqs: SQSClient;
   readonly #queueUrl: string;
   readonly #dlqUrl: string;
   readonly #now: () => number;
 
-  constructor(sqs: SQSClient, queueUrl: string, dlqUrl: string, now: () => number = Date.now) {
-    this.#sqs = sqs;
-    this.#queueUrl = queueUrl;
-    this.#dlqUrl = dlqUrl;
-    this.#now = now;
+  constructor(options: SqsChangeQueueOptions);
+  /**
+   * @deprecated Pass `SqsChangeQueueOptions`. Kept only while `lib/sync/sync-job.ts` constructs the
+   * queue positionally; delete this overload with that call.
+   */
+  constructor(sqs: SQSClient, queueUrl: string, dlqUrl: string, now?: () => number);
+  constructor(
+    first: SqsChangeQueueOptions | SQSClient,
+    queueUrl?: string,
+    dlqUrl?: string,
+    now?: () => number,
+  ) {
+    const o = withDefaults(
+      DEFAULTS,
+      "queueUrl" in first ? first : { sqs: first, queueUrl: queueUrl ?? "", dlqUrl: dlqUrl ?? "", now },
+    );
+    this.#sqs = o.sqs;
+    this.#queueUrl = o.queueUrl;
+    this.#dlqUrl = o.dlqUrl;
+    this.#now = o.now;
   }
 
   async receive(
@@ -48,7 +68,7 @@ export class SqsChangeQueue implements ChangeQueuePort {
     const out = await this.#sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.#queueUrl,
-        MaxNumberOfMessages: Math.min(BATCH, Math.max(1, maxMessages)),
+        MaxNumberOfMessages: Math.min(SQS_BATCH_LIMIT, Math.max(1, maxMessages)),
         VisibilityTimeout: Math.max(1, Math.ceil(visibilitySeconds)),
         WaitTimeSeconds: waitSeconds,
         // `All` rather than MessageSystemAttributeNames: the local emulator only honours this one.
@@ -121,65 +141,37 @@ export class SqsChangeQueue implements ChangeQueuePort {
   async #sendAll(
     queueUrl: string,
     operation: string,
-    entries: SendMessageBatchRequestEntry[],
+    entries: readonly (SendMessageBatchRequestEntry & { Id: string })[],
     signal?: AbortSignal,
   ): Promise<void> {
-    await inChunks(entries, operation, async (chunk) => {
-      const out = await this.#sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk }), {
+    await sqsBatch(operation, entries, (chunk) =>
+      this.#sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk }), {
         abortSignal: signal,
-      });
-      return out.Failed ?? [];
-    });
+      }),
+    );
   }
 
   async delete(messages: readonly HeldMessage[], signal?: AbortSignal): Promise<void> {
     // A failed delete is not a loss: the message comes back and is skipped as already in effect.
-    await inChunks(messages, "delete", async (chunk) => {
-      const out = await this.#sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.#queueUrl,
-          Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })),
+    await sqsBatch(
+      "delete",
+      messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
+      (chunk) =>
+        this.#sqs.send(new DeleteMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: chunk }), {
+          abortSignal: signal,
         }),
-        { abortSignal: signal },
-      );
-      return out.Failed ?? [];
-    });
+    );
   }
 
   async release(messages: readonly HeldMessage[], signal?: AbortSignal): Promise<void> {
-    await inChunks(messages, "release", async (chunk) => {
-      const out = await this.#sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.#queueUrl,
-          Entries: chunk.map((m, j) => ({
-            Id: String(j),
-            ReceiptHandle: m.receiptHandle,
-            VisibilityTimeout: 0,
-          })),
-        }),
-        { abortSignal: signal },
-      );
-      return out.Failed ?? [];
-    });
-  }
-}
-
-/**
- * Runs a batch operation on chunks of 10 (SQS's batch limit), all chunks at once, and throws a
- * `BatchOperationError` listing every failed entry once all have settled.
- */
-async function inChunks<T>(
-  items: readonly T[],
-  operation: string,
-  send: (chunk: T[]) => Promise<readonly { Id?: string; Code?: string; Message?: string }[]>,
-): Promise<void> {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += BATCH) chunks.push(items.slice(i, i + BATCH));
-  const failed = (await Promise.all(chunks.map(send))).flat();
-  if (failed.length > 0) {
-    throw new BatchOperationError(
-      operation,
-      failed.map((f) => ({ id: f.Id ?? "", code: f.Code, message: f.Message })),
+    await sqsBatch(
+      "release",
+      messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle, VisibilityTimeout: 0 })),
+      (chunk) =>
+        this.#sqs.send(
+          new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.#queueUrl, Entries: chunk }),
+          { abortSignal: signal },
+        ),
     );
   }
 }

@@ -65,10 +65,10 @@ describe("replayDeadLetters", () => {
     assert.ok(sqs.queue(MAIN).every((m) => m.MessageAttributes?.attempts === undefined));
   });
 
-  test("a failed send is not deleted; a failed delete is reported (the change is in both queues)", async () => {
+  test("a send failing twice is not deleted; a delete failing twice is reported (the change is in both queues)", async () => {
     const { sqs, target } = world(4);
-    sqs.failNextSend(["1"]);
-    sqs.failNextDelete(["2"]);
+    sqs.failNextSend(["1"], { times: 2 });
+    sqs.failNextDelete(["2"], { times: 2 });
     const result = await replayDeadLetters(target, { ...opts, filter: {}, all: true });
     assert.deepEqual(
       result.failed.map((f) => [f.row.changeId, f.code]),

@@ -1,4 +1,4 @@
-/** An in-memory SQS with just what the DLQ operations call (no I/O), recording every call. */
+/** An in-memory SQS with just what the SQS adapters call (no I/O), recording every call. */
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -21,16 +21,55 @@ export interface FakeSqs {
   queue(url: string): Message[];
   visible(url: string): Message[];
   put(url: string, message: Message): void;
-  /** Entry ids of the next SendMessageBatch to fail. */
-  failNextSend(ids: string[]): void;
-  failNextDelete(ids: string[]): void;
+  /** Entry ids that fail in SendMessageBatch, each the next `times` times it is sent (default once). */
+  failNextSend(ids: string[], failure?: Failure): void;
+  failNextDelete(ids: string[], failure?: Failure): void;
+  failNextRestore(ids: string[], failure?: Failure): void;
 }
+
+export interface Failure {
+  /** How many times in a row each id fails. Default 1 (so a retry succeeds). */
+  readonly times?: number;
+  /** Default false (SQS's side: worth a retry). */
+  readonly senderFault?: boolean;
+  /** Default `InternalError`. */
+  readonly code?: string;
+}
+
+interface Failing {
+  left: number;
+  readonly senderFault: boolean;
+  readonly code: string;
+}
+
+type Op = "send" | "delete" | "restore";
 
 export function fakeSqs(names: Record<string, string>): FakeSqs {
   const queues = new Map<string, Stored[]>();
   const calls: string[] = [];
-  let sendFailures: string[] = [];
-  let deleteFailures: string[] = [];
+  const failing: Record<Op, Map<string, Failing>> = {
+    send: new Map(),
+    delete: new Map(),
+    restore: new Map(),
+  };
+  /** The failure of entry `id` in `op` this time, if it is to fail (and one fewer to come). */
+  const failureOf = (op: Op, id: string | undefined) => {
+    const f = failing[op].get(id ?? "");
+    if (f === undefined) return undefined;
+    if (--f.left <= 0) failing[op].delete(id ?? "");
+    return { Id: id ?? "", Code: f.code, SenderFault: f.senderFault };
+  };
+  const fail =
+    (op: Op) =>
+    (ids: string[], failure: Failure = {}): void => {
+      for (const id of ids) {
+        failing[op].set(id, {
+          left: failure.times ?? 1,
+          senderFault: failure.senderFault ?? false,
+          code: failure.code ?? "InternalError",
+        });
+      }
+    };
   let seq = 0;
   const q = (url: string): Stored[] => {
     const list = queues.get(url) ?? [];
@@ -55,22 +94,27 @@ export function fakeSqs(names: Record<string, string>): FakeSqs {
     if (command instanceof ChangeMessageVisibilityBatchCommand) {
       const url = command.input.QueueUrl ?? "";
       calls.push(`restore ${name(url)}`);
+      const Failed = [];
       for (const e of command.input.Entries ?? []) {
+        const failure = failureOf("restore", e.Id);
+        if (failure) {
+          Failed.push(failure);
+          continue;
+        }
         const s = q(url).find((x) => x.message.ReceiptHandle === e.ReceiptHandle);
         if (s && e.VisibilityTimeout === 0) s.visible = true;
       }
-      return { Successful: [], Failed: [] };
+      return { Successful: [], Failed };
     }
     if (command instanceof SendMessageBatchCommand) {
       const url = command.input.QueueUrl ?? "";
       calls.push(`send ${name(url)}`);
-      const failing = sendFailures;
-      sendFailures = [];
       const Successful: { Id: string }[] = [];
-      const Failed: { Id: string; Code: string; SenderFault: boolean }[] = [];
+      const Failed = [];
       for (const e of command.input.Entries ?? []) {
-        if (failing.includes(e.Id ?? "")) {
-          Failed.push({ Id: e.Id ?? "", Code: "InternalError", SenderFault: false });
+        const failure = failureOf("send", e.Id);
+        if (failure) {
+          Failed.push(failure);
           continue;
         }
         q(url).push({
@@ -88,12 +132,11 @@ export function fakeSqs(names: Record<string, string>): FakeSqs {
     if (command instanceof DeleteMessageBatchCommand) {
       const url = command.input.QueueUrl ?? "";
       calls.push(`delete ${name(url)}`);
-      const failing = deleteFailures;
-      deleteFailures = [];
-      const Failed: { Id: string; Code: string; SenderFault: boolean }[] = [];
+      const Failed = [];
       for (const e of command.input.Entries ?? []) {
-        if (failing.includes(e.Id ?? "")) {
-          Failed.push({ Id: e.Id ?? "", Code: "InternalError", SenderFault: false });
+        const failure = failureOf("delete", e.Id);
+        if (failure) {
+          Failed.push(failure);
           continue;
         }
         const list = q(url);
@@ -114,11 +157,8 @@ export function fakeSqs(names: Record<string, string>): FakeSqs {
         .filter((s) => s.visible)
         .map((s) => s.message),
     put: (url, message) => q(url).push({ message, visible: true }),
-    failNextSend: (ids) => {
-      sendFailures = ids;
-    },
-    failNextDelete: (ids) => {
-      deleteFailures = ids;
-    },
+    failNextSend: fail("send"),
+    failNextDelete: fail("delete"),
+    failNextRestore: fail("restore"),
   };
 }

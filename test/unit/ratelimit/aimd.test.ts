@@ -97,7 +97,6 @@ describe("aimd", () => {
       if (serverAccepts(now)) {
         accepted++;
         if (late) acceptedLate++;
-        gate.recordSuccess();
       } else {
         rejected++;
         if (late) rejectedLate++;
