@@ -212,7 +212,6 @@ function serialized(gate: RateGate): RateGate {
       return result;
     },
     recordRateLimited: (retryAfterMs, signal) => gate.recordRateLimited(retryAfterMs, signal),
-    recordSuccess: () => gate.recordSuccess(),
   };
 }
 
@@ -229,7 +228,6 @@ function traced(gate: RateGate, counts: TimeUse["gate"]): RateGate {
       return permit;
     },
     recordRateLimited: (retryAfterMs, signal) => gate.recordRateLimited(retryAfterMs, signal),
-    recordSuccess: () => gate.recordSuccess(),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GENESYS_DEFAULTS } from "./genesys/defaults.ts";
+import { SYNC_PASS_DEFAULTS } from "./sync/sync-pass.ts";
 
 /**
  * The one schema for the environment, parsed once at start-up. A bad or missing value stops start-up
@@ -36,9 +37,9 @@ const envShape = z.object({
   /** Time kept back from the Lambda deadline for releasing and reporting, ms. */
   SYNC_SAFETY_MARGIN_MS: positiveInt(15_000),
   /** Users worked on at once within a pass (their calls are still paced by the shared budget). */
-  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(8),
+  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(SYNC_PASS_DEFAULTS.concurrency),
   /** Messages held at once (several receives of 10, read in one bulk call). */
-  SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+  SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(SYNC_PASS_DEFAULTS.batchSize),
 });
 
 const envSchema = envShape.superRefine((env, ctx) => {

@@ -23,11 +23,6 @@ export interface GenesysHttpOptions {
   readonly acquire: (signal: AbortSignal) => Promise<void>;
   /** A 429 was met: pause every caller. */
   readonly onRateLimited: (retryAfterMs: number) => Promise<void>;
-  /**
-   * @deprecated Ignored: nothing needs to hear of a success (the adaptive rate climbs back with time,
-   * see `aimd.ts`). Kept only while `lib/sync/sync-job.ts` still passes it; delete with that line.
-   */
-  readonly onSuccess?: () => void;
   readonly onCall?: (call: CallRecord) => void;
   /** Per-request timeout, ms. @default `GENESYS_DEFAULTS.timeoutMs` (10 000) */
   readonly timeoutMs?: number;

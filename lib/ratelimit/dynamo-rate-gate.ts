@@ -193,9 +193,6 @@ export class DynamoRateGate implements RateGate {
     }
   }
 
-  /** @deprecated See `RateGate.recordSuccess`: a no-op, to be deleted with it. */
-  recordSuccess(): void {}
-
   #pausedPermit(now: number): Permit | undefined {
     const until = Math.max(this.#localPausedUntil, this.#known.pausedUntil ?? 0);
     if (until <= now) return undefined;

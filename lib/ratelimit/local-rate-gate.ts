@@ -63,9 +63,6 @@ export class LocalRateGate implements RateGate {
     this.#state = applyRateLimited(this.#state, this.#now(), retryAfterMs, this.#config).state;
   }
 
-  /** @deprecated See `RateGate.recordSuccess`: a no-op, to be deleted with it. */
-  recordSuccess(): void {}
-
   status(): LimiterStatus {
     return limiterStatus(this.#key, this.#state, this.#config, this.#now());
   }

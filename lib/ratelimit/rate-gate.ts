@@ -25,10 +25,4 @@ export interface RateGate {
   tryAcquire(signal?: AbortSignal): Promise<Permit>;
   /** A 429 was met: pause every caller for `retryAfterMs` (a pause is only ever extended) and slow down. */
   recordRateLimited(retryAfterMs: number, signal?: AbortSignal): Promise<void>;
-  /**
-   * @deprecated Does nothing in any gate: the adaptive rate climbs back with the time since the last
-   * cut (`aimd.ts`), not with successes. Kept only while `lib/sync/sync-job.ts` still calls it; delete
-   * it here and in both gates together with that call.
-   */
-  recordSuccess(): void;
 }

@@ -58,17 +58,8 @@ export class DynamoHighWaterMarks implements HighWaterMarkPort {
   readonly #table: string;
   readonly #now: () => number;
 
-  constructor(options: DynamoHighWaterMarksOptions);
-  /**
-   * @deprecated Pass `DynamoHighWaterMarksOptions`. Kept only while `lib/sync/sync-job.ts` constructs
-   * the marks positionally; delete this overload with that call.
-   */
-  constructor(client: DynamoDBClient, tableName: string, now?: () => number);
-  constructor(first: DynamoHighWaterMarksOptions | DynamoDBClient, tableName?: string, now?: () => number) {
-    const o = withDefaults(
-      DEFAULTS,
-      "tableName" in first ? first : { client: first, tableName: tableName ?? "", now },
-    );
+  constructor(options: DynamoHighWaterMarksOptions) {
+    const o = withDefaults(DEFAULTS, options);
     this.#ddb = o.client;
     this.#table = o.tableName;
     this.#now = o.now;

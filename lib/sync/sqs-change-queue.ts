@@ -37,22 +37,8 @@ export class SqsChangeQueue implements ChangeQueuePort {
   readonly #dlqUrl: string;
   readonly #now: () => number;
 
-  constructor(options: SqsChangeQueueOptions);
-  /**
-   * @deprecated Pass `SqsChangeQueueOptions`. Kept only while `lib/sync/sync-job.ts` constructs the
-   * queue positionally; delete this overload with that call.
-   */
-  constructor(sqs: SQSClient, queueUrl: string, dlqUrl: string, now?: () => number);
-  constructor(
-    first: SqsChangeQueueOptions | SQSClient,
-    queueUrl?: string,
-    dlqUrl?: string,
-    now?: () => number,
-  ) {
-    const o = withDefaults(
-      DEFAULTS,
-      "queueUrl" in first ? first : { sqs: first, queueUrl: queueUrl ?? "", dlqUrl: dlqUrl ?? "", now },
-    );
+  constructor(options: SqsChangeQueueOptions) {
+    const o = withDefaults(DEFAULTS, options);
     this.#sqs = o.sqs;
     this.#queueUrl = o.queueUrl;
     this.#dlqUrl = o.dlqUrl;

@@ -122,8 +122,8 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     fetch: deps.fetch,
   });
   const users = new UsersApi(http);
-  const queue = new SqsChangeQueue(deps.sqs, config.queueUrl, config.dlqUrl, now);
-  const marks = new DynamoHighWaterMarks(deps.dynamodb, config.stateTable, now);
+  const queue = new SqsChangeQueue({ sqs: deps.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl, now });
+  const marks = new DynamoHighWaterMarks({ client: deps.dynamodb, tableName: config.stateTable, now });
 
   return {
     async run(input, remainingMs, signal) {

@@ -77,7 +77,18 @@ export interface SyncPassOptions {
   readonly signal?: AbortSignal;
 }
 
-const DEFAULTS = { batchSize: 100, maxConflictRetries: 3, concurrency: 8, receiveWaitSeconds: 1 } as const;
+/** The pass's defaults (`SYNC_BATCH_SIZE` and `SYNC_CONCURRENCY` default to the same). */
+export const SYNC_PASS_DEFAULTS = {
+  /** Messages held at once. @default 100 */
+  batchSize: 100,
+  /** Re-reads after a version conflict before the change is re-queued. @default 3 */
+  maxConflictRetries: 3,
+  /** Users worked on at once. @default 8 */
+  concurrency: 8,
+  /** Long-poll wait of the first receive of a batch, s. @default 1 */
+  receiveWaitSeconds: 1,
+} as const;
+const DEFAULTS = SYNC_PASS_DEFAULTS;
 
 /**
  * The pass stopped early: wrong credentials, a permission no call gets past, DynamoDB or SQS down, or
@@ -235,6 +246,9 @@ async function runBatch(
   } catch (error) {
     // SQS failed mid-settlement: whatever was not deleted comes back after its visibility timeout,
     // and a copy already sent is a no-op the second time (changeId, marks).
+    deps.log.error("could not settle the batch; what was not settled returns after its visibility timeout", {
+      error: String(error),
+    });
     mode = nextMode(mode, classifyFailure(error, now()));
   }
   return { settlement, mode, calls: work.calls };

@@ -100,7 +100,6 @@ class BudgetGate implements RateGate {
     return { granted: false, waitMs: 3_600_000, reason: "paced" };
   }
   async recordRateLimited(): Promise<void> {}
-  recordSuccess(): void {}
 }
 
 /** Every request a job sends, with its answer (status 0: no answer). */

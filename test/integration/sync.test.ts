@@ -211,13 +211,20 @@ describe("sync end to end", { concurrency: true }, () => {
   test("wrong secret: the run stops saying the credentials are wrong, nothing is lost", async (t) => {
     const w = await fresh(t, 1);
     await w.send([change(1, { title: "X" })]);
-    await assert.rejects(w.job({ clientSecret: "wrong" }).run({}, RUN_MS), (error: Error) => {
+    const lines: string[] = [];
+    const keep = (message: string, extra?: unknown) => lines.push(`${message} ${JSON.stringify(extra)}`);
+    const log = { debug: keep, info: keep, warn: keep, error: keep };
+    await assert.rejects(w.job({ clientSecret: "wrong", log }).run({}, RUN_MS), (error: Error) => {
       assert.ok(error instanceof RunStoppedError);
       assert.match(error.message, /client id and secret/);
       assert.doesNotMatch(error.message, /rate/i);
       return true;
     });
-    assert.equal((await w.peek("main")).length, 1, "released, still in the queue");
+    assert.equal(
+      (await w.peek("main")).length,
+      1,
+      `released, still in the queue; the pass logged:\n${lines.join("\n")}`,
+    );
     assert.equal((await w.peek("dlq")).length, 0);
   });
 

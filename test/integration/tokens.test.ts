@@ -28,7 +28,6 @@ function countingGate(): RateGate & { readonly granted: () => number } {
       return permit;
     },
     recordRateLimited: (ms, signal) => inner.recordRateLimited(ms, signal),
-    recordSuccess: () => inner.recordSuccess(),
     granted: () => granted,
   };
 }

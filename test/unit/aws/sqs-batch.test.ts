@@ -135,14 +135,6 @@ describe("SqsChangeQueue (the sync's adapter)", () => {
     await queue.release(messages.slice(1, 2));
     assert.equal(sqs.visible(MAIN).length, 1);
   });
-
-  test("the positional constructor (deprecated) builds the same queue", async () => {
-    const sqs = fakeSqs({ [MAIN]: "main" });
-    sqs.put(MAIN, { MessageId: "m0", Body: "{}" });
-    const queue = new SqsChangeQueue(sqs.client, MAIN, DLQ, () => 0);
-    const [message] = await queue.receive(10, 30, 0);
-    assert.equal(message?.messageId, "m0");
-  });
 });
 
 describe("SqsDeadLetters (the DLQ tooling's adapter)", () => {

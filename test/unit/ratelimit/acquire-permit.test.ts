@@ -12,7 +12,6 @@ function scripted(permits: Permit[]): RateGate & { asked: number } {
       return p;
     },
     recordRateLimited: async (): Promise<void> => {},
-    recordSuccess: (): void => {},
   };
   return gate;
 }
