@@ -1,7 +1,7 @@
 /**
  * Genesys Cloud simulator: one HTTP server (node:http) with the login service (`POST /oauth/token`,
  * client credentials grant) and the user endpoints the sync uses (`GET /api/v2/users/{id}`,
- * `GET /api/v2/users?id=...`, `PATCH /api/v2/users/{id}`), following the documented Genesys Cloud
+ * `GET /api/v2/users?id=...`, `PATCH /api/v2/users/{id}`, `POST /api/v2/users/search`), following the documented Genesys Cloud
  * behaviour (see docs/genesys-api-notes.md for each point and its source). Shared by the tests,
  * `npm start` and the benchmark; it also has knobs for rate limits, latency and injected faults.
  *
@@ -23,7 +23,14 @@ import {
   SimHttpError,
 } from "./errors.ts";
 import { SlidingWindow } from "./rate-limiter.ts";
-import { type ApiUser, type DirectoryOptions, type SeedUser, UserDirectory } from "./users.ts";
+import { decodeQ64, searchUsers } from "./user-search.ts";
+import {
+  type ApiUser,
+  type DirectoryOptions,
+  type SeedUser,
+  UserDirectory,
+  type UserExpand,
+} from "./users.ts";
 
 export type { ErrorBody, ErrorDetail, OAuthErrorBody } from "./errors.ts";
 export { DetailCodes, ErrorCodes } from "./errors.ts";
@@ -31,14 +38,22 @@ export type {
   ApiUser,
   Contact,
   DirectoryOptions,
+  EmployerInfo,
   PhoneRendering,
   SeedUser,
+  UserExpand,
   UserReference,
   UserState,
 } from "./users.ts";
 
 /** Route keys used in stats and fault rules. */
-export type RouteKey = "token" | "getUser" | "getUsers" | "patchUser" | "other";
+export type RouteKey = "token" | "getUser" | "getUsers" | "patchUser" | "searchUsers" | "other";
+
+/**
+ * Needed for `POST /api/v2/users/search` (../shared/genesys-api-facts.md: "Search needs
+ * `directory:user:view`"; the SDK's `UserSearchRequest.enforcePermissions` names it too).
+ */
+export const SEARCH_USERS_PERMISSION = "directory:user:view";
 
 /**
  * Needed, in the user's division, to change a user's extension (SDK docs of `patchUser`: "Updating some
@@ -69,7 +84,7 @@ export const MAX_REQUEST_BYTES = 512_000;
 export interface ClientConfig {
   clientId: string;
   clientSecret: string;
-  /** Defaults to `["directory:user:edit", "telephony:extension:assign"]`. */
+  /** Defaults to `["directory:user:edit", "directory:user:view", "telephony:extension:assign"]`. */
   permissions?: string[];
   /** Lifetime of the tokens of this client; defaults to the simulator's `tokenTtlSeconds`. */
   tokenTtlSeconds?: number;
@@ -192,9 +207,12 @@ export interface GenesysSimulator {
   seedUsers(users: SeedUser[]): string[];
   /** Removes every user. */
   clearUsers(): void;
-  /** The stored user as the API renders it (whatever its state), or undefined. */
-  getUser(id: string): ApiUser | undefined;
-  listUsers(): ApiUser[];
+  /**
+   * The stored user as the API renders it (whatever its state), or undefined; `expand` as the query
+   * parameter (`["employerInfo"]` adds the employer info).
+   */
+  getUser(id: string, expand?: readonly UserExpand[]): ApiUser | undefined;
+  listUsers(expand?: readonly UserExpand[]): ApiUser[];
   addClient(client: ClientConfig): void;
   removeClient(clientId: string): void;
   stats(): SimulatorStats;
@@ -274,7 +292,11 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     clients.set(client.clientId, {
       clientId: client.clientId,
       clientSecret: client.clientSecret,
-      permissions: client.permissions ?? ["directory:user:edit", EXTENSION_ASSIGN_PERMISSION],
+      permissions: client.permissions ?? [
+        "directory:user:edit",
+        SEARCH_USERS_PERMISSION,
+        EXTENSION_ASSIGN_PERMISSION,
+      ],
       tokenTtlSeconds: client.tokenTtlSeconds,
     });
   };
@@ -287,6 +309,8 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
 
   function routeOf(method: string, path: string): { route: RouteKey; userId?: string } {
     if (path === "/oauth/token") return { route: "token" };
+    if (path === "/api/v2/users/search")
+      return { route: method === "POST" || method === "GET" ? "searchUsers" : "other" };
     if (path === "/api/v2/users" || path === "/api/v2/users/")
       return { route: method === "GET" ? "getUsers" : "other" };
     const match = /^\/api\/v2\/users\/([^/]+)$/.exec(path);
@@ -476,27 +500,45 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     }
     admit(token.id, token.clientId);
 
+    const expand = expandParam(url.searchParams);
     if (route === "getUser") {
-      return { status: 200, body: directory.getForApi(userId ?? "", url.searchParams.get("state")) };
+      return { status: 200, body: directory.getForApi(userId ?? "", url.searchParams.get("state"), expand) };
     }
-    if (route === "getUsers") return { status: 200, body: listUsers(url) };
+    if (route === "getUsers") return { status: 200, body: listUsers(url, expand) };
 
-    // patchUser
     const client = clients.get(token.clientId);
     const granted = client?.permissions ?? [];
-    if (!PATCH_USER_PERMISSIONS.some((p) => granted.includes(p))) {
-      const list = `[${PATCH_USER_PERMISSIONS.join(", ")}]`;
-      throw apiError(
-        403,
-        ErrorCodes.missingAnyPermissions,
-        `Unable to perform the requested action. You must have at least one of the following permissions assigned: ${list}`,
-        {
-          messageWithParams:
-            "Unable to perform the requested action. You must have at least one of the following permissions assigned: {permissions}",
-          messageParams: { permissions: list },
-        },
-      );
+    if (route === "searchUsers") {
+      requireAny(granted, [SEARCH_USERS_PERMISSION]);
+      const body = req.method === "GET" ? decodeQ64(url.searchParams.get("q64")) : await readJson(req);
+      return { status: 200, body: searchUsers(directory, body) };
     }
+
+    // patchUser
+    requireAny(granted, PATCH_USER_PERMISSIONS);
+    const body = await readJson(req);
+    const assignExtension = ["admin", EXTENSION_ASSIGN_PERMISSION].some((p) => granted.includes(p));
+    return { status: 200, body: directory.patch(userId ?? "", body, { assignExtension }) };
+  }
+
+  /** 403 `missing.any.permissions` unless the client holds one of `permissions`. */
+  function requireAny(granted: readonly string[], permissions: readonly string[]): void {
+    if (permissions.some((p) => granted.includes(p))) return;
+    const list = `[${permissions.join(", ")}]`;
+    throw apiError(
+      403,
+      ErrorCodes.missingAnyPermissions,
+      `Unable to perform the requested action. You must have at least one of the following permissions assigned: ${list}`,
+      {
+        messageWithParams:
+          "Unable to perform the requested action. You must have at least one of the following permissions assigned: {permissions}",
+        messageParams: { permissions: list },
+      },
+    );
+  }
+
+  /** A JSON request body (415 unless `application/json`, 400 when it does not parse). */
+  async function readJson(req: IncomingMessage): Promise<unknown> {
     const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
     if (type !== JSON_TYPE) {
       throw apiError(
@@ -506,14 +548,11 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       );
     }
     const raw = await readBody(req);
-    let body: unknown;
     try {
-      body = JSON.parse(raw);
+      return JSON.parse(raw);
     } catch {
       throw badRequest("The request could not be understood by the server due to malformed syntax.");
     }
-    const assignExtension = ["admin", EXTENSION_ASSIGN_PERMISSION].some((p) => granted.includes(p));
-    return { status: 200, body: directory.patch(userId ?? "", body, { assignExtension }) };
   }
 
   function authenticate(header: string | undefined): { id: string; clientId: string } {
@@ -556,7 +595,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     apiWindow.record(`client:${clientId}`, at);
   }
 
-  function listUsers(url: URL): unknown {
+  function listUsers(url: URL, expand: readonly string[]): unknown {
     const params = url.searchParams;
     const pageSize = intParam(params.get("pageSize"), "pageSize", 25);
     const pageNumber = intParam(params.get("pageNumber"), "pageNumber", 1);
@@ -591,6 +630,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       params.has("id") ? unique : undefined,
       state as "any",
       sort as "ascending",
+      expand,
     );
     const total = matches.length;
     const pageCount = Math.ceil(total / pageSize);
@@ -654,8 +694,8 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       }),
     seedUsers: (users) => directory.seed(users),
     clearUsers: () => directory.clear(),
-    getUser: (id) => directory.render(id),
-    listUsers: () => directory.renderAll(),
+    getUser: (id, expand) => directory.render(id, expand),
+    listUsers: (expand) => directory.renderAll(expand),
     addClient,
     removeClient: (clientId) => {
       clients.delete(clientId);
@@ -754,6 +794,18 @@ function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The `expand` query parameter: repeated (`expand=a&expand=b`, how the SDK sends a collection
+ * "multi") or comma-separated. Unknown values are ignored ("resolved with a best effort approach").
+ */
+function expandParam(params: URLSearchParams): string[] {
+  return params
+    .getAll("expand")
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
 }
 
 function intParam(value: string | null, name: string, fallback: number): number {

@@ -42,6 +42,21 @@ export interface Contact {
   integration?: string;
 }
 
+/**
+ * `User.employerInfo` (SDK model `EmployerInfo`). Rendered only when asked for with
+ * `expand=employerInfo`; replaced as a whole by a PATCH that carries it (undocumented: chosen).
+ */
+export interface EmployerInfo {
+  officialName?: string;
+  employeeId?: string;
+  employeeType?: string;
+  /** `YYYY-MM-DD`. */
+  dateHire?: string;
+}
+
+/** The `expand` values the simulator honours; others are ignored ("resolved with a best effort approach"). */
+export type UserExpand = "employerInfo";
+
 /** A user reference (`manager`), as the API renders it. */
 export interface UserReference {
   id: string;
@@ -64,6 +79,9 @@ export interface ApiUser {
   title?: string;
   department?: string;
   manager?: UserReference;
+  preferredName?: string;
+  /** Only with `expand=employerInfo`, and only when the user has some. */
+  employerInfo?: EmployerInfo;
 }
 
 /** A user to load into the simulator. */
@@ -83,6 +101,10 @@ export interface SeedUser {
   addresses?: Contact[];
   /** Defaults to 1. */
   version?: number;
+  preferredName?: string;
+  employerInfo?: EmployerInfo;
+  /** Defaults to false. */
+  acdAutoAnswer?: boolean;
 }
 
 interface StoredUser {
@@ -95,6 +117,9 @@ interface StoredUser {
   managerId: string | undefined;
   addresses: Contact[];
   version: number;
+  preferredName: string | undefined;
+  employerInfo: EmployerInfo | undefined;
+  acdAutoAnswer: boolean;
 }
 
 /**
@@ -123,6 +148,11 @@ export interface DirectoryOptions {
   versionConflictStatus?: 409 | 400;
   /** Whether a 403 names the missing permission (`named`, default) or only says the action is not allowed. */
   permissionErrors?: "named" | "generic";
+  /**
+   * Whether `POST /api/v2/users/search` accepts the field `employerInfo.employeeId` (undocumented:
+   * `supported`, the default) or answers 400 that it is not a searchable field (`refused`).
+   */
+  employeeIdSearch?: "supported" | "refused";
 }
 
 /** What the caller of a PATCH may do beyond editing the user (checked by the directory, which knows what changes). */
@@ -142,7 +172,26 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Extensions are short digit strings. */
 const EXTENSION = /^\d{1,16}$/;
 
-const MODIFIABLE_FIELDS = ["name", "email", "title", "department", "manager", "addresses"] as const;
+const MODIFIABLE_FIELDS = [
+  "name",
+  "email",
+  "title",
+  "department",
+  "manager",
+  "addresses",
+  "preferredName",
+  "acdAutoAnswer",
+  "employerInfo",
+] as const;
+
+const EMPLOYER_FIELDS = ["officialName", "employeeId", "employeeType", "dateHire"] as const;
+/**
+ * `employerInfo.employeeType` values: the ones Genesys's Terraform provider allows
+ * (`employee_type`: "Full-time | Part-time | Contractor"); that the API refuses others is chosen.
+ */
+export const EMPLOYEE_TYPES = ["Full-time", "Part-time", "Contractor"] as const;
+/** `employerInfo.dateHire`: a calendar date `YYYY-MM-DD` that exists. */
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function userUri(id: string): string {
   return `/api/v2/users/${encodeURIComponent(id)}`;
@@ -181,6 +230,7 @@ export class UserDirectory {
   #rendering: PhoneRendering;
   #versionConflictStatus: 409 | 400 = 409;
   #permissionErrors: "named" | "generic" = "named";
+  #employeeIdSearch: "supported" | "refused" = "supported";
 
   constructor(options: DirectoryOptions = {}) {
     this.#rendering = { numberWithExtension: "display", extensionOnly: "pooled" };
@@ -192,6 +242,12 @@ export class UserDirectory {
     this.#rendering = { ...this.#rendering, ...options.phoneRendering };
     this.#versionConflictStatus = options.versionConflictStatus ?? this.#versionConflictStatus;
     this.#permissionErrors = options.permissionErrors ?? this.#permissionErrors;
+    this.#employeeIdSearch = options.employeeIdSearch ?? this.#employeeIdSearch;
+  }
+
+  /** Whether the search accepts `employerInfo.employeeId` (see `DirectoryOptions.employeeIdSearch`). */
+  get employeeIdSearch(): "supported" | "refused" {
+    return this.#employeeIdSearch;
   }
 
   get size(): number {
@@ -227,6 +283,9 @@ export class UserDirectory {
         managerId: seed.managerId || undefined,
         addresses,
         version: seed.version ?? 1,
+        preferredName: seed.preferredName || undefined,
+        employerInfo: compactEmployerInfo(seed.employerInfo ?? {}),
+        acdAutoAnswer: seed.acdAutoAnswer ?? false,
       };
     });
     const previous = new Map(this.#users);
@@ -253,26 +312,39 @@ export class UserDirectory {
   }
 
   /** The user as the API renders it (a copy), whatever its state. */
-  render(id: string): ApiUser | undefined {
+  render(id: string, expand: readonly string[] = []): ApiUser | undefined {
     const user = this.#users.get(id);
-    return user ? this.#render(user) : undefined;
+    return user ? this.#render(user, expand) : undefined;
   }
 
-  renderAll(): ApiUser[] {
-    return [...this.#users.values()].map((u) => this.#render(u));
+  renderAll(expand: readonly string[] = []): ApiUser[] {
+    return [...this.#users.values()].map((u) => this.#render(u, expand));
+  }
+
+  /**
+   * The users matching every criterion (AND), each criterion matching when any of its fields holds
+   * any of its values, sorted by name (then id). Emails compare without regard to case; the search
+   * request itself is validated by sim/user-search.ts.
+   */
+  search(criteria: readonly SearchCriterion[], expand: readonly string[]): ApiUser[] {
+    const matches = [...this.#users.values()].filter((user) =>
+      criteria.every((c) => c.fields.some((field) => c.values.some((v) => matchesField(user, field, v)))),
+    );
+    matches.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    return matches.map((u) => this.#render(u, expand));
   }
 
   /**
    * `GET /api/v2/users/{userId}`. The `state` query parameter ("Search for a user with this state",
    * values active|deleted, default active): the default finds any user that is not deleted.
    */
-  getForApi(id: string, stateParam: string | null): ApiUser {
+  getForApi(id: string, stateParam: string | null, expand: readonly string[] = []): ApiUser {
     const state = stateParam ?? "active";
     if (state !== "active" && state !== "deleted") throw invalidValue(state, "state", ["active", "deleted"]);
     const user = this.#users.get(id);
     const found = user && (state === "deleted" ? user.state === "deleted" : user.state !== "deleted");
     if (!user || !found) throw notFound();
-    return this.#render(user);
+    return this.#render(user, expand);
   }
 
   /** The users a bulk read matches, sorted by name (then id), before paging. */
@@ -280,6 +352,7 @@ export class UserDirectory {
     ids: readonly string[] | undefined,
     state: "active" | "inactive" | "deleted" | "any",
     sort: "ascending" | "descending",
+    expand: readonly string[] = [],
   ): ApiUser[] {
     const wanted = ids ? new Set(ids) : undefined;
     const matches = [...this.#users.values()].filter(
@@ -287,7 +360,7 @@ export class UserDirectory {
     );
     matches.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
     if (sort === "descending") matches.reverse();
-    return matches.map((u) => this.#render(u));
+    return matches.map((u) => this.#render(u, expand));
   }
 
   /** The id of a non-deleted user other than `exceptId` whose PHONE entry has this extension. */
@@ -353,7 +426,7 @@ export class UserDirectory {
         user.state = next;
         user.version += 1;
       }
-      return this.#render(user);
+      return this.#render(user, []);
     }
 
     const next: StoredUser = clone(user);
@@ -375,6 +448,16 @@ export class UserDirectory {
     if (given.includes("title")) next.title = optionalText(patch.title, "title");
     if (given.includes("department")) next.department = optionalText(patch.department, "department");
     if (given.includes("manager")) next.managerId = this.#manager(patch.manager, user.id);
+    if (given.includes("preferredName"))
+      next.preferredName = optionalText(patch.preferredName, "preferredName");
+    if (given.includes("acdAutoAnswer")) {
+      if (typeof patch.acdAutoAnswer !== "boolean") {
+        throw badRequest("acdAutoAnswer must be a boolean.", { fieldName: "acdAutoAnswer" });
+      }
+      next.acdAutoAnswer = patch.acdAutoAnswer;
+    }
+    // Replaces the whole object (undocumented: chosen): a field left out is removed.
+    if (given.includes("employerInfo")) next.employerInfo = employerInfo(patch.employerInfo);
     if (given.includes("addresses")) {
       next.addresses = this.#addresses(patch.addresses, next);
       const extensions = (list: Contact[]) => JSON.stringify(list.map(extensionOf).filter(Boolean).sort());
@@ -386,9 +469,9 @@ export class UserDirectory {
     if (JSON.stringify(next) !== JSON.stringify(user)) {
       next.version = user.version + 1;
       this.#users.set(id, next);
-      return this.#render(next);
+      return this.#render(next, []);
     }
-    return this.#render(user);
+    return this.#render(user, []);
   }
 
   #emailHolder(email: string, exceptId: string): string | undefined {
@@ -522,7 +605,7 @@ export class UserDirectory {
     return { extension, display: extension };
   }
 
-  #render(user: StoredUser): ApiUser {
+  #render(user: StoredUser, expand: readonly string[]): ApiUser {
     const out: ApiUser = {
       id: user.id,
       name: user.name,
@@ -533,12 +616,16 @@ export class UserDirectory {
       state: user.state,
       username: user.email,
       version: user.version,
-      acdAutoAnswer: false,
+      acdAutoAnswer: user.acdAutoAnswer,
       selfUri: userUri(user.id),
     };
     if (user.title !== undefined) out.title = user.title;
     if (user.department !== undefined) out.department = user.department;
     if (user.managerId !== undefined) out.manager = { id: user.managerId, selfUri: userUri(user.managerId) };
+    if (user.preferredName !== undefined) out.preferredName = user.preferredName;
+    if (user.employerInfo !== undefined && expand.includes("employerInfo")) {
+      out.employerInfo = { ...user.employerInfo };
+    }
     return out;
   }
 }
@@ -574,4 +661,74 @@ function requireText(value: unknown, field: string): string {
 function optionalText(value: unknown, field: string): string | undefined {
   if (typeof value !== "string") throw badRequest(`${field} must be a string.`, { fieldName: field });
   return value === "" ? undefined : value;
+}
+
+/** One criterion of a search, validated: any of `fields` equal to any of `values` (EXACT). */
+export interface SearchCriterion {
+  readonly fields: readonly SearchField[];
+  readonly values: readonly string[];
+}
+
+/** The fields the simulator's search supports. */
+export const SEARCH_FIELDS = ["id", "email", "state", "employerInfo.employeeId"] as const;
+export type SearchField = (typeof SEARCH_FIELDS)[number];
+
+function matchesField(user: StoredUser, field: SearchField, value: string): boolean {
+  switch (field) {
+    case "id":
+      return user.id === value;
+    case "email":
+      return user.email.toLowerCase() === value.toLowerCase();
+    case "state":
+      return user.state === value;
+    case "employerInfo.employeeId":
+      return user.employerInfo?.employeeId !== undefined && user.employerInfo.employeeId === value;
+  }
+}
+
+/** The stored form of an employer info: its empty fields dropped, undefined when nothing is left. */
+function compactEmployerInfo(info: EmployerInfo): EmployerInfo | undefined {
+  const out: EmployerInfo = {};
+  for (const field of EMPLOYER_FIELDS) {
+    const value = info[field];
+    if (value !== undefined && value !== "") out[field] = value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * `employerInfo` of a PATCH: an object whose known fields are strings (others are ignored), an empty
+ * string clearing one; `dateHire` a date `YYYY-MM-DD` that exists; `employeeType` one of
+ * `EMPLOYEE_TYPES`. The API's messages for these are undocumented: chosen.
+ */
+function employerInfo(value: unknown): EmployerInfo | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw badRequest("employerInfo must be an object (EmployerInfo).", { fieldName: "employerInfo" });
+  }
+  const raw = value as Record<string, unknown>;
+  const info: EmployerInfo = {};
+  for (const field of EMPLOYER_FIELDS) {
+    const v = raw[field];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string") {
+      throw badRequest(`employerInfo.${field} must be a string.`, { fieldName: `employerInfo.${field}` });
+    }
+    info[field] = v;
+  }
+  if (info.dateHire && !isCalendarDate(info.dateHire)) {
+    throw badRequest("dateHire must be YYYY-MM-DD", { fieldName: "employerInfo.dateHire" });
+  }
+  const type = info.employeeType;
+  if (type && !(EMPLOYEE_TYPES as readonly string[]).includes(type)) {
+    throw invalidValue(type, "employerInfo.employeeType", EMPLOYEE_TYPES);
+  }
+  return compactEmployerInfo(info);
+}
+
+function isCalendarDate(text: string): boolean {
+  const match = DATE.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
