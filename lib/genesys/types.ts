@@ -62,6 +62,31 @@ export interface EmployerInfo {
   dateHire?: string;
 }
 
+/** One `UserSearchCriteria` the sync sends: an EXACT match of any of `fields` to `value` or any of `values`. */
+export interface UserSearchCriterion {
+  readonly type: "EXACT";
+  readonly fields: string[];
+  readonly value?: string;
+  readonly values?: string[];
+}
+
+/**
+ * The body of `POST /api/v2/users/search` (UserSearchRequest) that the sync sends. Criteria are ANDed;
+ * without a `state` criterion the simulator finds only active users (the real API: undocumented).
+ */
+export interface UserSearchRequestBody {
+  readonly query: UserSearchCriterion[];
+  /** Default 25; the simulator allows up to 100 (undocumented: chosen). */
+  readonly pageSize?: number;
+  /** From 1. */
+  readonly pageNumber?: number;
+  /** e.g. `["employerInfo"]` to have it rendered on the results. */
+  readonly expand?: UserExpand[];
+}
+
+/** The `expand` values the sync asks for. */
+export type UserExpand = "employerInfo";
+
 /** The body of `PATCH /api/v2/users/{userId}` (UpdateUser) that the sync sends. */
 export interface UpdateUserBody {
   readonly version: number;
