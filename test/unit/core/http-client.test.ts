@@ -439,3 +439,113 @@ describe("UsersApi.patchUser", () => {
     await assert.rejects(h.api.patchUser(USER, { version: 1, title: "x" }, signal), VersionConflictError);
   });
 });
+
+describe("UsersApi.getUsers expand", () => {
+  it("asks for employerInfo by default (repeated expand parameters, as the SDK sends them), or what is given", async () => {
+    const h = harness([() => listing([user("a", { employerInfo: { employeeId: "E-1" } })])]);
+    const read = await h.api.getUsers(["a"], signal);
+    assert.deepEqual(read.get("a")?.employerInfo, { employeeId: "E-1" });
+    assert.deepEqual(new URL(h.requests[0]?.url ?? "").searchParams.getAll("expand"), ["employerInfo"]);
+    await h.api.getUsers(["a"], signal, []);
+    assert.deepEqual(new URL(h.requests[1]?.url ?? "").searchParams.getAll("expand"), []);
+  });
+});
+
+describe("UsersApi.searchUsers", () => {
+  const request = {
+    query: [{ type: "EXACT" as const, fields: ["email"], value: "Ann@Example.com" }],
+    pageSize: 2,
+    pageNumber: 1,
+    expand: ["employerInfo" as const],
+  };
+
+  it("POSTs the request as JSON to /api/v2/users/search and parses the results as users", async () => {
+    const h = harness([
+      ok({
+        total: 3,
+        pageCount: 2,
+        pageSize: 2,
+        pageNumber: 1,
+        types: ["users"],
+        results: [user("a", { email: "ann@example.com" }), user("b")],
+        nextPage: "/api/v2/users/search?q64=x",
+      }),
+    ]);
+    const answer = await h.api.searchUsers(request, signal);
+    const sent = h.requests[0];
+    assert.equal(sent?.method, "POST");
+    assert.equal(new URL(sent?.url ?? "").pathname, "/api/v2/users/search");
+    assert.equal(sent?.headers["content-type"]?.split(";")[0], "application/json");
+    assert.deepEqual(JSON.parse(sent?.body ?? "null"), request);
+    assert.deepEqual(
+      answer.results?.map((u) => u.id),
+      ["a", "b"],
+    );
+    assert.equal(answer.total, 3);
+    assert.equal(answer.nextPage, "/api/v2/users/search?q64=x");
+  });
+
+  it("an answer without results (nothing matched) reads as no results", async () => {
+    const h = harness([ok({ total: 0, pageCount: 0, pageSize: 25, pageNumber: 1, types: ["users"] })]);
+    assert.deepEqual((await h.api.searchUsers(request, signal)).results, []);
+  });
+
+  it("a result without an integer version → genesys.response.malformed at its path", async () => {
+    const h = harness([ok({ total: 1, results: [{ id: "a", version: "1" }] })]);
+    const error = await h.api.searchUsers(request, signal).catch((e: unknown) => e);
+    assert.ok(error instanceof PermanentGenesysError, String(error));
+    assert.equal(error.reasonCode, "genesys.response.malformed");
+    assert.equal(error.operation, "POST /api/v2/users/search");
+    assert.match(error.message, / at results\[0\]\.version: /);
+  });
+
+  it("a 403 (no directory:user:view) is a PermissionError", async () => {
+    const h = harness([
+      () =>
+        json(403, {
+          status: 403,
+          code: "missing.any.permissions",
+          message:
+            "Unable to perform the requested action. You must have at least one of the following permissions assigned: [directory:user:view]",
+        }),
+    ]);
+    await assert.rejects(h.api.searchUsers(request, signal), PermissionError);
+  });
+});
+
+describe("UsersApi.patchUser and employerInfo", () => {
+  const info = { employeeId: "E-1", employeeType: "Part-time", dateHire: "2020-05-01" };
+  const answer = (version: number) => ok(user(USER, { version, title: "Lead" }));
+
+  it("an answer without employerInfo gets the one read at the version the PATCH was based on", async () => {
+    const h = harness([
+      () => listing([user(USER, { version: 4, employerInfo: info })]),
+      answer(5),
+      answer(6),
+    ]);
+    await h.api.getUsers([USER], signal);
+    const first = await h.api.patchUser(USER, { version: 4, title: "Lead" }, signal);
+    assert.deepEqual(first.employerInfo, info);
+    const second = await h.api.patchUser(USER, { version: 5, department: "Sales" }, signal);
+    assert.deepEqual(second.employerInfo, info, "still known: only our PATCHes changed the user");
+  });
+
+  it("the employerInfo the PATCH sent wins over the one read", async () => {
+    const h = harness([() => listing([user(USER, { version: 4, employerInfo: info })]), answer(5)]);
+    await h.api.getUsers([USER], signal);
+    const sent = { ...info, employeeType: "Contractor" };
+    const updated = await h.api.patchUser(USER, { version: 4, employerInfo: sent }, signal);
+    assert.deepEqual(updated.employerInfo, sent);
+  });
+
+  it("not completed when the read was at another version, or the answer's version skipped one", async () => {
+    const h = harness([
+      () => listing([user(USER, { version: 4, employerInfo: info })]),
+      answer(8),
+      answer(3),
+    ]);
+    await h.api.getUsers([USER], signal);
+    assert.equal((await h.api.patchUser(USER, { version: 4, title: "x" }, signal)).employerInfo, undefined);
+    assert.equal((await h.api.patchUser(USER, { version: 2, title: "x" }, signal)).employerInfo, undefined);
+  });
+});
