@@ -8,8 +8,15 @@
  * The error names the field, e.g. `Type '"titel"' does not satisfy the constraint 'never'`.
  */
 import type { Models } from "purecloud-platform-client-v2";
-import type { GenesysContact, GenesysUser, UpdateUserBody } from "../../lib/genesys/types.ts";
+import type {
+  GenesysContact,
+  GenesysUser,
+  UpdateUserBody,
+  UserSearchRequestBody,
+} from "../../lib/genesys/types.ts";
+import type { UsersSearchResult } from "../../lib/genesys/users-api.ts";
 import type { ApiUser, Contact, ErrorBody } from "../../sim/genesys-simulator.ts";
+import type { UsersSearchResponse } from "../../sim/user-search.ts";
 
 /** The keys a type names (the `[k: string]: unknown` of a loose schema left out). */
 type NamedKeys<T> = keyof { [K in keyof T as string extends K ? never : K]: T[K] };
@@ -54,6 +61,11 @@ type _ContractChecks = [
   // What the sync sends: every field by its model name, and the whole body assignable.
   NoMisfit<Misfits<UpdateUserBody, Models.UpdateUser>>,
   UpdateUserBody extends Models.UpdateUser ? true : never,
+  // The search: our request body is a UserSearchRequest, what we read of the answer its fields.
+  NoMisfit<Misfits<UserSearchRequestBody, Models.UserSearchRequest>>,
+  UserSearchRequestBody extends Models.UserSearchRequest ? true : never,
+  NoMisfit<Misfits<UsersSearchResult, Models.UsersSearchResponse>>,
+  NoMisfit<Misfits<UsersSearchResponse, Models.UsersSearchResponse>>,
   // What the simulator renders.
   NoMisfit<Misfits<ApiUser, Models.User>>,
   NoMisfit<Misfits<Contact, Models.Contact>>,

@@ -11,13 +11,19 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import platformClient, { type Models } from "purecloud-platform-client-v2";
+import type { ChangeField } from "../../lib/contract/user-change.ts";
 import {
   ExtensionInUseError,
   PermanentGenesysError,
   VersionConflictError,
 } from "../../lib/genesys/errors.ts";
 import { classifyErrorResponse } from "../../lib/genesys/response-outcome.ts";
-import { type GenesysUser, GenesysUserSchema, type UpdateUserBody } from "../../lib/genesys/types.ts";
+import {
+  type GenesysUser,
+  GenesysUserSchema,
+  type UpdateUserBody,
+  type UserSearchRequestBody,
+} from "../../lib/genesys/types.ts";
 import { currentExtension, planUpdate } from "../../lib/sync/plan-update.ts";
 import {
   DEFAULT_CLIENT_ID,
@@ -48,6 +54,7 @@ const seed = (): SeedUser[] => [
     managerId: MONA,
     extension: "1002",
     addresses: [MOBILE],
+    employerInfo: { employeeId: "E-1002", employeeType: "Full-time", dateHire: "2020-05-01" },
   },
   { id: BEN, name: "Ben Agent", email: "ben@example.com", managerId: MONA, extension: "1003" },
   { id: GONE, name: "Gus Gone", email: "gus@example.com", state: "inactive", extension: "1004" },
@@ -70,7 +77,26 @@ const USER_FIELDS = [
   "title",
   "department",
   "manager",
+  "preferredName",
+  "employerInfo",
 ] as const satisfies readonly (keyof Models.User)[];
+const EMPLOYER_FIELDS = [
+  "officialName",
+  "employeeId",
+  "employeeType",
+  "dateHire",
+] as const satisfies readonly (keyof Models.EmployerInfo)[];
+const SEARCH_FIELDS = [
+  "total",
+  "pageCount",
+  "pageSize",
+  "pageNumber",
+  "previousPage",
+  "currentPage",
+  "nextPage",
+  "types",
+  "results",
+] as const satisfies readonly (keyof Models.UsersSearchResponse)[];
 const CONTACT_FIELDS = [
   "address",
   "display",
@@ -122,6 +148,7 @@ function assertUserFields(user: Models.User): void {
   assert.deepEqual(unknownFields(user, USER_FIELDS), [], `user ${user.id}`);
   assert.deepEqual(unknownFields(user.division, DIVISION_FIELDS), [], `division of ${user.id}`);
   assert.deepEqual(unknownFields(user.manager, REFERENCE_FIELDS), [], `manager of ${user.id}`);
+  assert.deepEqual(unknownFields(user.employerInfo, EMPLOYER_FIELDS), [], `employerInfo of ${user.id}`);
   for (const contact of [...(user.addresses ?? []), ...(user.primaryContactInfo ?? [])]) {
     assert.deepEqual(unknownFields(contact, CONTACT_FIELDS), [], `contact of ${user.id}`);
   }
@@ -156,6 +183,7 @@ const classified = (body: Models.ErrorBody) =>
 describe("the simulator through Genesys's JavaScript SDK (UsersApi)", () => {
   const client = platformClient.ApiClient.instance;
   const users = new platformClient.UsersApi(client);
+  const searchApi = new platformClient.SearchApi(client);
   let sim: GenesysSimulator;
   let auth: { accessToken: string; tokenExpiryTime: number };
   let loginStartedMs: number;
@@ -377,5 +405,107 @@ describe("the simulator through Genesys's JavaScript SDK (UsersApi)", () => {
       String(error),
     );
     assert.equal(sim.getUser(NORA)?.version, nora.version, "neither refused PATCH changed the user");
+  });
+
+  it("getUsers and getUser with expand employerInfo: the employer info, with the model's fields", async () => {
+    const listing = await users.getUsers({
+      id: [ANN, BEN],
+      pageSize: 2,
+      state: "any",
+      expand: ["employerInfo"],
+    });
+    const byId = Object.fromEntries((listing.entities ?? []).map((u) => [u.id, u.employerInfo]));
+    assert.deepEqual(byId, {
+      [ANN]: { employeeId: "E-1002", employeeType: "Full-time", dateHire: "2020-05-01" },
+      [BEN]: undefined,
+    });
+    for (const user of listing.entities ?? []) assertUserFields(user);
+    const ann = await users.getUser(ANN, { expand: ["employerInfo"] });
+    assert.equal(ann.employerInfo?.employeeId, "E-1002");
+    assert.equal((await users.getUser(ANN)).employerInfo, undefined, "only when expanded");
+  });
+
+  it("patchUser with planUpdate's employerInfo, preferredName and acdAutoAnswer: merged whole, all kept", async () => {
+    const read = GenesysUserSchema.parse(await users.getUser(ANN, { expand: ["employerInfo"] }));
+    const plan = planUpdate(
+      read,
+      new Map<ChangeField, string | boolean>([
+        ["officialName", "Ann A. Agent"],
+        ["preferredName", "Annie"],
+        ["acdAutoAnswer", true],
+      ]),
+    );
+    assert.ok(plan.profile);
+    const body: UpdateUserBody = { version: read.version, ...plan.profile.body };
+    const updated = await users.patchUser(ANN, body);
+    assertUserFields(updated);
+    assert.equal(updated.preferredName, "Annie");
+    assert.equal(updated.acdAutoAnswer, true);
+    assert.deepEqual(sim.getUser(ANN, ["employerInfo"])?.employerInfo, {
+      employeeId: "E-1002",
+      employeeType: "Full-time",
+      dateHire: "2020-05-01",
+      officialName: "Ann A. Agent",
+    });
+    const refused = await rejectedBody(
+      users.patchUser(ANN, { version: updated.version ?? 0, employerInfo: { dateHire: "2021-13-01" } }),
+    );
+    assert.equal(refused.status, 400);
+    assert.equal(refused.code, "bad.request");
+    assert.equal(refused.message, "dateHire must be YYYY-MM-DD");
+    assert.equal(classified(refused).reasonCode, "genesys.invalid.value");
+  });
+
+  it("postUsersSearch (UsersApi and SearchApi) with the body the sync sends: EXACT email, values, state, employeeId, paging", async () => {
+    // Typed as ours, passed where the SDK wants Models.UserSearchRequest: tsc checks the one against the other.
+    const byEmail: UserSearchRequestBody = {
+      query: [{ type: "EXACT", fields: ["email"], value: "ANN@example.com" }],
+      expand: ["employerInfo"],
+    };
+    for (const answer of [await users.postUsersSearch(byEmail), await searchApi.postUsersSearch(byEmail)]) {
+      assert.deepEqual(unknownFields(answer, SEARCH_FIELDS), []);
+      assert.deepEqual(
+        answer.results?.map((u) => u.id),
+        [ANN],
+      );
+      for (const user of answer.results ?? []) assertUserFields(user);
+      assert.equal(answer.results?.[0]?.employerInfo?.employeeId, "E-1002");
+      assert.deepEqual(answer.types, ["users"]);
+      assert.equal(answer.total, 1);
+    }
+    const byEmployeeId: UserSearchRequestBody = {
+      query: [{ type: "EXACT", fields: ["employerInfo.employeeId"], values: ["E-1002", "E-none"] }],
+    };
+    assert.deepEqual(
+      (await users.postUsersSearch(byEmployeeId)).results?.map((u) => u.id),
+      [ANN],
+    );
+    const emails = ["mona@example.com", "nora@example.com", "ann@example.com", "gus@example.com"];
+    const paged: UserSearchRequestBody = {
+      query: [{ type: "EXACT", fields: ["email"], values: emails }],
+      pageSize: 2,
+      pageNumber: 1,
+    };
+    const first = await users.postUsersSearch(paged);
+    assert.equal(first.total, 3, "gus is inactive: only active users without a state criterion");
+    assert.equal(first.pageCount, 2);
+    assert.ok(first.nextPage);
+    const second = await users.postUsersSearch({ ...paged, pageNumber: 2 });
+    assert.equal(second.results?.length, 1);
+    const inactive = await users.postUsersSearch({
+      query: [...paged.query, { type: "EXACT", fields: ["state"], values: ["inactive"] }],
+    });
+    assert.deepEqual(
+      inactive.results?.map((u) => u.id),
+      [GONE],
+    );
+    sim.configureDirectory({ employeeIdSearch: "refused" });
+    try {
+      const refused = await rejectedBody(users.postUsersSearch(byEmployeeId));
+      assert.equal(refused.status, 400);
+      assert.equal(refused.message, "employerInfo.employeeId is not a searchable field");
+    } finally {
+      sim.configureDirectory({ employeeIdSearch: "supported" });
+    }
   });
 });
