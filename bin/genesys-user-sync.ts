@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   enqueue: () => import("./commands/enqueue.ts"),
   status: () => import("./commands/status.ts"),
   dlq: () => import("./commands/dlq.ts"),
+  directory: () => import("./commands/directory.ts"),
   demo: () => import("./commands/demo.ts"),
 };
 

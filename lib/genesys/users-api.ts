@@ -93,6 +93,30 @@ export class UsersApi {
   }
 
   /**
+   * One page of every user of the org (`GET /api/v2/users`, any state, employer info expanded), for
+   * the directory index.
+   */
+  async listUsers(
+    page: { readonly pageNumber: number; readonly pageSize: number },
+    signal: AbortSignal,
+  ): Promise<{ users: GenesysUser[]; pageCount: number }> {
+    const query = new URLSearchParams([
+      ["pageSize", String(page.pageSize)],
+      ["pageNumber", String(page.pageNumber)],
+      ["state", "any"],
+      ["expand", "employerInfo"],
+    ]);
+    const listing = await this.#http.request(
+      "GET",
+      `/api/v2/users?${query}`,
+      "GET /api/v2/users",
+      UserEntityListingSchema,
+      { signal },
+    );
+    return { users: listing.entities ?? [], pageCount: listing.pageCount ?? 1 };
+  }
+
+  /**
    * `POST /api/v2/users/search`: one page of the users matching every criterion. Needs
    * `directory:user:view`. `results` is empty when nothing matched (the answer may leave it out).
    */

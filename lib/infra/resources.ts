@@ -180,7 +180,14 @@ export function resourceIamStatements(): Record<"queue" | "deadLetterQueue" | "s
     },
     stateTable: {
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+      Action: [
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+      ],
       Resource: [arnOf(LOGICAL_IDS.stateTable)],
     },
   };
@@ -262,6 +269,8 @@ export function serverlessInfra() {
   return {
     functionTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
     schedule: { rate: SCHEDULE_RATE, input: { budgetSeconds: SCHEDULE_BUDGET_SECONDS } },
+    /** The daily rebuild of the directory index (employee ids and emails → user ids). */
+    directorySchedule: { rate: "rate(1 day)", input: { task: "directory-refresh" } },
     resources: cloudFormationResources(),
     environment: resourceEnvironment(),
     /** From the `alarmTopicArn` param (empty: alarms without notifications). */

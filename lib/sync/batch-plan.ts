@@ -29,7 +29,8 @@ export interface ParsedBatch {
 export type Resolution =
   /** `cached`: from the state table's cache, so the bulk read must confirm it. */
   | { readonly kind: "found"; readonly id: string; readonly cached: boolean }
-  | { readonly kind: "not-found" }
+  /** `hint`: what the operator may do about it, added to the dead letter's reason. */
+  | { readonly kind: "not-found"; readonly hint?: string }
   | { readonly kind: "ambiguous"; readonly ids: readonly string[] }
   /** The lookup itself failed (Genesys, DynamoDB): the changes that use the name get this outcome. */
   | { readonly kind: "failed"; readonly outcome: FieldOutcome };
@@ -182,7 +183,7 @@ function unresolved(
   }
   return {
     code: "genesys.user.not.found",
-    reason: `no Genesys Cloud user has ${describeUserKey(key)}${role === "manager" ? " (the manager; the change's other fields were applied)" : ""}: create the user or correct the change, then replay`,
+    reason: `no Genesys Cloud user has ${describeUserKey(key)}${role === "manager" ? " (the manager; the change's other fields were applied)" : ""}: create the user or correct the change, then replay${resolution.hint ? ` (${resolution.hint})` : ""}`,
   };
 }
 

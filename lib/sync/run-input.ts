@@ -9,6 +9,8 @@ import { describeIssues } from "../contract/user-change.ts";
 export const runInputSchema = z.strictObject({
   /** Upper bound on the pass's working time, s; the Lambda's remaining time minus the margin still applies. */
   budgetSeconds: z.number().int().min(1).max(900).optional(),
+  /** What the run does: a sync pass (default), or the daily rebuild of the directory index. */
+  task: z.enum(["sync", "directory-refresh"]).optional(),
 });
 
 export type RunInput = z.infer<typeof runInputSchema>;

@@ -1,6 +1,10 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SyncConfig } from "../config.ts";
+import { type DirectoryRefreshSummary, refreshDirectoryIndex } from "../directory/directory-index.ts";
+import { GenesysDirectory } from "../directory/genesys-directory.ts";
+import { DynamoNameCache } from "../directory/name-cache.ts";
+import { UserResolver } from "../directory/user-resolver.ts";
 import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
 import { type CallRecord, GenesysHttp } from "../genesys/http-client.ts";
 import { type ClientCredentials, TokenProvider } from "../genesys/token-provider.ts";
@@ -41,6 +45,12 @@ export interface SyncJob {
    * @param remainingMs time left before the Lambda deadline (the pass stops `safetyMarginMs` before it)
    */
   run(input: RunInput, remainingMs: number, signal?: AbortSignal): Promise<PassSummary>;
+  /** Rebuilds the directory index of employee ids and emails from a listing of every user. */
+  refreshDirectory(
+    input: RunInput,
+    remainingMs: number,
+    signal?: AbortSignal,
+  ): Promise<DirectoryRefreshSummary>;
 }
 
 /** Longest single wait for the shared budget inside a pass; longer waits re-queue instead. */
@@ -124,16 +134,24 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   const users = new UsersApi(http);
   const queue = new SqsChangeQueue({ sqs: deps.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl, now });
   const marks = new DynamoHighWaterMarks({ client: deps.dynamodb, tableName: config.stateTable, now });
+  const directory = new GenesysDirectory(users);
+  const names = new DynamoNameCache({ client: deps.dynamodb, tableName: config.stateTable, now });
+  const resolver = new UserResolver({ cache: names, search: directory, log: deps.log });
+  /** Sets the run's deadline: the Lambda deadline minus the margin, or the input's budget if sooner. */
+  const startRun = (input: RunInput, remainingMs: number): number => {
+    const budgetMs = Math.min(
+      remainingMs - config.safetyMarginMs,
+      (input.budgetSeconds ?? Number.POSITIVE_INFINITY) * 1000,
+    );
+    deadlineMs = now() + Math.max(0, budgetMs);
+    return deadlineMs;
+  };
 
   return {
     async run(input, remainingMs, signal) {
-      const budgetMs = Math.min(
-        remainingMs - config.safetyMarginMs,
-        (input.budgetSeconds ?? Number.POSITIVE_INFINITY) * 1000,
-      );
-      deadlineMs = now() + Math.max(0, budgetMs);
+      startRun(input, remainingMs);
       return runSyncPass(
-        { queue, marks, users, log: deps.log, now },
+        { queue, marks, users, resolver, log: deps.log, now },
         {
           deadlineMs,
           maxAttempts: config.maxAttempts,
@@ -143,6 +161,15 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
           signal,
         },
       );
+    },
+    async refreshDirectory(input, remainingMs, signal) {
+      const summary = await refreshDirectoryIndex(directory, names, {
+        signal: signal ?? new AbortController().signal,
+        deadlineMs: startRun(input, remainingMs),
+        now,
+      });
+      deps.log.info("directory index refreshed", { summary });
+      return summary;
     },
   };
 }

@@ -139,7 +139,7 @@ export async function runSyncPass(deps: SyncPassDeps, options: SyncPassOptions):
     let held: HeldMessage[];
     try {
       held = await onDependency("SQS", "receive changes", () =>
-        receiveBatch(deps.queue, options, batchSize, now, signal),
+        receiveBatch(deps.queue, deps.log, options, batchSize, now, signal),
       );
     } catch (error) {
       throw stopped(stopOf(classifyFailure(error, now())));
@@ -169,6 +169,7 @@ const stopOf = (failure: Failure): StopCause =>
  */
 async function receiveBatch(
   queue: ChangeQueuePort,
+  log: Log,
   options: SyncPassOptions,
   batchSize: number,
   now: () => number,
@@ -188,9 +189,16 @@ async function receiveBatch(
     );
     held.push(...rest.flat());
   }
-  // A message can come back twice only if its visibility ran out in between; keep one copy.
+  // A message can come back twice only if its visibility ran out in between; keep one copy. (Only the
+  // newest receipt handle can settle it; the other's copy returns after its visibility timeout.)
   const seen = new Set<string>();
-  return held.filter((m) => !seen.has(m.messageId) && seen.add(m.messageId));
+  const unique = held.filter((m) => !seen.has(m.messageId) && seen.add(m.messageId));
+  if (unique.length < held.length) {
+    log.warn("the queue handed out messages twice in one batch; one copy each is kept", {
+      duplicates: held.length - unique.length,
+    });
+  }
+  return unique;
 }
 
 /** Calls a batch made (the summary's call counts). */
@@ -369,10 +377,14 @@ class BatchWork {
   async run(): Promise<void> {
     const userIds = [...this.#plan.users.keys()];
     if (userIds.length === 0) return;
+    // Managers named through the cache are read too, to confirm the name still fits them.
+    const readIds = [...new Set([...userIds, ...this.#plan.cachedNames.keys()])];
     let current: Map<string, GenesysUser>;
+    let doubted: ReadonlySet<string>;
     try {
-      this.#count({ reads: Math.ceil(userIds.length / 100) });
-      current = await this.#deps.users.getUsers(userIds, this.#signal);
+      this.#count({ reads: Math.ceil(readIds.length / 100) });
+      current = await this.#deps.users.getUsers(readIds, this.#signal);
+      doubted = await this.#confirmCachedNames(current);
     } catch (error) {
       const outcome = this.#modeFor(this.#classify(error));
       for (const userId of userIds)
@@ -381,6 +393,14 @@ class BatchWork {
     }
     const work: UserWork[] = [];
     for (const [userId, wants] of this.#plan.users) {
+      if (doubted.has(userId)) {
+        this.#decideAll(userId, wants.fields.keys(), reresolve(userId));
+        continue;
+      }
+      const manager = wants.fields.get("managerId");
+      if (typeof manager?.value === "string" && doubted.has(manager.value)) {
+        this.#decideAll(userId, ["managerId"], reresolve(manager.value));
+      }
       const user = current.get(userId);
       if (!user) {
         this.#decideAll(userId, wants.fields.keys(), {
@@ -389,9 +409,38 @@ class BatchWork {
         });
         continue;
       }
-      work.push({ userId, user, pending: new Map(wants.fields), claimed: false, reread: false });
+      const pending = new Map(wants.fields);
+      if (this.#outcomes.get(userId)?.has("managerId")) pending.delete("managerId");
+      work.push({ userId, user, pending, claimed: false, reread: false });
     }
     await this.#execute(work);
+  }
+
+  /**
+   * Names resolved from the cache must still name the user read: emails are reassigned, users deleted
+   * and re-created, employee ids corrected. The ids of names that no longer fit (or users no longer
+   * there) are returned, and the names forgotten so that the next pass resolves them afresh: a
+   * mapping in doubt is never PATCHed.
+   */
+  async #confirmCachedNames(current: ReadonlyMap<string, GenesysUser>): Promise<ReadonlySet<string>> {
+    const doubted = new Set<string>();
+    const forget: UserKey[] = [];
+    for (const [id, names] of this.#plan.cachedNames) {
+      const user = current.get(id);
+      for (const name of names) {
+        if (user && carriesName(user, name)) continue;
+        doubted.add(id);
+        forget.push(name);
+      }
+    }
+    if (forget.length > 0) {
+      if (!this.#deps.resolver) throw new Error("cached names without a resolver");
+      await this.#deps.resolver.forget(forget, this.#signal);
+      this.#deps.log.info("cached names no longer fit their users; they are resolved again", {
+        names: forget.map(userKeyString),
+      });
+    }
+    return doubted;
   }
 
   /**
@@ -609,6 +658,24 @@ class BatchWork {
     for (const field of fields ?? []) decided.set(field, outcome);
   }
 }
+
+/** Whether the user read still carries the name (an email without regard to case). */
+function carriesName(user: GenesysUser, name: UserKey): boolean {
+  if (name.by === "email") return user.email?.toLowerCase() === name.value;
+  if (name.by === "employeeId") return user.employerInfo?.employeeId === name.value;
+  return user.id === name.value;
+}
+
+/** A change bound through a cached name that no longer fits: back to the queue, resolved afresh. */
+const reresolve = (userId: string): FieldOutcome => ({
+  kind: "retry",
+  waitMs: 1_000,
+  countsAttempt: false,
+  why: {
+    code: "sync.user.reresolve",
+    reason: `a cached name no longer names user ${userId} (renamed, re-created or corrected): the change is re-queued to resolve it afresh`,
+  },
+});
 
 /** Runs tasks (which never reject) with at most `limit` in flight. */
 async function runPool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {

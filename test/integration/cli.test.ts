@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { DEFAULT_CLIENT_ID } from "../../sim/genesys-simulator.ts";
 import { change, cliEnv, createWorld, runCli, seed, userId, type World } from "./sync-world.ts";
 
-const COMMAND_MODULES = ["run", "provision", "enqueue", "status", "dlq", "demo"];
+const COMMAND_MODULES = ["run", "provision", "enqueue", "status", "dlq", "directory", "demo"];
 const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("genesys-user-sync CLI", { concurrency: false }, () => {

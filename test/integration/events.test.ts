@@ -58,6 +58,7 @@ describe("events/: sample events for local invocation", () => {
         JSON.parse(readEvent(SCHEDULED)),
         syntheticContext("genesys-user-sync-events", Date.now() + 60_000),
       );
+      assert.ok("received" in summary, "a sync pass's summary");
       assert.equal(summary.received, 3);
       assert.equal(summary.applied, 3);
       assert.equal(summary.deadLettered, 0);

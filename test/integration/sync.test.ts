@@ -232,15 +232,22 @@ describe("sync end to end", { concurrency: true }, () => {
     const w = await fresh(t, 30);
     w.sim.addClient({ clientId: "readonly", clientSecret: "s", permissions: [] });
     await w.send(Array.from({ length: 30 }, (_, i) => change(i + 1, { title: `X${i}` })));
+    const lines: string[] = [];
+    const keep = (message: string, extra?: unknown) => lines.push(`${message} ${JSON.stringify(extra)}`);
+    const log = { debug: keep, info: keep, warn: keep, error: keep };
     await assert.rejects(
-      w.job({ clientId: "readonly", clientSecret: "s" }).run({}, RUN_MS),
+      w.job({ clientId: "readonly", clientSecret: "s", log }).run({}, RUN_MS),
       (error: Error) => {
         assert.ok(error instanceof RunStoppedError);
         assert.match(error.message, /directory:user:edit/);
         return true;
       },
     );
-    assert.equal((await w.peek("main")).length, 30, "every change is still in the queue");
+    assert.equal(
+      (await w.peek("main")).length,
+      30,
+      `every change is still in the queue; the pass logged:\n${lines.join("\n")}`,
+    );
     assert.equal((await w.peek("dlq")).length, 0, "a missing permission dead-letters nothing");
     const patches = w.sim.stats().byRoute.patchUser ?? 0;
     assert.ok(

@@ -79,17 +79,20 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
     assert.deepEqual(zipEntries.sort(), ["dist/sync.mjs", "dist/sync.mjs.map"]);
   });
 
-  it("is triggered every minute by an EventBridge rule whose input carries budgetSeconds", () => {
-    const rules = ofType("AWS::Events::Rule");
-    assert.equal(rules.length, 1);
-    const rule = rules[0]?.[1].Properties;
-    assert.equal(rule.ScheduleExpression, "rate(1 minute)");
-    assert.equal(rule.State, "ENABLED");
-    assert.equal(rule.Targets.length, 1);
-    assert.deepEqual(rule.Targets[0].Arn, { "Fn::GetAtt": ["SyncLambdaFunction", "Arn"] });
-    assert.deepEqual(JSON.parse(rule.Targets[0].Input), { budgetSeconds: SCHEDULE_BUDGET_SECONDS });
+  it("is triggered every minute with budgetSeconds, and daily to refresh the directory index", () => {
+    const rules = ofType("AWS::Events::Rule").map(([, r]) => r.Properties);
+    assert.equal(rules.length, 2);
+    const minute = rules.find((r) => r.ScheduleExpression === "rate(1 minute)");
+    const daily = rules.find((r) => r.ScheduleExpression === "rate(1 day)");
+    for (const rule of [minute, daily]) {
+      assert.equal(rule?.State, "ENABLED");
+      assert.equal(rule?.Targets.length, 1);
+      assert.deepEqual(rule?.Targets[0].Arn, { "Fn::GetAtt": ["SyncLambdaFunction", "Arn"] });
+    }
+    assert.deepEqual(JSON.parse(minute?.Targets[0].Input), { budgetSeconds: SCHEDULE_BUDGET_SECONDS });
+    assert.deepEqual(JSON.parse(daily?.Targets[0].Input), { task: "directory-refresh" });
     assert.ok(SCHEDULE_BUDGET_SECONDS < FUNCTION_TIMEOUT_SECONDS);
-    assert.equal(ofType("AWS::Lambda::Permission").length, 1);
+    assert.equal(ofType("AWS::Lambda::Permission").length, 2);
   });
 
   it("redrives the queue to the DLQ, which keeps messages longer", () => {
@@ -204,6 +207,8 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
       "sqs:SendMessage",
     ]);
     assert.deepEqual(grants({ "Fn::GetAtt": [LOGICAL_IDS.stateTable, "Arn"] }), [
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",

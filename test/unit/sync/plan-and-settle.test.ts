@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ChangeField } from "../../../lib/contract/user-change.ts";
-import { bindBatch, parseBatch } from "../../../lib/sync/batch-plan.ts";
+import { userKeyString } from "../../../lib/contract/user-change.ts";
+import { bindBatch, namesToResolve, parseBatch, type Resolution } from "../../../lib/sync/batch-plan.ts";
 import type { FieldOutcome } from "../../../lib/sync/field-outcome.ts";
 import type { HeldMessage } from "../../../lib/sync/held-message.ts";
 import { RECEIVE_COUNT_MARGIN, settleBatch, settlementCounts } from "../../../lib/sync/settlement.ts";
@@ -118,5 +119,76 @@ describe("settleBatch", () => {
     );
     const unguarded = settleBatch(held, planBatch(held, NOW), new Map(), OPTIONS);
     assert.equal(unguarded.release.length, 2, "no redrive policy known: nothing to guard");
+  });
+});
+
+describe("bindBatch: names resolved, then coalesced by id", () => {
+  const byName = (n: number, user: object, set: Record<string, unknown>, changedAt: string) => ({
+    ...heldMessage(n, set, { changedAt }),
+    body: JSON.stringify({ changeId: `c-${n}-${changedAt}`, user, changedAt, set }),
+  });
+  const found = (id: string, cached = false) => ({ kind: "found" as const, id, cached });
+
+  it("one person named by id, by email (any case) and by employee id is one user with one newest value per field", () => {
+    const a = heldMessage(1, { title: "By id" }, { changedAt: "2026-11-30T09:00:00Z" });
+    const b = byName(1, { email: "Ann@Example.com" }, { title: "By email" }, "2026-11-30T10:00:00Z");
+    const c = byName(1, { employeeId: "E-1" }, { department: "By employee id" }, "2026-11-30T08:00:00Z");
+    const parsed = parseBatch([a, b, c], NOW);
+    assert.deepEqual(namesToResolve(parsed).map(userKeyString).sort(), [
+      "email:ann@example.com",
+      "employeeId:E-1",
+    ]);
+    const plan = bindBatch(
+      parsed,
+      new Map([
+        ["email:ann@example.com", found(uid(1), true)],
+        ["employeeId:E-1", found(uid(1))],
+      ]),
+    );
+    assert.deepEqual([...plan.users.keys()], [uid(1)]);
+    const wants = plan.users.get(uid(1));
+    assert.equal(wants?.fields.get("title")?.messageKey, b.messageId);
+    assert.equal(wants?.fields.get("department")?.messageKey, c.messageId);
+    assert.deepEqual(plan.cachedNames.get(uid(1)), [{ by: "email", value: "ann@example.com" }]);
+  });
+
+  it("a user not found or ambiguous is dead-lettered naming the name; a manager that does not resolve refuses that field only", () => {
+    const ghost = byName(1, { email: "ghost@example.com" }, { title: "X" }, "2026-11-30T10:00:00Z");
+    const twice = byName(2, { employeeId: "E-9" }, { title: "X" }, "2026-11-30T10:00:00Z");
+    const managed = heldMessage(3, { title: "Lead", manager: { email: "boss@example.com" } });
+    const plan = bindBatch(
+      parseBatch([ghost, twice, managed], NOW),
+      new Map<string, Resolution>([
+        ["email:ghost@example.com", { kind: "not-found" }],
+        ["employeeId:E-9", { kind: "ambiguous", ids: ["x", "y"] }],
+        ["email:boss@example.com", { kind: "not-found" }],
+      ]),
+    );
+    const g = plan.early.get(ghost.messageId);
+    assert.equal(g?.kind === "dead-letter" && g.why.code, "genesys.user.not.found");
+    assert.match(g?.kind === "dead-letter" ? g.why.reason : "", /email ghost@example\.com/);
+    const t = plan.early.get(twice.messageId);
+    assert.equal(t?.kind === "dead-letter" && t.why.code, "sync.user.ambiguous");
+    assert.match(t?.kind === "dead-letter" ? t.why.reason : "", /x, y/);
+    assert.deepEqual([...(plan.users.get(uid(3))?.fields.keys() ?? [])], ["title"]);
+    assert.equal(plan.refused.get(managed.messageId)?.[0]?.kind, "dead");
+    const s = settleBatch(
+      [managed],
+      plan,
+      new Map([[uid(3), new Map([["title", { kind: "applied" } as FieldOutcome]])]]),
+      OPTIONS,
+    );
+    assert.equal(s.deadLetter.length, 1, "the message goes to the DLQ for its manager, title applied");
+  });
+
+  it("a change by a new email that another change of the batch gives is that user", () => {
+    const rename = heldMessage(1, { email: "ann.new@example.com" }, { changedAt: "2026-11-30T09:00:00Z" });
+    const byNew = byName(9, { email: "ann.new@example.com" }, { title: "Lead" }, "2026-11-30T10:00:00Z");
+    const plan = bindBatch(
+      parseBatch([rename, byNew], NOW),
+      new Map([["email:ann.new@example.com", { kind: "not-found" }]]),
+    );
+    assert.deepEqual([...plan.users.keys()], [uid(1)]);
+    assert.equal(plan.early.size, 0);
   });
 });

@@ -1,0 +1,71 @@
+import { PermanentGenesysError } from "../genesys/errors.ts";
+import type { GenesysUser, UserSearchCriterion } from "../genesys/types.ts";
+import type { UsersApi } from "../genesys/users-api.ts";
+import type { DirectoryListingPort } from "./directory-index.ts";
+import type { DirectorySearchPort } from "./user-resolver.ts";
+
+/** Values in one criterion, and results per page, of one search (the simulator's maximum; undocumented). */
+export const SEARCH_PAGE_SIZE = 100;
+/** Users per page of the directory listing (`GET /api/v2/users`, documented maximum 500). */
+const LISTING_PAGE_SIZE = 500;
+/** Without a state criterion a search finds only active users; the sync also names inactive ones. */
+const NOT_DELETED: UserSearchCriterion = { type: "EXACT", fields: ["state"], values: ["active", "inactive"] };
+
+/**
+ * The directory lookups on Genesys Cloud: `POST /api/v2/users/search` with an EXACT criterion whose
+ * `values` carry up to 100 names, so a batch's emails cost one call (Genesys's Terraform provider
+ * searches users by email with EXACT), and the paged listing for the directory index.
+ */
+export class GenesysDirectory implements DirectorySearchPort, DirectoryListingPort {
+  readonly #users: UsersApi;
+  constructor(users: UsersApi) {
+    this.#users = users;
+  }
+
+  findByEmails(emails: readonly string[], signal: AbortSignal): Promise<readonly GenesysUser[]> {
+    return this.#search("email", emails, signal);
+  }
+
+  async findByEmployeeIds(
+    ids: readonly string[],
+    signal: AbortSignal,
+  ): Promise<readonly GenesysUser[] | "unsupported"> {
+    try {
+      return await this.#search("employerInfo.employeeId", ids, signal);
+    } catch (error) {
+      // The docs do not say that employee ids are searchable: a 400 naming the field says they are not.
+      if (error instanceof PermanentGenesysError && error.status === 400 && /employee/i.test(error.message)) {
+        return "unsupported";
+      }
+      throw error;
+    }
+  }
+
+  async listPage(
+    pageNumber: number,
+    signal: AbortSignal,
+  ): Promise<{ users: readonly GenesysUser[]; pageCount: number }> {
+    return this.#users.listUsers({ pageNumber, pageSize: LISTING_PAGE_SIZE }, signal);
+  }
+
+  async #search(field: string, values: readonly string[], signal: AbortSignal): Promise<GenesysUser[]> {
+    const found: GenesysUser[] = [];
+    for (let i = 0; i < values.length; i += SEARCH_PAGE_SIZE) {
+      const chunk = [...new Set(values.slice(i, i + SEARCH_PAGE_SIZE))];
+      for (let pageNumber = 1; ; pageNumber++) {
+        const page = await this.#users.searchUsers(
+          {
+            query: [{ type: "EXACT", fields: [field], values: chunk }, NOT_DELETED],
+            pageSize: SEARCH_PAGE_SIZE,
+            pageNumber,
+            expand: ["employerInfo"],
+          },
+          signal,
+        );
+        found.push(...(page.results ?? []));
+        if ((page.results ?? []).length === 0 || pageNumber >= (page.pageCount ?? 1)) break;
+      }
+    }
+    return found;
+  }
+}
