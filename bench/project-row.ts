@@ -82,7 +82,7 @@ export async function enqueue(
       const out = await world.admin.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: batch.map((c, i) => ({ Id: String(i), MessageBody: JSON.stringify(c) })),
+          Entries: batch.map((c, i) => ({ Id: String(i), MessageBody: c.body })),
         }),
       );
       if (out.Failed?.length) throw new Error(`enqueue failed: ${JSON.stringify(out.Failed)}`);

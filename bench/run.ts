@@ -29,6 +29,8 @@ export interface RowSpec {
   readonly invocations: number;
   /** The simulator's real limit is half of what the project is configured for. */
   readonly half: boolean;
+  /** How the changes name their users: the Genesys id (default), or the work email (resolved by the sync). */
+  readonly namedBy?: "id" | "email";
 }
 
 export interface BenchSettings {
@@ -83,9 +85,10 @@ const ALL_ROWS: readonly RowSpec[] = [
     half: true,
   })),
   { id: "usual-4-half", approach: "usual", invocations: 4, half: true },
+  { id: "project-4-email", approach: "project", invocations: 4, half: false, namedBy: "email" },
 ];
 
-const QUICK_ROWS = ["project-4", "usual-4", "sdk-4", "project-4-half"];
+const QUICK_ROWS = ["project-4", "usual-4", "sdk-4", "project-4-half", "project-4-email"];
 
 function selectRows(filter: string | undefined, quick: boolean): RowSpec[] {
   if (filter === undefined) {
@@ -114,7 +117,7 @@ async function runRow(
   const simLimit = spec.half ? Math.floor(settings.limit / 2) : settings.limit;
   const { sim } = world;
   sim.clearFaults();
-  const changes = prepareWorkload(sim, spec.id, changesCount);
+  const changes = prepareWorkload(sim, spec.id, changesCount, spec.namedBy ?? "id");
   const rowName = `bench-${spec.id}-${Date.now().toString(36)}`;
   const loop = monitorEventLoopDelay({ resolution: 5 });
 

@@ -7,16 +7,26 @@ import type { GenesysSimulator } from "../sim/genesys-simulator.ts";
 
 export interface BenchChange {
   readonly changeId: string;
+  /** The user the change is about (the sync may have to resolve it from `body`). */
   readonly userId: string;
-  readonly changedAt: string;
   readonly set: { readonly title: string };
+  /** The message body as a producer sends it: naming the user by id, or by email. */
+  readonly body: string;
 }
 
 /** A valid user id (UUID v4 shape) for bench user number `n`. */
 export const benchUserId = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 
-/** Replaces every simulator user by `count` fresh ones and returns one change per user. */
-export function prepareWorkload(sim: GenesysSimulator, rowId: string, count: number): BenchChange[] {
+/**
+ * Replaces every simulator user by `count` fresh ones and returns one change per user, naming the
+ * user by id or by email (in upper case: emails match without regard to case).
+ */
+export function prepareWorkload(
+  sim: GenesysSimulator,
+  rowId: string,
+  count: number,
+  namedBy: "id" | "email",
+): BenchChange[] {
   sim.clearUsers();
   sim.seedUsers(
     Array.from({ length: count }, (_, i) => ({
@@ -29,12 +39,13 @@ export function prepareWorkload(sim: GenesysSimulator, rowId: string, count: num
     })),
   );
   const changedAt = new Date().toISOString();
-  return Array.from({ length: count }, (_, i) => ({
-    changeId: `${rowId}-${i + 1}`,
-    userId: benchUserId(i + 1),
-    changedAt,
-    set: { title: `Title ${rowId} ${i + 1}` },
-  }));
+  return Array.from({ length: count }, (_, i) => {
+    const changeId = `${rowId}-${i + 1}`;
+    const userId = benchUserId(i + 1);
+    const set = { title: `Title ${rowId} ${i + 1}` };
+    const who = namedBy === "email" ? { user: { email: `USER${i + 1}@example.com` } } : { userId };
+    return { changeId, userId, set, body: JSON.stringify({ changeId, ...who, changedAt, set }) };
+  });
 }
 
 export interface Verdict {
