@@ -89,6 +89,7 @@ export function csvChanges(text: string, options: CsvOptions): CsvChanges {
       record_delimiter: "\n",
       relax_column_count: true,
       skip_empty_lines: true,
+      trim: true, // spaces around a quoted field (`a, "b, c" ,d`) are allowed and dropped
     }) as unknown as ParsedRecord[];
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
