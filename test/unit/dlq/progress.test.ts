@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { renderProgress } from "../../../lib/dlq/progress.ts";
+import { renderBar, renderProgress } from "../../../lib/dlq/progress.ts";
 import { parseMaxReceiveCount } from "../../../lib/dlq/redrive-policy.ts";
 
 describe("progress bar", () => {
@@ -20,6 +20,13 @@ describe("progress bar", () => {
       renderProgress({ scanned: 120, moved: 100, skipped: 10, failed: 10 }, 100, 4),
       "[####] 100% 120/120  moved 100  skipped 10  failed 10",
     );
+  });
+});
+
+describe("progress bar of any work (enqueue)", () => {
+  test("done of total, then the counts given", () => {
+    assert.equal(renderBar(620, 1000, "sent 610", 10), "[######....]  62% 620/1000  sent 610");
+    assert.equal(renderBar(1000, 1000, "sent 1000", 4), "[####] 100% 1000/1000  sent 1000");
   });
 });
 
