@@ -2,7 +2,6 @@ import { z } from "zod";
 import { PermanentGenesysError, UserNotFoundError } from "./errors.ts";
 import type { GenesysHttp } from "./http-client.ts";
 import {
-  type EmployerInfo,
   type GenesysUser,
   GenesysUserSchema,
   type UpdateUserBody,
@@ -32,19 +31,9 @@ const UsersSearchResponseSchema = z.looseObject({
 });
 export type UsersSearchResult = z.output<typeof UsersSearchResponseSchema>;
 
-/** How many users' employer info `UsersApi` remembers to complete PATCH answers (then it forgets all). */
-const REMEMBERED_EMPLOYER_INFO = 10_000;
-
 /** The user endpoints the sync needs. */
 export class UsersApi {
   readonly #http: GenesysHttp;
-  /**
-   * The employer info last known per user, with the version it was known at. A PATCH answers the user
-   * without `employerInfo` (it is rendered only when expanded, and the PATCH has no `expand`), yet the
-   * pass plans its next PATCH of the same user from that answer; planning merges the employer fields
-   * into the whole object, so the answer is completed from here when nothing else changed the user.
-   */
-  readonly #employerInfo = new Map<string, { version: number; info: EmployerInfo | null }>();
   constructor(http: GenesysHttp) {
     this.#http = http;
   }
@@ -82,8 +71,6 @@ export class UsersApi {
         );
         for (const user of listing.entities ?? []) {
           users.set(user.id, user);
-          if (expand.includes("employerInfo"))
-            this.#remember(user.id, user.version, user.employerInfo ?? null);
         }
         const more = listing.nextUri ? true : (listing.pageCount ?? 1) > (listing.pageNumber ?? page);
         if (!more || (listing.entities ?? []).length === 0) break;
@@ -133,29 +120,9 @@ export class UsersApi {
 
   /**
    * `PATCH /api/v2/users/{userId}`; the body must carry the user's current `version`. The answer has
-   * the user's `employerInfo` when it is known: the one sent, else the one read at the version the
-   * PATCH was based on (nothing else changed the user in between, as the version proves).
+   * no `employerInfo` (the PATCH has no `expand`).
    */
   async patchUser(userId: string, body: UpdateUserBody, signal: AbortSignal): Promise<GenesysUser> {
-    const updated = await this.#patch(userId, body, signal);
-    if (updated.employerInfo !== undefined) {
-      this.#remember(userId, updated.version, updated.employerInfo);
-      return updated;
-    }
-    const known = this.#employerInfo.get(userId);
-    const info = body.employerInfo ?? (known && known.version === body.version ? known.info : undefined);
-    this.#employerInfo.delete(userId);
-    if (info === undefined || updated.version > body.version + 1) return updated;
-    this.#remember(userId, updated.version, info);
-    return info === null ? updated : { ...updated, employerInfo: { ...info } };
-  }
-
-  #remember(userId: string, version: number, info: EmployerInfo | null): void {
-    if (this.#employerInfo.size >= REMEMBERED_EMPLOYER_INFO) this.#employerInfo.clear();
-    this.#employerInfo.set(userId, { version, info });
-  }
-
-  async #patch(userId: string, body: UpdateUserBody, signal: AbortSignal): Promise<GenesysUser> {
     try {
       return await this.#http.request(
         "PATCH",

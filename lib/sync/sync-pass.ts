@@ -589,11 +589,18 @@ class BatchWork {
 
   async #patch(work: UserWork, body: Omit<UpdateUserBody, "version">): Promise<void> {
     this.#count({ patches: 1 });
-    work.user = await this.#deps.users.patchUser(
+    const before = work.user;
+    const updated = await this.#deps.users.patchUser(
       work.userId,
-      { ...body, version: work.user.version },
+      { ...body, version: before.version },
       this.#signal,
     );
+    // The answer has no employerInfo (a PATCH has no expand), and the next plan of this user (after a
+    // swap's clearing) merges into it: keep what was sent, else what was read, unless someone else
+    // changed the user in between (the version moved by more than this PATCH).
+    const known = updated.employerInfo === undefined && updated.version <= before.version + 1;
+    const employerInfo = body.employerInfo ? { ...body.employerInfo } : before.employerInfo;
+    work.user = known ? { ...updated, employerInfo } : updated;
   }
 
   /** Reads the user again, then claims again (a newer change recorded meanwhile makes ours stale). */

@@ -9,12 +9,12 @@
  * not rely on the SDK copy the Lambda runtime carries.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cliEnv, createWorld, extensionOf, seed, userId, type World } from "./sync-world.ts";
+import { cliEnv, createWorld, extensionOf, runNode, seed, userId, type World } from "./sync-world.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const readEvent = (file: string): string => readFileSync(join(root, "events", file), "utf8");
@@ -114,7 +114,7 @@ describe("the deployed bundle, alone in a folder, invoked as Lambda would", { ti
   test("a configuration error fails each invocation with a message naming the variable", async () => {
     const env = lambdaEnv();
     delete env.SYNC_QUEUE_URL;
-    const out = await runNode(["--input-type=module", "--eval", INVOKE], taskRoot, env);
+    const out = await runNode(["--input-type=module", "--eval", INVOKE], { cwd: taskRoot, env });
     assert.equal(out.code, 0, out.stderr);
     const results = out.stdout
       .split("\n")
@@ -127,7 +127,7 @@ describe("the deployed bundle, alone in a folder, invoked as Lambda would", { ti
 
   test("the handler applies the sample changes; the warm invocation's metrics are its own", async () => {
     await w.send(["change-raw.json", "change-eventbridge.json", "change-sns.json"].map(readEvent));
-    const out = await runNode(["--input-type=module", "--eval", INVOKE], taskRoot, lambdaEnv());
+    const out = await runNode(["--input-type=module", "--eval", INVOKE], { cwd: taskRoot, env: lambdaEnv() });
     assert.equal(out.code, 0, out.stderr);
 
     const lines = out.stdout
@@ -175,24 +175,3 @@ describe("the deployed bundle, alone in a folder, invoked as Lambda would", { ti
     );
   });
 });
-
-function runNode(
-  args: readonly string[],
-  cwd: string,
-  env: Record<string, string | undefined>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // process.execPath: the Node 24 of node_modules/.bin/node that runs the tests (Lambda's major).
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}

@@ -10,14 +10,13 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ChangeMessageVisibilityCommand,
-  GetQueueAttributesCommand,
   type Message,
-  type QueueAttributeName,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { createHandler, type SyncHandler } from "../../functions/sync.ts";
+import { queueDepth } from "../../lib/aws/queue-depth.ts";
 import { loadConfig, type SyncConfig } from "../../lib/config.ts";
 import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
 import type { Log } from "../../lib/sync/log.ts";
@@ -172,33 +171,12 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       return messages;
     },
     async delayedCount() {
-      const out = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: ["ApproximateNumberOfMessagesDelayed"],
-        }),
-      );
-      return Number(out.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+      return (await queueDepth(sqs, queueUrl)).delayed;
     },
     async counts() {
-      const out = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: [
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-          ],
-        }),
-      );
-      const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? Number.NaN);
-      const inFlight = count("ApproximateNumberOfMessagesNotVisible");
+      const depth = await queueDepth(sqs, queueUrl);
       // The emulator counts in-flight messages in ApproximateNumberOfMessages too (SQS does not).
-      return {
-        visible: count("ApproximateNumberOfMessages") - inFlight,
-        inFlight,
-        delayed: count("ApproximateNumberOfMessagesDelayed"),
-      };
+      return { ...depth, visible: depth.visible - depth.inFlight };
     },
     async expireVisibility(handles) {
       for (const handle of handles) {
@@ -282,8 +260,16 @@ export function runCli(
   env: Record<string, string | undefined>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const bin = join(import.meta.dirname, "..", "..", "bin", "genesys-user-sync.ts");
+  return runNode([bin, ...args], { env });
+}
+
+/** Runs `node ARGS` in a child process, with the Node 24 that runs the tests (Lambda's major). */
+export function runNode(
+  args: readonly string[],
+  options: { readonly env: Record<string, string | undefined>; readonly cwd?: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
