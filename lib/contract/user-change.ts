@@ -49,15 +49,16 @@ export const changeSetSchema = z
     /** The manager named by id, email or employee id, or null to remove the manager. */
     manager: userRefSchema.nullable().optional(),
     state: z.enum(["active", "inactive"]).optional(),
-    preferredName: z.string().max(255).optional(),
-    /** `employerInfo.employeeId`. */
-    employeeId: z.string().max(128).optional(),
+    /** `null` (or "") clears it. */
+    preferredName: z.string().max(255).nullable().optional(),
+    /** `employerInfo.employeeId`; for this and the three below, `null` clears it. */
+    employeeId: z.string().max(128).nullable().optional(),
     /** `employerInfo.employeeType`, e.g. `Full-time`. */
-    employeeType: z.string().max(255).optional(),
+    employeeType: z.string().max(255).nullable().optional(),
     /** `employerInfo.dateHire`. */
-    dateHire: isoDate.optional(),
+    dateHire: isoDate.nullable().optional(),
     /** `employerInfo.officialName`. */
-    officialName: z.string().max(255).optional(),
+    officialName: z.string().max(255).nullable().optional(),
     /** The number of the WORK phone (kept beside its extension), or null to remove the number. */
     workPhone: phoneNumber.nullable().optional(),
     /** The MOBILE phone's number, or null to remove it. */

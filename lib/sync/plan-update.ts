@@ -106,11 +106,9 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
         break;
       default:
         if (isEmployerField(field)) {
-          body.employerInfo = {
-            ...employerInfoOf(user),
-            ...body.employerInfo,
-            [field]: (value as string | null) ?? "",
-          };
+          // Cleared: left out of the object, which the API takes whole.
+          const { [field]: _cleared, ...kept } = { ...employerInfoOf(user), ...body.employerInfo };
+          body.employerInfo = value === null || value === "" ? kept : { ...kept, [field]: value as string };
         } else body[field] = (value as string | null) ?? "";
     }
   }
