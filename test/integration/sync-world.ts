@@ -93,6 +93,9 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     ...options.env,
   });
 
+  // Long-polls (1 s): the emulator makes a released message visible on a later timer tick and
+  // collects a short poll's messages in a 10 ms loop, so under load a short poll can come back short
+  // (real SQS short polls sample, too). A peek must see every visible message.
   const receiveAll = async (url: string): Promise<Message[]> => {
     const all: Message[] = [];
     for (;;) {
@@ -100,6 +103,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         new ReceiveMessageCommand({
           QueueUrl: url,
           MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
           VisibilityTimeout: 30,
           AttributeNames: ["All"],
           MessageAttributeNames: ["All"],
