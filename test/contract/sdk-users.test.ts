@@ -15,6 +15,7 @@ import type { ChangeField } from "../../lib/contract/user-change.ts";
 import {
   ExtensionInUseError,
   PermanentGenesysError,
+  PermissionError,
   VersionConflictError,
 } from "../../lib/genesys/errors.ts";
 import { classifyErrorResponse } from "../../lib/genesys/response-outcome.ts";
@@ -24,6 +25,7 @@ import {
   type UpdateUserBody,
   type UserSearchRequestBody,
 } from "../../lib/genesys/types.ts";
+import { explainForbiddenPatch } from "../../lib/sync/forbidden-patch.ts";
 import { currentExtension, planUpdate } from "../../lib/sync/plan-update.ts";
 import {
   DEFAULT_CLIENT_ID,
@@ -342,6 +344,51 @@ describe("the simulator through Genesys's JavaScript SDK (UsersApi)", () => {
     const updated = await users.patchUser(BEN, { version: read.version, state: plan.state.value });
     assert.equal(updated.state, "inactive");
     assert.equal(updated.version, read.version + 1);
+  });
+
+  it("patchUser with a stale version answered as 400 'does not match the current version': classified as a version conflict", async () => {
+    sim.configureDirectory({ versionConflictStatus: 400 });
+    try {
+      const read = await readOurs(BEN);
+      const plan = planUpdate(read, new Map([["title", "Stale"]]));
+      assert.ok(plan.profile);
+      const body = await rejectedBody(
+        users.patchUser(BEN, { version: read.version + 5, ...plan.profile.body }),
+      );
+      assert.equal(body.status, 400);
+      assert.match(body.message ?? "", /does not match the current version/);
+      assert.ok(classified(body) instanceof VersionConflictError);
+      assert.notEqual(sim.getUser(BEN)?.title, "Stale");
+    } finally {
+      sim.configureDirectory({ versionConflictStatus: 409 });
+    }
+  });
+
+  it("patchUser of an extension without telephony:extension:assign: a 403 the sync reads as the extension's alone", async () => {
+    sim.addClient({
+      clientId: "no-ext",
+      clientSecret: "s",
+      permissions: ["directory:user:edit", "directory:user:view"],
+    });
+    const own = await client.loginClientCredentialsGrant("no-ext", "s");
+    try {
+      const read = await readOurs(ANN);
+      const plan = planUpdate(read, new Map([["extension", "5999"]]));
+      assert.ok(plan.profile);
+      const body = await rejectedBody(users.patchUser(ANN, { version: read.version, ...plan.profile.body }));
+      assert.equal(body.status, 403);
+      const error = classified(body);
+      assert.ok(error instanceof PermissionError);
+      assert.equal(explainForbiddenPatch(error, true), "extension");
+      assert.notEqual(currentExtension(await readOurs(ANN)), "5999");
+      const title = planUpdate(read, new Map([["title", "Still editable"]]));
+      assert.ok(title.profile);
+      const updated = await users.patchUser(ANN, { version: read.version, ...title.profile.body });
+      assert.equal(updated.title, "Still editable", "the same client edits other fields");
+    } finally {
+      assert.ok(own.accessToken);
+      client.setAccessToken(auth.accessToken);
+    }
   });
 
   it("patchUser with a stale version: rejected with the 409 error body, which our client classifies as a version conflict", async () => {
