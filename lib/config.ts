@@ -28,8 +28,18 @@ const envShape = z.object({
   GENESYS_CLIENT_SECRET: z.string().min(1).optional(),
   /** Name or ARN of a Secrets Manager secret, or an SSM SecureString name (`ssm:/path`), holding `{ clientId, clientSecret }`. */
   GENESYS_CREDENTIALS_SECRET: z.string().min(1).optional(),
-  /** The OAuth client's request budget per minute. Default `GENESYS_DEFAULTS.rateLimitPerMinute` (300). */
-  GENESYS_RATE_LIMIT_PER_MINUTE: positiveInt(GENESYS_DEFAULTS.rateLimitPerMinute),
+  /**
+   * Requests per minute of one token. Unset: the org's `client.credentials.token.rate.per.minute`
+   * (limits API), else Genesys's documented default of 300.
+   */
+  GENESYS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
+  /**
+   * Requests per minute of the OAuth client across all its tokens. Unset: the org's
+   * `org.app.user.rate.per.minute` (limits API), else pool size x the per-token limit.
+   */
+  GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
+  /** Tokens of the OAuth client used at once, across every invocation (1 to 50). Default `GENESYS_DEFAULTS.tokenPoolSize` (10). */
+  GENESYS_TOKEN_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(GENESYS_DEFAULTS.tokenPoolSize),
   /** Per-request timeout for Genesys calls, ms. Default `GENESYS_DEFAULTS.timeoutMs` (10 000). */
   GENESYS_TIMEOUT_MS: positiveInt(GENESYS_DEFAULTS.timeoutMs),
   /** Failed attempts (transient errors, version conflicts, extension in use) before a change is dead-lettered. */
@@ -87,7 +97,16 @@ export interface SyncConfig {
     readonly apiUrl: string;
     readonly loginUrl: string;
     readonly credentials: Credentials;
-    readonly rateLimitPerMinute: number;
+    /** Per-token limit from the setting; undefined: from the org, else the default. */
+    readonly rateLimitPerMinute: number | undefined;
+    /** The client's total from the setting; undefined: from the org, else pool x per token. */
+    readonly clientRateLimitPerMinute: number | undefined;
+    readonly tokenPoolSize: number;
+    /**
+     * The window over which Genesys counts requests, ms: a minute (the limits are "per minute").
+     * Not an environment variable: the benchmark compresses time by shortening it.
+     */
+    readonly rateLimitWindowMs: number;
     readonly timeoutMs: number;
   };
   readonly maxAttempts: number;
@@ -145,6 +164,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig {
       loginUrl,
       credentials,
       rateLimitPerMinute: e.GENESYS_RATE_LIMIT_PER_MINUTE,
+      clientRateLimitPerMinute: e.GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE,
+      tokenPoolSize: e.GENESYS_TOKEN_POOL_SIZE,
+      rateLimitWindowMs: GENESYS_DEFAULTS.rateLimitWindowMs,
       timeoutMs: e.GENESYS_TIMEOUT_MS,
     },
     maxAttempts: e.SYNC_MAX_ATTEMPTS,

@@ -9,6 +9,7 @@ import { loadConfig } from "../../lib/config.ts";
 import { listDeadLetters } from "../../lib/dlq/dlq-operations.ts";
 import { formatReasonCounts } from "../../lib/dlq/format.ts";
 import { credentialsResolver } from "../../lib/genesys/credentials.ts";
+import { GENESYS_DEFAULTS } from "../../lib/genesys/defaults.ts";
 import { rateLimitKey } from "../../lib/ratelimit/limiter-item.ts";
 import { readLimiterStatus } from "../../lib/ratelimit/read-limiter-status.ts";
 import { formatLimiterStatus } from "../../lib/ratelimit/status.ts";
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     client: dynamodb,
     tableName: config.stateTable,
     key: rateLimitKey(clientId),
-    limits: { ratePerMinute: config.genesys.rateLimitPerMinute },
+    limits: { ratePerMinute: config.genesys.rateLimitPerMinute ?? GENESYS_DEFAULTS.rateLimitPerMinute },
   });
   const [queue, dlq] = await Promise.all([queueDepth(sqs, config.queueUrl), queueDepth(sqs, config.dlqUrl)]);
   // Why the dead letters are there, from a scan that consumes nothing (as `dlq list`).

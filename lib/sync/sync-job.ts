@@ -6,6 +6,7 @@ import { GenesysDirectory } from "../directory/genesys-directory.ts";
 import { DynamoNameCache } from "../directory/name-cache.ts";
 import { UserResolver } from "../directory/user-resolver.ts";
 import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
+import { GENESYS_DEFAULTS } from "../genesys/defaults.ts";
 import { type CallRecord, GenesysHttp } from "../genesys/http-client.ts";
 import { type ClientCredentials, TokenProvider } from "../genesys/token-provider.ts";
 import { UsersApi } from "../genesys/users-api.ts";
@@ -73,7 +74,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       client: deps.dynamodb,
       tableName: config.stateTable,
       key: rateLimitKey(clientId),
-      limits: { ratePerMinute: config.genesys.rateLimitPerMinute },
+      limits: { ratePerMinute: config.genesys.rateLimitPerMinute ?? GENESYS_DEFAULTS.rateLimitPerMinute },
     });
     return gate;
   };

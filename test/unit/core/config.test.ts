@@ -44,7 +44,10 @@ describe("loadConfig", () => {
         apiUrl: "https://api.mypurecloud.ie",
         loginUrl: "https://login.mypurecloud.ie",
         credentials: { kind: "inline", clientId: "client-id", clientSecret: "client-secret" },
-        rateLimitPerMinute: 300,
+        rateLimitPerMinute: undefined,
+        clientRateLimitPerMinute: undefined,
+        tokenPoolSize: 10,
+        rateLimitWindowMs: 60_000,
         timeoutMs: 10_000,
       },
       maxAttempts: 8,
@@ -58,6 +61,8 @@ describe("loadConfig", () => {
     const config = loadConfig(
       env({
         GENESYS_RATE_LIMIT_PER_MINUTE: "120",
+        GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: "600",
+        GENESYS_TOKEN_POOL_SIZE: "4",
         GENESYS_TIMEOUT_MS: "2500",
         SYNC_MAX_ATTEMPTS: "3",
         SYNC_SAFETY_MARGIN_MS: "5000",
@@ -65,6 +70,8 @@ describe("loadConfig", () => {
       }),
     );
     assert.equal(config.genesys.rateLimitPerMinute, 120);
+    assert.equal(config.genesys.clientRateLimitPerMinute, 600);
+    assert.equal(config.genesys.tokenPoolSize, 4);
     assert.equal(config.genesys.timeoutMs, 2500);
     assert.equal(config.maxAttempts, 3);
     assert.equal(config.safetyMarginMs, 5000);
