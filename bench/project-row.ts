@@ -152,7 +152,7 @@ export async function runProjectRow(
                   client: dynamodb,
                   tableName: config.stateTable,
                   key: rateLimitKey(credentials.clientId),
-                  limits: { ...options.limits, ratePerMinute: config.genesys.rateLimitPerMinute ?? 300 },
+                  limits: { ...options.limits, perTokenPerMinute: config.genesys.rateLimitPerMinute ?? 300 },
                   ...(options.lease ? { lease: options.lease } : {}),
                 }),
                 time.gate,

@@ -53,7 +53,11 @@ export async function run(argv: string[]): Promise<number> {
     client: dynamodb,
     tableName: config.stateTable,
     key: rateLimitKey(clientId),
-    limits: { ratePerMinute: config.genesys.rateLimitPerMinute ?? GENESYS_DEFAULTS.rateLimitPerMinute },
+    limits: {
+      perTokenPerMinute: config.genesys.rateLimitPerMinute ?? GENESYS_DEFAULTS.rateLimitPerMinute,
+      clientPerMinute: config.genesys.clientRateLimitPerMinute,
+      poolSize: config.genesys.tokenPoolSize,
+    },
   });
   const [queue, dlq] = await Promise.all([queueDepth(sqs, config.queueUrl), queueDepth(sqs, config.dlqUrl)]);
   // Why the dead letters are there, from a scan that consumes nothing (as `dlq list`).

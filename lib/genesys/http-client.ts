@@ -18,11 +18,13 @@ export interface GenesysHttpOptions {
   readonly apiUrl: string;
   readonly tokens: TokenProvider;
   /**
-   * Waits for room in the (shared) rate budget before each call. Throws `BudgetDeniedError` (lib/ratelimit/budget-denied.ts) when no room comes before the caller's deadline.
+   * Waits for room in the (shared) rate budget before each call and resolves to the pool slot of the
+   * token to call with. Throws `BudgetDeniedError` (lib/ratelimit/budget-denied.ts) when no room
+   * comes before the caller's deadline.
    */
-  readonly acquire: (signal: AbortSignal) => Promise<void>;
-  /** A 429 was met: pause every caller. */
-  readonly onRateLimited: (retryAfterMs: number) => Promise<void>;
+  readonly acquire: (signal: AbortSignal) => Promise<number>;
+  /** A call with the token of pool slot `slot` met a 429. */
+  readonly onRateLimited: (retryAfterMs: number, slot: number) => Promise<void>;
   readonly onCall?: (call: CallRecord) => void;
   /** Per-request timeout, ms. @default `GENESYS_DEFAULTS.timeoutMs` (10 000) */
   readonly timeoutMs?: number;
@@ -66,8 +68,8 @@ export class GenesysHttp {
     options: RequestOptions,
   ): Promise<z.output<S>> {
     for (let renewed = false; ; renewed = true) {
-      const token = await this.#o.tokens.getToken(options.signal);
-      await this.#o.acquire(options.signal);
+      const slot = await this.#o.acquire(options.signal);
+      const token = await this.#o.tokens.getToken(options.signal, slot);
       const response = await this.#send(method, path, operation, token, options);
       if (response.status === 401 && !renewed) {
         this.#o.tokens.invalidate(token);
@@ -82,7 +84,7 @@ export class GenesysHttp {
         operation,
         nowMs: Date.now(),
       });
-      if (error instanceof RateLimitedError) await this.#o.onRateLimited(error.retryAfterMs);
+      if (error instanceof RateLimitedError) await this.#o.onRateLimited(error.retryAfterMs, slot);
       throw error;
     }
   }

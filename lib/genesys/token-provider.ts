@@ -18,6 +18,24 @@ export interface ClientCredentials {
   readonly clientSecret: string;
 }
 
+/** A token and when to renew it; `value` is a credential: never logged. */
+export interface SharedToken {
+  readonly value: string;
+  /** From here on a caller asks for a new token (and keeps this one if that fails). */
+  readonly renewAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+/**
+ * Where the pool's tokens are shared between invocations (`DynamoTokenStore`). Both methods may
+ * reject; the provider then goes on with tokens of its own.
+ */
+export interface TokenStore {
+  /** The token stored for pool slot `slot`, if one is stored and unexpired. */
+  load(slot: number, signal: AbortSignal): Promise<SharedToken | undefined>;
+  save(slot: number, token: SharedToken, signal: AbortSignal): Promise<void>;
+}
+
 /** The defaults of `TokenProviderOptions`, documented there. */
 const DEFAULTS = {
   renewBeforeMs: 5 * 60_000,
@@ -48,7 +66,7 @@ export interface TokenProviderOptions {
   /**
    * Token requests of this process are paced on their own, never from the shared API budget: one per
    * `requestIntervalMs` once a burst of `requestBurst` is spent. Defaults 10 s and 3 (a renewal, one
-   * after a 401, one retry).
+   * after a 401, one retry); a pool of N tokens wants N + 2.
    */
   readonly requestIntervalMs?: number;
   readonly requestBurst?: number;
@@ -72,14 +90,15 @@ export interface TokenProviderOptions {
   readonly now?: () => number;
   /** Sleep; must reject when `signal` aborts. Default: `timers/promises` `setTimeout`. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Shares each slot's token with the other invocations: a slot's token is looked up there before
+   * one is requested, and a new one is stored there. Default: none (each container has its own).
+   */
+  readonly store?: TokenStore;
 }
 
-interface CachedToken {
-  readonly value: string;
-  /** From here on a caller asks for a new token (and keeps this one if that fails). */
-  readonly renewAtMs: number;
-  readonly expiresAtMs: number;
-}
+/** Tokens refused with a 401 that a store may still hand out; forgotten beyond this many. */
+const MAX_REJECTED = 64;
 
 const TokenResponse = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
 
@@ -88,16 +107,18 @@ const OPERATION = "POST /oauth/token";
 /**
  * OAuth client-credentials tokens for Genesys Cloud (`POST {loginUrl}/oauth/token`, Basic auth).
  *
- * Built once per container and reused across invocations. One renewal at a time: concurrent callers
- * share the request in flight. A renewal that fails while the cached token is still valid (rate
+ * One token per slot of the pool (slot 0 without a pool). Built once per container and reused across
+ * invocations. One renewal at a time per slot: concurrent callers share the request in flight. A renewal that fails while the cached token is still valid (rate
  * limited, login down) leaves callers on the cached token; only a caller with no valid token gets the
  * error. A login rate limit is remembered: no token request is sent before it has passed.
  */
 export class TokenProvider {
   readonly #options: WithDefaults<TokenProviderOptions, keyof typeof DEFAULTS>;
   readonly #now: () => number;
-  #cached: CachedToken | undefined;
-  #renewal: Promise<CachedToken> | undefined;
+  readonly #cached = new Map<number, SharedToken>();
+  readonly #renewals = new Map<number, Promise<SharedToken>>();
+  /** Token values a 401 refused (a store may still hold them). */
+  readonly #rejected = new Set<string>();
   /** GCRA state of this process's token requests. */
   #pacerTat: number | undefined;
   /** The login service said "rate limit": no request before this time (epoch ms). */
@@ -108,13 +129,13 @@ export class TokenProvider {
     this.#now = this.#options.now;
   }
 
-  /** A valid access token; renewed first once it is past its renewal time. */
-  async getToken(signal: AbortSignal): Promise<string> {
-    const cached = this.#cached;
+  /** A valid access token for pool slot `slot`; renewed first once it is past its renewal time. */
+  async getToken(signal: AbortSignal, slot = 0): Promise<string> {
+    const cached = this.#cached.get(slot);
     if (cached && this.#now() < cached.renewAtMs) return cached.value;
     const fallback = cached && this.#now() < cached.expiresAtMs ? cached : undefined;
     try {
-      return (await this.#renew(signal, fallback === undefined)).value;
+      return (await this.#renew(slot, signal, fallback === undefined)).value;
     } catch (error) {
       if (fallback && error instanceof GenesysError && this.#now() < fallback.expiresAtMs)
         return fallback.value;
@@ -124,21 +145,42 @@ export class TokenProvider {
 
   /** Forget `token` after a 401, so the next `getToken` renews (unless another caller already did). */
   invalidate(token: string): void {
-    if (this.#cached?.value === token) this.#cached = undefined;
+    for (const [slot, cached] of this.#cached) if (cached.value === token) this.#cached.delete(slot);
+    if (this.#rejected.size >= MAX_REJECTED) this.#rejected.clear();
+    this.#rejected.add(token);
   }
 
-  #renew(signal: AbortSignal, mayWait: boolean): Promise<CachedToken> {
-    this.#renewal ??= this.#obtain(signal, mayWait).finally(() => {
-      this.#renewal = undefined;
-    });
-    return this.#renewal;
+  #renew(slot: number, signal: AbortSignal, mayWait: boolean): Promise<SharedToken> {
+    let renewal = this.#renewals.get(slot);
+    if (renewal === undefined) {
+      renewal = this.#shareOrObtain(slot, signal, mayWait).finally(() => {
+        this.#renewals.delete(slot);
+      });
+      this.#renewals.set(slot, renewal);
+    }
+    return renewal;
+  }
+
+  /** The slot's shared token if it is not due for renewal, else a new one (then shared). */
+  async #shareOrObtain(slot: number, signal: AbortSignal, mayWait: boolean): Promise<SharedToken> {
+    const { store } = this.#options;
+    const shared = store ? await store.load(slot, signal).catch(() => undefined) : undefined;
+    if (shared && this.#now() < shared.renewAtMs && !this.#rejected.has(shared.value)) {
+      this.#cached.set(slot, shared);
+      return shared;
+    }
+    const token = await this.#obtain(signal, mayWait);
+    this.#cached.set(slot, token);
+    // Not stored: the others mint their own for this slot; ours is still good.
+    await store?.save(slot, token, signal).catch(() => undefined);
+    return token;
   }
 
   /**
    * At most one wait (pacing, or a login rate limit) and two requests, and the wait only when
    * `mayWait` and `#mayWait` allow it; otherwise `RateLimitedError` (`login`) at once.
    */
-  async #obtain(signal: AbortSignal, mayWait: boolean): Promise<CachedToken> {
+  async #obtain(signal: AbortSignal, mayWait: boolean): Promise<SharedToken> {
     let limited: RateLimitedError | undefined;
     for (let sent = 0, waited = false; ; ) {
       const hold = this.#holdBeforeRequest();
@@ -180,7 +222,7 @@ export class TokenProvider {
     return waitMs <= this.#options.maxWaitMs && this.#now() + waitMs < deadline;
   }
 
-  async #requestToken(signal: AbortSignal): Promise<CachedToken> {
+  async #requestToken(signal: AbortSignal): Promise<SharedToken> {
     const { clientId, clientSecret } = await this.#options.credentials();
     const basic = Buffer.from(`${clientId}:${clientSecret}`).toString("base64");
     const timeoutMs = this.#options.timeoutMs;
@@ -237,12 +279,11 @@ export class TokenProvider {
     const issuedAtMs = this.#now();
     const lifetimeMs = token.data.expires_in * 1000;
     const marginMs = Math.min(this.#options.renewBeforeMs, lifetimeMs / 2);
-    this.#cached = {
+    return {
       value: token.data.access_token,
       renewAtMs: issuedAtMs + lifetimeMs - marginMs,
       expiresAtMs: issuedAtMs + lifetimeMs,
     };
-    return this.#cached;
   }
 }
 

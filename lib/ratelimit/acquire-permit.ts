@@ -11,7 +11,11 @@ import { withDefaults } from "../with-defaults.ts";
 import type { RateGate } from "./rate-gate.ts";
 
 export type AcquireOutcome =
-  | { readonly ok: true }
+  | {
+      readonly ok: true;
+      /** The token of the pool to call with. */
+      readonly slot: number;
+    }
   | {
       readonly ok: false;
       /** How long until asking again makes sense, ms (> 0): the delay to re-queue with. */
@@ -49,7 +53,7 @@ export async function acquirePermit(
   for (;;) {
     signal?.throwIfAborted();
     const permit = await gate.tryAcquire(signal);
-    if (permit.granted) return { ok: true };
+    if (permit.granted) return { ok: true, slot: permit.slot };
     const waitMs = Math.max(1, permit.waitMs);
     // Sleep only if we wake before the deadline (strictly: a permit at the deadline is useless)
     // and the single wait is not longer than the caller tolerates.

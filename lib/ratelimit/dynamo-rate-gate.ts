@@ -14,8 +14,14 @@
  * - A known pause (from our own 429 or learnt from a failed write) is cached: no DynamoDB call is made
  *   until it ends. A pause reaches other processes at their next write, i.e. within one lease
  *   (at most `tau + (maxLease - 1) * interval`); cells already leased are dropped when it is learnt.
- * - The adaptive rate lives in the item (`rateAtCut`, `rateCutAt`); the gate caches it and every
- *   grant write is conditioned on `rateCutAt` being the one it used, so no process paces at a stale rate.
+ * - The learned limit lives in the item (`rateAtCut`, `rateCutAt`), and so does the number of tokens
+ *   in use (`pool`); the gate caches both and every grant write is conditioned on them being the ones
+ *   it paced at, so no process paces at a stale rate or deals cells to a stale number of tokens.
+ * - Each grant numbers its cells (`seq`); cell `s` goes to token `s mod pool` (`pool-budget.ts`), so
+ *   the tokens share the budget evenly whoever holds the cells. A cell of a paused token is dropped.
+ * - A 429 pauses its token only, unless another token met one within the last window (or there is
+ *   one token): then every caller pauses and the learned limit is set to what the 429 reveals,
+ *   counted from the cells granted over the last window (`learned-limit.ts`).
  *
  * Time is each process's own clock; clock skew between processes loosens the bound by the skew.
  */
@@ -28,15 +34,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { withDefaults } from "../with-defaults.ts";
-import { cutRate, effectiveRate, shouldCut } from "./aimd.ts";
-import {
-  type GcraParams,
-  intervalForRate,
-  leaseSlots,
-  nextConformingAt,
-  type Slot,
-  toleranceMs,
-} from "./gcra.ts";
+import { type GcraParams, leaseSlots, nextConformingAt, type Slot, toleranceMs } from "./gcra.ts";
+import { learnedLimit } from "./learned-limit.ts";
 import {
   contentionAfterLoss,
   contentionAfterWin,
@@ -51,8 +50,17 @@ import {
   type ResolvedRateLimitConfig,
   resolveRateLimitConfig,
 } from "./limiter-config.ts";
-import { ATTR, parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
-import { EMPTY_LIMITER_STATE, type LimiterState, normaliseRetryAfter } from "./limiter-state.ts";
+import { ATTR, parseLimiterItem, rateLimitPk, tokenPauseAttr } from "./limiter-item.ts";
+import {
+  applyRateLimited,
+  EMPTY_LIMITER_STATE,
+  isTokenPaused,
+  type LimiterState,
+  normaliseRetryAfter,
+  rateLimitedEffect,
+  sharedLimitEffect,
+} from "./limiter-state.ts";
+import { paceRate, rampTarget, slotOf } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 
 export interface DynamoRateGateOptions {
@@ -79,6 +87,17 @@ const DEFAULTS = {
   random: (): number => Math.random(),
 };
 
+/** A leased cell and the token that spends it. */
+interface Cell extends Slot {
+  readonly slot: number;
+}
+
+/** What the gate saw of `seq` (cells granted by everyone) at a time: for the cells granted per window. */
+interface SeqSample {
+  readonly at: number;
+  readonly seq: number;
+}
+
 /** Writes per `tryAcquire` at most (other branch, or a changed learned rate); then it answers `paced`. */
 const MAX_WRITES_PER_ACQUIRE = 3;
 
@@ -94,10 +113,14 @@ export class DynamoRateGate implements RateGate {
 
   /** The item as last seen (from our writes or a failed write's ALL_OLD). */
   #known: LimiterState = EMPTY_LIMITER_STATE;
-  /** Pause set by our own `recordRateLimited`, in force even if its write failed. */
+  /** Pause of every caller set by our own `recordRateLimited`, in force even if its write failed. */
   #localPausedUntil = 0;
+  /** Token pauses set by our own `recordRateLimited` (slot -> epoch ms). */
+  readonly #localTokenPauses = new Map<number, number>();
   /** Leased cells not yet spent, in order. */
-  #slots: Slot[] = [];
+  #cells: Cell[] = [];
+  /** Observations of `seq`, oldest first, back to the newest one a window old. */
+  #samples: SeqSample[] = [];
   /** No store write before this epoch ms (back-off after learning the budget is taken). */
   #writeNotBefore = 0;
   /** A caller had to wait since our last write: the next write takes a full lease. */
@@ -119,78 +142,108 @@ export class DynamoRateGate implements RateGate {
   }
 
   async tryAcquire(signal?: AbortSignal): Promise<Permit> {
-    signal?.throwIfAborted();
-    const now = this.#now();
-    const paused = this.#pausedPermit(now);
-    if (paused !== undefined) return paused;
-
-    // Spend a leased cell if one is due; drop cells whose time passed (never spent late).
-    while (this.#slots.length > 0 && (this.#slots[0] as Slot).until < now) {
-      this.#slots.shift();
-      this.#hungry = false; // we leased more than we used: lease less next time
-    }
-    const slot = this.#slots[0];
-    if (slot !== undefined) {
-      if (slot.from <= now) {
-        this.#slots.shift();
-        return { granted: true };
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.#now();
+      const paused = this.#pausedPermit(now);
+      if (paused !== undefined) return paused;
+      const cell = this.#nextCell(now);
+      if (cell !== undefined) {
+        if (cell.from > now) return this.#paced(cell.from - now);
+        this.#cells.shift();
+        return { granted: true, slot: cell.slot };
       }
-      return this.#paced(slot.from - now);
-    }
-    if (now < this.#writeNotBefore) return this.#paced(this.#writeNotBefore - now);
-    // One store write at a time per process: callers that arrive while it is in flight wait for it
-    // and then take the cells it leased, instead of racing it (and each other) for the same item.
-    if (this.#inFlight !== undefined) {
-      this.#hungry = true;
-      await this.#inFlight;
-      return this.tryAcquire(signal);
-    }
-    const write = this.#acquireFromStore(signal);
-    this.#inFlight = write.then(
-      () => undefined,
-      () => undefined,
-    );
-    try {
-      return await write;
-    } finally {
-      this.#inFlight = undefined;
+      if (now < this.#writeNotBefore) return this.#paced(this.#writeNotBefore - now);
+      // One store write at a time per process: callers that arrive while it is in flight wait for it
+      // and then take the cells it leased, instead of racing it (and each other) for the same item.
+      if (this.#inFlight !== undefined) {
+        this.#hungry = true;
+        await this.#inFlight;
+        continue;
+      }
+      const write = this.#acquireFromStore(signal);
+      this.#inFlight = write.then(
+        () => undefined,
+        () => undefined,
+      );
+      let denied: Permit | undefined;
+      try {
+        denied = await write;
+      } finally {
+        this.#inFlight = undefined;
+      }
+      if (denied !== undefined) return denied;
+      // Leased: take the first cell on the next turn (a write always leaves `#writeNotBefore` ahead,
+      // so a lease whose cells all belong to paused tokens ends in `paced`, not in another write).
     }
   }
 
-  async recordRateLimited(retryAfterMs: number, signal?: AbortSignal): Promise<void> {
+  async recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
     const now = this.#now();
     const ra = normaliseRetryAfter(retryAfterMs);
+    const effect = rateLimitedEffect(this.#known, slot, now, ra, this.#grantedInWindow(now), this.#config);
+    if (effect.kind === "token") {
+      // Stop using this token at once, whatever happens to the write below.
+      this.#localTokenPauses.set(slot, Math.max(this.#localTokenPauses.get(slot) ?? 0, effect.until));
+      const old = parseLimiterItem(
+        (
+          await this.#client.send(new UpdateItemCommand(this.#tokenPauseInput(now, slot, effect.until)), {
+            abortSignal: signal,
+          })
+        ).Attributes,
+      );
+      this.#known = applyRateLimited(old, effect, now, ra);
+      // Another token's 429 within the window, unseen until now: the limit is shared after all.
+      if (rateLimitedEffect(old, slot, now, ra, undefined, this.#config).kind === "token") return;
+    }
+    await this.#pauseEveryone(now, ra, signal);
+  }
+
+  /** A shared limit: pause every caller and, once per pause window, cut the learned limit. */
+  async #pauseEveryone(now: number, ra: number, signal: AbortSignal | undefined): Promise<void> {
     const until = now + ra;
-    // Stop this process at once, whatever happens to the write below.
     this.#localPausedUntil = Math.max(this.#localPausedUntil, until);
-    this.#slots = [];
+    this.#cells = [];
+    const granted = this.#grantedInWindow(now);
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
-      const cut = shouldCut(this.#known, this.#known.pausedUntil, now, this.#config);
-      // Computed before the write: a concurrent tryAcquire may replace #known meanwhile.
-      const rate = cutRate(this.#known, now, this.#config);
-      const input = cut ? this.#cutInput(now, ra, until, rate) : this.#extendInput(now, ra, until);
+      // Decided on the item as known before the write: a concurrent tryAcquire may replace it meanwhile.
+      const known = this.#known;
+      const effect = sharedLimitEffect(known, now, ra, granted, this.#config);
+      const input =
+        effect.cutTo !== undefined
+          ? this.#cutInput(now, ra, until, effect.cutTo)
+          : this.#extendInput(now, ra, until);
       try {
         await this.#client.send(new UpdateItemCommand(input), { abortSignal: signal });
-        this.#known = cut
-          ? {
-              ...this.#known,
-              rateAtCut: rate,
-              rateCutAt: now,
-              pausedUntil: until,
-              last429At: now,
-              lastRetryAfterMs: ra,
-            }
-          : { ...this.#known, pausedUntil: until, last429At: now, lastRetryAfterMs: ra };
+        this.#known = applyRateLimited(known, effect, now, ra);
         return;
       } catch (error) {
         const old = conditionFailedItem(error);
         if (old === undefined) throw error;
         this.#known = old;
         // Extend failed: the stored pause already ends at or after ours. Nothing to do.
-        if (!cut) return;
-        // Cut failed: a pause is in force or the learned rate changed; decide again on the fresh item.
+        if (effect.cutTo === undefined) return;
+        // Cut failed: a pause is in force or the learned limit changed; decide again on the fresh item.
       }
     }
+  }
+
+  /** The first leased cell still usable at `now`; drops those past their time or of a paused token. */
+  #nextCell(now: number): Cell | undefined {
+    for (;;) {
+      const cell = this.#cells[0];
+      if (cell === undefined) return undefined;
+      if (cell.until < now) {
+        this.#hungry = false; // we leased more than we used: lease less next time
+      } else if (!this.#tokenPaused(cell.slot, now)) {
+        return cell;
+      }
+      this.#cells.shift();
+    }
+  }
+
+  #tokenPaused(slot: number, now: number): boolean {
+    return (this.#localTokenPauses.get(slot) ?? 0) > now || isTokenPaused(this.#known, slot, now);
   }
 
   #pausedPermit(now: number): Permit | undefined {
@@ -204,14 +257,39 @@ export class DynamoRateGate implements RateGate {
     return { granted: false, waitMs: Math.max(1, Math.ceil(waitMs)), reason: "paced" };
   }
 
+  #learned(now: number): number {
+    return learnedLimit(this.#known, now, this.#config);
+  }
+
   #params(now: number): GcraParams {
     return {
-      intervalMs: intervalForRate(effectiveRate(this.#known, now, this.#config)),
+      intervalMs: 60_000 / paceRate(this.#config, this.#known.pool, this.#learned(now)),
       burst: this.#config.burst,
     };
   }
 
-  async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit> {
+  /** Records what the item said `seq` was at `at`, keeping the newest sample a window old. */
+  #observe(at: number, seq: number): void {
+    this.#samples.push({ at, seq });
+    const windowStart = at - this.#config.windowMs;
+    while (this.#samples.length > 1 && (this.#samples[1] as SeqSample).at <= windowStart)
+      this.#samples.shift();
+  }
+
+  /** Cells granted (by everyone) over the window before our last observation; undefined when too young. */
+  #grantedInWindow(now: number): number | undefined {
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    if (first === undefined || last === undefined || first.at > now - this.#config.windowMs) return undefined;
+    return last.seq - first.seq;
+  }
+
+  /** One grant write (after a pool ramp if callers wait); undefined when it leased cells, else the denial. */
+  async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit | undefined> {
+    if (this.#hungry) {
+      const pool = rampTarget(this.#config, this.#known.pool, this.#learned(this.#now()));
+      if (pool !== undefined) await this.#ramp(pool, signal);
+    }
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       const now = this.#now();
       const params = this.#params(now);
@@ -221,17 +299,20 @@ export class DynamoRateGate implements RateGate {
       try {
         const out = await this.#client.send(
           new UpdateItemCommand(this.#grantInput(now, params, lease, idle)),
-          {
-            abortSignal: signal,
-          },
+          { abortSignal: signal },
         );
-        // UPDATED_OLD: the tat before our write (absent on a new item). Our condition made
-        // max(old, now) the base of the lease in either branch.
-        const oldTat = parseLimiterItem(out.Attributes).tat;
-        const base = oldTat === undefined ? now : Math.max(oldTat, now);
+        // ALL_OLD: the item before our write (absent on a new item). Our condition made max(old, now)
+        // the base of the lease in either branch, and the pool the one we know.
+        const old = parseLimiterItem(out.Attributes);
+        const base = old.tat === undefined ? now : Math.max(old.tat, now);
         const newTat = base + lease * params.intervalMs;
-        this.#known = { ...this.#known, tat: newTat };
-        this.#slots = leaseSlots(base, lease, params).slice(1); // the first cell is this grant
+        const pool = this.#known.pool;
+        this.#known = { ...old, tat: newTat, seq: old.seq + lease, pool };
+        this.#observe(now, old.seq + lease);
+        this.#cells = leaseSlots(base, lease, params).map((cell, k) => ({
+          ...cell,
+          slot: slotOf(old.seq + k, pool),
+        }));
         this.#contention = contentionAfterWin(this.#contention);
         this.#hungry = false;
         // Next write: at the opening (plus the contention spread if we have been losing races).
@@ -242,20 +323,22 @@ export class DynamoRateGate implements RateGate {
           this.#policy,
           this.#random(),
         );
-        return { granted: true };
+        return undefined;
       } catch (error) {
         const old = conditionFailedItem(error);
         if (old === undefined) throw error; // fail closed
-        const usedCutAt = this.#known.rateCutAt;
+        const { rateCutAt: usedCutAt, pool: usedPool } = this.#known;
         this.#known = old;
         const later = this.#now();
+        this.#observe(later, old.seq);
         const paused = this.#pausedPermit(later);
         if (paused !== undefined) {
-          this.#slots = [];
+          this.#cells = [];
           return paused;
         }
-        // The learned rate changed under us (another process met a 429): retry at the new rate.
-        if (old.rateCutAt !== usedCutAt) continue;
+        // The learned limit or the pool changed under us (another process met a 429 or ramped the
+        // pool): retry at the new rate.
+        if (old.rateCutAt !== usedCutAt || old.pool !== usedPool) continue;
         const freshParams = this.#params(later);
         const openAt =
           old.tat === undefined ? later : Math.max(later, nextConformingAt(old.tat, freshParams));
@@ -280,67 +363,126 @@ export class DynamoRateGate implements RateGate {
     return this.#paced(interval);
   }
 
+  /** Grows the pool to `pool` tokens (one conditional write; a lost race teaches the stored pool). */
+  async #ramp(pool: number, signal: AbortSignal | undefined): Promise<void> {
+    const from = this.#known.pool;
+    const now = this.#now();
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: marshall({ pk: this.#pk }),
+          UpdateExpression: "SET #pool = :to, #exp = :exp",
+          // An absent pool is one token.
+          ConditionExpression: from === 1 ? "attribute_not_exists(#pool) OR #pool = :from" : "#pool = :from",
+          ExpressionAttributeNames: { "#pool": ATTR.pool, "#exp": ATTR.expiresAt },
+          ExpressionAttributeValues: marshall({ ":to": pool, ":from": from, ":exp": this.#expiresAt(now) }),
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+        { abortSignal: signal },
+      );
+      this.#known = { ...this.#known, pool };
+    } catch (error) {
+      const old = conditionFailedItem(error);
+      if (old === undefined) throw error;
+      this.#known = old;
+    }
+  }
+
   /** The TTL attribute's value, epoch s. */
   #expiresAt(until: number): number {
     return Math.ceil((until + this.#ttlMs) / 1000);
   }
 
   /**
-   * The condition "the item holds the learned rate we paced at": the same last cut as we know (none:
-   * never cut). Adds `:cut` to `values` when needed.
+   * The condition "the item holds the learned limit and the pool we paced at": the same last cut as
+   * we know (none: never cut) and the same number of tokens (absent: one). Adds to `values`.
    */
-  #sameRateCondition(values: Record<string, number>): string {
-    if (this.#known.rateCutAt === undefined) return "attribute_not_exists(#cut)";
-    values[":cut"] = this.#known.rateCutAt;
-    return "#cut = :cut";
+  #sameShapeCondition(values: Record<string, number>): string {
+    const rate = this.#known.rateCutAt === undefined ? "attribute_not_exists(#cut)" : "#cut = :cut";
+    if (this.#known.rateCutAt !== undefined) values[":cut"] = this.#known.rateCutAt;
+    values[":pool"] = this.#known.pool;
+    const pool = this.#known.pool === 1 ? "(attribute_not_exists(#pool) OR #pool = :pool)" : "#pool = :pool";
+    return `${rate} AND ${pool}`;
   }
 
   /**
    * The grant write: GCRA's `tat = max(tat, now) + lease * T` as one of two conditional branches,
-   * chosen from the cached tat (a failed branch tells the real tat, then the other is taken).
+   * chosen from the cached tat (a failed branch tells the real tat, then the other is taken), and
+   * `seq` moved on by the lease (its old value numbers our cells).
    */
   #grantInput(now: number, params: GcraParams, lease: number, idle: boolean): UpdateItemCommandInput {
     const names: Record<string, string> = {
       "#tat": ATTR.tat,
       "#pu": ATTR.pausedUntil,
       "#cut": ATTR.rateCutAt,
+      "#pool": ATTR.pool,
+      "#seq": ATTR.seq,
+      "#exp": ATTR.expiresAt,
     };
-    const values: Record<string, number> = { ":now": now, ":exp": this.#expiresAt(now) };
+    const values: Record<string, number> = {
+      ":now": now,
+      ":exp": this.#expiresAt(now),
+      ":lease": lease,
+      ":zero": 0,
+    };
     // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
     const notPaused = "(attribute_not_exists(#pu) OR #pu <= :now)";
-    const sameRate = this.#sameRateCondition(values);
+    const sameShape = this.#sameShapeCondition(values);
+    const seq = "#seq = if_not_exists(#seq, :zero) + :lease";
     let budget: string;
     let update: string;
     if (idle) {
       // Idle branch: the budget is unused up to now (tat in the past, or no item): lease starts at now.
       budget = "(attribute_not_exists(#tat) OR #tat < :now)";
-      update = "SET #tat = :newTat, #exp = :exp";
+      update = `SET #tat = :newTat, ${seq}, #exp = :exp`;
       values[":newTat"] = now + lease * params.intervalMs;
     } else {
       // Busy branch: tat is ahead of now but within the tolerance (now <= tat <= now + tau): the
       // first cell conforms now; the lease continues from the stored tat.
       budget = "#tat BETWEEN :now AND :nowTau";
-      update = "SET #tat = #tat + :leaseMs, #exp = :exp";
+      update = `SET #tat = #tat + :leaseMs, ${seq}, #exp = :exp`;
       values[":nowTau"] = now + toleranceMs(params);
       values[":leaseMs"] = lease * params.intervalMs;
     }
-    names["#exp"] = ATTR.expiresAt;
     return {
       TableName: this.#table,
       Key: marshall({ pk: this.#pk }),
       UpdateExpression: update,
-      ConditionExpression: `${budget} AND ${notPaused} AND ${sameRate}`,
+      ConditionExpression: `${budget} AND ${notPaused} AND ${sameShape}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: marshall(values),
-      ReturnValues: "UPDATED_OLD",
+      ReturnValues: "ALL_OLD",
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };
   }
 
+  /** One token's own 429: pause it (no condition: the old item tells whether another token met one). */
+  #tokenPauseInput(now: number, slot: number, until: number): UpdateItemCommandInput {
+    return {
+      TableName: this.#table,
+      Key: marshall({ pk: this.#pk }),
+      UpdateExpression: "SET #tp = :until, #ls = :slot, #la = :now, #exp = :exp",
+      ExpressionAttributeNames: {
+        "#tp": tokenPauseAttr(slot),
+        "#ls": ATTR.lastToken429Slot,
+        "#la": ATTR.lastToken429At,
+        "#exp": ATTR.expiresAt,
+      },
+      ExpressionAttributeValues: marshall({
+        ":until": until,
+        ":slot": slot,
+        ":now": now,
+        ":exp": this.#expiresAt(until),
+      }),
+      ReturnValues: "ALL_OLD",
+    };
+  }
+
   /**
-   * The first 429 of a pause window: pause everyone and cut the learned rate, in one write.
+   * The first shared 429 of a pause window: pause everyone and set the learned limit, in one write.
    * Condition: no pause in force (else this 429 belongs to that window and must not cut again) and
-   * the learned rate is the one we cut from (else we would cut from a stale rate).
+   * the learned limit is the one we cut from (else we would cut from a stale limit).
    */
   #cutInput(now: number, ra: number, until: number, rate: number): UpdateItemCommandInput {
     const values: Record<string, number> = {
@@ -350,12 +492,13 @@ export class DynamoRateGate implements RateGate {
       ":rate": rate,
       ":exp": this.#expiresAt(until),
     };
-    const sameRate = this.#sameRateCondition(values);
+    if (this.#known.rateCutAt !== undefined) values[":cut"] = this.#known.rateCutAt;
+    const sameRate = this.#known.rateCutAt === undefined ? "attribute_not_exists(#cut)" : "#cut = :cut";
     return {
       TableName: this.#table,
       Key: marshall({ pk: this.#pk }),
       UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #rate = :rate, #cut = :now, #exp = :exp",
-      // No pause in force at now (a pause that ended before now is over), and same learned rate.
+      // No pause in force at now (a pause that ended before now is over), and same learned limit.
       ConditionExpression: `(attribute_not_exists(#pu) OR #pu < :now) AND ${sameRate}`,
       ExpressionAttributeNames: {
         "#pu": ATTR.pausedUntil,

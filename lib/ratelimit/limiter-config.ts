@@ -1,103 +1,122 @@
 /**
  * Configuration of the shared rate budget, with defaults and validation.
  *
- * One budget per key (an OAuth client id, optionally with an endpoint): Genesys Cloud counts
- * requests per client token (300/min by default) and has further, undocumented limits that only a
- * 429 reveals. The configured rate is a ceiling; the adaptive rate (AIMD, `aimd.ts`) may run below it.
+ * The limit model (README, "Rate limits"): Genesys Cloud counts requests per token over a minute
+ * (`perTokenPerMinute`, 300 by default) and, above that, per OAuth client across all its tokens
+ * (`clientPerMinute`, 3,000 by default); further limits (per endpoint, other integrations spending the
+ * same client) are announced by nothing but a 429. One budget per OAuth client spreads its calls over
+ * a pool of up to `poolSize` tokens; the learned limit (`learned-limit.ts`) may hold it below both.
  */
 
 import { withDefaults } from "../with-defaults.ts";
 
 export interface RateLimitConfig {
-  /** Ceiling in calls per minute (the documented limit, or less). */
-  readonly ratePerMinute: number;
+  /** Requests per minute of one token. */
+  readonly perTokenPerMinute: number;
+  /** Requests per minute of the client across its tokens. Default: `poolSize` x `perTokenPerMinute`. */
+  readonly clientPerMinute?: number;
+  /** Most tokens in use at once, across every invocation (1 to 50). Default 1. */
+  readonly poolSize?: number;
+  /** The window the server counts over, ms. Default `RATE_LIMIT_DEFAULTS.windowMs`. */
+  readonly windowMs?: number;
   /**
-   * Calls that may go out back to back after an idle spell (GCRA burst, >= 1). Keep it small: the
-   * budget is paced evenly because the server may count over windows much shorter than a minute.
-   * Default `RATE_LIMIT_DEFAULTS.burst`.
+   * Calls that may go out back to back after an idle spell (GCRA burst, >= 1). The pacing keeps room
+   * for it below every limit. Default `RATE_LIMIT_DEFAULTS.burst`.
    */
   readonly burst?: number;
-  /** Lowest rate the adaptive rate may fall to, calls per minute. Default: 5 % of the ceiling (>= 1). */
+  /** Lowest limit the learned limit may fall to, calls per minute. Default: 5 % of the ceiling (>= 1). */
   readonly minRatePerMinute?: number;
-  /** Multiplicative decrease on a 429 (0 < f < 1). Default `RATE_LIMIT_DEFAULTS.decreaseFactor`. */
-  readonly decreaseFactor?: number;
-  /**
-   * Additive increase, as a fraction of the ceiling per `increaseStepMs`. Default
-   * `RATE_LIMIT_DEFAULTS.increaseFraction`.
-   */
+  /** Windows a learned limit holds before it starts to climb. Default `RATE_LIMIT_DEFAULTS.holdWindows`. */
+  readonly holdWindows?: number;
+  /** Climb per window after the hold, as a fraction of the learned limit. Default `RATE_LIMIT_DEFAULTS.increaseFraction`. */
   readonly increaseFraction?: number;
-  /** Period of the additive increase, ms. Default `RATE_LIMIT_DEFAULTS.increaseStepMs`. */
-  readonly increaseStepMs?: number;
   /**
-   * A 429 cuts the rate only when no pause is in force and the last cut is older than this, so that
-   * the 429s of calls that were already in flight do not cut again. Default
-   * `RATE_LIMIT_DEFAULTS.cutCooldownMs`.
+   * Bounds of one cut, as fractions of the limit in force: whatever the 429 suggests, one cut keeps
+   * at least `deepestCut` and at most `shallowestCut` of it. Defaults in `RATE_LIMIT_DEFAULTS`.
+   */
+  readonly deepestCut?: number;
+  readonly shallowestCut?: number;
+  /**
+   * A 429 cuts the learned limit only when no pause is in force and the last cut is older than this,
+   * so that the 429s of calls already in flight do not cut again. Default `RATE_LIMIT_DEFAULTS.cutCooldownMs`.
    */
   readonly cutCooldownMs?: number;
 }
 
-/** The defaults of `RateLimitConfig` (`minRatePerMinute` depends on the ceiling, see there). */
+/** The defaults of `RateLimitConfig` (`clientPerMinute` and `minRatePerMinute` depend on others, see there). */
 export const RATE_LIMIT_DEFAULTS = {
+  /** @default 1 */
+  poolSize: 1,
+  /** Genesys's limits are "per minute". @default 60_000 */
+  windowMs: 60_000,
   /** @default 3 */
   burst: 3,
-  /**
-   * A deeper cut (0.5) swings the rate between half and all of a lower real limit and averages
-   * about 0.75 of it (bench, adaptive rows).
-   * @default 0.85
-   */
-  decreaseFactor: 0.85,
-  /**
-   * Against a real limit below the ceiling, a slower climb meets fewer 429s, and each one pauses
-   * every invocation.
-   * @default 0.02
-   */
-  increaseFraction: 0.02,
-  /** @default 10_000 */
-  increaseStepMs: 10_000,
+  /** @default 2 */
+  holdWindows: 2,
+  /** @default 0.05 */
+  increaseFraction: 0.05,
+  /** @default 0.25 */
+  deepestCut: 0.25,
+  /** Every cut gives up at least 1 %, so repeated 429s converge. @default 0.99 */
+  shallowestCut: 0.99,
   /** @default 5_000 */
   cutCooldownMs: 5_000,
 } as const;
 
 export interface ResolvedRateLimitConfig {
-  readonly ratePerMinute: number;
+  readonly perTokenPerMinute: number;
+  readonly clientPerMinute: number;
+  readonly poolSize: number;
+  readonly windowMs: number;
   readonly burst: number;
   readonly minRatePerMinute: number;
-  readonly decreaseFactor: number;
+  readonly holdWindows: number;
   readonly increaseFraction: number;
-  readonly increaseStepMs: number;
+  readonly deepestCut: number;
+  readonly shallowestCut: number;
   readonly cutCooldownMs: number;
 }
 
+/** The most tokens a pool may have (Genesys's Terraform provider allows 1 to 50). */
+export const MAX_POOL_SIZE = 50;
+
 /** Fills in defaults and checks ranges; throws `RangeError` on a nonsensical configuration. */
 export function resolveRateLimitConfig(config: RateLimitConfig): ResolvedRateLimitConfig {
-  const ratePerMinute = config.ratePerMinute;
-  check(Number.isFinite(ratePerMinute) && ratePerMinute > 0, "ratePerMinute must be > 0");
+  const { perTokenPerMinute } = config;
+  check(Number.isFinite(perTokenPerMinute) && perTokenPerMinute > 0, "perTokenPerMinute must be > 0");
+  const poolSize = config.poolSize ?? RATE_LIMIT_DEFAULTS.poolSize;
+  check(Number.isInteger(poolSize) && poolSize >= 1 && poolSize <= MAX_POOL_SIZE, "poolSize must be 1 to 50");
+  const clientPerMinute = config.clientPerMinute ?? poolSize * perTokenPerMinute;
+  check(Number.isFinite(clientPerMinute) && clientPerMinute > 0, "clientPerMinute must be > 0");
+  const ceiling = Math.min(clientPerMinute, poolSize * perTokenPerMinute);
   const resolved = withDefaults(
-    {
-      ...RATE_LIMIT_DEFAULTS,
-      minRatePerMinute: Math.min(ratePerMinute, Math.max(1, ratePerMinute * 0.05)),
-    },
+    { ...RATE_LIMIT_DEFAULTS, minRatePerMinute: Math.min(ceiling, Math.max(1, ceiling * 0.05)) },
     config,
   );
-  const { burst, minRatePerMinute, decreaseFactor, increaseFraction, increaseStepMs, cutCooldownMs } =
+  const { windowMs, burst, minRatePerMinute, holdWindows, increaseFraction, deepestCut, shallowestCut } =
     resolved;
+  check(windowMs > 0, "windowMs must be > 0");
   check(Number.isInteger(burst) && burst >= 1, "burst must be an integer >= 1");
-  check(
-    minRatePerMinute > 0 && minRatePerMinute <= ratePerMinute,
-    "minRatePerMinute must be in (0, ratePerMinute]",
-  );
-  check(decreaseFactor > 0 && decreaseFactor < 1, "decreaseFactor must be in (0, 1)");
+  check(minRatePerMinute > 0 && minRatePerMinute <= ceiling, "minRatePerMinute must be in (0, ceiling]");
+  check(holdWindows >= 0, "holdWindows must be >= 0");
   check(increaseFraction > 0 && increaseFraction <= 1, "increaseFraction must be in (0, 1]");
-  check(increaseStepMs > 0, "increaseStepMs must be > 0");
-  check(cutCooldownMs >= 0, "cutCooldownMs must be >= 0");
+  check(
+    deepestCut > 0 && deepestCut <= shallowestCut && shallowestCut < 1,
+    "need 0 < deepestCut <= shallowestCut < 1",
+  );
+  check(resolved.cutCooldownMs >= 0, "cutCooldownMs must be >= 0");
   return {
-    ratePerMinute,
+    perTokenPerMinute,
+    clientPerMinute,
+    poolSize,
+    windowMs,
     burst,
     minRatePerMinute,
-    decreaseFactor,
+    holdWindows,
     increaseFraction,
-    increaseStepMs,
-    cutCooldownMs,
+    deepestCut,
+    shallowestCut,
+    cutCooldownMs: resolved.cutCooldownMs,
   };
 }
 

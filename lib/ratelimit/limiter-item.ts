@@ -10,9 +10,15 @@
  * | `lastRetryAfterMs` | N    | its Retry-After, ms                                                  |
  * | `rateAtCut`        | N    | learned rate right after the last cut, calls/min (see `aimd.ts`)     |
  * | `rateCutAt`        | N    | epoch ms of that cut; also the version of the learned rate           |
+ * | `seq`              | N    | cells granted so far; cell `s` goes to token `s mod pool`            |
+ * | `pool`             | N    | tokens in use (absent: 1); grows only when callers wait              |
+ * | `tokenPausedUntil_<j>` | N | epoch ms; token j is not used before it (its own 429)              |
+ * | `lastToken429Slot` | N    | the token of the last 429 that paused one token...                   |
+ * | `lastToken429At`   | N    | ...and when (a 429 on another token within a window: shared limit)   |
  * | `expiresAt`        | N    | TTL, epoch s; pushed forward by every write                          |
  *
- * The configured ceiling is not stored: every reader passes its own configuration.
+ * The configured limits are not stored: every reader passes its own configuration. The tokens
+ * themselves are not here either (`token-store.ts`).
  */
 
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
@@ -30,8 +36,19 @@ export const ATTR = {
   lastRetryAfterMs: "lastRetryAfterMs",
   rateAtCut: "rateAtCut",
   rateCutAt: "rateCutAt",
+  seq: "seq",
+  pool: "pool",
+  lastToken429Slot: "lastToken429Slot",
+  lastToken429At: "lastToken429At",
   expiresAt: "expiresAt",
 } as const;
+
+/** The attribute of token `slot`'s own pause. */
+export function tokenPauseAttr(slot: number): string {
+  return `${TOKEN_PAUSE_PREFIX}${slot}`;
+}
+
+const TOKEN_PAUSE_PREFIX = "tokenPausedUntil_";
 
 /** The budget key: the OAuth client id, or client id and endpoint for a per-endpoint budget. */
 export function rateLimitKey(clientId: string, endpoint?: string): string {
@@ -53,10 +70,26 @@ const LimiterItemSchema = z.object({
   [ATTR.lastRetryAfterMs]: optionalNumber,
   [ATTR.rateAtCut]: optionalNumber,
   [ATTR.rateCutAt]: optionalNumber,
+  [ATTR.seq]: z.number().int().nonnegative().catch(0).default(0),
+  [ATTR.pool]: z.number().int().positive().catch(1).default(1),
+  [ATTR.lastToken429Slot]: z.number().int().nonnegative().optional().catch(undefined),
+  [ATTR.lastToken429At]: optionalNumber,
 });
 
 /** Reads the limiter state from an item (`undefined` or `{}`: no item yet). */
 export function parseLimiterItem(item: Record<string, AttributeValue> | undefined): LimiterState {
   if (item === undefined) return EMPTY_LIMITER_STATE;
-  return { ...EMPTY_LIMITER_STATE, ...LimiterItemSchema.parse(unmarshall(item)) };
+  const raw = unmarshall(item);
+  const { lastToken429Slot, lastToken429At, ...fields } = LimiterItemSchema.parse(raw);
+  const tokenPausedUntil = new Map<number, number>();
+  for (const [name, value] of Object.entries(raw)) {
+    if (!name.startsWith(TOKEN_PAUSE_PREFIX) || typeof value !== "number") continue;
+    const slot = Number(name.slice(TOKEN_PAUSE_PREFIX.length));
+    if (Number.isInteger(slot) && slot >= 0) tokenPausedUntil.set(slot, value);
+  }
+  const lastToken429 =
+    lastToken429Slot !== undefined && lastToken429At !== undefined
+      ? { slot: lastToken429Slot, at: lastToken429At }
+      : undefined;
+  return { ...EMPTY_LIMITER_STATE, ...fields, tokenPausedUntil, lastToken429 };
 }

@@ -1,34 +1,57 @@
 /**
  * The whole state of one rate budget, as kept in memory (`LocalRateGate`) or in the DynamoDB item
- * (`DynamoRateGate`, see `limiter-item.ts`), and the pure reducer for a 429.
+ * (`DynamoRateGate`, see `limiter-item.ts`), and the pure reducers for a 429.
  */
 
-import { type AdaptiveRateState, cutRate, shouldCut } from "./aimd.ts";
+import type { LearnedLimitState } from "./learned-limit.ts";
+import { estimateLimit, learnedLimit, shouldCut } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
+import { bindingLimit, isSharedLimit, type TokenRateLimited } from "./pool-budget.ts";
 
-export interface LimiterState extends AdaptiveRateState {
+export interface LimiterState extends LearnedLimitState {
   /** GCRA theoretical arrival time, epoch ms; `undefined`: never used. */
   readonly tat: number | undefined;
-  /** No call may start before this epoch ms (a 429's Retry-After); `undefined`: never paused. */
+  /** Cells granted so far (numbers the cells: cell `s` goes to token `s mod pool`). */
+  readonly seq: number;
+  /** Tokens in use (1 until the pool ramps up). */
+  readonly pool: number;
+  /** No call may start before this epoch ms (a shared 429's Retry-After); `undefined`: never paused. */
   readonly pausedUntil: number | undefined;
   /** Epoch ms of the 429 that set the current (latest-ending) pause. */
   readonly last429At: number | undefined;
   /** Retry-After (ms) of that 429. */
   readonly lastRetryAfterMs: number | undefined;
+  /** Tokens paused on their own (slot -> epoch ms). */
+  readonly tokenPausedUntil: ReadonlyMap<number, number>;
+  /** The last 429 that paused one token. */
+  readonly lastToken429: TokenRateLimited | undefined;
 }
 
 export const EMPTY_LIMITER_STATE: LimiterState = {
   tat: undefined,
+  seq: 0,
+  pool: 1,
   pausedUntil: undefined,
   last429At: undefined,
   lastRetryAfterMs: undefined,
   rateAtCut: undefined,
   rateCutAt: undefined,
+  tokenPausedUntil: new Map(),
+  lastToken429: undefined,
 };
 
-/** Whether a pause is in force at `now`. */
+/** Whether a pause of every caller is in force at `now`. */
 export function isPaused(state: Pick<LimiterState, "pausedUntil">, now: number): boolean {
   return state.pausedUntil !== undefined && state.pausedUntil > now;
+}
+
+/** Whether token `slot` may not be used at `now` (its own pause). */
+export function isTokenPaused(
+  state: Pick<LimiterState, "tokenPausedUntil">,
+  slot: number,
+  now: number,
+): boolean {
+  return (state.tokenPausedUntil.get(slot) ?? 0) > now;
 }
 
 /** Normalises a Retry-After: finite, >= 0, whole ms. */
@@ -37,22 +60,71 @@ export function normaliseRetryAfter(retryAfterMs: number): number {
   return Math.ceil(retryAfterMs);
 }
 
+/** What a 429 does to the budget. */
+export type RateLimitedEffect =
+  | { readonly kind: "token"; readonly slot: number; readonly until: number }
+  | {
+      readonly kind: "shared";
+      readonly until: number;
+      /** The new learned limit when this 429 cuts; `undefined`: no cut (a pause was in force). */
+      readonly cutTo: number | undefined;
+    };
+
 /**
- * A 429 with `retryAfterMs` met at `now`: the pause is extended to `now + retryAfterMs` only if that
- * is later than the stored one (never shortened), and the rate is cut when `shouldCut` allows.
+ * Decides what a 429 on token `slot` with `retryAfterMs`, met at `now`, does: pause that token only,
+ * or, when the limit is shared (`isSharedLimit`), what `sharedLimitEffect` says.
+ * @param grantedInWindow cells granted over the last window (see `estimateLimit`), if known
  */
-export function applyRateLimited(
+export function rateLimitedEffect(
+  state: LimiterState,
+  slot: number,
+  now: number,
+  retryAfterMs: number,
+  grantedInWindow: number | undefined,
+  config: ResolvedRateLimitConfig,
+): RateLimitedEffect {
+  if (!isSharedLimit(slot, state.pool, state.lastToken429, now, config)) {
+    return { kind: "token", slot, until: now + normaliseRetryAfter(retryAfterMs) };
+  }
+  return sharedLimitEffect(state, now, retryAfterMs, grantedInWindow, config);
+}
+
+/**
+ * A 429 of a limit the tokens share: pause every caller and, when `shouldCut` allows, set the
+ * learned limit to what the 429 reveals.
+ */
+export function sharedLimitEffect(
   state: LimiterState,
   now: number,
   retryAfterMs: number,
+  grantedInWindow: number | undefined,
   config: ResolvedRateLimitConfig,
-): { readonly state: LimiterState; readonly cut: boolean; readonly extended: boolean } {
+): RateLimitedEffect & { readonly kind: "shared" } {
   const ra = normaliseRetryAfter(retryAfterMs);
   const until = now + ra;
-  const cut = shouldCut(state, state.pausedUntil, now, config);
-  const extended = state.pausedUntil === undefined || until > state.pausedUntil;
+  if (!shouldCut(state, state.pausedUntil, now, config)) return { kind: "shared", until, cutTo: undefined };
+  const limit = bindingLimit(config, state.pool, learnedLimit(state, now, config));
+  const cutTo = estimateLimit({ limitPerMinute: limit, retryAfterMs: ra, grantedInWindow }, config);
+  return { kind: "shared", until, cutTo };
+}
+
+/** The state after `effect` (a pause is only ever extended, never shortened). */
+export function applyRateLimited(
+  state: LimiterState,
+  effect: RateLimitedEffect,
+  now: number,
+  retryAfterMs: number,
+): LimiterState {
+  const ra = normaliseRetryAfter(retryAfterMs);
+  if (effect.kind === "token") {
+    const pauses = new Map(state.tokenPausedUntil);
+    pauses.set(effect.slot, Math.max(pauses.get(effect.slot) ?? 0, effect.until));
+    return { ...state, tokenPausedUntil: pauses, lastToken429: { slot: effect.slot, at: now } };
+  }
   let next: LimiterState = state;
-  if (cut) next = { ...next, rateAtCut: cutRate(state, now, config), rateCutAt: now };
-  if (extended) next = { ...next, pausedUntil: until, last429At: now, lastRetryAfterMs: ra };
-  return { state: next, cut, extended };
+  if (effect.cutTo !== undefined) next = { ...next, rateAtCut: effect.cutTo, rateCutAt: now };
+  if (state.pausedUntil === undefined || effect.until > state.pausedUntil) {
+    next = { ...next, pausedUntil: effect.until, last429At: now, lastRetryAfterMs: ra };
+  }
+  return next;
 }

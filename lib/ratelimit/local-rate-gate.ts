@@ -1,42 +1,46 @@
 /**
- * `LocalRateGate`: the limiter for one process, in memory (no table configured; unit tests).
- * Same arithmetic as the shared gate: GCRA pacing at the adaptive rate, global pause on a 429.
+ * `LocalRateGate`: the limiter for one process, in memory (tests, simulations).
+ * Same arithmetic as the shared gate: one GCRA sequence at the pool's pacing rate, cells dealt to the
+ * tokens in turn, a 429 pausing one token or every caller.
  */
 
 import { withDefaults } from "../with-defaults.ts";
-import { effectiveRate } from "./aimd.ts";
-import { gcraAcquire, intervalForRate } from "./gcra.ts";
+import { gcraAcquire } from "./gcra.ts";
+import { learnedLimit } from "./learned-limit.ts";
 import {
   type RateLimitConfig,
   type ResolvedRateLimitConfig,
   resolveRateLimitConfig,
 } from "./limiter-config.ts";
-import { applyRateLimited, EMPTY_LIMITER_STATE, isPaused, type LimiterState } from "./limiter-state.ts";
+import {
+  applyRateLimited,
+  EMPTY_LIMITER_STATE,
+  isPaused,
+  isTokenPaused,
+  type LimiterState,
+  rateLimitedEffect,
+} from "./limiter-state.ts";
+import { paceRate, rampTarget, slotOf } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
-import { type LimiterStatus, limiterStatus } from "./status.ts";
 
 export interface LocalRateGateOptions {
   readonly limits: RateLimitConfig;
   /** Clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
-  /** Label shown by `status()`. Default `"local"`. */
-  readonly key?: string;
 }
 
 /** The defaults of `LocalRateGateOptions`, documented there. */
-const DEFAULTS = { now: (): number => Date.now(), key: "local" };
+const DEFAULTS = { now: (): number => Date.now() };
 
 export class LocalRateGate implements RateGate {
   readonly #config: ResolvedRateLimitConfig;
   readonly #now: () => number;
-  readonly #key: string;
   #state: LimiterState = EMPTY_LIMITER_STATE;
 
   constructor(options: LocalRateGateOptions) {
     const o = withDefaults(DEFAULTS, options);
     this.#config = resolveRateLimitConfig(o.limits);
     this.#now = o.now;
-    this.#key = o.key;
   }
 
   async tryAcquire(signal?: AbortSignal): Promise<Permit> {
@@ -51,19 +55,30 @@ export class LocalRateGate implements RateGate {
     if (pausedUntil !== undefined && isPaused(this.#state, now)) {
       return { granted: false, waitMs: Math.max(1, Math.ceil(pausedUntil - now)), reason: "paused" };
     }
-    const intervalMs = intervalForRate(effectiveRate(this.#state, now, this.#config));
-    const decision = gcraAcquire(this.#state.tat, now, { intervalMs, burst: this.#config.burst });
-    if (!decision.granted) return { granted: false, waitMs: decision.waitMs, reason: "paced" };
-    this.#state = { ...this.#state, tat: decision.tat };
-    return { granted: true };
+    for (let ramped = false; ; ) {
+      const learned = learnedLimit(this.#state, now, this.#config);
+      const intervalMs = 60_000 / paceRate(this.#config, this.#state.pool, learned);
+      const decision = gcraAcquire(this.#state.tat, now, { intervalMs, burst: this.#config.burst });
+      if (!decision.granted) {
+        const pool = rampTarget(this.#config, this.#state.pool, learned);
+        if (pool !== undefined && !ramped) {
+          this.#state = { ...this.#state, pool };
+          ramped = true;
+          continue;
+        }
+        return { granted: false, waitMs: decision.waitMs, reason: "paced" };
+      }
+      const slot = slotOf(this.#state.seq, this.#state.pool);
+      this.#state = { ...this.#state, tat: decision.tat, seq: this.#state.seq + 1 };
+      // A cell of a paused token is spent unused: the other tokens do not take its share.
+      if (!isTokenPaused(this.#state, slot, now)) return { granted: true, slot };
+    }
   }
 
-  async recordRateLimited(retryAfterMs: number, signal?: AbortSignal): Promise<void> {
+  async recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    this.#state = applyRateLimited(this.#state, this.#now(), retryAfterMs, this.#config).state;
-  }
-
-  status(): LimiterStatus {
-    return limiterStatus(this.#key, this.#state, this.#config, this.#now());
+    const now = this.#now();
+    const effect = rateLimitedEffect(this.#state, slot, now, retryAfterMs, undefined, this.#config);
+    this.#state = applyRateLimited(this.#state, effect, now, retryAfterMs);
   }
 }

@@ -1,13 +1,17 @@
 /**
  * The port every Genesys Cloud call goes through before it is sent.
  *
- * Implementations: `LocalRateGate` (one process, in memory) and the DynamoDB-backed shared gate
- * that all concurrent invocations use.
+ * Implementations: `LocalRateGate` (one process, in memory) and `DynamoRateGate`, the budget that
+ * every concurrent invocation shares.
  */
 
 /** The answer to "may I make one call now?". A denial is a value, never an exception. */
 export type Permit =
-  | { readonly granted: true }
+  | {
+      readonly granted: true;
+      /** The token of the pool (0-based) the call must be made with. */
+      readonly slot: number;
+    }
   | {
       readonly granted: false;
       /** How long to wait before asking again, in ms (> 0). */
@@ -23,6 +27,9 @@ export interface RateGate {
    * (fail closed).
    */
   tryAcquire(signal?: AbortSignal): Promise<Permit>;
-  /** A 429 was met: pause every caller for `retryAfterMs` (a pause is only ever extended) and slow down. */
-  recordRateLimited(retryAfterMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * A call made with token `slot` met a 429: pause that token, or, when the limit is shared by the
+   * tokens, every caller (a pause is only ever extended), and slow down.
+   */
+  recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void>;
 }

@@ -14,8 +14,10 @@ export interface ReadLimiterStatusOptions {
   readonly tableName: string;
   /** Budget key (see `rateLimitKey`). */
   readonly key: string;
-  /** The configuration in force (the item does not store the ceiling). */
+  /** The configuration in force (the item does not store the limits). */
   readonly limits: RateLimitConfig;
+  /** Where the limits came from, shown beside them. */
+  readonly sources?: LimiterStatus["sources"];
   /** Clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
   readonly signal?: AbortSignal;
@@ -35,5 +37,5 @@ export async function readLimiterStatus(options: ReadLimiterStatusOptions): Prom
     { abortSignal: options.signal },
   );
   const now = withDefaults(DEFAULTS, options).now();
-  return limiterStatus(options.key, parseLimiterItem(out.Item), config, now);
+  return limiterStatus(options.key, parseLimiterItem(out.Item), config, now, options.sources);
 }

@@ -3,24 +3,38 @@
  * the state plus a formatter for humans. (`read-limiter-status.ts` reads the shared item.)
  */
 
-import { effectiveRate } from "./aimd.ts";
+import { learnedLimit } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
-import { isPaused, type LimiterState } from "./limiter-state.ts";
+import { isPaused, isTokenPaused, type LimiterState } from "./limiter-state.ts";
+import { bindingLimit, paceRate } from "./pool-budget.ts";
+
+/** Where a configured limit came from: the environment, the org's limits API, or the default. */
+export type LimitSource = "setting" | "org" | "default";
 
 export interface LimiterStatus {
   readonly key: string;
   /** Epoch ms the status was taken at. */
   readonly at: number;
-  /** The configured ceiling, calls/min. */
-  readonly configuredPerMinute: number;
-  /** The learned (effective) rate at `at`, calls/min. */
-  readonly effectivePerMinute: number;
-  /** Whether a pause is in force at `at`. */
+  readonly perTokenPerMinute: number;
+  readonly clientPerMinute: number;
+  /** Where each limit came from, when the caller knows. */
+  readonly sources: { readonly perToken: LimitSource; readonly client: LimitSource } | undefined;
+  readonly poolSize: number;
+  /** Tokens in use now (the pool grows only when callers wait). */
+  readonly activeTokens: number;
+  /** Tokens paused on their own at `at`. */
+  readonly pausedTokens: number;
+  /** The learned limit at `at`, calls/min; null when nothing was learned. */
+  readonly learnedPerMinute: number | null;
+  /** The limit that binds at `at`, and the rate the budget paces at under it, calls/min. */
+  readonly bindingPerMinute: number;
+  readonly pacePerMinute: number;
+  /** Whether a pause of every caller is in force at `at`. */
   readonly paused: boolean;
   readonly pausedUntil: number | null;
   readonly last429At: number | null;
   readonly lastRetryAfterMs: number | null;
-  /** Epoch ms of the last multiplicative cut of the rate. */
+  /** Epoch ms of the last cut of the learned limit. */
   readonly lastCutAt: number | null;
 }
 
@@ -29,12 +43,23 @@ export function limiterStatus(
   state: LimiterState,
   config: ResolvedRateLimitConfig,
   now: number,
+  sources?: LimiterStatus["sources"],
 ): LimiterStatus {
+  const learned = learnedLimit(state, now, config);
+  let pausedTokens = 0;
+  for (let slot = 0; slot < state.pool; slot++) if (isTokenPaused(state, slot, now)) pausedTokens += 1;
   return {
     key,
     at: now,
-    configuredPerMinute: config.ratePerMinute,
-    effectivePerMinute: effectiveRate(state, now, config),
+    perTokenPerMinute: config.perTokenPerMinute,
+    clientPerMinute: config.clientPerMinute,
+    sources,
+    poolSize: config.poolSize,
+    activeTokens: state.pool,
+    pausedTokens,
+    learnedPerMinute: Number.isFinite(learned) ? learned : null,
+    bindingPerMinute: bindingLimit(config, state.pool, learned),
+    pacePerMinute: paceRate(config, state.pool, learned),
     paused: isPaused(state, now),
     pausedUntil: state.pausedUntil ?? null,
     last429At: state.last429At ?? null,
@@ -47,11 +72,19 @@ export function limiterStatus(
 export function formatLimiterStatus(status: LimiterStatus): string {
   const iso = (ms: number): string => new Date(ms).toISOString();
   const ago = (ms: number): string => `${formatDuration(status.at - ms)} ago`;
-  const pct = Math.round((status.effectivePerMinute / status.configuredPerMinute) * 100);
+  const from = (source: LimitSource | undefined): string => (source === undefined ? "" : ` (${source})`);
+  const learned =
+    status.learnedPerMinute === null
+      ? "none (no shared 429 yet)"
+      : `${round1(status.learnedPerMinute)}/min (learned from 429s)`;
+  const tokens = `${status.activeTokens} of ${status.poolSize} in use${status.pausedTokens > 0 ? `, ${status.pausedTokens} paused` : ""}`;
   const lines = [
     `rate limit ${status.key}`,
-    `  configured rate: ${round1(status.configuredPerMinute)}/min`,
-    `  effective rate:  ${round1(status.effectivePerMinute)}/min (${pct}% of configured)`,
+    `  per token:       ${round1(status.perTokenPerMinute)}/min${from(status.sources?.perToken)}`,
+    `  client total:    ${round1(status.clientPerMinute)}/min${from(status.sources?.client)}`,
+    `  tokens:          ${tokens}`,
+    `  learned limit:   ${learned}`,
+    `  binding limit:   ${round1(status.bindingPerMinute)}/min, paced at ${round1(status.pacePerMinute)}/min`,
   ];
   if (status.paused && status.pausedUntil !== null) {
     lines.push(
@@ -68,7 +101,7 @@ export function formatLimiterStatus(status: LimiterStatus): string {
     lines.push("  last 429:        never");
   }
   if (status.lastCutAt !== null)
-    lines.push(`  last rate cut:   ${iso(status.lastCutAt)} (${ago(status.lastCutAt)})`);
+    lines.push(`  last cut:        ${iso(status.lastCutAt)} (${ago(status.lastCutAt)})`);
   return lines.join("\n");
 }
 

@@ -7,6 +7,7 @@ import { DynamoNameCache } from "../directory/name-cache.ts";
 import { UserResolver } from "../directory/user-resolver.ts";
 import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
 import { GENESYS_DEFAULTS } from "../genesys/defaults.ts";
+import { DynamoTokenStore } from "../genesys/dynamo-token-store.ts";
 import { type CallRecord, GenesysHttp } from "../genesys/http-client.ts";
 import { type ClientCredentials, TokenProvider } from "../genesys/token-provider.ts";
 import { UsersApi } from "../genesys/users-api.ts";
@@ -70,17 +71,26 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   const gateFor = async (): Promise<RateGate> => {
     if (gate) return gate;
     const { clientId } = await deps.credentials();
+    const perTokenPerMinute = config.genesys.rateLimitPerMinute ?? GENESYS_DEFAULTS.rateLimitPerMinute;
     gate = new DynamoRateGate({
       client: deps.dynamodb,
       tableName: config.stateTable,
       key: rateLimitKey(clientId),
-      limits: { ratePerMinute: config.genesys.rateLimitPerMinute ?? GENESYS_DEFAULTS.rateLimitPerMinute },
+      limits: {
+        perTokenPerMinute,
+        clientPerMinute: config.genesys.clientRateLimitPerMinute,
+        poolSize: config.genesys.tokenPoolSize,
+        windowMs: config.genesys.rateLimitWindowMs,
+      },
     });
     return gate;
   };
 
-  /** Waits for the shared budget; a denial is a `BudgetDeniedError`, a DynamoDB failure names DynamoDB. */
-  const acquire = async (signal: AbortSignal): Promise<void> => {
+  /**
+   * Waits for the shared budget and gives the token slot to call with; a denial is a
+   * `BudgetDeniedError`, a DynamoDB failure names DynamoDB.
+   */
+  const acquire = async (signal: AbortSignal): Promise<number> => {
     const asked = now();
     const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () =>
       acquirePermit(await gateFor(), { signal, deadlineMs, maxSleepMs: MAX_BUDGET_SLEEP_MS, now }),
@@ -91,11 +101,12 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       // A paced wait that ends before the deadline but is longer than a pass may sleep is a pause too.
       throw new BudgetDeniedError(pastDeadline ? "deadline" : "paused", outcome.waitMs);
     }
+    return outcome.slot;
   };
 
-  const onRateLimited = (retryAfterMs: number): Promise<void> =>
+  const onRateLimited = (retryAfterMs: number, slot: number): Promise<void> =>
     onDependency("DynamoDB", "record the 429 pause", async () =>
-      (await gateFor()).recordRateLimited(retryAfterMs),
+      (await gateFor()).recordRateLimited(retryAfterMs, slot),
     );
   /** The queue's redrive limit, read once per container (undefined until a read succeeds). */
   let maxReceiveCount: number | undefined;
@@ -114,10 +125,19 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     return maxReceiveCount;
   };
   // Token requests are paced by the provider itself, not from the shared API budget, and the login
-  // service's limit does not pause the API calls of other invocations.
+  // service's limit does not pause the API calls of other invocations. The pool's tokens are shared
+  // through the state table, so the pool is the tokens in use across every invocation; the pacer's
+  // burst lets a container mint the whole pool (plus a renewal and a retry) without waiting.
   const tokens = new TokenProvider({
     loginUrl: config.genesys.loginUrl,
     credentials: deps.credentials,
+    requestBurst: config.genesys.tokenPoolSize + 2,
+    store: new DynamoTokenStore({
+      client: deps.dynamodb,
+      tableName: config.stateTable,
+      clientId: async () => (await deps.credentials()).clientId,
+      now,
+    }),
     deadlineMs: () => deadlineMs,
     timeoutMs: config.genesys.timeoutMs,
     fetch: deps.fetch,

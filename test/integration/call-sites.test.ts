@@ -94,7 +94,7 @@ class BudgetGate implements RateGate {
     signal?.throwIfAborted();
     if (this.#left > 0) {
       this.#left -= 1;
-      return { granted: true };
+      return { granted: true, slot: 0 };
     }
     this.denied += 1;
     return { granted: false, waitMs: 3_600_000, reason: "paced" };

@@ -49,6 +49,8 @@ interface Worker {
   readonly grants: number[];
   /** Time each granted `tryAcquire` was called. */
   readonly calledAt?: number[];
+  /** The token slot of each grant. */
+  readonly slots?: number[];
 }
 
 /** One worker hammering its gate until `end`. */
@@ -58,9 +60,33 @@ async function hammer(w: Worker, end: number): Promise<void> {
     const permit = await w.gate.tryAcquire();
     if (permit.granted) {
       w.grants.push(w.clock.last());
+      w.slots?.push(permit.slot);
       w.calledAt?.push(calledAt);
     } else await sleep(Math.max(0, Math.min(permit.waitMs, end - Date.now())));
   }
+}
+
+/** Most grants in any half-open window [t, t + windowMs) (Genesys's and the simulator's sliding window). */
+function busiestWindow(sorted: readonly number[], windowMs: number): number {
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (j < sorted.length && (sorted[j] as number) < (sorted[i] as number) + windowMs) j++;
+    best = Math.max(best, j - i);
+  }
+  return best;
+}
+
+/** Grant times by token slot, each sorted. */
+function bySlot(workers: readonly Worker[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const w of workers) {
+    w.grants.forEach((t, i) => {
+      const slot = w.slots?.[i] ?? 0;
+      out.set(slot, [...(out.get(slot) ?? []), t]);
+    });
+  }
+  for (const times of out.values()) times.sort((a, b) => a - b);
+  return out;
 }
 
 /** Largest excess over `ratePerMinute * span + burst` across every window between two grants. */
@@ -96,7 +122,7 @@ describe("DynamoRateGate on DynamoDB Local", () => {
   });
 
   it("8 concurrent gates stay within rate x time + burst, use >= 90 % of it, <= 1.5 requests per grant", async () => {
-    const limits: RateLimitConfig = { ratePerMinute: 600, burst: 3 };
+    const limits: RateLimitConfig = { perTokenPerMinute: 600, burst: 3 };
     const key = `client-${randomUUID()}`;
     const workers = Array.from({ length: 8 }, () => {
       const { client, requests } = countingClient();
@@ -110,7 +136,7 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     await Promise.all(workers.map((w) => hammer(w, end)));
     const grants = workers.flatMap((w) => w.grants).sort((a, b) => a - b);
     const requests = workers.reduce((sum, w) => sum + w.requests.length, 0);
-    const bound = (limits.ratePerMinute * durationMs) / 60_000 + (limits.burst ?? 0);
+    const bound = (limits.perTokenPerMinute * durationMs) / 60_000 + (limits.burst ?? 0);
     const perWorker = workers.map((w) => w.grants.length);
     console.log(
       `concurrency: grants=${grants.length} bound=${bound} (${((grants.length / bound) * 100).toFixed(1)} %), ` +
@@ -119,7 +145,7 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     for (const w of workers) w.client.destroy();
     assert.ok(grants.length <= bound, `grants ${grants.length} > bound ${bound}`);
     assert.ok(
-      worstWindowExcess(grants, limits.ratePerMinute, limits.burst ?? 0) <= 0,
+      worstWindowExcess(grants, limits.perTokenPerMinute, limits.burst ?? 0) <= 0,
       "a window exceeded the bound",
     );
     assert.ok(grants.length >= 0.9 * bound, `grants ${grants.length} < 90 % of ${bound}`);
@@ -138,7 +164,8 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     ["with leases", {}, 200 + (maxLeaseFor(100, DEFAULT_LEASE_POLICY) - 1) * 100],
   ] as const) {
     it(`a 429 pauses every gate until Retry-After ends, without DynamoDB calls (${label})`, async () => {
-      const limits: RateLimitConfig = { ratePerMinute: 600, burst: 3, decreaseFactor: 0.5 };
+      // A 3-s window: a 429 that sends us away for 1.5 s after pacing at 600/min reveals 300/min.
+      const limits: RateLimitConfig = { perTokenPerMinute: 600, burst: 3, windowMs: 3_000 };
       const key = `client-${randomUUID()}`;
       const workers = Array.from({ length: 6 }, () => {
         const { client, requests } = countingClient();
@@ -161,7 +188,7 @@ describe("DynamoRateGate on DynamoDB Local", () => {
       const running = Promise.all(workers.map((w) => hammer(w, end)));
       await sleep(1_000);
       const recordStart = Date.now();
-      await first.gate.recordRateLimited(1_500);
+      await first.gate.recordRateLimited(1_500, 0);
       const recorded = Date.now();
       const status = await readLimiterStatus({ client: admin, tableName, key, limits });
       await running;
@@ -174,8 +201,8 @@ describe("DynamoRateGate on DynamoDB Local", () => {
       assert.equal(status.lastRetryAfterMs, 1_500);
       assert.ok(status.last429At !== null && status.last429At >= recordStart);
       assert.ok(
-        Math.abs(status.effectivePerMinute - 300) < 5,
-        `rate cut to ${status.effectivePerMinute}/min`,
+        status.learnedPerMinute !== null && Math.abs(status.learnedPerMinute - 300) < 5,
+        `limit learned: ${status.learnedPerMinute}/min`,
       );
 
       // The recording gate stops at once: nothing asked after `recordRateLimited` was called is granted
@@ -216,11 +243,11 @@ describe("DynamoRateGate on DynamoDB Local", () => {
       client,
       tableName,
       key: "unreachable",
-      limits: { ratePerMinute: 600 },
+      limits: { perTokenPerMinute: 600 },
     });
     await assert.rejects(gate.tryAcquire());
     // A failed pause write still pauses this process.
-    await assert.rejects(gate.recordRateLimited(2_000));
+    await assert.rejects(gate.recordRateLimited(2_000, 0));
     const permit = await gate.tryAcquire();
     assert.equal(permit.granted, false);
     assert.equal(permit.granted === false && permit.reason, "paused");
@@ -233,28 +260,29 @@ describe("DynamoRateGate on DynamoDB Local", () => {
       client,
       tableName: `missing-${randomUUID()}`,
       key: "missing",
-      limits: { ratePerMinute: 600 },
+      limits: { perTokenPerMinute: 600 },
     });
     await assert.rejects(gate.tryAcquire(), (error: Error) => error.name === "ResourceNotFoundException");
     client.destroy();
   });
 
   it("a second 429 within the pause extends it but does not cut again; a shorter one changes nothing", async () => {
-    const limits: RateLimitConfig = { ratePerMinute: 600, decreaseFactor: 0.5 };
+    // Paced at 600/min, sent away for 2 s of a 60-s window: 580/min was admitted.
+    const limits: RateLimitConfig = { perTokenPerMinute: 600 };
     const key = `client-${randomUUID()}`;
     const { client, requests } = countingClient();
     const a = new DynamoRateGate({ client, tableName, key, limits });
     const b = new DynamoRateGate({ client, tableName, key, limits });
     const c = new DynamoRateGate({ client, tableName, key, limits });
-    await a.recordRateLimited(2_000);
+    await a.recordRateLimited(2_000, 0);
     const s1 = await readLimiterStatus({ client, tableName, key, limits });
-    await b.recordRateLimited(4_000); // b has never seen the item: its cut write fails, it extends
+    await b.recordRateLimited(4_000, 0); // b has never seen the item: its cut write fails, it extends
     const s2 = await readLimiterStatus({ client, tableName, key, limits });
-    await c.recordRateLimited(500); // shorter: never shortens
+    await c.recordRateLimited(500, 0); // shorter: never shortens
     const s3 = await readLimiterStatus({ client, tableName, key, limits });
     client.destroy();
-    assert.ok(Math.abs(s1.effectivePerMinute - 300) < 5);
-    assert.ok(Math.abs(s2.effectivePerMinute - 300) < 5, "no second cut");
+    assert.ok(s1.learnedPerMinute !== null && Math.abs(s1.learnedPerMinute - 580) < 1);
+    assert.equal(s2.learnedPerMinute, s1.learnedPerMinute, "no second cut");
     assert.ok(s1.pausedUntil !== null && s2.pausedUntil !== null && s2.pausedUntil > s1.pausedUntil);
     assert.equal(s2.lastRetryAfterMs, 4_000);
     assert.equal(s3.pausedUntil, s2.pausedUntil);
@@ -265,5 +293,104 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     const n = requests.length;
     for (const g of [a, b, c]) assert.equal((await g.tryAcquire()).granted, false);
     assert.equal(requests.length, n);
+  });
+
+  /** `n` gates of one client, each its own DynamoDB client and clock, recording grants and slots. */
+  const gates = (n: number, key: string, limits: RateLimitConfig) =>
+    Array.from({ length: n }, () => {
+      const { client, requests } = countingClient();
+      const clock = recordingClock();
+      const gate = new DynamoRateGate({ client, tableName, key, limits, now: clock.now });
+      return { client, requests, clock, gate, grants: [] as number[], slots: [] as number[] };
+    });
+
+  for (const [label, perTokenPerWindow, clientPerWindow, poolSize] of [
+    ["the client's total binds", 15, 36, 4],
+    ["the tokens bind", 12, 100, 3],
+  ] as const) {
+    it(`6 gates sharing a client budget over a pool stay within both bounds and reach >= 90 % of the lower (${label})`, async () => {
+      // Time compressed: a 2-s window, limits given per minute as the window's count x 30.
+      const windowMs = 2_000;
+      const limits: RateLimitConfig = {
+        perTokenPerMinute: perTokenPerWindow * 30,
+        clientPerMinute: clientPerWindow * 30,
+        poolSize,
+        windowMs,
+      };
+      const workers = gates(6, `client-${randomUUID()}`, limits);
+      const start = Date.now();
+      const durationMs = 4 * windowMs;
+      await Promise.all(workers.map((w) => hammer(w, start + durationMs)));
+      for (const w of workers) w.client.destroy();
+      const all = workers.flatMap((w) => w.grants).sort((a, b) => a - b);
+      const slots = bySlot(workers);
+      const lower = Math.min(clientPerWindow, poolSize * perTokenPerWindow);
+      // After the first window (the pool grows within it), over the last three.
+      const settled = all.filter((t) => t >= start + windowMs).length;
+      const perToken = [...slots].map(([slot, times]) => `${slot}:${busiestWindow(times, windowMs)}`);
+      console.log(
+        `pool (${label}): busiest window ${busiestWindow(all, windowMs)}/${clientPerWindow}, per token ${perToken.join(" ")} (limit ${perTokenPerWindow}), settled ${settled}/${3 * lower}`,
+      );
+      assert.ok(busiestWindow(all, windowMs) <= clientPerWindow, "the client's total was exceeded");
+      assert.equal(slots.size, Math.min(poolSize, Math.ceil(clientPerWindow / perTokenPerWindow)));
+      for (const [slot, times] of slots) {
+        assert.ok(slot < poolSize);
+        assert.ok(busiestWindow(times, windowMs) <= perTokenPerWindow, `token ${slot} exceeded its limit`);
+      }
+      assert.ok(settled >= 0.9 * 3 * lower, `${settled} grants < 90 % of ${3 * lower}`);
+    });
+  }
+
+  it("a 429 on one token pauses that token only; the others go on", async () => {
+    const windowMs = 2_000;
+    const limits: RateLimitConfig = { perTokenPerMinute: 600, poolSize: 3, windowMs };
+    const key = `client-${randomUUID()}`;
+    const workers = gates(4, key, limits);
+    const start = Date.now();
+    const running = Promise.all(workers.map((w) => hammer(w, start + 3_000)));
+    await sleep(1_000);
+    const [first] = workers;
+    assert.ok(first);
+    await first.gate.recordRateLimited(1_500, 1);
+    const recorded = Date.now();
+    const status = await readLimiterStatus({ client: admin, tableName, key, limits });
+    await running;
+    for (const w of workers) w.client.destroy();
+    assert.equal(status.paused, false, "no pause of every caller");
+    assert.equal(status.pausedTokens, 1);
+    assert.equal(status.learnedPerMinute, null, "one token's 429 teaches nothing about the shared limit");
+    // After the others have learned of it (within one lease), token 1 is not used until the pause ends.
+    const horizon = recorded + 700;
+    const during = (t: number): boolean => t >= horizon && t < recorded + 1_400;
+    const slots = bySlot(workers);
+    assert.deepEqual((slots.get(1) ?? []).filter(during), [], "token 1 used during its pause");
+    for (const slot of [0, 2]) {
+      const n = (slots.get(slot) ?? []).filter(during).length;
+      assert.ok(n >= 3, `token ${slot} granted ${n} times during token 1's pause`);
+    }
+  });
+
+  it("429s on two tokens within a window are a shared limit: every caller pauses and the limit is learned", async () => {
+    const windowMs = 2_000;
+    const limits: RateLimitConfig = { perTokenPerMinute: 600, poolSize: 3, windowMs };
+    const key = `client-${randomUUID()}`;
+    const workers = gates(4, key, limits);
+    const start = Date.now();
+    const running = Promise.all(workers.map((w) => hammer(w, start + 3_000)));
+    await sleep(1_000);
+    const [first, second] = workers;
+    assert.ok(first && second);
+    await first.gate.recordRateLimited(1_000, 0);
+    await second.gate.recordRateLimited(1_000, 2);
+    const recorded = Date.now();
+    const status = await readLimiterStatus({ client: admin, tableName, key, limits });
+    await running;
+    for (const w of workers) w.client.destroy();
+    assert.equal(status.paused, true);
+    assert.ok(status.learnedPerMinute !== null && status.learnedPerMinute < status.bindingPerMinute + 1);
+    assert.ok(status.learnedPerMinute < 3 * 600, `learned ${status.learnedPerMinute}`);
+    const pausedUntil = status.pausedUntil ?? 0;
+    const late = workers.flatMap((w) => w.grants).filter((t) => t >= recorded + 700 && t < pausedUntil);
+    assert.deepEqual(late, [], "granted during the shared pause");
   });
 });

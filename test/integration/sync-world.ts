@@ -37,6 +37,8 @@ export interface WorldOptions {
   readonly env?: Record<string, string>;
   /** A DynamoDB Local of the test's own (e.g. one it stops and restarts); default `dynamoDbEndpoint()`. */
   readonly dynamodbEndpoint?: string;
+  /** The window the budget assumes the server counts over (time compressed); default a minute. */
+  readonly rateLimitWindowMs?: number;
 }
 
 export interface JobOptions {
@@ -85,13 +87,20 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     name: `t${process.pid}-${Date.now().toString(36)}-${counter++}`,
   });
   const { sim, sqs, dynamodb, queueUrl, dlqUrl } = stack;
-  const config = loadConfig({
+  const loaded = loadConfig({
     ...stack.syncEnv,
     GENESYS_RATE_LIMIT_PER_MINUTE: "6000",
     GENESYS_TIMEOUT_MS: "3000",
     SYNC_SAFETY_MARGIN_MS: "1000",
     ...options.env,
   });
+  const config: SyncConfig = {
+    ...loaded,
+    genesys: {
+      ...loaded.genesys,
+      rateLimitWindowMs: options.rateLimitWindowMs ?? loaded.genesys.rateLimitWindowMs,
+    },
+  };
 
   // Long-polls (1 s): the emulator makes a released message visible on a later timer tick and
   // collects a short poll's messages in a 10 ms loop, so under load a short poll can come back short

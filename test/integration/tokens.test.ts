@@ -19,7 +19,7 @@ const RUN_MS = 30_000;
 
 /** The shared budget of one process, counting the calls it grants. */
 function countingGate(): RateGate & { readonly granted: () => number } {
-  const inner = new LocalRateGate({ limits: { ratePerMinute: 6000 } });
+  const inner = new LocalRateGate({ limits: { perTokenPerMinute: 6000 } });
   let granted = 0;
   return {
     async tryAcquire(signal) {
@@ -27,7 +27,7 @@ function countingGate(): RateGate & { readonly granted: () => number } {
       if (permit.granted) granted += 1;
       return permit;
     },
-    recordRateLimited: (ms, signal) => inner.recordRateLimited(ms, signal),
+    recordRateLimited: (ms, slot, signal) => inner.recordRateLimited(ms, slot, signal),
     granted: () => granted,
   };
 }
@@ -71,11 +71,38 @@ describe("tokens", { concurrency: true }, () => {
     assert.equal(w.sim.stats().byRoute.token, 1, "one token for every pass within its half-life");
     assert.equal(gate.granted(), apiCalls(w.sim), "every grant of the budget went to an API call");
 
-    // A new process (container) asks for its own token once, not once per call.
+    // A new process (container) finds the token shared through the state table: no request.
     await w.send(Array.from({ length: 15 }, (_, i) => change(i + 1, { title: "again" })));
     await w.job({ gate }).run({}, RUN_MS);
-    assert.equal(w.sim.stats().byRoute.token, 2);
+    assert.equal(w.sim.stats().byRoute.token, 1);
     assert.equal(gate.granted(), apiCalls(w.sim));
+    assert.equal((await w.peek("main")).length, 0);
+    assert.equal((await w.peek("dlq")).length, 0);
+  });
+
+  test("a pool of 3 under load: it grows to 3 tokens, shared by two containers, each within its limit", async (t) => {
+    // Time compressed: the simulator counts 10 calls per token over 1 s; the sync knows it.
+    const w = await createWorld({
+      simulator: { rateLimit: { perTokenLimit: 10, windowMs: 1_000 } },
+      env: { GENESYS_TOKEN_POOL_SIZE: "3", GENESYS_RATE_LIMIT_PER_MINUTE: "600" },
+      rateLimitWindowMs: 1_000,
+    });
+    t.after(() => w.close());
+    seed(w.sim, 120);
+    await w.send(Array.from({ length: 120 }, (_, i) => change(i + 1, { title: "Pooled" })));
+    const [a, b] = [w.job(), w.job()];
+    const summaries = await Promise.all([a.run({}, RUN_MS), b.run({}, RUN_MS)]);
+    assert.equal(summaries[0].applied + summaries[1].applied, 120);
+    for (let n = 1; n <= 120; n++) assert.equal(w.sim.getUser(userId(n))?.title, "Pooled");
+    const stats = w.sim.stats();
+    assert.equal(stats.byStatus["429"] ?? 0, 0, "no 429");
+    // The pool's tokens are shared: at most one request per slot (and one spare) for both containers.
+    assert.ok((stats.byRoute.token ?? 0) <= 3 + 1, `${stats.byRoute.token} token requests`);
+    const byToken = new Map<string, number>();
+    for (const call of stats.series)
+      if (call.route !== "token" && call.tokenId)
+        byToken.set(call.tokenId, (byToken.get(call.tokenId) ?? 0) + 1);
+    assert.equal(byToken.size, 3, "every token of the pool was used");
     assert.equal((await w.peek("main")).length, 0);
     assert.equal((await w.peek("dlq")).length, 0);
   });

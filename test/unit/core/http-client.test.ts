@@ -24,8 +24,11 @@ const USER = "3f2b8c1e-9d4a-4e6b-8f1a-2c3d4e5f6a7b";
 class FakeTokens {
   issued = 0;
   invalidated: string[] = [];
+  /** The pool slot of every getToken. */
+  slots: number[] = [];
   #current: string | undefined;
-  async getToken(_signal: AbortSignal): Promise<string> {
+  async getToken(_signal: AbortSignal, slot = 0): Promise<string> {
+    this.slots.push(slot);
     if (this.#current === undefined) {
       this.issued++;
       this.#current = `tok-${this.issued}`;
@@ -45,14 +48,20 @@ interface Harness {
   requests: RecordedRequest[];
   events: string[];
   rateLimited: number[];
+  /** The slot of each onRateLimited. */
+  limitedSlots: number[];
   calls: CallRecord[];
 }
+
+/** The token slot the fake budget hands out. */
+const SLOT = 2;
 
 function harness(responders: Responder[], extra: Partial<GenesysHttpOptions> = {}): Harness {
   const fake = fakeFetch(...responders);
   const tokens = new FakeTokens();
   const events: string[] = [];
   const rateLimited: number[] = [];
+  const limitedSlots: number[] = [];
   const calls: CallRecord[] = [];
   const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
     events.push("fetch");
@@ -63,15 +72,26 @@ function harness(responders: Responder[], extra: Partial<GenesysHttpOptions> = {
     tokens: tokens as unknown as TokenProvider,
     acquire: async () => {
       events.push("acquire");
+      return SLOT;
     },
-    onRateLimited: async (ms) => {
+    onRateLimited: async (ms, slot) => {
       rateLimited.push(ms);
+      limitedSlots.push(slot);
     },
     onCall: (call) => calls.push(call),
     fetch: fetchImpl,
     ...extra,
   });
-  return { http, api: new UsersApi(http), tokens, requests: fake.requests, events, rateLimited, calls };
+  return {
+    http,
+    api: new UsersApi(http),
+    tokens,
+    requests: fake.requests,
+    events,
+    rateLimited,
+    limitedSlots,
+    calls,
+  };
 }
 
 const signal = new AbortController().signal;
@@ -188,6 +208,9 @@ describe("GenesysHttp.request", () => {
     assert.equal(error.retryAfterMs, 3000);
     assert.equal(error.source, "genesys");
     assert.deepEqual(h.rateLimited, [3000]);
+    // The 429 is reported for the token the budget named, and that token was the one used.
+    assert.deepEqual(h.limitedSlots, [SLOT]);
+    assert.deepEqual(h.tokens.slots, [SLOT]);
     assert.equal(h.requests.length, 1, "a 429 is not retried inside the call");
   });
 

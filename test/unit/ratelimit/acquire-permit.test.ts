@@ -35,9 +35,9 @@ describe("acquirePermit", () => {
     const gate = scripted([
       { granted: false, waitMs: 100, reason: "paced" },
       { granted: false, waitMs: 300, reason: "paused" },
-      { granted: true },
+      { granted: true, slot: 0 },
     ]);
-    assert.deepEqual(await acquirePermit(gate, { ...time, deadlineMs: 10_000 }), { ok: true });
+    assert.deepEqual(await acquirePermit(gate, { ...time, deadlineMs: 10_000 }), { ok: true, slot: 0 });
     assert.deepEqual(time.slept, [100, 300]);
   });
 
@@ -73,7 +73,10 @@ describe("acquirePermit", () => {
 
   it("an abort interrupts the sleep", async () => {
     const controller = new AbortController();
-    const gate = scripted([{ granted: false, waitMs: 60_000, reason: "paced" }, { granted: true }]);
+    const gate = scripted([
+      { granted: false, waitMs: 60_000, reason: "paced" },
+      { granted: true, slot: 0 },
+    ]);
     const pending = acquirePermit(gate, { signal: controller.signal, maxSleepMs: 120_000 });
     setTimeout(() => controller.abort(), 10);
     await assert.rejects(pending, { name: "AbortError" });

@@ -3,58 +3,64 @@ import { describe, it } from "node:test";
 import { LocalRateGate } from "../../../lib/ratelimit/local-rate-gate.ts";
 
 describe("LocalRateGate", () => {
-  it("grants the burst, then paces at the rate", async () => {
+  it("grants the burst, then paces below the limit by the burst's room", async () => {
     let now = 1_000;
-    const gate = new LocalRateGate({ limits: { ratePerMinute: 600, burst: 2 }, now: () => now });
-    assert.deepEqual(await gate.tryAcquire(), { granted: true });
-    assert.deepEqual(await gate.tryAcquire(), { granted: true });
-    assert.deepEqual(await gate.tryAcquire(), { granted: false, waitMs: 100, reason: "paced" });
-    now += 100;
-    assert.deepEqual(await gate.tryAcquire(), { granted: true });
+    // 600/min over a 60 s window, burst 2: paced at 600 - 1.01 = 598.99/min, 100.17 ms apart.
+    const gate = new LocalRateGate({ limits: { perTokenPerMinute: 600, burst: 2 }, now: () => now });
+    assert.deepEqual(await gate.tryAcquire(), { granted: true, slot: 0 });
+    assert.deepEqual(await gate.tryAcquire(), { granted: true, slot: 0 });
+    const denied = await gate.tryAcquire();
+    assert.ok(!denied.granted && denied.reason === "paced" && denied.waitMs === 101, JSON.stringify(denied));
+    now += 101;
+    assert.deepEqual(await gate.tryAcquire(), { granted: true, slot: 0 });
   });
 
-  it("refuses every call while paused, then resumes at the cut rate", async () => {
+  it("deals cells to the tokens in turn once the pool has grown, and skips a paused token", async () => {
     let now = 0;
     const gate = new LocalRateGate({
-      limits: { ratePerMinute: 600, burst: 1, decreaseFactor: 0.5, increaseFraction: 0.05 },
+      limits: { perTokenPerMinute: 60, poolSize: 3, burst: 1 },
       now: () => now,
     });
-    await gate.recordRateLimited(1_500);
-    assert.deepEqual(await gate.tryAcquire(), { granted: false, waitMs: 1_500, reason: "paused" });
-    now = 1_499;
-    assert.deepEqual(await gate.tryAcquire(), { granted: false, waitMs: 1, reason: "paused" });
-    now = 1_500;
-    assert.deepEqual(await gate.tryAcquire(), { granted: true });
-    const p = await gate.tryAcquire();
-    assert.equal(p.granted, false);
-    // 600/min cut to 300/min, climbing 30/min per 10 s: about 293/min after 1.5 s -> 205 ms
-    assert.ok(!p.granted && p.reason === "paced" && p.waitMs > 190 && p.waitMs <= 205, JSON.stringify(p));
+    const slots: number[] = [];
+    for (let i = 0; i < 10_000 && slots.length < 9; i++, now += 50) {
+      const p = await gate.tryAcquire();
+      if (p.granted) slots.push(p.slot);
+    }
+    // One token until a caller waits, then two, then three.
+    assert.deepEqual(slots.slice(-6), [0, 1, 2, 0, 1, 2]);
+    await gate.recordRateLimited(5_000, 1); // token 1's own limit: the others go on
+    const after: number[] = [];
+    for (let i = 0; i < 10_000 && after.length < 6; i++, now += 50) {
+      const p = await gate.tryAcquire();
+      if (p.granted) after.push(p.slot);
+    }
+    assert.equal(after.length, 6);
+    assert.ok(!after.includes(1), `token 1 used while paused: ${after}`);
+    assert.ok(after.includes(0) && after.includes(2), `${after}`);
   });
 
-  it("reports its status", async () => {
-    let now = 10_000;
+  it("a 429 with one token pauses every call, then paces at the limit it revealed", async () => {
+    let now = 0;
     const gate = new LocalRateGate({
-      limits: { ratePerMinute: 300, decreaseFactor: 0.5, increaseFraction: 0.05 },
+      limits: { perTokenPerMinute: 600, burst: 1, windowMs: 10_000 },
       now: () => now,
-      key: "abc",
     });
-    await gate.recordRateLimited(2_000);
-    now = 11_000;
-    assert.deepEqual(gate.status(), {
-      key: "abc",
-      at: 11_000,
-      configuredPerMinute: 300,
-      effectivePerMinute: 151.5,
-      paused: true,
-      pausedUntil: 12_000,
-      last429At: 10_000,
-      lastRetryAfterMs: 2_000,
-      lastCutAt: 10_000,
-    });
+    // A sliding window of 10 s that sends us away for 4 s more after pacing at 600/min admitted
+    // 600 x 6 / 10 = 360/min.
+    await gate.recordRateLimited(4_000, 0);
+    assert.deepEqual(await gate.tryAcquire(), { granted: false, waitMs: 4_000, reason: "paused" });
+    now = 4_000;
+    assert.deepEqual(await gate.tryAcquire(), { granted: true, slot: 0 });
+    const p = await gate.tryAcquire();
+    // 360/min (burst 1: no room but a sliver, 0.01 call a window = 0.06/min at a 10 s window)
+    assert.ok(
+      !p.granted && p.reason === "paced" && p.waitMs === Math.ceil(60_000 / 359.94),
+      JSON.stringify(p),
+    );
   });
 
   it("rejects when already aborted", async () => {
-    const gate = new LocalRateGate({ limits: { ratePerMinute: 300 } });
+    const gate = new LocalRateGate({ limits: { perTokenPerMinute: 300 } });
     await assert.rejects(gate.tryAcquire(AbortSignal.abort()), { name: "AbortError" });
   });
 });

@@ -25,56 +25,84 @@ describe("limiter item", () => {
       { ...EMPTY_LIMITER_STATE, tat: 1000.5, pausedUntil: 2000, rateAtCut: 150, rateCutAt: 1500 },
     );
   });
+
+  it("parses the pool, the cell count and each token's pause", () => {
+    const state = parseLimiterItem({
+      pk: { S: "ratelimit#x" },
+      seq: { N: "42" },
+      pool: { N: "4" },
+      tokenPausedUntil_2: { N: "9000" },
+      tokenPausedUntil_x: { N: "1" },
+      lastToken429Slot: { N: "2" },
+      lastToken429At: { N: "8000" },
+    });
+    assert.equal(state.seq, 42);
+    assert.equal(state.pool, 4);
+    assert.deepEqual([...state.tokenPausedUntil], [[2, 9000]]);
+    assert.deepEqual(state.lastToken429, { slot: 2, at: 8000 });
+  });
 });
 
 describe("config", () => {
   it("fills defaults and rejects nonsense", () => {
-    const c = resolveRateLimitConfig({ ratePerMinute: 300 });
+    const c = resolveRateLimitConfig({ perTokenPerMinute: 300 });
     assert.equal(c.burst, 3);
+    assert.equal(c.poolSize, 1);
+    assert.equal(c.clientPerMinute, 300);
     assert.equal(c.minRatePerMinute, 15);
-    assert.equal(c.decreaseFactor, 0.85);
-    assert.equal(c.increaseFraction, 0.02);
-    assert.throws(() => resolveRateLimitConfig({ ratePerMinute: 0 }), RangeError);
-    assert.throws(() => resolveRateLimitConfig({ ratePerMinute: 300, burst: 0 }), RangeError);
-    assert.throws(() => resolveRateLimitConfig({ ratePerMinute: 300, decreaseFactor: 1 }), RangeError);
+    assert.equal(c.windowMs, 60_000);
+    assert.equal(resolveRateLimitConfig({ perTokenPerMinute: 300, poolSize: 10 }).clientPerMinute, 3_000);
+    assert.throws(() => resolveRateLimitConfig({ perTokenPerMinute: 0 }), RangeError);
+    assert.throws(() => resolveRateLimitConfig({ perTokenPerMinute: 300, burst: 0 }), RangeError);
+    assert.throws(() => resolveRateLimitConfig({ perTokenPerMinute: 300, poolSize: 51 }), RangeError);
+    assert.throws(() => resolveRateLimitConfig({ perTokenPerMinute: 300, shallowestCut: 1 }), RangeError);
   });
 });
 
 describe("formatLimiterStatus", () => {
-  const config = resolveRateLimitConfig({ ratePerMinute: 300, increaseFraction: 0.05 });
+  const config = resolveRateLimitConfig({ perTokenPerMinute: 300, clientPerMinute: 1_200, poolSize: 10 });
   const at = Date.parse("2025-01-01T00:01:00.000Z");
+  const sources = { perToken: "org", client: "setting" } as const;
 
-  it("renders a quiet limiter", () => {
+  it("renders a quiet limiter, with where each limit came from", () => {
     assert.equal(
-      formatLimiterStatus(limiterStatus("client-1", EMPTY_LIMITER_STATE, config, at)),
+      formatLimiterStatus(limiterStatus("client-1", EMPTY_LIMITER_STATE, config, at, sources)),
       [
         "rate limit client-1",
-        "  configured rate: 300/min",
-        "  effective rate:  300/min (100% of configured)",
+        "  per token:       300/min (org)",
+        "  client total:    1200/min (setting)",
+        "  tokens:          1 of 10 in use",
+        "  learned limit:   none (no shared 429 yet)",
+        "  binding limit:   300/min, paced at 298/min",
         "  paused:          no",
         "  last 429:        never",
       ].join("\n"),
     );
   });
 
-  it("renders a pause, the last 429 and the cut", () => {
+  it("renders a pause, the last 429, the learned limit and paused tokens", () => {
     const state = {
       ...EMPTY_LIMITER_STATE,
+      pool: 4,
+      tokenPausedUntil: new Map([[3, at + 1_000]]),
       pausedUntil: at + 2_500,
       last429At: at - 500,
       lastRetryAfterMs: 3_000,
-      rateAtCut: 150,
+      rateAtCut: 900,
       rateCutAt: at - 500,
     };
     assert.equal(
       formatLimiterStatus(limiterStatus("client-1", state, config, at)),
       [
         "rate limit client-1",
-        "  configured rate: 300/min",
-        "  effective rate:  150.8/min (50% of configured)",
+        "  per token:       300/min",
+        "  client total:    1200/min",
+        "  tokens:          4 of 10 in use, 1 paused",
+        "  learned limit:   900/min (learned from 429s)",
+        "  binding limit:   900/min, paced at 898/min",
         "  paused:          until 2025-01-01T00:01:02.500Z (2.5 s left)",
         "  last 429:        2025-01-01T00:00:59.500Z (500 ms ago, Retry-After 3 s)",
-        "  last rate cut:   2025-01-01T00:00:59.500Z (500 ms ago)",
+        "  last cut:        2025-01-01T00:00:59.500Z (500 ms ago)",
       ].join("\n"),
     );
   });

@@ -1,0 +1,79 @@
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { z } from "zod";
+import type { SharedToken, TokenStore } from "./token-provider.ts";
+
+/**
+ * The pool's tokens, shared by every invocation through the state table: one item per slot
+ * (`pk = token#<clientId>#<slot>`), which lives exactly as long as its token (the table's TTL,
+ * `expiresAt`, is the token's expiry). Only the function's role can read the table (serverless.yml);
+ * DynamoDB encrypts it at rest. Nothing here logs or throws a token's value.
+ */
+export interface DynamoTokenStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** The OAuth client the tokens belong to (resolved when first needed: credentials load lazily). */
+  readonly clientId: () => Promise<string>;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+const ItemSchema = z.object({
+  accessToken: z.string().min(1),
+  renewAtMs: z.number(),
+  tokenExpiresAtMs: z.number(),
+});
+
+export class DynamoTokenStore implements TokenStore {
+  readonly #ddb: DynamoDBClient;
+  readonly #table: string;
+  readonly #clientId: () => Promise<string>;
+  readonly #now: () => number;
+
+  constructor(options: DynamoTokenStoreOptions) {
+    this.#ddb = options.client;
+    this.#table = options.tableName;
+    this.#clientId = options.clientId;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async load(slot: number, signal: AbortSignal): Promise<SharedToken | undefined> {
+    const out = await this.#ddb.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: marshall({ pk: await this.#pk(slot) }),
+        ConsistentRead: true,
+      }),
+      { abortSignal: signal },
+    );
+    if (out.Item === undefined) return undefined;
+    const item = ItemSchema.safeParse(unmarshall(out.Item));
+    // TTL deletes lazily: an expired item may still be read.
+    if (!item.success || item.data.tokenExpiresAtMs <= this.#now()) return undefined;
+    return {
+      value: item.data.accessToken,
+      renewAtMs: item.data.renewAtMs,
+      expiresAtMs: item.data.tokenExpiresAtMs,
+    };
+  }
+
+  async save(slot: number, token: SharedToken, signal: AbortSignal): Promise<void> {
+    await this.#ddb.send(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: marshall({
+          pk: await this.#pk(slot),
+          accessToken: token.value,
+          renewAtMs: token.renewAtMs,
+          tokenExpiresAtMs: token.expiresAtMs,
+          expiresAt: Math.ceil(token.expiresAtMs / 1000),
+        }),
+      }),
+      { abortSignal: signal },
+    );
+  }
+
+  async #pk(slot: number): Promise<string> {
+    return `token#${await this.#clientId()}#${slot}`;
+  }
+}

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { resolveRateLimitConfig } from "../../../lib/ratelimit/limiter-config.ts";
+import { LocalRateGate } from "../../../lib/ratelimit/local-rate-gate.ts";
+import {
+  bindingLimit,
+  isSharedLimit,
+  paceRate,
+  rampTarget,
+  slotOf,
+} from "../../../lib/ratelimit/pool-budget.ts";
+
+/** Most grants in any half-open window [t, t + windowMs) (the simulator's and Genesys's sliding window). */
+function busiestWindow(times: readonly number[], windowMs: number): number {
+  let best = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (j < times.length && (times[j] as number) < (times[i] as number) + windowMs) j++;
+    best = Math.max(best, j - i);
+  }
+  return best;
+}
+
+describe("pool budget arithmetic", () => {
+  const config = resolveRateLimitConfig({ perTokenPerMinute: 300, clientPerMinute: 3_000, poolSize: 10 });
+
+  it("binds at the smallest of the client's total, the active tokens' sum and the learned limit", () => {
+    assert.equal(bindingLimit(config, 1, Number.POSITIVE_INFINITY), 300);
+    assert.equal(bindingLimit(config, 10, Number.POSITIVE_INFINITY), 3_000);
+    assert.equal(bindingLimit(config, 10, 1_200), 1_200);
+    // burst 3: 2 calls (and a sliver) of room a window (60 s)
+    assert.equal(paceRate(config, 10, Number.POSITIVE_INFINITY), 2_997.99);
+    assert.equal(paceRate(config, 1, Number.POSITIVE_INFINITY), 297.99);
+    assert.equal(paceRate(config, 10, 1_200), 1_197.99);
+  });
+
+  it("grows the pool by doubling, only while the tokens are what binds", () => {
+    assert.equal(rampTarget(config, 1, Number.POSITIVE_INFINITY), 2);
+    assert.equal(rampTarget(config, 8, Number.POSITIVE_INFINITY), 10);
+    assert.equal(rampTarget(config, 10, Number.POSITIVE_INFINITY), undefined);
+    // A learned limit of 700/min needs 3 tokens, not 4.
+    assert.equal(rampTarget(config, 2, 700), 3);
+    assert.equal(rampTarget(config, 3, 700), undefined);
+    const clientBound = resolveRateLimitConfig({
+      perTokenPerMinute: 300,
+      clientPerMinute: 750,
+      poolSize: 10,
+    });
+    assert.equal(rampTarget(clientBound, 2, Number.POSITIVE_INFINITY), 3);
+    assert.equal(rampTarget(clientBound, 3, Number.POSITIVE_INFINITY), undefined);
+  });
+
+  it("deals cells round the tokens", () => {
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map((s) => slotOf(s, 4)),
+      [0, 1, 2, 3, 0, 1],
+    );
+  });
+
+  it("calls a 429 shared with one token, or when another token met one within the window", () => {
+    assert.equal(isSharedLimit(0, 1, undefined, 0, config), true);
+    assert.equal(isSharedLimit(3, 10, undefined, 0, config), false);
+    assert.equal(isSharedLimit(3, 10, { slot: 3, at: 0 }, 1_000, config), false);
+    assert.equal(isSharedLimit(3, 10, { slot: 4, at: 0 }, 60_000, config), true);
+    assert.equal(isSharedLimit(3, 10, { slot: 4, at: 0 }, 60_001, config), false);
+  });
+
+  it("property: however the pool grows, no window holds more than the client's total or a token's own", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          perTokenPerWindow: fc.integer({ min: 5, max: 60 }),
+          poolSize: fc.integer({ min: 1, max: 12 }),
+          /** The client's total, in tokens' worth (may bind below the pool). */
+          clientTokens: fc.double({ min: 0.5, max: 14, noNaN: true }),
+          burst: fc.integer({ min: 1, max: 5 }),
+          windowMs: fc.constantFrom(1_000, 10_000, 60_000),
+          /** How often the caller asks, ms. */
+          stepMs: fc.integer({ min: 1, max: 40 }),
+        }),
+        ({ perTokenPerWindow, poolSize, clientTokens, burst, windowMs, stepMs }) => {
+          const perWindow = (n: number): number => (n * 60_000) / windowMs;
+          const clientPerWindow = Math.max(burst + 2, Math.floor(clientTokens * perTokenPerWindow));
+          const limits = {
+            perTokenPerMinute: perWindow(perTokenPerWindow),
+            clientPerMinute: perWindow(clientPerWindow),
+            poolSize,
+            burst,
+            windowMs,
+          };
+          let now = 0;
+          const gate = new LocalRateGate({ limits, now: () => now });
+          const all: number[] = [];
+          const bySlot = new Map<number, number[]>();
+          const endMs = 3 * windowMs;
+          for (; now < endMs; now += stepMs) {
+            const p = gate.acquireNow();
+            if (!p.granted) continue;
+            all.push(now);
+            bySlot.set(p.slot, [...(bySlot.get(p.slot) ?? []), now]);
+          }
+          assert.ok(busiestWindow(all, windowMs) <= clientPerWindow, "client total exceeded");
+          for (const [slot, times] of bySlot) {
+            assert.ok(slot < poolSize);
+            assert.ok(busiestWindow(times, windowMs) <= perTokenPerWindow, `token ${slot} exceeded`);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("property: a caller that keeps asking gets at least 90 % of the lower bound once the pool has grown", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 40, max: 120 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.double({ min: 0.5, max: 12, noNaN: true }),
+        (perTokenPerWindow, poolSize, clientTokens) => {
+          const windowMs = 10_000;
+          const clientPerWindow = Math.floor(clientTokens * perTokenPerWindow);
+          const lower = Math.min(clientPerWindow, poolSize * perTokenPerWindow);
+          fc.pre(lower >= 40);
+          const limits = {
+            perTokenPerMinute: perTokenPerWindow * 6,
+            clientPerMinute: clientPerWindow * 6,
+            poolSize,
+            windowMs,
+          };
+          let now = 0;
+          const gate = new LocalRateGate({ limits, now: () => now });
+          let granted = 0;
+          for (; now < 4 * windowMs; now += 1) {
+            if (gate.acquireNow().granted && now >= windowMs) granted += 1;
+          }
+          // Over the last three windows (the pool has grown within the first).
+          assert.ok(granted >= 0.9 * 3 * lower, `${granted} of ${3 * lower}`);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
