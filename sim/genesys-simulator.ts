@@ -1,7 +1,8 @@
 /**
  * Genesys Cloud simulator: one HTTP server (node:http) with the login service (`POST /oauth/token`,
- * client credentials grant) and the user endpoints the sync uses (`GET /api/v2/users/{id}`,
- * `GET /api/v2/users?id=...`, `PATCH /api/v2/users/{id}`, `POST /api/v2/users/search`), following the documented Genesys Cloud
+ * client credentials grant), the user endpoints the sync uses (`GET /api/v2/users/{id}`,
+ * `GET /api/v2/users?id=...`, `PATCH /api/v2/users/{id}`, `POST /api/v2/users/search`) and the org's
+ * limits (`GET /api/v2/organizations/limits/namespaces/{namespace}`), following the documented Genesys Cloud
  * behaviour (see docs/genesys-api-notes.md for each point and its source). Shared by the tests,
  * `npm start` and the benchmark; it also has knobs for rate limits, latency and injected faults.
  *
@@ -47,7 +48,10 @@ export type {
 } from "./users.ts";
 
 /** Route keys used in stats and fault rules. */
-export type RouteKey = "token" | "getUser" | "getUsers" | "patchUser" | "searchUsers" | "other";
+export type RouteKey = "token" | "getUser" | "getUsers" | "patchUser" | "searchUsers" | "orgLimits" | "other";
+
+/** The routes counted against the API's rate limits (token requests have their own limit). */
+export type ApiRouteKey = Exclude<RouteKey, "token" | "other">;
 
 /**
  * Needed for `POST /api/v2/users/search` (../shared/genesys-api-facts.md: "Search needs
@@ -61,6 +65,20 @@ export const SEARCH_USERS_PERMISSION = "directory:user:view";
  * division. Without it, the request will return 403 Forbidden").
  */
 export const EXTENSION_ASSIGN_PERMISSION = "telephony:extension:assign";
+
+/**
+ * What a 403 from `GET /api/v2/organizations/limits/namespaces/{namespace}` names. The SDK docs of
+ * `getOrganizationsLimitsNamespace` required it ("Requires ANY permissions: limits:organization:view",
+ * SDK 112.0.0 to 188.0.x) and require none since 188.1.0 (2024-02-26): the simulator asks for it only
+ * with `orgLimits.requirePermission`.
+ */
+export const ORG_LIMITS_PERMISSION = "limits:organization:view";
+
+/** The limits namespace the simulator knows (any other is 404). */
+export const PLATFORM_API_NAMESPACE = "platform.api";
+
+/** Documented `org.app.user.rate.per.minute` default (the OAuth client, across its tokens). */
+export const DEFAULT_PER_CLIENT_LIMIT_PER_MINUTE = 3000;
 
 /** The permissions that allow `PATCH /api/v2/users/{userId}` (documented: "Requires ANY permissions"). */
 export const PATCH_USER_PERMISSIONS = [
@@ -104,6 +122,40 @@ export interface RateLimitConfig {
   retryAfterMode: RetryAfterMode;
   /** Whether rejected (429) calls count against the window (default false). */
   countRejected: boolean;
+  /**
+   * Admitted calls of one route per OAuth client (all its tokens) within `windowMs`, on top of the
+   * per-token and per-client limits: Genesys has undocumented per-endpoint limits (e.g. a Users API
+   * limit of 180 a minute reported on its forum). Default `{}`: none. `setRateLimit` replaces the map.
+   */
+  perRouteLimits: Partial<Record<ApiRouteKey, number>>;
+}
+
+/**
+ * What `GET /api/v2/organizations/limits/namespaces/platform.api` answers. Replaced as a whole by
+ * `setOrgLimits` (`setOrgLimits({})` is the default).
+ */
+export interface OrgLimitsConfig {
+  /**
+   * The `platform.api` limits served, by key (e.g. `{ "client.credentials.token.rate.per.minute": 600 }`);
+   * keys left out are not in the answer. Default: derived, at each call, from the rate limits the
+   * simulator enforces, per minute: `client.credentials.token.rate.per.minute` and
+   * `token.rate.per.minute` = `perTokenLimit` scaled to 60 s (300 by default),
+   * `org.app.user.rate.per.minute` = `perClientLimit` scaled to 60 s, or the documented 3000 when the
+   * simulator enforces no client limit (its default), and `request.bytes.max` = 512 000. An unbounded
+   * per-token limit is served as the documented 300.
+   */
+  values?: Record<string, number>;
+  /**
+   * Answer every call so, whatever the client: `403` as for a missing `limits:organization:view`,
+   * `404` not.found (an org or region without the endpoint). Default: answer.
+   */
+  refuse?: 403 | 404;
+  /**
+   * Whether a client needs `limits:organization:view` (as the SDK docs said until 188.0.x); a client
+   * without it gets 403 `missing.any.permissions` naming it. Default false (the docs since 188.1.0:
+   * "Requires NO permissions").
+   */
+  requirePermission?: boolean;
 }
 
 /**
@@ -168,6 +220,8 @@ export interface SimulatorOptions {
   faults?: Partial<FaultConfig>;
   /** How PHONE entries render, how a stale version and a 403 are answered (see `DirectoryOptions`). */
   directory?: DirectoryOptions;
+  /** What the org's limits endpoint answers (see `OrgLimitsConfig`). */
+  orgLimits?: OrgLimitsConfig;
   /** Clock in epoch ms (default `Date.now`); tests pass a fake one to move time. */
   now?: () => number;
   /** Random numbers in [0, 1) for `errorRate` and jitter (default `Math.random`). */
@@ -219,6 +273,8 @@ export interface GenesysSimulator {
   resetStats(): void;
   /** Merges the given settings and clears the windows. */
   setRateLimit(config: Partial<RateLimitConfig>): void;
+  /** Replaces what the org's limits endpoint answers (see `OrgLimitsConfig`; `{}` is the default). */
+  setOrgLimits(config: OrgLimitsConfig): void;
   setTokenRateLimit(config: Partial<TokenRateLimitConfig>): void;
   /** Changes the directory's renderings and answers (see `DirectoryOptions`). */
   configureDirectory(options: DirectoryOptions): void;
@@ -270,8 +326,10 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     windowMs: DEFAULT_WINDOW_MS,
     retryAfterMode: "seconds",
     countRejected: false,
+    perRouteLimits: {},
     ...options.rateLimit,
   };
+  let orgLimits: OrgLimitsConfig = { ...options.orgLimits };
   let tokenRateLimit: TokenRateLimitConfig = {
     limit: 300,
     windowMs: DEFAULT_WINDOW_MS,
@@ -307,12 +365,18 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
 
   // ---- routing ------------------------------------------------------------------------------
 
-  function routeOf(method: string, path: string): { route: RouteKey; userId?: string } {
+  function routeOf(method: string, path: string): { route: RouteKey; userId?: string; namespace?: string } {
     if (path === "/oauth/token") return { route: "token" };
     if (path === "/api/v2/users/search")
       return { route: method === "POST" || method === "GET" ? "searchUsers" : "other" };
     if (path === "/api/v2/users" || path === "/api/v2/users/")
       return { route: method === "GET" ? "getUsers" : "other" };
+    const limits = /^\/api\/v2\/organizations\/limits\/namespaces\/([^/]+)$/.exec(path);
+    if (limits?.[1]) {
+      return method === "GET"
+        ? { route: "orgLimits", namespace: decodeURIComponent(limits[1]) }
+        : { route: "other" };
+    }
     const match = /^\/api\/v2\/users\/([^/]+)$/.exec(path);
     if (match?.[1]) {
       const userId = decodeURIComponent(match[1]);
@@ -327,7 +391,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     const startedHr = performance.now();
     const url = new URL(req.url ?? "/", "http://sim.local");
     const method = req.method ?? "GET";
-    const { route, userId } = routeOf(method, url.pathname);
+    const { route, userId, namespace } = routeOf(method, url.pathname);
     const call: Call = { route, clientId: null };
     const record = (status: number): void => {
       series.push({
@@ -353,7 +417,9 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       if (injected !== undefined) throw injected;
 
       const result =
-        route === "token" ? await handleToken(req, call) : await handleApi(req, url, route, userId, call);
+        route === "token"
+          ? await handleToken(req, call)
+          : await handleApi(req, url, { route, userId, namespace }, call);
       send(res, result.status, result.body, { "inin-correlation-id": contextId, ...result.headers });
       record(result.status);
     } catch (error) {
@@ -487,18 +553,24 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
   async function handleApi(
     req: IncomingMessage,
     url: URL,
-    route: RouteKey,
-    userId: string | undefined,
+    target: {
+      route: Exclude<RouteKey, "token">;
+      userId?: string | undefined;
+      namespace?: string | undefined;
+    },
     call: Call,
   ): Promise<Result> {
+    const { route, userId } = target;
     const token = authenticate(req.headers.authorization);
     call.clientId = token.clientId;
     if (route === "other") {
-      const known = url.pathname.startsWith("/api/v2/users");
+      const known =
+        url.pathname.startsWith("/api/v2/users") ||
+        url.pathname.startsWith("/api/v2/organizations/limits/namespaces/");
       if (known) throw apiError(405, ErrorCodes.methodNotAllowed, "Method Not Allowed");
       throw apiError(404, ErrorCodes.notFound, "The requested resource was not found.");
     }
-    admit(token.id, token.clientId);
+    admit(token.id, token.clientId, route);
 
     const expand = expandParam(url.searchParams);
     if (route === "getUser") {
@@ -508,6 +580,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
 
     const client = clients.get(token.clientId);
     const granted = client?.permissions ?? [];
+    if (route === "orgLimits") return { status: 200, body: readOrgLimits(target.namespace ?? "", granted) };
     if (route === "searchUsers") {
       requireAny(granted, [SEARCH_USERS_PERMISSION]);
       const body = req.method === "GET" ? decodeQ64(url.searchParams.get("q64")) : await readJson(req);
@@ -519,6 +592,43 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     const body = await readJson(req);
     const assignExtension = ["admin", EXTENSION_ASSIGN_PERMISSION].some((p) => granted.includes(p));
     return { status: 200, body: directory.patch(userId ?? "", body, { assignExtension }) };
+  }
+
+  /**
+   * `GET /api/v2/organizations/limits/namespaces/{namespace}`: `platform.api`'s limits as configured
+   * (`OrgLimitsConfig`), a refusal when so configured, 404 for another namespace.
+   */
+  function readOrgLimits(namespace: string, granted: readonly string[]): OrgLimitsListing {
+    if (orgLimits.refuse === 403 || orgLimits.requirePermission === true) {
+      requireAny(orgLimits.refuse === 403 ? [] : granted, [ORG_LIMITS_PERMISSION]);
+    }
+    if (orgLimits.refuse === 404 || namespace !== PLATFORM_API_NAMESPACE) {
+      throw apiError(404, ErrorCodes.notFound, `No limits were found for namespace [${namespace}].`);
+    }
+    const values = orgLimits.values ?? enforcedLimits();
+    return {
+      entities: Object.entries(values).map(([key, value]) => ({
+        key,
+        namespace: PLATFORM_API_NAMESPACE,
+        value,
+      })),
+    };
+  }
+
+  /** The limits the simulator enforces, per minute, under Genesys's keys (see `OrgLimitsConfig.values`). */
+  function enforcedLimits(): Record<string, number> {
+    const perMinute = (limit: number, fallback: number): number =>
+      Number.isFinite(limit) ? Math.floor((limit * 60_000) / rateLimit.windowMs) : fallback;
+    const perToken = perMinute(rateLimit.perTokenLimit, DEFAULT_PER_TOKEN_LIMIT);
+    return {
+      "client.credentials.token.rate.per.minute": perToken,
+      "token.rate.per.minute": perToken,
+      "org.app.user.rate.per.minute": perMinute(
+        rateLimit.perClientLimit,
+        DEFAULT_PER_CLIENT_LIMIT_PER_MINUTE,
+      ),
+      "request.bytes.max": MAX_REQUEST_BYTES,
+    };
   }
 
   /** 403 `missing.any.permissions` unless the client holds one of `permissions`. */
@@ -578,21 +688,21 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     return { id: match[1], clientId: token.clientId };
   }
 
-  /** Counts the call against the token's and the client's windows, or throws 429. */
-  function admit(tokenId: string, clientId: string): void {
+  /** Counts the call against the token's, the client's and the client's route windows, or throws 429. */
+  function admit(tokenId: string, clientId: string, route: ApiRouteKey): void {
     const at = now();
-    const { perTokenLimit, perClientLimit, windowMs, countRejected } = rateLimit;
-    const byToken = apiWindow.check(`token:${tokenId}`, perTokenLimit, windowMs, at);
-    const byClient = apiWindow.check(`client:${clientId}`, perClientLimit, windowMs, at);
-    if (!byToken.admitted || !byClient.admitted) {
-      if (countRejected) {
-        apiWindow.record(`token:${tokenId}`, at);
-        apiWindow.record(`client:${clientId}`, at);
-      }
-      throw tooManyRequests(Math.max(byToken.waitMs, byClient.waitMs));
-    }
-    apiWindow.record(`token:${tokenId}`, at);
-    apiWindow.record(`client:${clientId}`, at);
+    const { perTokenLimit, perClientLimit, perRouteLimits, windowMs, countRejected } = rateLimit;
+    const routeLimit = perRouteLimits[route];
+    const windows: [key: string, limit: number][] = [
+      [`token:${tokenId}`, perTokenLimit],
+      [`client:${clientId}`, perClientLimit],
+      // Only a route with a limit has a window (the others would keep every call's time for nothing).
+      ...(routeLimit === undefined ? [] : [[`route:${clientId}:${route}`, routeLimit] as [string, number]]),
+    ];
+    const verdicts = windows.map(([key, limit]) => apiWindow.check(key, limit, windowMs, at));
+    const admitted = verdicts.every((v) => v.admitted);
+    if (admitted || countRejected) for (const [key] of windows) apiWindow.record(key, at);
+    if (!admitted) throw tooManyRequests(Math.max(...verdicts.map((v) => v.waitMs)));
   }
 
   function listUsers(url: URL, expand: readonly string[]): unknown {
@@ -721,6 +831,9 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       rateLimit = { ...rateLimit, ...config };
       apiWindow.clear();
     },
+    setOrgLimits: (config) => {
+      orgLimits = { ...config };
+    },
     setTokenRateLimit: (config) => {
       tokenRateLimit = { ...tokenRateLimit, ...config };
       tokenWindow.clear();
@@ -742,6 +855,11 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     issuedTokenCount: () => tokens.size,
     issuedTokens: () => [...tokens.keys()],
   };
+}
+
+/** The answer of the org's limits endpoint (the SDK's `LimitsEntityListing`). */
+export interface OrgLimitsListing {
+  entities: { key: string; namespace: string; value: number }[];
 }
 
 interface Result {

@@ -4,10 +4,14 @@
  * - a body we PATCH is not assignable to `Models.UpdateUser`;
  * - a field we read from a `User`, a `Contact`, a division or a manager reference is not a field of the
  *   SDK's model under that name, or has a type the model does not allow;
- * - the simulator renders a `User`, a `Contact` or an error body with a field the model does not have.
+ * - a field we read from a `LimitsEntityListing` (the org's limits) is not a field of the SDK's model;
+ * - the simulator renders a `User`, a `Contact`, an error body or a `LimitsEntityListing` with a field
+ *   the model does not have.
  * The error names the field, e.g. `Type '"titel"' does not satisfy the constraint 'never'`.
  */
 import type { Models } from "purecloud-platform-client-v2";
+import type { z } from "zod";
+import type { LimitsEntityListingSchema } from "../../lib/genesys/org-limits.ts";
 import type {
   GenesysContact,
   GenesysUser,
@@ -15,7 +19,7 @@ import type {
   UserSearchRequestBody,
 } from "../../lib/genesys/types.ts";
 import type { UsersSearchResult } from "../../lib/genesys/users-api.ts";
-import type { ApiUser, Contact, ErrorBody } from "../../sim/genesys-simulator.ts";
+import type { ApiUser, Contact, ErrorBody, OrgLimitsListing } from "../../sim/genesys-simulator.ts";
 import type { UsersSearchResponse } from "../../sim/user-search.ts";
 
 /** The keys a type names (the `[k: string]: unknown` of a loose schema left out). */
@@ -66,8 +70,11 @@ type _ContractChecks = [
   UserSearchRequestBody extends Models.UserSearchRequest ? true : never,
   NoMisfit<Misfits<UsersSearchResult, Models.UsersSearchResponse>>,
   NoMisfit<Misfits<UsersSearchResponse, Models.UsersSearchResponse>>,
+  // The org's limits: what we read of a LimitsEntityListing.
+  NoMisfit<Misfits<z.output<typeof LimitsEntityListingSchema>, Models.LimitsEntityListing>>,
   // What the simulator renders.
   NoMisfit<Misfits<ApiUser, Models.User>>,
   NoMisfit<Misfits<Contact, Models.Contact>>,
   NoMisfit<Misfits<ErrorBody, Models.ErrorBody>>,
+  NoMisfit<Misfits<OrgLimitsListing, Models.LimitsEntityListing>>,
 ];

@@ -106,7 +106,8 @@ describe("Genesys Cloud simulator", () => {
     sim.seedUsers(baseUsers());
     sim.clearFaults();
     sim.setRateLimit({ perTokenLimit: 300, perClientLimit: Number.POSITIVE_INFINITY, windowMs: 60_000 });
-    sim.setRateLimit({ retryAfterMode: "seconds", countRejected: false });
+    sim.setRateLimit({ retryAfterMode: "seconds", countRejected: false, perRouteLimits: {} });
+    sim.setOrgLimits({});
     sim.resetStats();
     sim.configureDirectory({
       phoneRendering: { numberWithExtension: "display", extensionOnly: "pooled" },
@@ -461,6 +462,28 @@ describe("Genesys Cloud simulator", () => {
       assert.equal(limited.headers.get("retry-after"), "10");
     });
 
+    it("limits one route per client across tokens with perRouteLimits, leaving the other routes alone", async () => {
+      sim.setRateLimit({ perRouteLimits: { getUser: 2 }, windowMs: 10_000 });
+      const first = api(sim, await token(sim));
+      const second = api(sim, await token(sim));
+      assert.equal((await first.get(`/api/v2/users/${ALICE}`)).status, 200);
+      clock += 1_000;
+      assert.equal((await second.get(`/api/v2/users/${BOB}`)).status, 200);
+      const limited = await first.get(`/api/v2/users/${ALICE}`);
+      await errorJson(limited, 429, "too.many.requests.retry.after");
+      assert.equal(limited.headers.get("retry-after"), "9", "the first getUser leaves the window 9 s on");
+      assert.equal((await first.get(`/api/v2/users?id=${ALICE}`)).status, 200, "getUsers has no route limit");
+      assert.equal((await first.patch(BOB, { version: 1, title: "x" })).status, 200);
+      // Another client has its own route window.
+      sim.addClient({ clientId: "other", clientSecret: "s" });
+      assert.equal(
+        (await api(sim, await token(sim, "other", "s")).get(`/api/v2/users/${ALICE}`)).status,
+        200,
+      );
+      clock += 9_000;
+      assert.equal((await second.get(`/api/v2/users/${ALICE}`)).status, 200);
+    });
+
     it("can announce the wait as an HTTP-date or not at all", async () => {
       sim.setRateLimit({ perTokenLimit: 1, windowMs: 5_000, retryAfterMode: "http-date" });
       const client = api(sim, await token(sim));
@@ -558,6 +581,86 @@ describe("Genesys Cloud simulator", () => {
       assert.ok(performance.now() - started >= 55);
       sim.setFaults({ latencyMs: 0, errorRate: 1, errorStatus: 500 });
       await errorJson(await client.get(`/api/v2/users/${ALICE}`), 500, "internal.server.error");
+    });
+  });
+
+  describe("GET /api/v2/organizations/limits/namespaces/{namespace}", () => {
+    const PLATFORM = "/api/v2/organizations/limits/namespaces/platform.api";
+    type Listing = { entities: { key: string; namespace: string; value: number }[] };
+    const valuesOf = async (res: Response): Promise<Record<string, number>> => {
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as Listing;
+      assert.deepEqual(Object.keys(body), ["entities"]);
+      assert.ok(body.entities.every((e) => e.namespace === "platform.api"));
+      return Object.fromEntries(body.entities.map((e) => [e.key, e.value]));
+    };
+
+    it("answers platform.api's limits as the simulator enforces them, per minute", async () => {
+      const client = api(sim, await token(sim));
+      assert.deepEqual(await valuesOf(await client.get(PLATFORM)), {
+        "client.credentials.token.rate.per.minute": 300,
+        "token.rate.per.minute": 300,
+        "org.app.user.rate.per.minute": 3000,
+        "request.bytes.max": 512_000,
+      });
+      sim.setRateLimit({ perTokenLimit: 5, perClientLimit: 20, windowMs: 2_000 });
+      const values = await valuesOf(await client.get(PLATFORM));
+      assert.equal(values["client.credentials.token.rate.per.minute"], 150);
+      assert.equal(values["org.app.user.rate.per.minute"], 600);
+    });
+
+    it("answers the configured values instead, only those keys", async () => {
+      sim.setOrgLimits({ values: { "client.credentials.token.rate.per.minute": 600 } });
+      const client = api(sim, await token(sim));
+      assert.deepEqual(await valuesOf(await client.get(PLATFORM)), {
+        "client.credentials.token.rate.per.minute": 600,
+      });
+      sim.setOrgLimits({});
+      assert.equal((await valuesOf(await client.get(PLATFORM)))["org.app.user.rate.per.minute"], 3000);
+    });
+
+    it("answers 404 not.found for another namespace, and when told to refuse with 404", async () => {
+      const client = api(sim, await token(sim));
+      const other = await errorJson(
+        await client.get("/api/v2/organizations/limits/namespaces/no.such.namespace"),
+        404,
+        "not.found",
+      );
+      assert.match(other.message, /no\.such\.namespace/);
+      sim.setOrgLimits({ refuse: 404 });
+      await errorJson(await client.get(PLATFORM), 404, "not.found");
+    });
+
+    it("answers 403 naming limits:organization:view when told to refuse, or to require it of a client without it", async () => {
+      const client = api(sim, await token(sim));
+      sim.setOrgLimits({ refuse: 403 });
+      const refused = await errorJson(await client.get(PLATFORM), 403, "missing.any.permissions");
+      assert.match(refused.message, /\[limits:organization:view\]/);
+
+      sim.setOrgLimits({ requirePermission: true });
+      const denied = await errorJson(await client.get(PLATFORM), 403, "missing.any.permissions");
+      assert.match(denied.message, /limits:organization:view/);
+      sim.addClient({ clientId: "viewer", clientSecret: "s", permissions: ["limits:organization:view"] });
+      const viewer = api(sim, await token(sim, "viewer", "s"));
+      assert.equal((await valuesOf(await viewer.get(PLATFORM)))["token.rate.per.minute"], 300);
+    });
+
+    it("is authenticated, counted against the rate limits like any API call, and recorded as orgLimits", async () => {
+      assert.equal((await fetch(`${sim.apiUrl}${PLATFORM}`)).status, 401);
+      sim.setRateLimit({ perTokenLimit: 2 });
+      const client = api(sim, await token(sim));
+      assert.equal((await client.get(PLATFORM)).status, 200);
+      assert.equal((await client.get(`/api/v2/users/${ALICE}`)).status, 200);
+      await errorJson(await client.get(PLATFORM), 429, "too.many.requests.retry.after");
+      const post = await fetch(`${sim.apiUrl}${PLATFORM}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await token(sim)}` },
+      });
+      await errorJson(post, 405, "method.not.allowed");
+      const stats = sim.stats();
+      assert.deepEqual(stats.byRouteStatus.orgLimits, { "200": 1, "401": 1, "429": 1 });
+      sim.setFaults({ failNext: [{ route: "orgLimits", status: 503 }] });
+      await errorJson(await api(sim, await token(sim)).get(PLATFORM), 503, "service.unavailable");
     });
   });
 

@@ -1,0 +1,145 @@
+/**
+ * Contract test: the simulator's org limits endpoint driven through Genesys's own JavaScript SDK
+ * (`purecloud-platform-client-v2`, `OrganizationApi.getOrganizationsLimitsNamespace`). As in
+ * sdk-users.test.ts, "the SDK accepts the answer" is: the call resolves, every field of the answer is a
+ * field of the SDK's model (lists checked against `keyof Models.X` by tsc), and our reading of what the
+ * SDK resolved with is the answer expected; errors reject with bodies our client classifies.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import platformClient, { type Models } from "purecloud-platform-client-v2";
+import { PermanentGenesysError, PermissionError } from "../../lib/genesys/errors.ts";
+import {
+  LimitsEntityListingSchema,
+  limitsOf,
+  ORG_LIMITS_PERMISSION,
+  PLATFORM_API_NAMESPACE,
+} from "../../lib/genesys/org-limits.ts";
+import { classifyErrorResponse } from "../../lib/genesys/response-outcome.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  type GenesysSimulator,
+  startGenesysSimulator,
+} from "../../sim/genesys-simulator.ts";
+
+const LISTING_FIELDS = ["entities"] as const satisfies readonly (keyof Models.LimitsEntityListing)[];
+const LIMIT_FIELDS = ["key", "namespace", "value"] as const satisfies readonly (keyof Models.Limit)[];
+const ERROR_FIELDS = [
+  "message",
+  "code",
+  "status",
+  "contextId",
+  "details",
+  "errors",
+  "messageWithParams",
+  "messageParams",
+] as const satisfies readonly (keyof Models.ErrorBody)[];
+
+const unknownFields = (value: object | undefined, fields: readonly string[]): string[] =>
+  Object.keys(value ?? {}).filter((key) => !fields.includes(key));
+
+/** What the SDK rejects with on an error status: the error body, whose fields are all the model's. */
+async function rejectedBody(call: Promise<unknown>): Promise<Models.ErrorBody> {
+  const rejected: unknown = await call.then(
+    () => assert.fail("the call should have been rejected"),
+    (error: unknown) => error,
+  );
+  assert.ok(
+    typeof rejected === "object" && rejected !== null && !(rejected instanceof Error),
+    String(rejected),
+  );
+  assert.deepEqual(unknownFields(rejected, ERROR_FIELDS), []);
+  return rejected as Models.ErrorBody;
+}
+
+const classified = (body: Models.ErrorBody) =>
+  classifyErrorResponse({
+    status: body.status ?? 0,
+    header: () => null,
+    body,
+    operation: "GET /api/v2/organizations/limits/namespaces/{namespace}",
+    nowMs: Date.now(),
+  });
+
+describe("the simulator through Genesys's JavaScript SDK (OrganizationApi limits)", () => {
+  const client = platformClient.ApiClient.instance;
+  const organization = new platformClient.OrganizationApi(client);
+  let sim: GenesysSimulator;
+  let defaultToken: string;
+
+  before(async () => {
+    sim = await startGenesysSimulator();
+    const url = new URL(sim.apiUrl);
+    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
+    defaultToken = (await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET))
+      .accessToken;
+  });
+
+  after(async () => {
+    client.clearAccessToken();
+    await sim.close();
+  });
+
+  it("getOrganizationsLimitsNamespace('platform.api'): a LimitsEntityListing that our schema reads", async () => {
+    const listing = await organization.getOrganizationsLimitsNamespace(PLATFORM_API_NAMESPACE);
+    assert.deepEqual(unknownFields(listing, LISTING_FIELDS), []);
+    const entities = listing.entities ?? [];
+    assert.ok(entities.length >= 2);
+    for (const limit of entities) {
+      assert.deepEqual(unknownFields(limit, LIMIT_FIELDS), [], `limit ${limit.key}`);
+      assert.equal(limit.namespace, PLATFORM_API_NAMESPACE);
+      assert.equal(typeof limit.value, "number");
+    }
+    assert.deepEqual(limitsOf(LimitsEntityListingSchema.parse(listing)), {
+      kind: "read",
+      perTokenPerMinute: 300,
+      clientPerMinute: 3000,
+    });
+    assert.equal(sim.stats().byRoute.orgLimits, 1);
+  });
+
+  it("configured values come through the SDK as set; a key left out is absent from our reading", async () => {
+    sim.setOrgLimits({ values: { "client.credentials.token.rate.per.minute": 900 } });
+    try {
+      const listing = await organization.getOrganizationsLimitsNamespace(PLATFORM_API_NAMESPACE);
+      assert.deepEqual(listing, {
+        entities: [
+          { key: "client.credentials.token.rate.per.minute", namespace: PLATFORM_API_NAMESPACE, value: 900 },
+        ],
+      });
+      assert.deepEqual(limitsOf(LimitsEntityListingSchema.parse(listing)), {
+        kind: "read",
+        perTokenPerMinute: 900,
+      });
+    } finally {
+      sim.setOrgLimits({});
+    }
+  });
+
+  it("an unknown namespace: rejected with a 404 error body, which our client classifies as permanent", async () => {
+    const body = await rejectedBody(organization.getOrganizationsLimitsNamespace("no.such.namespace"));
+    assert.equal(body.status, 404);
+    assert.equal(body.code, "not.found");
+    const error = classified(body);
+    assert.ok(error instanceof PermanentGenesysError);
+    assert.equal(error.reasonCode, "genesys.not.found");
+  });
+
+  it("a client without limits:organization:view where it is required: a 403 naming it", async () => {
+    sim.setOrgLimits({ requirePermission: true });
+    sim.addClient({ clientId: "no-limits", clientSecret: "s", permissions: ["directory:user:edit"] });
+    await client.loginClientCredentialsGrant("no-limits", "s");
+    try {
+      const body = await rejectedBody(organization.getOrganizationsLimitsNamespace(PLATFORM_API_NAMESPACE));
+      assert.equal(body.status, 403);
+      assert.equal(body.code, "missing.any.permissions");
+      const error = classified(body);
+      assert.ok(error instanceof PermissionError);
+      assert.deepEqual(error.namedPermissions, [ORG_LIMITS_PERMISSION]);
+    } finally {
+      sim.setOrgLimits({});
+      client.setAccessToken(defaultToken);
+    }
+  });
+});
