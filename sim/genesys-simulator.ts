@@ -237,6 +237,8 @@ export interface CallRecord {
   status: number;
   /** The OAuth client, when known (from the Basic header or the token). */
   clientId: string | null;
+  /** Which token made the call: the token's serial number (1 for the first minted), when known. */
+  token: number | null;
   /** Time spent in the simulator, including injected latency. */
   durationMs: number;
 }
@@ -299,6 +301,8 @@ interface StoredClient {
 }
 
 interface StoredToken {
+  /** Order of minting (1, 2, ...): names the token in stats without its value. */
+  serial: number;
   clientId: string;
   expiresAt: number;
   revoked: boolean;
@@ -307,6 +311,7 @@ interface StoredToken {
 interface Call {
   route: RouteKey;
   clientId: string | null;
+  token: number | null;
 }
 
 const JSON_TYPE = "application/json";
@@ -392,13 +397,14 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     const url = new URL(req.url ?? "/", "http://sim.local");
     const method = req.method ?? "GET";
     const { route, userId, namespace } = routeOf(method, url.pathname);
-    const call: Call = { route, clientId: null };
+    const call: Call = { route, clientId: null, token: null };
     const record = (status: number): void => {
       series.push({
         t: started,
         route,
         status,
         clientId: call.clientId,
+        token: call.token,
         durationMs: Math.round((performance.now() - startedHr) * 1000) / 1000,
       });
     };
@@ -544,7 +550,12 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
 
     const ttl = client.tokenTtlSeconds ?? defaultTtl;
     const accessToken = randomBytes(32).toString("base64url");
-    tokens.set(accessToken, { clientId: client.clientId, expiresAt: at + ttl * 1000, revoked: false });
+    tokens.set(accessToken, {
+      serial: tokens.size + 1,
+      clientId: client.clientId,
+      expiresAt: at + ttl * 1000,
+      revoked: false,
+    });
     return { status: 200, body: { access_token: accessToken, token_type: "bearer", expires_in: ttl } };
   }
 
@@ -563,6 +574,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     const { route, userId } = target;
     const token = authenticate(req.headers.authorization);
     call.clientId = token.clientId;
+    call.token = token.serial;
     if (route === "other") {
       const known =
         url.pathname.startsWith("/api/v2/users") ||
@@ -665,7 +677,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     }
   }
 
-  function authenticate(header: string | undefined): { id: string; clientId: string } {
+  function authenticate(header: string | undefined): { id: string; clientId: string; serial: number } {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
     if (!match?.[1]) {
       throw apiError(
@@ -685,7 +697,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
         "The supplied credentials are expired and cannot be used.",
       );
     }
-    return { id: match[1], clientId: token.clientId };
+    return { id: match[1], clientId: token.clientId, serial: token.serial };
   }
 
   /** Counts the call against the token's, the client's and the client's route windows, or throws 429. */

@@ -9,8 +9,9 @@ import { loadConfig } from "../../lib/config.ts";
 import { listDeadLetters } from "../../lib/dlq/dlq-operations.ts";
 import { formatReasonCounts } from "../../lib/dlq/format.ts";
 import { credentialsResolver } from "../../lib/genesys/credentials.ts";
-import { GENESYS_DEFAULTS } from "../../lib/genesys/defaults.ts";
+import { resolveEffectiveLimits } from "../../lib/ratelimit/effective-limits.ts";
 import { rateLimitKey } from "../../lib/ratelimit/limiter-item.ts";
+import { DynamoOrgLimitsCache } from "../../lib/ratelimit/org-limits-cache.ts";
 import { readLimiterStatus } from "../../lib/ratelimit/read-limiter-status.ts";
 import { formatLimiterStatus } from "../../lib/ratelimit/status.ts";
 
@@ -37,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.help) {
     console.log(
-      `usage: genesys-user-sync ${usage}\n\nConfigured and learned rate, pause, last 429, queue depths.`,
+      `usage: genesys-user-sync ${usage}\n\nEach limit and where it came from (setting, org, default), the tokens in use, the learned limit, pause, last 429, queue depths.`,
     );
     return 0;
   }
@@ -49,15 +50,29 @@ export async function run(argv: string[]): Promise<number> {
     secretReader({ secretsManager: new SecretsManagerClient({}), ssm: new SSMClient({}) }),
   );
   const { clientId } = await credentials();
+  // The limits as the sync resolves them, from the cached answer of the org (no Genesys call here).
+  const org = await new DynamoOrgLimitsCache({ client: dynamodb, tableName: config.stateTable }).load(
+    clientId,
+  );
+  const limits = resolveEffectiveLimits({
+    settings: {
+      perTokenPerMinute: config.genesys.rateLimitPerMinute,
+      clientPerMinute: config.genesys.clientRateLimitPerMinute,
+    },
+    org: org?.answer,
+    poolSize: config.genesys.tokenPoolSize,
+  });
   const limiter = await readLimiterStatus({
     client: dynamodb,
     tableName: config.stateTable,
     key: rateLimitKey(clientId),
     limits: {
-      perTokenPerMinute: config.genesys.rateLimitPerMinute ?? GENESYS_DEFAULTS.rateLimitPerMinute,
-      clientPerMinute: config.genesys.clientRateLimitPerMinute,
+      perTokenPerMinute: limits.perToken.perMinute,
+      clientPerMinute: limits.client.perMinute,
       poolSize: config.genesys.tokenPoolSize,
+      windowMs: config.genesys.rateLimitWindowMs,
     },
+    sources: { perToken: limits.perToken.source, client: limits.client.source },
   });
   const [queue, dlq] = await Promise.all([queueDepth(sqs, config.queueUrl), queueDepth(sqs, config.dlqUrl)]);
   // Why the dead letters are there, from a scan that consumes nothing (as `dlq list`).

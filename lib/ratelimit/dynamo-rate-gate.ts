@@ -166,15 +166,15 @@ export class DynamoRateGate implements RateGate {
         () => undefined,
         () => undefined,
       );
-      let denied: Permit | undefined;
+      let answer: Permit | undefined;
       try {
-        denied = await write;
+        answer = await write;
       } finally {
         this.#inFlight = undefined;
       }
-      if (denied !== undefined) return denied;
-      // Leased: take the first cell on the next turn (a write always leaves `#writeNotBefore` ahead,
-      // so a lease whose cells all belong to paused tokens ends in `paced`, not in another write).
+      if (answer !== undefined) return answer;
+      // The first cell's token is paused: try the other leased cells (a write always leaves
+      // `#writeNotBefore` ahead, so a lease whose cells all belong to paused tokens ends in `paced`).
     }
   }
 
@@ -284,7 +284,10 @@ export class DynamoRateGate implements RateGate {
     return last.seq - first.seq;
   }
 
-  /** One grant write (after a pool ramp if callers wait); undefined when it leased cells, else the denial. */
+  /**
+   * One grant write (after a pool ramp if callers wait): the grant of its first cell, a denial, or
+   * undefined when the first cell's token is paused (the caller looks at the other leased cells).
+   */
   async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit | undefined> {
     if (this.#hungry) {
       const pool = rampTarget(this.#config, this.#known.pool, this.#learned(this.#now()));
@@ -309,10 +312,11 @@ export class DynamoRateGate implements RateGate {
         const pool = this.#known.pool;
         this.#known = { ...old, tat: newTat, seq: old.seq + lease, pool };
         this.#observe(now, old.seq + lease);
-        this.#cells = leaseSlots(base, lease, params).map((cell, k) => ({
+        const [first, ...rest] = leaseSlots(base, lease, params).map((cell, k) => ({
           ...cell,
           slot: slotOf(old.seq + k, pool),
         }));
+        this.#cells = rest;
         this.#contention = contentionAfterWin(this.#contention);
         this.#hungry = false;
         // Next write: at the opening (plus the contention spread if we have been losing races).
@@ -323,6 +327,11 @@ export class DynamoRateGate implements RateGate {
           this.#policy,
           this.#random(),
         );
+        // The first cell is spendable now, however long the write took (its time was the write's);
+        // it is dropped only when its token is paused.
+        if (first !== undefined && !this.#tokenPaused(first.slot, this.#now())) {
+          return { granted: true, slot: first.slot };
+        }
         return undefined;
       } catch (error) {
         const old = conditionFailedItem(error);

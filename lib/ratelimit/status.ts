@@ -3,13 +3,11 @@
  * the state plus a formatter for humans. (`read-limiter-status.ts` reads the shared item.)
  */
 
+import type { LimitSource } from "./effective-limits.ts";
 import { learnedLimit } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
 import { isPaused, isTokenPaused, type LimiterState } from "./limiter-state.ts";
 import { bindingLimit, paceRate } from "./pool-budget.ts";
-
-/** Where a configured limit came from: the environment, the org's limits API, or the default. */
-export type LimitSource = "setting" | "org" | "default";
 
 export interface LimiterStatus {
   readonly key: string;

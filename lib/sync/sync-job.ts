@@ -6,15 +6,18 @@ import { GenesysDirectory } from "../directory/genesys-directory.ts";
 import { DynamoNameCache } from "../directory/name-cache.ts";
 import { UserResolver } from "../directory/user-resolver.ts";
 import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
-import { GENESYS_DEFAULTS } from "../genesys/defaults.ts";
 import { DynamoTokenStore } from "../genesys/dynamo-token-store.ts";
 import { type CallRecord, GenesysHttp } from "../genesys/http-client.ts";
+import { readOrgLimits } from "../genesys/org-limits.ts";
 import { type ClientCredentials, TokenProvider } from "../genesys/token-provider.ts";
 import { UsersApi } from "../genesys/users-api.ts";
 import { acquirePermit } from "../ratelimit/acquire-permit.ts";
 import { BudgetDeniedError } from "../ratelimit/budget-denied.ts";
 import { DynamoRateGate } from "../ratelimit/dynamo-rate-gate.ts";
+import { type EffectiveLimits, resolveEffectiveLimits } from "../ratelimit/effective-limits.ts";
 import { rateLimitKey } from "../ratelimit/limiter-item.ts";
+import { loadEffectiveLimits } from "../ratelimit/load-effective-limits.ts";
+import { DynamoOrgLimitsCache } from "../ratelimit/org-limits-cache.ts";
 import type { RateGate } from "../ratelimit/rate-gate.ts";
 import { onDependency } from "./dependency.ts";
 import { DynamoHighWaterMarks } from "./high-water-marks.ts";
@@ -55,6 +58,9 @@ export interface SyncJob {
   ): Promise<DirectoryRefreshSummary>;
 }
 
+/** How long a container paces by the limits it resolved before it looks again (the cache's own freshness decides whether Genesys is asked). */
+const LIMITS_REFRESH_MS = 3_600_000;
+
 /** Longest single wait for the shared budget inside a pass; longer waits re-queue instead. */
 const MAX_BUDGET_SLEEP_MS = 10_000;
 
@@ -66,24 +72,74 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   const { config } = deps;
   const now = deps.now ?? Date.now;
   let deadlineMs = 0;
-  let gate: RateGate | undefined = deps.gate;
-
-  const gateFor = async (): Promise<RateGate> => {
-    if (gate) return gate;
-    const { clientId } = await deps.credentials();
-    const perTokenPerMinute = config.genesys.rateLimitPerMinute ?? GENESYS_DEFAULTS.rateLimitPerMinute;
-    gate = new DynamoRateGate({
+  const limitSettings = {
+    perTokenPerMinute: config.genesys.rateLimitPerMinute,
+    clientPerMinute: config.genesys.clientRateLimitPerMinute,
+  };
+  const poolSize = config.genesys.tokenPoolSize;
+  const limitsCache = new DynamoOrgLimitsCache({ client: deps.dynamodb, tableName: config.stateTable, now });
+  /** The container's gate, on the limits resolved at `limitsAt` (re-resolved once the cache is stale). */
+  let gate: RateGate | undefined;
+  let limits: EffectiveLimits | undefined;
+  let limitsAt = Number.NEGATIVE_INFINITY;
+  let resolving: Promise<RateGate> | undefined;
+  const buildGate = (clientId: string, effective: EffectiveLimits): RateGate =>
+    new DynamoRateGate({
       client: deps.dynamodb,
       tableName: config.stateTable,
       key: rateLimitKey(clientId),
       limits: {
-        perTokenPerMinute,
-        clientPerMinute: config.genesys.clientRateLimitPerMinute,
-        poolSize: config.genesys.tokenPoolSize,
+        perTokenPerMinute: effective.perToken.perMinute,
+        clientPerMinute: effective.client.perMinute,
+        poolSize,
         windowMs: config.genesys.rateLimitWindowMs,
       },
     });
+  /**
+   * The limits to pace by: the settings, else the org's (cached in the state table, read at most
+   * daily), else the defaults. The read itself is paced by a gate on the defaults (the same shared
+   * item), set before the read so that its `acquire` finds it instead of resolving again.
+   */
+  const resolveGate = async (signal: AbortSignal): Promise<RateGate> => {
+    const { clientId } = await deps.credentials();
+    gate ??= buildGate(
+      clientId,
+      resolveEffectiveLimits({ settings: limitSettings, org: undefined, poolSize }),
+    );
+    limitsAt = now();
+    const loaded = await loadEffectiveLimits({
+      clientId,
+      settings: limitSettings,
+      poolSize,
+      cache: limitsCache,
+      read: (s) => readOrgLimits(http, s),
+      now,
+      signal,
+    });
+    if (loaded.readError !== undefined) {
+      deps.log.warn("could not read the org's rate limits; pacing by the cached or default limits", {
+        error: String(loaded.readError),
+      });
+    }
+    if (loaded.org?.answer.kind === "refused") {
+      deps.log.warn("the org's rate limits were refused; pacing by the defaults", {
+        reason: loaded.org.answer.reason,
+      });
+    }
+    if (!sameLimits(limits, loaded.limits)) {
+      gate = buildGate(clientId, loaded.limits);
+      limits = loaded.limits;
+      deps.log.info("rate limits", { ...loaded.limits, tokenPoolSize: poolSize });
+    }
     return gate;
+  };
+  const gateFor = async (signal: AbortSignal): Promise<RateGate> => {
+    if (deps.gate) return deps.gate;
+    if (gate && now() - limitsAt < LIMITS_REFRESH_MS) return gate;
+    resolving ??= resolveGate(signal).finally(() => {
+      resolving = undefined;
+    });
+    return resolving;
   };
 
   /**
@@ -93,7 +149,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   const acquire = async (signal: AbortSignal): Promise<number> => {
     const asked = now();
     const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () =>
-      acquirePermit(await gateFor(), { signal, deadlineMs, maxSleepMs: MAX_BUDGET_SLEEP_MS, now }),
+      acquirePermit(await gateFor(signal), { signal, deadlineMs, maxSleepMs: MAX_BUDGET_SLEEP_MS, now }),
     );
     deps.onBudgetWait?.(now() - asked);
     if (!outcome.ok) {
@@ -106,7 +162,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
 
   const onRateLimited = (retryAfterMs: number, slot: number): Promise<void> =>
     onDependency("DynamoDB", "record the 429 pause", async () =>
-      (await gateFor()).recordRateLimited(retryAfterMs, slot),
+      (await gateFor(AbortSignal.timeout(config.genesys.timeoutMs))).recordRateLimited(retryAfterMs, slot),
     );
   /** The queue's redrive limit, read once per container (undefined until a read succeeds). */
   let maxReceiveCount: number | undefined;
@@ -193,4 +249,12 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       return summary;
     },
   };
+}
+
+function sameLimits(a: EffectiveLimits | undefined, b: EffectiveLimits): boolean {
+  return (
+    a !== undefined &&
+    a.perToken.perMinute === b.perToken.perMinute &&
+    a.client.perMinute === b.client.perMinute
+  );
 }

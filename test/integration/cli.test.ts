@@ -182,16 +182,26 @@ describe("genesys-user-sync CLI", { concurrency: false }, () => {
     const out = await runCli(["status", "--json"], env);
     assert.equal(out.code, 0, out.stderr);
     const status = JSON.parse(out.stdout) as {
-      limiter: { configuredPerMinute: number; key: string };
+      limiter: {
+        perTokenPerMinute: number;
+        clientPerMinute: number;
+        sources: { perToken: string; client: string };
+        poolSize: number;
+        key: string;
+      };
       queue: { visible: number };
       dlq: { visible: number };
     };
-    assert.equal(status.limiter.configuredPerMinute, 6000);
+    // The per-token limit is set; the client's total is not (and no org answer is cached yet).
+    assert.equal(status.limiter.perTokenPerMinute, 6000);
+    assert.deepEqual(status.limiter.sources, { perToken: "setting", client: "default" });
+    assert.equal(status.limiter.clientPerMinute, status.limiter.poolSize * 6000);
     assert.equal(status.limiter.key, DEFAULT_CLIENT_ID);
     assert.equal(status.queue.visible, 0);
     assert.equal(status.dlq.visible, 0);
     const human = await runCli(["status"], env);
     assert.match(human.stdout, /dead-letter queue: 0/);
+    assert.match(human.stdout, /per token: +6000\/min \(setting\)/);
   });
 
   test("--help lists every command with its own usage and summary", async () => {

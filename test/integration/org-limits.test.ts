@@ -69,7 +69,7 @@ describe("org limits: simulator over HTTP, cached on DynamoDB Local", () => {
     const http = new GenesysHttp({
       apiUrl: sim.apiUrl,
       tokens,
-      acquire: async () => {},
+      acquire: async () => 0,
       onRateLimited: async () => {},
     });
     const load = (settings: LimitSettings = {}, poolSize = 2): Promise<LoadedEffectiveLimits> =>

@@ -20,8 +20,9 @@ describe("one budget for every invocation", { concurrency: false }, () => {
     await w?.close();
   });
 
-  test("a 429 met by one invocation stops all of them until the pause ends", async () => {
-    w = await createWorld({ env: { GENESYS_RATE_LIMIT_PER_MINUTE: "1200" } });
+  test("a 429 met by one invocation stops all of them until the pause ends (one token)", async () => {
+    // With one token every 429 is the shared limit's (tests of a pool: ratelimit-dynamo.test.ts).
+    w = await createWorld({ env: { GENESYS_RATE_LIMIT_PER_MINUTE: "1200", GENESYS_TOKEN_POOL_SIZE: "1" } });
     seed(w.sim, 80);
     await w.send(Array.from({ length: 80 }, (_, i) => change(i + 1, { title: `P${i}` })));
     // The 15th PATCH, whoever sends it, is refused with Retry-After: 2.

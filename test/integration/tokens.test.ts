@@ -98,10 +98,10 @@ describe("tokens", { concurrency: true }, () => {
     assert.equal(stats.byStatus["429"] ?? 0, 0, "no 429");
     // The pool's tokens are shared: at most one request per slot (and one spare) for both containers.
     assert.ok((stats.byRoute.token ?? 0) <= 3 + 1, `${stats.byRoute.token} token requests`);
-    const byToken = new Map<string, number>();
-    for (const call of stats.series)
-      if (call.route !== "token" && call.tokenId)
-        byToken.set(call.tokenId, (byToken.get(call.tokenId) ?? 0) + 1);
+    const byToken = new Map<number, number>();
+    for (const call of stats.series) {
+      if (call.token !== null) byToken.set(call.token, (byToken.get(call.token) ?? 0) + 1);
+    }
     assert.equal(byToken.size, 3, "every token of the pool was used");
     assert.equal((await w.peek("main")).length, 0);
     assert.equal((await w.peek("dlq")).length, 0);

@@ -23,7 +23,7 @@ const tokens = { getToken: async () => "tok", invalidate: () => {} } as unknown 
 
 function http(
   responders: Responder[],
-  acquire: () => Promise<void> = async () => {},
+  acquire: () => Promise<number> = async () => 0,
 ): { http: GenesysHttp; requests: RecordedRequest[] } {
   const fake = fakeFetch(...responders);
   const client = new GenesysHttp({
