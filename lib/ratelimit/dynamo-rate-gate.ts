@@ -329,7 +329,7 @@ export class DynamoRateGate implements RateGate {
         );
         // The first cell is spendable now, however long the write took (its time was the write's);
         // it is dropped only when its token is paused.
-        if (first !== undefined && !this.#tokenPaused(first.slot, this.#now())) {
+        if (first !== undefined && !this.#tokenPaused(first.slot, now)) {
           return { granted: true, slot: first.slot };
         }
         return undefined;
