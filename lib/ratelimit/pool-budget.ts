@@ -5,15 +5,16 @@
  * the cells (`seq`), and cell `s` goes to token `s mod active`. So token j gets every `active`-th
  * cell: if the sequence holds at most N calls in any window, each token holds at most ceil(N / active).
  * GCRA at interval T with burst b puts at most W / T + b - 1 calls in a window [t, t + W) when W / T
- * is whole, so pacing the sequence at (per window)
+ * is whole; a leased cell may be spent up to tau = (b - 1) T before its time, so one token's cells,
+ * k T apart, number at most (W + tau) / (k T) + 1 in a window. Pacing the sequence at (per window)
  *
- *   min(client, active x perToken, learned) - (b - 1) - epsilon
+ *   min(client, learned, active x (perToken - 1)) - (b - 1) - epsilon
  *
  * keeps every window within the client's total and every token within its own. The pool grows
- * (`rampTarget`) only when a caller waited for the budget and the number of tokens is what binds. When
- * it grows the mapping changes, and one token may get two cells closer than its share; that happens
- * while the budget climbs to the new rate, so the windows around it hold fewer calls, not more (the
- * property test in test/unit/ratelimit/pool-budget.test.ts grows the pool under load).
+ * (`rampTarget`) only when a caller waited for the budget and the number of tokens is what binds.
+ * When it grows the mapping changes, and one token may get two cells closer than its share; that
+ * happens while the budget climbs to the new rate, so the windows around it hold fewer calls, not more
+ * (the property test in test/unit/ratelimit/pool-budget.test.ts grows the pool under load).
  */
 
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
@@ -28,11 +29,11 @@ const EPSILON_CALLS = 0.01;
 
 /**
  * The rate to pace the cell sequence at, calls/min: the binding limit less the room the burst needs
- * within one window. Never below `minRatePerMinute`.
+ * within one window (and one call a token for cells spent early). Never below `minRatePerMinute`.
  */
 export function paceRate(config: ResolvedRateLimitConfig, active: number, learned: number): number {
   const call = 60_000 / config.windowMs; // one call per window, in calls/min
-  const limit = bindingLimit(config, active, learned);
+  const limit = Math.min(config.clientPerMinute, learned, active * (config.perTokenPerMinute - call));
   return Math.max(config.minRatePerMinute, limit - (config.burst - 1 + EPSILON_CALLS) * call);
 }
 

@@ -28,9 +28,9 @@ describe("pool budget arithmetic", () => {
     assert.equal(bindingLimit(config, 1, Number.POSITIVE_INFINITY), 300);
     assert.equal(bindingLimit(config, 10, Number.POSITIVE_INFINITY), 3_000);
     assert.equal(bindingLimit(config, 10, 1_200), 1_200);
-    // burst 3: 2 calls (and a sliver) of room a window (60 s)
-    assert.equal(paceRate(config, 10, Number.POSITIVE_INFINITY), 2_997.99);
-    assert.equal(paceRate(config, 1, Number.POSITIVE_INFINITY), 297.99);
+    // burst 3: 2 calls (and a sliver) of room a window (60 s), and one call a token
+    assert.equal(paceRate(config, 10, Number.POSITIVE_INFINITY), 2_987.99);
+    assert.equal(paceRate(config, 1, Number.POSITIVE_INFINITY), 296.99);
     assert.equal(paceRate(config, 10, 1_200), 1_197.99);
   });
 

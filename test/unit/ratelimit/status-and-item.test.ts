@@ -73,7 +73,7 @@ describe("formatLimiterStatus", () => {
         "  client total:    1200/min (setting)",
         "  tokens:          1 of 10 in use",
         "  learned limit:   none (no shared 429 yet)",
-        "  binding limit:   300/min, paced at 298/min",
+        "  binding limit:   300/min, paced at 297/min",
         "  paused:          no",
         "  last 429:        never",
       ].join("\n"),
