@@ -7,7 +7,12 @@ import {
   RateLimitedError,
   TransientGenesysError,
 } from "../../../lib/genesys/errors.ts";
-import { TokenProvider, type TokenProviderOptions } from "../../../lib/genesys/token-provider.ts";
+import {
+  type SharedToken,
+  TokenProvider,
+  type TokenProviderOptions,
+  type TokenStore,
+} from "../../../lib/genesys/token-provider.ts";
 import { deferred, fakeFetch, json, type Responder } from "./fakes.ts";
 
 const LOGIN = "https://login.example.test";
@@ -31,6 +36,75 @@ function provider(fetchImpl: typeof fetch, extra: Partial<TokenProviderOptions> 
     ...extra,
   });
 }
+
+/** An in-memory TokenStore (the state table's stand-in), counting loads; `fail` makes it reject. */
+function memoryStore(): TokenStore & { slots: Map<number, SharedToken>; loads: number; fail: boolean } {
+  const store = {
+    slots: new Map<number, SharedToken>(),
+    loads: 0,
+    fail: false,
+    async load(slot: number): Promise<SharedToken | undefined> {
+      store.loads += 1;
+      if (store.fail) throw new Error("DynamoDB down");
+      return store.slots.get(slot);
+    },
+    async save(slot: number, token: SharedToken): Promise<void> {
+      if (store.fail) throw new Error("DynamoDB down");
+      store.slots.set(slot, token);
+    },
+  };
+  return store;
+}
+
+describe("TokenProvider with a pool shared through a store", () => {
+  it("one token per slot; a second container takes the stored ones and requests none", async () => {
+    const store = memoryStore();
+    const fake = fakeFetch(freshTokens());
+    const a = provider(fake.fetch, { store });
+    assert.equal(await a.getToken(signal, 0), "tok-1");
+    assert.equal(await a.getToken(signal, 1), "tok-2");
+    assert.equal(await a.getToken(signal, 0), "tok-1");
+    const b = provider(fake.fetch, { store });
+    assert.equal(await b.getToken(signal, 1), "tok-2");
+    assert.equal(await b.getToken(signal, 0), "tok-1");
+    assert.equal(fake.requests.length, 2);
+  });
+
+  it("a token refused with a 401 is not taken from the store again", async () => {
+    const store = memoryStore();
+    const fake = fakeFetch(freshTokens());
+    const a = provider(fake.fetch, { store });
+    const first = await a.getToken(signal, 0);
+    a.invalidate(first);
+    const second = await a.getToken(signal, 0);
+    assert.notEqual(second, first);
+    assert.equal(store.slots.get(0)?.value, second, "the new token replaces it for everyone");
+  });
+
+  it("a store that fails leaves the container on tokens of its own", async () => {
+    const store = memoryStore();
+    store.fail = true;
+    const fake = fakeFetch(freshTokens());
+    const a = provider(fake.fetch, { store });
+    assert.equal(await a.getToken(signal, 0), "tok-1");
+    assert.equal(await a.getToken(signal, 0), "tok-1", "cached in the container");
+    assert.equal(fake.requests.length, 1);
+  });
+
+  it("renews from the store when another container renewed first", async () => {
+    let now = 0;
+    const store = memoryStore();
+    const fake = fakeFetch(freshTokens(600));
+    const a = provider(fake.fetch, { store, now: () => now });
+    const b = provider(fake.fetch, { store, now: () => now });
+    assert.equal(await a.getToken(signal, 0), "tok-1");
+    assert.equal(await b.getToken(signal, 0), "tok-1");
+    now = 301_000; // past the renewal time (half of 600 s)
+    assert.equal(await a.getToken(signal, 0), "tok-2");
+    assert.equal(await b.getToken(signal, 0), "tok-2", "b finds a's renewal");
+    assert.equal(fake.requests.length, 2);
+  });
+});
 
 describe("TokenProvider", () => {
   it("sends Basic auth, the form content type and grant_type=client_credentials to /oauth/token", async () => {
