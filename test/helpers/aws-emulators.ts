@@ -12,7 +12,7 @@
  * `freshResources()`).
  */
 import { randomUUID } from "node:crypto";
-import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { provision } from "../../lib/infra/provision.ts";
 import { LOCAL_AWS_ENV, LOCAL_CREDENTIALS, LOCAL_REGION, localAwsEnv } from "../../local/aws-env.ts";
@@ -126,6 +126,36 @@ export async function freshResources(
       ]);
       sqs.destroy();
       dynamodb.destroy();
+    },
+  };
+}
+
+export interface StateTable {
+  /** A client on the test run's DynamoDB Local. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Deletes the table and destroys the client. */
+  drop(): Promise<void>;
+}
+
+/** A uniquely named table keyed like the state table (`pk`, a string), for the tests of one adapter. */
+export async function freshStateTable(prefix: string): Promise<StateTable> {
+  const client = createDynamoClient(await dynamoDbEndpoint());
+  const tableName = `${prefix}-${randomUUID()}`;
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
+  return {
+    client,
+    tableName,
+    async drop() {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+      client.destroy();
     },
   };
 }

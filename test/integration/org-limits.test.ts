@@ -6,13 +6,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { TransientGenesysError } from "../../lib/genesys/errors.ts";
 import { GenesysHttp } from "../../lib/genesys/http-client.ts";
@@ -25,35 +19,25 @@ import {
 } from "../../lib/ratelimit/load-effective-limits.ts";
 import { DynamoOrgLimitsCache, ORG_LIMITS_CACHE_DEFAULTS } from "../../lib/ratelimit/org-limits-cache.ts";
 import { type GenesysSimulator, startGenesysSimulator } from "../../sim/genesys-simulator.ts";
-import { dynamoDbEndpoint } from "../helpers/aws-emulators.ts";
+import { freshStateTable } from "../helpers/aws-emulators.ts";
 
-const endpoint = await dynamoDbEndpoint();
+const table = await freshStateTable("org-limits-test");
 const HOUR = 3_600_000;
 const PER_TOKEN = "client.credentials.token.rate.per.minute";
 const PER_CLIENT = "org.app.user.rate.per.minute";
 
 describe("org limits: simulator over HTTP, cached on DynamoDB Local", () => {
-  const ddb = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? "us-east-1" });
-  const tableName = `org-limits-test-${randomUUID()}`;
+  const { client: ddb, tableName } = table;
   let sim: GenesysSimulator;
   let clock = Date.now();
   const cache = new DynamoOrgLimitsCache({ client: ddb, tableName, now: () => clock });
 
   before(async () => {
     sim = await startGenesysSimulator();
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
   });
 
   after(async () => {
-    await ddb.send(new DeleteTableCommand({ TableName: tableName }));
-    ddb.destroy();
+    await table.drop();
     await sim.close();
   });
 
