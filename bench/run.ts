@@ -42,14 +42,6 @@ export interface BenchSettings {
   readonly configuredPerMinute: number;
   readonly budgetSeconds: number;
   readonly warmupChanges: number;
-  /** Count the gate's answers (a pass-through wrapper around the default gate). */
-  readonly traceGate: boolean;
-  /** Experiments only (`--lease maxContention=2,maxLease=8`): not the project's defaults. */
-  readonly lease?: Record<string, number>;
-  /** Experiments only (`--limits burst=1,decreaseFactor=0.85`): not the project's defaults. */
-  readonly limits?: Record<string, number>;
-  /** Experiments only (`--serialize-gate`): one tryAcquire at a time per invocation. */
-  readonly serializeGate: boolean;
   /** Why this limit. */
   readonly limitChoice: string;
 }
@@ -141,10 +133,6 @@ async function runRow(
       // Twice the ideal time (+15 s): a row still running then is below 0.5 of the limit anyway,
       // and its throughput is measured over the calls made.
       rowTimeoutMs: expectedMs * 2 + 15_000,
-      traceGate: settings.traceGate,
-      ...(settings.lease ? { lease: settings.lease } : {}),
-      ...(settings.limits ? { limits: settings.limits } : {}),
-      serializeGate: settings.serializeGate,
     });
     loop.disable();
     wallMs = result.wallMs;
@@ -164,7 +152,6 @@ async function runRow(
       genesysCallShare: round3(result.time.genesysCallMs / Math.max(1, result.time.activeMs)),
       acquiresThatWaited: result.time.acquiresThatWaited,
     });
-    if (result.time.gate) Object.assign(extra, result.time.gate);
     if (result.errors.length > 0) extra.firstError = result.errors[0] ?? "";
     await world.dropRow(resources);
   } else {
@@ -227,16 +214,6 @@ function gitRevision(): string {
   }
 }
 
-/** `a=1,b=2` as numbers. */
-function keyValues(text: string): Record<string, number> {
-  return Object.fromEntries(
-    text.split(",").map((kv) => {
-      const [k, v] = kv.split("=");
-      return [k ?? "", Number(v)];
-    }),
-  );
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -247,11 +224,7 @@ async function main(): Promise<void> {
       "window-ms": { type: "string" },
       "budget-seconds": { type: "string" },
       write: { type: "boolean", default: false },
-      "trace-gate": { type: "boolean", default: false },
       dump: { type: "string" },
-      lease: { type: "string" },
-      limits: { type: "string" },
-      "serialize-gate": { type: "boolean", default: false },
     },
   });
   const quick = values.quick === true;
@@ -286,14 +259,10 @@ async function main(): Promise<void> {
       configuredPerMinute: Math.round((limit * 60_000) / windowMs),
       budgetSeconds: Number(values["budget-seconds"] ?? SCHEDULE_BUDGET_SECONDS),
       warmupChanges: quick ? 100 : 300,
-      traceGate: values["trace-gate"] === true,
-      serializeGate: values["serialize-gate"] === true,
       limitChoice:
         values.limit === undefined || values.limit === "auto"
           ? `auto: DynamoDB Local did ${Math.round(ddbWritesPerSecond)} writes/s; the project needs about ${WRITES_PER_CALL} per Genesys call, and we keep ${HEADROOM}x headroom`
           : "given with --limit",
-      ...(values.lease ? { lease: keyValues(values.lease) } : {}),
-      ...(values.limits ? { limits: keyValues(values.limits) } : {}),
     };
     console.log(`DynamoDB Local: ${Math.round(ddbWritesPerSecond)} conditional UpdateItem/s with 8 writers`);
     console.log(
