@@ -44,6 +44,7 @@ const APPROACH: Record<RowSpec["approach"], string> = {
   project: "this project",
   usual: "usual script",
   sdk: "SDK-style retries",
+  terraform: "Terraform-style pool",
 };
 
 const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : "–");
