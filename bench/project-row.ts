@@ -1,7 +1,7 @@
 /**
- * "This project": N concurrent invocations, each its own `createSyncJob` (own token provider, own
- * `DynamoRateGate`, own SQS and DynamoDB clients), sharing nothing but the queue and the table. Each
- * runs passes in a loop, like overlapping scheduled Lambdas, until the queue is drained.
+ * "This project": N concurrent invocations, each its own `createSyncJob` with its default gate (own
+ * token provider, own gate, own SQS and DynamoDB clients), sharing nothing but the queue and the
+ * table. Each runs passes in a loop, like overlapping scheduled Lambdas, until the queue is drained.
  */
 import { ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { loadConfig } from "../lib/config.ts";
@@ -15,8 +15,14 @@ import type { BenchWorld, Resources } from "./world.ts";
 
 export interface ProjectRowOptions {
   readonly invocations: number;
-  /** GENESYS_RATE_LIMIT_PER_MINUTE of every invocation. */
-  readonly ratePerMinute: number;
+  /** GENESYS_TOKEN_POOL_SIZE of every invocation. */
+  readonly poolSize: number;
+  /** GENESYS_RATE_LIMIT_PER_MINUTE of every invocation (per token). */
+  readonly perTokenPerMinute: number;
+  /** GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE of every invocation (the client's total). */
+  readonly clientPerMinute: number;
+  /** The window the simulator counts over, ms: the project's "minute" (`config.genesys.rateLimitWindowMs`). */
+  readonly windowMs: number;
   /** `budgetSeconds` of every pass (the schedule's input). */
   readonly budgetSeconds: number;
   /** Give up on draining after this long (the row is then reported as not drained). */
@@ -76,7 +82,7 @@ export async function runProjectRow(
   resources: Resources,
   options: ProjectRowOptions,
 ): Promise<ProjectRowResult> {
-  const config = loadConfig({
+  const loaded = loadConfig({
     SYNC_QUEUE_URL: resources.queueUrl,
     SYNC_DLQ_URL: resources.dlqUrl,
     SYNC_STATE_TABLE: resources.tableName,
@@ -84,8 +90,13 @@ export async function runProjectRow(
     GENESYS_LOGIN_URL: world.sim.loginUrl,
     GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
     GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-    GENESYS_RATE_LIMIT_PER_MINUTE: String(options.ratePerMinute),
+    GENESYS_TOKEN_POOL_SIZE: String(options.poolSize),
+    GENESYS_RATE_LIMIT_PER_MINUTE: String(options.perTokenPerMinute),
+    GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: String(options.clientPerMinute),
   });
+  // Time is compressed: the project's "minute" is the simulator's window, for its headroom and its
+  // arithmetic of 429s alike.
+  const config = { ...loaded, genesys: { ...loaded.genesys, rateLimitWindowMs: options.windowMs } };
   const credentials = { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET };
   const total = emptySummary();
   const errors: string[] = [];
