@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { GENESYS_DEFAULTS } from "../lib/genesys/defaults.ts";
 import type { CallRecord } from "../sim/genesys-simulator.ts";
 import type { RowFigures } from "./metrics.ts";
 import { type Condition, HIDDEN_CLIENT_TOKENS, type RowLimits, type RowSpec } from "./rows.ts";
@@ -123,6 +124,45 @@ export function renderTable(outcomes: readonly RowOutcome[]): string {
   return [head, sep, ...lines].join("\n");
 }
 
+/** Genesys's documented defaults: per token, and the org's client total (ten tokens' worth). */
+const REAL_PER_TOKEN = GENESYS_DEFAULTS.rateLimitPerMinute;
+const REAL_CLIENT = GENESYS_DEFAULTS.tokenPoolSize * GENESYS_DEFAULTS.rateLimitPerMinute;
+const USERS = [1_000, 10_000, 50_000] as const;
+
+function duration(minutesTaken: number): string {
+  if (!Number.isFinite(minutesTaken)) return "–";
+  if (minutesTaken < 1) return `${Math.round(minutesTaken * 60)} s`;
+  if (minutesTaken < 60) return `${Math.round(minutesTaken)} min`;
+  const h = Math.floor(minutesTaken / 60);
+  const m = Math.round(minutesTaken - h * 60);
+  return m === 60 ? `${h + 1} h` : `${h} h ${String(m).padStart(2, "0")}`;
+}
+
+/**
+ * The time to sync N users at Genesys's real default limits, from each limits-known row's measured
+ * sustained ratio: the limit that binds the row's tokens at the real limits is min(tokens x 300,
+ * 3,000) a minute; the row makes ratio x that many updates a minute, so N users take N ÷ (ratio x limit).
+ */
+export function renderTimeTable(outcomes: readonly RowOutcome[]): string {
+  const head = `| row | approach | concurrent | tokens | real limit that binds (/min) | updates/min ÷ limit in the whole windows after the first (measured) | Genesys calls / update (measured) | updates/min at the real limit | ${USERS.map((n) => `${n.toLocaleString("en-US")} users`).join(" | ")} |`;
+  const sep = `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ${USERS.map(() => "---:").join(" | ")} |`;
+  const rows = outcomes
+    .filter((o) => o.spec.condition === "known")
+    .map((o) => ({ o, limit: Math.min(o.limits.tokens * REAL_PER_TOKEN, REAL_CLIENT) }))
+    .sort((a, b) => a.limit - b.limit);
+  const lines = rows.map(({ o, limit }) => {
+    const perMinute = o.figures.sustainedRatio * limit;
+    const setup =
+      o.limits.tokens === 1
+        ? "1 (one token)"
+        : limit === REAL_CLIENT && o.limits.tokens === GENESYS_DEFAULTS.tokenPoolSize
+          ? `${o.limits.tokens} (the default pool)`
+          : String(o.limits.tokens);
+    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""} | ${o.spec.invocations} | ${setup} | ${limit.toLocaleString("en-US")} | ${f3(o.figures.sustainedRatio)} | ${f3(o.figures.callsPerUpdate)} | ${Number.isFinite(perMinute) ? Math.round(perMinute).toLocaleString("en-US") : "–"} | ${USERS.map((n) => duration(n / perMinute)).join(" | ")} |`;
+  });
+  return [head, sep, ...lines].join("\n");
+}
+
 function renderDiagnostics(outcomes: readonly RowOutcome[]): string {
   const head =
     "| row | Genesys calls | of which 429 | token requests | API calls / applied update | most admitted in any window ÷ binding limit | limiter writes / call | claim writes / update | SQS requests / update | event-loop delay p99 ÷ interval between calls at the limit | wall s | other |";
@@ -215,6 +255,22 @@ token requests per invocation (container), ≤ ${MAX_API_CALLS_PER_UPDATE} API c
 update, 0 lost changes and the queue drained. The peers have no targets: they are measured in the same
 run, under the same simulator settings, to compare.
 
+### Time to sync N users at Genesys's real limits
+
+Derived from the limits-known rows above: at Genesys's documented defaults (${REAL_PER_TOKEN} requests a minute per
+token, ${REAL_CLIENT.toLocaleString("en-US")} for the client: ten tokens' worth), the limit that binds a row's tokens is min(tokens × ${REAL_PER_TOKEN},
+${REAL_CLIENT.toLocaleString("en-US")}) a minute (tokens: the project's pool, shared by all its invocations; a peer's workers × tokens
+each). The row's throughput ratio measured in the whole windows after the first (updates a minute ÷ the
+limit in calls a minute, so at most 1 ÷ calls per update) times that limit is its rate of updates, and N
+users take N ÷ that rate: the first minute's burst into cold windows is left out (it matters only when N
+is about one minute's limit or less, where every approach takes a minute or two). One token
+(${REAL_PER_TOKEN}/min): the project at pool 1, SDK-style retries with one worker; the default pool (${REAL_CLIENT.toLocaleString("en-US")}/min): the
+project at pool 10 and the Terraform-style pool. This assumes the ratios measured with the window
+compressed ${60 / w}-fold hold at the real minute (fixed overheads and whole-second Retry-After waits weigh
+${60 / w} times less there).
+
+${renderTimeTable(outcomes)}
+
 ### Diagnostics
 
 ${renderDiagnostics(outcomes)}
@@ -231,7 +287,7 @@ ${renderDiagnostics(outcomes)}
   **In the whole windows after the first**: the PATCHes applied from the first call + one window to
   the first call + k windows (k: the whole windows before the last PATCH, so the row still had work
   throughout), per minute ÷ the binding limit: the sustained rate, whether an approach paces or bursts
-  into each window as it frees up. "–" when a row spans less than two windows.
+  into each window as it frees up; the time table uses it. "–" when a row spans less than two windows.
 - **429s / 1,000 calls**: 429 answers ÷ all calls the simulator saw (token requests included) × 1000.
 - **Genesys calls / applied update**: all calls (token, reads, PATCHes, 429s included) ÷ PATCHes answered
   2xx; "API calls" (diagnostics, and the target) leave the token requests out.

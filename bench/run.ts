@@ -21,7 +21,14 @@ import type { CallRecord } from "../sim/genesys-simulator.ts";
 import { renderChart } from "./chart.ts";
 import { computeFigures, perSecond, type RowFigures } from "./metrics.ts";
 import { enqueue, runProjectRow } from "./project-row.ts";
-import { APPROACH, type RowOutcome, renderResults, renderTable, writeResults } from "./report.ts";
+import {
+  APPROACH,
+  type RowOutcome,
+  renderResults,
+  renderTable,
+  renderTimeTable,
+  writeResults,
+} from "./report.ts";
 import { type RowSpec, rowLimits, selectRows } from "./rows.ts";
 import { runScriptRow } from "./script-rows.ts";
 import { prepareWorkload, verify } from "./workload.ts";
@@ -306,7 +313,7 @@ async function main(): Promise<void> {
       estimateMs,
       tookMs,
     };
-    console.log(`\n${renderTable(outcomes)}`);
+    console.log(`\n${renderTable(outcomes)}\n\n${renderTimeTable(outcomes)}`);
     console.log(`\nduration: ${minutes(tookMs)} (estimated ${minutes(estimateMs)})`);
     if (write) {
       const chartRows = ["project-t10-16", "terraform-16"]
