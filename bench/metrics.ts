@@ -15,6 +15,15 @@ export interface RowFigures {
   readonly spanMs: number;
   /** Applied updates per minute over `spanMs`, divided by the limit per minute. */
   readonly throughputRatio: number;
+  /**
+   * The same over the whole windows after the first: PATCHes applied from the first call + one window
+   * to the first call + k windows, k the whole windows before the last PATCH (the row still had work
+   * throughout them), per minute ÷ the limit per minute. The sustained rate whether the approach
+   * paces or bursts into each window as it frees up (the span figure credits a burst into the cold
+   * window to no time, and puts a burster's last few calls a whole window later); NaN when the row
+   * spans less than two windows.
+   */
+  readonly sustainedRatio: number;
   /** The same over the row's wall time (workers start to drained / done). */
   readonly wallRatio: number;
   readonly per1000Calls429: number;
@@ -44,6 +53,9 @@ export function computeFigures(input: FigureInput): RowFigures {
   const spanMs = patches.length > 0 ? Math.max(1, lastPatch - first) : 0;
   const limitPerMinute = (limitPerWindow * 60_000) / windowMs;
   const perMinute = spanMs > 0 ? (patches.length * 60_000) / spanMs : 0;
+  const windows = patches.length > 0 ? Math.floor((lastPatch - first) / windowMs) : 0;
+  const steady = patches.filter((c) => c.t >= first + windowMs && c.t < first + windows * windowMs).length;
+  const sustainedPerMinute = windows >= 2 ? (steady * 60_000) / ((windows - 1) * windowMs) : Number.NaN;
   const wallPerMinute = input.wallMs > 0 ? (input.inEffect * 60_000) / input.wallMs : 0;
   return {
     calls,
@@ -52,6 +64,7 @@ export function computeFigures(input: FigureInput): RowFigures {
     appliedPatches: patches.length,
     spanMs,
     throughputRatio: perMinute / limitPerMinute,
+    sustainedRatio: sustainedPerMinute / limitPerMinute,
     wallRatio: wallPerMinute / limitPerMinute,
     per1000Calls429: calls > 0 ? (rateLimited * 1000) / calls : 0,
     callsPerUpdate: patches.length > 0 ? calls / patches.length : Number.POSITIVE_INFINITY,

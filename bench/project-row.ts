@@ -1,16 +1,11 @@
 /**
- * "This project": N concurrent invocations, each its own `createSyncJob` (own token provider, own
- * `DynamoRateGate`, own SQS and DynamoDB clients), sharing nothing but the queue and the table. Each
- * runs passes in a loop, like overlapping scheduled Lambdas, until the queue is drained.
+ * "This project": N concurrent invocations, each its own `createSyncJob` with its default gate (own
+ * token provider, own gate, own SQS and DynamoDB clients), sharing nothing but the queue and the
+ * table. Each runs passes in a loop, like overlapping scheduled Lambdas, until the queue is drained.
  */
 import { ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { loadConfig } from "../lib/config.ts";
 import { FUNCTION_TIMEOUT_SECONDS } from "../lib/infra/resources.ts";
-import { DynamoRateGate } from "../lib/ratelimit/dynamo-rate-gate.ts";
-import type { LeasePolicy } from "../lib/ratelimit/lease-policy.ts";
-import type { RateLimitConfig } from "../lib/ratelimit/limiter-config.ts";
-import { rateLimitKey } from "../lib/ratelimit/limiter-item.ts";
-import type { Permit, RateGate } from "../lib/ratelimit/rate-gate.ts";
 import { silentLog } from "../lib/sync/log.ts";
 import { emptySummary, type PassSummary } from "../lib/sync/pass-summary.ts";
 import { createSyncJob } from "../lib/sync/sync-job.ts";
@@ -20,36 +15,27 @@ import type { BenchWorld, Resources } from "./world.ts";
 
 export interface ProjectRowOptions {
   readonly invocations: number;
-  /** GENESYS_RATE_LIMIT_PER_MINUTE of every invocation. */
-  readonly ratePerMinute: number;
+  /** GENESYS_TOKEN_POOL_SIZE of every invocation. */
+  readonly poolSize: number;
+  /** GENESYS_RATE_LIMIT_PER_MINUTE of every invocation (per token). */
+  readonly perTokenPerMinute: number;
+  /** GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE of every invocation (the client's total). */
+  readonly clientPerMinute: number;
+  /** The window the simulator counts over, ms: the project's "minute" (`config.genesys.rateLimitWindowMs`). */
+  readonly windowMs: number;
   /** `budgetSeconds` of every pass (the schedule's input). */
   readonly budgetSeconds: number;
   /** Give up on draining after this long (the row is then reported as not drained). */
   readonly rowTimeoutMs: number;
-  /**
-   * Wrap each invocation's gate (built exactly as `createSyncJob` builds its default one) in a
-   * pass-through counter of its answers. Off by default: the rows then use the default gate path.
-   */
-  readonly traceGate?: boolean;
-  /** Experiments only: lease policy overrides for the (then explicitly built) gate. */
-  readonly lease?: Partial<LeasePolicy>;
-  /** Experiments only: rate limit overrides (burst, decreaseFactor, ...) for the explicitly built gate. */
-  readonly limits?: Partial<RateLimitConfig>;
-  /**
-   * Experiments only: one `tryAcquire` at a time per invocation (a mutex around the gate), i.e. the
-   * store write single-flighted within a process.
-   */
-  readonly serializeGate?: boolean;
 }
 
-/** Where the invocations' time went (sums over invocations, ms), and the gate's answers when traced. */
+/** Where the invocations' time went (sums over invocations, ms). */
 export interface TimeUse {
   activeMs: number;
   budgetWaitMs: number;
   genesysCallMs: number;
   genesysCalls: number;
   acquiresThatWaited: number;
-  gate?: { granted: number; paced: number; paused: number; deniedWaitMs: number };
 }
 
 export interface ProjectRowResult {
@@ -96,7 +82,7 @@ export async function runProjectRow(
   resources: Resources,
   options: ProjectRowOptions,
 ): Promise<ProjectRowResult> {
-  const config = loadConfig({
+  const loaded = loadConfig({
     SYNC_QUEUE_URL: resources.queueUrl,
     SYNC_DLQ_URL: resources.dlqUrl,
     SYNC_STATE_TABLE: resources.tableName,
@@ -104,8 +90,13 @@ export async function runProjectRow(
     GENESYS_LOGIN_URL: world.sim.loginUrl,
     GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
     GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-    GENESYS_RATE_LIMIT_PER_MINUTE: String(options.ratePerMinute),
+    GENESYS_TOKEN_POOL_SIZE: String(options.poolSize),
+    GENESYS_RATE_LIMIT_PER_MINUTE: String(options.perTokenPerMinute),
+    GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: String(options.clientPerMinute),
   });
+  // Time is compressed: the project's "minute" is the simulator's window, for its headroom and its
+  // arithmetic of 429s alike.
+  const config = { ...loaded, genesys: { ...loaded.genesys, rateLimitWindowMs: options.windowMs } };
   const credentials = { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET };
   const total = emptySummary();
   const errors: string[] = [];
@@ -118,7 +109,6 @@ export async function runProjectRow(
     genesysCalls: 0,
     acquiresThatWaited: 0,
   };
-  if (options.traceGate) time.gate = { granted: 0, paced: 0, paused: 0, deniedWaitMs: 0 };
   const started = Date.now();
   const rowDeadline = started + options.rowTimeoutMs;
 
@@ -144,22 +134,6 @@ export async function runProjectRow(
         time.budgetWaitMs += waitedMs;
         if (waitedMs > 0) time.acquiresThatWaited += 1;
       },
-      ...(time.gate || options.lease || options.limits || options.serializeGate
-        ? {
-            gate: (options.serializeGate ? serialized : (g: RateGate) => g)(
-              traced(
-                new DynamoRateGate({
-                  client: dynamodb,
-                  tableName: config.stateTable,
-                  key: rateLimitKey(credentials.clientId),
-                  limits: { ...options.limits, perTokenPerMinute: config.genesys.rateLimitPerMinute ?? 300 },
-                  ...(options.lease ? { lease: options.lease } : {}),
-                }),
-                time.gate,
-              ),
-            ),
-          }
-        : {}),
     });
     const since = Date.now();
     while (!drained && Date.now() < rowDeadline) {
@@ -199,35 +173,6 @@ export async function runProjectRow(
     // In-flight and delayed copies are not receivable now; the row's timeout leaves them few.
     queued: depth.messages + depth.delayed > 0 ? await changeIdsIn(world, resources.queueUrl) : new Set(),
     time,
-  };
-}
-
-/** At most one `tryAcquire` of `gate` in flight; the others queue behind it. */
-function serialized(gate: RateGate): RateGate {
-  let tail: Promise<unknown> = Promise.resolve();
-  return {
-    tryAcquire(signal?: AbortSignal): Promise<Permit> {
-      const result = tail.then(() => gate.tryAcquire(signal));
-      tail = result.catch(() => undefined);
-      return result;
-    },
-    recordRateLimited: (retryAfterMs, signal) => gate.recordRateLimited(retryAfterMs, signal),
-  };
-}
-
-function traced(gate: RateGate, counts: TimeUse["gate"]): RateGate {
-  if (counts === undefined) return gate;
-  return {
-    async tryAcquire(signal?: AbortSignal): Promise<Permit> {
-      const permit = await gate.tryAcquire(signal);
-      if (permit.granted) counts.granted += 1;
-      else {
-        counts[permit.reason] += 1;
-        counts.deniedWaitMs += permit.waitMs;
-      }
-      return permit;
-    },
-    recordRateLimited: (retryAfterMs, signal) => gate.recordRateLimited(retryAfterMs, signal),
   };
 }
 

@@ -4,8 +4,13 @@
  *
  *   node bench/run.ts                     the full run; writes bench/results.md and bench/calls.svg
  *   node bench/run.ts --quick             a smoke check (fewer changes and rows; writes nothing)
- *   node bench/run.ts --rows project-4,usual-4-half   only these rows (or kinds: project,usual,sdk,half)
+ *   node bench/run.ts --rows project-t10-4,terraform+half   only these rows: ids, or kinds (project,
+ *                                         sdk, terraform, usual, peers, known, hidden, half, t1, t4,
+ *                                         t10, email, all), joined with + to intersect
  *   options: --changes N  --limit L (calls per window)  --window-ms W  --budget-seconds S  --write
+ *            --dump DIR (each row's outcome as JSON)
+ *
+ * The rows and the limits each one sets: bench/rows.ts.
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -16,40 +21,26 @@ import type { CallRecord } from "../sim/genesys-simulator.ts";
 import { renderChart } from "./chart.ts";
 import { computeFigures, perSecond, type RowFigures } from "./metrics.ts";
 import { enqueue, runProjectRow } from "./project-row.ts";
-import { type RowOutcome, renderResults, renderTable, writeResults } from "./report.ts";
-import { runScriptRow, type ScriptKind } from "./script-rows.ts";
+import {
+  APPROACH,
+  type RowOutcome,
+  renderResults,
+  renderTable,
+  renderTimeTable,
+  writeResults,
+} from "./report.ts";
+import { type RowSpec, rowLimits, selectRows } from "./rows.ts";
+import { runScriptRow } from "./script-rows.ts";
 import { prepareWorkload, verify } from "./workload.ts";
 import { type BenchWorld, probeDynamoWrites, startBenchWorld } from "./world.ts";
 
-export type Approach = "project" | ScriptKind;
-
-export interface RowSpec {
-  readonly id: string;
-  readonly approach: Approach;
-  readonly invocations: number;
-  /** The simulator's real limit is half of what the project is configured for. */
-  readonly half: boolean;
-  /** How the changes name their users: the Genesys id (default), or the work email (resolved by the sync). */
-  readonly namedBy?: "id" | "email";
-}
-
 export interface BenchSettings {
   readonly changes: number;
-  /** The simulator's limit, calls per window (per token and per OAuth client). */
+  /** L: the binding limit of the rows, calls per window (see bench/rows.ts). */
   readonly limit: number;
   readonly windowMs: number;
-  /** GENESYS_RATE_LIMIT_PER_MINUTE of the project: the limit in per-minute terms. */
-  readonly configuredPerMinute: number;
   readonly budgetSeconds: number;
   readonly warmupChanges: number;
-  /** Count the gate's answers (a pass-through wrapper around the default gate). */
-  readonly traceGate: boolean;
-  /** Experiments only (`--lease maxContention=2,maxLease=8`): not the project's defaults. */
-  readonly lease?: Record<string, number>;
-  /** Experiments only (`--limits burst=1,decreaseFactor=0.85`): not the project's defaults. */
-  readonly limits?: Record<string, number>;
-  /** Experiments only (`--serialize-gate`): one tryAcquire at a time per invocation. */
-  readonly serializeGate: boolean;
   /** Why this limit. */
   readonly limitChoice: string;
 }
@@ -67,46 +58,36 @@ function autoLimit(ddbWritesPerSecond: number, windowMs: number): number {
   return 500;
 }
 
+/**
+ * Changes per row by default, in windows' worth of L: 3 (1,500 at L = 500, 3,000 at L = 1,000), so
+ * that every row spans the two whole windows after the first that its sustained figure is measured
+ * over, and a full run (27 rows) stays under about 25 minutes on this 2-core machine. `--quick`: 2.
+ */
+const DEFAULT_WINDOWS = 3;
+const QUICK_WINDOWS = 2;
+
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-const ALL_ROWS: readonly RowSpec[] = [
-  ...([1, 4, 16] as const).flatMap((n) =>
-    (["project", "usual", "sdk"] as const).map((approach) => ({
-      id: `${approach}-${n}`,
-      approach,
-      invocations: n,
-      half: false,
-    })),
-  ),
-  ...([1, 4, 16] as const).map((n) => ({
-    id: `project-${n}-half`,
-    approach: "project" as const,
-    invocations: n,
-    half: true,
-  })),
-  { id: "usual-4-half", approach: "usual", invocations: 4, half: true },
-  { id: "project-4-email", approach: "project", invocations: 4, half: false, namedBy: "email" },
-];
+/** A limit per window in the project's per-minute terms. */
+const perMinute = (perWindow: number, windowMs: number): number =>
+  Math.round((perWindow * 60_000) / windowMs);
 
-const QUICK_ROWS = ["project-4", "usual-4", "sdk-4", "project-4-half", "project-4-email"];
-
-function selectRows(filter: string | undefined, quick: boolean): RowSpec[] {
-  if (filter === undefined) {
-    return quick ? ALL_ROWS.filter((r) => QUICK_ROWS.includes(r.id)) : [...ALL_ROWS];
-  }
-  const wanted = filter.split(",").map((s) => s.trim());
-  const rows = ALL_ROWS.filter(
-    (r) =>
-      wanted.includes(r.id) ||
-      (wanted.includes(r.approach) && !r.half) ||
-      (wanted.includes("half") && r.half) ||
-      wanted.includes("all"),
-  );
-  if (rows.length === 0) {
-    throw new Error(`no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}`);
-  }
-  return rows;
+/**
+ * What a row should take, ms: its calls at its binding limit (the usual script makes 2 per update, the
+ * others about 1), the project reaching about 0.9 of it, plus the set-up and checks around a project
+ * row (a fresh queue and table, enqueueing, the drain checks, the DLQ scan; the peers have none).
+ * Measured on this 2-core machine at L = 500.
+ */
+function estimateRowMs(spec: RowSpec, settings: BenchSettings, changes: number): number {
+  const callsPerUpdate = spec.approach === "usual" ? 2 : 1.02;
+  const ideal = ((changes * callsPerUpdate) / rowLimits(spec, settings.limit).binding) * settings.windowMs;
+  return spec.approach === "project" ? ideal / 0.9 + 3_000 : ideal + 1_000;
 }
+
+/** The world's start, the DynamoDB probe and the warm-up row, ms (measured as above). */
+const FIXED_MS = 20_000;
+
+const minutes = (ms: number): string => `${(ms / 60_000).toFixed(1)} min`;
 
 async function runRow(
   world: BenchWorld,
@@ -114,37 +95,45 @@ async function runRow(
   settings: BenchSettings,
   changesCount: number,
 ): Promise<RowOutcome> {
-  const simLimit = spec.half ? Math.floor(settings.limit / 2) : settings.limit;
+  const limits = rowLimits(spec, settings.limit);
   const { sim } = world;
   sim.clearFaults();
   const changes = prepareWorkload(sim, spec.id, changesCount, spec.namedBy ?? "id");
   const rowName = `bench-${spec.id}-${Date.now().toString(36)}`;
   const loop = monitorEventLoopDelay({ resolution: 5 });
+  /** Cold windows (API and login), empty stats, zero counters: the same start for every row. */
+  const coldStart = (): void => {
+    sim.setRateLimit({
+      perTokenLimit: limits.real.perToken,
+      perClientLimit: limits.real.perClient,
+      windowMs: settings.windowMs,
+    });
+    sim.setTokenRateLimit({});
+    sim.resetStats();
+    world.resetCounts();
+  };
 
   let wallMs: number;
   let deadLettered: ReadonlySet<string> = new Set();
   let queued: ReadonlySet<string> = new Set();
   const extra: Record<string, number | string | boolean> = {};
   if (spec.approach === "project") {
+    const configured = limits.configured ?? limits.real;
     const resources = await world.provisionRow(rowName);
     await enqueue(world, resources.queueUrl, changes);
-    // Cold windows, empty stats, zero counters: the same start for every row.
-    sim.setRateLimit({ perTokenLimit: simLimit, perClientLimit: simLimit, windowMs: settings.windowMs });
-    sim.resetStats();
-    world.resetCounts();
+    coldStart();
     loop.enable();
-    const expectedMs = (changesCount / simLimit) * settings.windowMs;
+    const expectedMs = (changesCount / limits.binding) * settings.windowMs;
     const result = await runProjectRow(world, resources, {
       invocations: spec.invocations,
-      ratePerMinute: settings.configuredPerMinute,
+      poolSize: spec.pool,
+      perTokenPerMinute: perMinute(configured.perToken, settings.windowMs),
+      clientPerMinute: perMinute(configured.perClient, settings.windowMs),
+      windowMs: settings.windowMs,
       budgetSeconds: settings.budgetSeconds,
       // Twice the ideal time (+15 s): a row still running then is below 0.5 of the limit anyway,
       // and its throughput is measured over the calls made.
       rowTimeoutMs: expectedMs * 2 + 15_000,
-      traceGate: settings.traceGate,
-      ...(settings.lease ? { lease: settings.lease } : {}),
-      ...(settings.limits ? { limits: settings.limits } : {}),
-      serializeGate: settings.serializeGate,
     });
     loop.disable();
     wallMs = result.wallMs;
@@ -164,13 +153,10 @@ async function runRow(
       genesysCallShare: round3(result.time.genesysCallMs / Math.max(1, result.time.activeMs)),
       acquiresThatWaited: result.time.acquiresThatWaited,
     });
-    if (result.time.gate) Object.assign(extra, result.time.gate);
     if (result.errors.length > 0) extra.firstError = result.errors[0] ?? "";
     await world.dropRow(resources);
   } else {
-    sim.setRateLimit({ perTokenLimit: simLimit, perClientLimit: simLimit, windowMs: settings.windowMs });
-    sim.resetStats();
-    world.resetCounts();
+    coldStart();
     loop.enable();
     const result = await runScriptRow(changes, {
       kind: spec.approach,
@@ -186,7 +172,7 @@ async function runRow(
   const verdict = verify(sim, changes, deadLettered, queued);
   const figures: RowFigures = computeFigures({
     series: stats.series,
-    limitPerWindow: simLimit,
+    limitPerWindow: limits.binding,
     windowMs: settings.windowMs,
     wallMs,
     inEffect: verdict.inEffect,
@@ -194,7 +180,7 @@ async function runRow(
   const counts = world.counts;
   return {
     spec,
-    simLimit,
+    limits,
     changes: changesCount,
     figures,
     verdict,
@@ -204,7 +190,7 @@ async function runRow(
     dynamoMeanMs: counts.dynamodb.latencyMs / Math.max(1, counts.dynamodb.total),
     sqsMeanMs: counts.sqs.latencyMs / Math.max(1, counts.sqs.total),
     eventLoopP99Ms: loop.percentile(99) / 1e6,
-    pacingIntervalMs: 60_000 / settings.configuredPerMinute,
+    pacingIntervalMs: settings.windowMs / limits.binding,
     wallMs,
     extra,
     series: stats.series.map((c: CallRecord) => ({ ...c })),
@@ -227,16 +213,6 @@ function gitRevision(): string {
   }
 }
 
-/** `a=1,b=2` as numbers. */
-function keyValues(text: string): Record<string, number> {
-  return Object.fromEntries(
-    text.split(",").map((kv) => {
-      const [k, v] = kv.split("=");
-      return [k ?? "", Number(v)];
-    }),
-  );
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -247,11 +223,7 @@ async function main(): Promise<void> {
       "window-ms": { type: "string" },
       "budget-seconds": { type: "string" },
       write: { type: "boolean", default: false },
-      "trace-gate": { type: "boolean", default: false },
       dump: { type: "string" },
-      lease: { type: "string" },
-      limits: { type: "string" },
-      "serialize-gate": { type: "boolean", default: false },
     },
   });
   const quick = values.quick === true;
@@ -280,36 +252,41 @@ async function main(): Promise<void> {
         ? autoLimit(ddbWritesPerSecond, windowMs)
         : Number(values.limit);
     const settings: BenchSettings = {
-      changes: Number(values.changes ?? (quick ? 1000 : 2000)),
+      changes: Number(values.changes ?? limit * (quick ? QUICK_WINDOWS : DEFAULT_WINDOWS)),
       limit,
       windowMs,
-      configuredPerMinute: Math.round((limit * 60_000) / windowMs),
       budgetSeconds: Number(values["budget-seconds"] ?? SCHEDULE_BUDGET_SECONDS),
       warmupChanges: quick ? 100 : 300,
-      traceGate: values["trace-gate"] === true,
-      serializeGate: values["serialize-gate"] === true,
       limitChoice:
         values.limit === undefined || values.limit === "auto"
           ? `auto: DynamoDB Local did ${Math.round(ddbWritesPerSecond)} writes/s; the project needs about ${WRITES_PER_CALL} per Genesys call, and we keep ${HEADROOM}x headroom`
           : "given with --limit",
-      ...(values.lease ? { lease: keyValues(values.lease) } : {}),
-      ...(values.limits ? { limits: keyValues(values.limits) } : {}),
     };
     console.log(`DynamoDB Local: ${Math.round(ddbWritesPerSecond)} conditional UpdateItem/s with 8 writers`);
+    const estimateMs =
+      FIXED_MS + rows.reduce((sum, spec) => sum + estimateRowMs(spec, settings, settings.changes) + 500, 0);
     console.log(
-      `bench: ${settings.changes} changes; simulator limit ${limit} calls / ${windowMs} ms per token and per OAuth client (${settings.limitChoice}); project configured at ${settings.configuredPerMinute}/min; rows: ${rows.map((r) => r.id).join(", ")}`,
+      `bench: ${settings.changes} changes per row; L = ${limit} calls / ${windowMs} ms (${settings.limitChoice}); ${rows.length} rows: ${rows.map((r) => r.id).join(", ")}`,
     );
+    console.log(`estimated duration: ${minutes(estimateMs)} (about ${minutes(FIXED_MS)} of it to start)`);
     // A warm-up row (JIT of the JVM and of this process), not reported.
-    await runRow(
-      world,
-      { id: "warmup", approach: "project", invocations: 4, half: false },
-      settings,
-      settings.warmupChanges,
-    );
+    const warmup: RowSpec = {
+      id: "warmup",
+      approach: "project",
+      invocations: 4,
+      pool: 1,
+      condition: "known",
+    };
+    await runRow(world, warmup, settings, settings.warmupChanges);
 
     const outcomes: RowOutcome[] = [];
+    console.log(
+      `started in ${((Date.now() - Date.parse(date)) / 1000).toFixed(1)} s (world, probe, warm-up row)`,
+    );
     for (const spec of rows) {
+      const rowStarted = Date.now();
       const outcome = await runRow(world, spec, settings, settings.changes);
+      const rowS = ((Date.now() - rowStarted) / 1000).toFixed(1);
       outcomes.push(outcome);
       const f = outcome.figures;
       if (values.dump !== undefined) {
@@ -317,11 +294,13 @@ async function main(): Promise<void> {
         await mkdir(values.dump, { recursive: true });
         await writeFile(`${values.dump}/${spec.id}.json`, JSON.stringify(outcome));
       }
+      const l = outcome.limits;
       console.log(
-        `${spec.id.padEnd(16)} throughput ${f.throughputRatio.toFixed(3)} (wall ${f.wallRatio.toFixed(3)})  429/1000 ${f.per1000Calls429.toFixed(1)}  calls/update ${f.callsPerUpdate.toFixed(3)}  ddb/call ${(outcome.dynamoRequests / Math.max(1, f.calls)).toFixed(2)}  lost ${outcome.verdict.lost}  inQueue ${outcome.verdict.inQueue}  dlq ${outcome.verdict.deadLettered}  maxWindow ${f.maxAdmittedInWindow}/${outcome.simLimit}  ddbMs ${outcome.dynamoMeanMs.toFixed(1)} sqsMs ${outcome.sqsMeanMs.toFixed(1)} loopP99 ${outcome.eventLoopP99Ms.toFixed(0)} wall ${(outcome.wallMs / 1000).toFixed(1)}s ${JSON.stringify(outcome.dynamoByKind)} ${JSON.stringify(outcome.extra)}`,
+        `${spec.id.padEnd(22)} throughput ${f.throughputRatio.toFixed(3)} (sustained ${f.sustainedRatio.toFixed(3)}, wall ${f.wallRatio.toFixed(3)})  429/1000 ${f.per1000Calls429.toFixed(1)}  calls/update ${f.callsPerUpdate.toFixed(3)}  tokens/container ${(f.tokenCalls / spec.invocations).toFixed(1)}  ddb/call ${(outcome.dynamoRequests / Math.max(1, f.calls)).toFixed(2)}  lost ${outcome.verdict.lost}  inQueue ${outcome.verdict.inQueue}  dlq ${outcome.verdict.deadLettered}  maxWindow ${f.maxAdmittedInWindow}/${l.binding} (token ${l.real.perToken}, client ${l.real.perClient}${l.configured ? `; told ${l.configured.perToken}, ${l.configured.perClient}` : ""})  ddbMs ${outcome.dynamoMeanMs.toFixed(1)} sqsMs ${outcome.sqsMeanMs.toFixed(1)} loopP99 ${outcome.eventLoopP99Ms.toFixed(0)} wall ${(outcome.wallMs / 1000).toFixed(1)}s (row ${rowS}s, estimated ${(estimateRowMs(spec, settings, settings.changes) / 1000).toFixed(1)}s) ${JSON.stringify(outcome.dynamoByKind)} ${JSON.stringify(outcome.extra)}`,
       );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    const tookMs = Date.now() - Date.parse(date);
 
     const context = {
       date,
@@ -331,10 +310,13 @@ async function main(): Promise<void> {
       lambdaTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
       node: process.version,
       cpus: (await import("node:os")).availableParallelism(),
+      estimateMs,
+      tookMs,
     };
-    console.log(`\n${renderTable(outcomes)}`);
+    console.log(`\n${renderTable(outcomes)}\n\n${renderTimeTable(outcomes)}`);
+    console.log(`\nduration: ${minutes(tookMs)} (estimated ${minutes(estimateMs)})`);
     if (write) {
-      const chartRows = ["project-16", "usual-16"]
+      const chartRows = ["project-t10-16", "terraform-16"]
         .map((id) => outcomes.find((o) => o.spec.id === id))
         .filter((o) => o !== undefined);
       const svg = renderChart(
@@ -342,13 +324,13 @@ async function main(): Promise<void> {
           const start = o.series.reduce((m, c) => Math.min(m, c.t), Number.POSITIVE_INFINITY);
           const { ok, limited } = perSecond(o.series, start);
           return {
-            title: `${o.spec.id}: ${o.spec.approach === "project" ? "this project" : "the usual script"}, ${o.spec.invocations} concurrent, ${o.changes} changes`,
+            title: `${o.spec.id}: ${APPROACH[o.spec.approach]}, ${o.spec.invocations} concurrent, ${o.limits.tokens} tokens, ${o.changes} changes`,
             ok,
             limited,
-            limitPerSecond: (o.simLimit * 1000) / settings.windowMs,
+            limitPerSecond: (o.limits.binding * 1000) / settings.windowMs,
           };
         }),
-        `Simulator: ${settings.limit} calls per ${settings.windowMs / 1000} s sliding window per OAuth client (${date.slice(0, 10)}); 1-s bins by arrival time.`,
+        `Simulator: ${settings.limit} calls per ${settings.windowMs / 1000} s sliding window per OAuth client, ${settings.limit / 10} per token (${date.slice(0, 10)}); 1-s bins by arrival time.`,
       );
       await writeResults(renderResults(outcomes, context), svg);
       console.log("wrote bench/results.md and bench/calls.svg");

@@ -1,0 +1,152 @@
+/**
+ * The rows of the benchmark: who runs (this project or a peer), how many at once, with how many
+ * tokens, under which limits; and the simulator's and the project's limits that follow from them.
+ *
+ * Every row's binding limit is the bench's L calls per window, except the `half` rows of one token
+ * (L / 2), so the rows take about the same time:
+ * - `known`: per token L / pool, per client L (= pool x per token); the project is told both.
+ * - `hidden`: per token L / 2.5, per client L (2.5 tokens' worth); the project is told the per-token
+ *   limit and a client total of pool x per token (4 L at pool 10): the client's real total is hidden.
+ * - `half`: per token L / 2, per client L; the project is told L per token and L per client: the
+ *   per-token limit is half what it is told.
+ */
+import { type ScriptKind, TERRAFORM_POOL_SIZE } from "./script-rows.ts";
+
+export type Approach = "project" | ScriptKind;
+export type Condition = "known" | "hidden" | "half";
+
+export interface RowSpec {
+  readonly id: string;
+  readonly approach: Approach;
+  /** Concurrent invocations (the project) or workers (the peers). */
+  readonly invocations: number;
+  /**
+   * The project: `GENESYS_TOKEN_POOL_SIZE`, the tokens of all its invocations together. A peer: the
+   * tokens each of its workers holds (1, or `TERRAFORM_POOL_SIZE`).
+   */
+  readonly pool: number;
+  readonly condition: Condition;
+  /** How the changes name their users: the Genesys id (default), or the work email (resolved by the sync). */
+  readonly namedBy?: "id" | "email";
+}
+
+/** Calls per window. */
+export interface Limits {
+  readonly perToken: number;
+  readonly perClient: number;
+}
+
+export interface RowLimits {
+  /** What the simulator enforces. */
+  readonly real: Limits;
+  /** What the project is told (`GENESYS_RATE_LIMIT_PER_MINUTE`, `GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE`); project rows only. */
+  readonly configured?: Limits;
+  /** Tokens the row uses at most: the project's pool; a peer's workers x tokens each. */
+  readonly tokens: number;
+  /** The limit that binds: min(tokens x real per token, real per client). */
+  readonly binding: number;
+}
+
+/** The hidden client total, in tokens' worth of the per-token limit. */
+export const HIDDEN_CLIENT_TOKENS = 2.5;
+
+export function rowLimits(spec: RowSpec, limit: number): RowLimits {
+  const tokens = spec.approach === "project" ? spec.pool : spec.pool * spec.invocations;
+  const perToken = {
+    known: Math.floor(limit / spec.pool),
+    hidden: Math.floor(limit / HIDDEN_CLIENT_TOKENS),
+    half: Math.floor(limit / 2),
+  }[spec.condition];
+  const real = { perToken, perClient: limit };
+  const told = spec.condition === "half" ? limit : perToken;
+  const configured = {
+    known: real,
+    hidden: { perToken, perClient: spec.pool * perToken },
+    half: { perToken: told, perClient: spec.pool * told },
+  }[spec.condition];
+  return {
+    real,
+    ...(spec.approach === "project" ? { configured } : {}),
+    tokens,
+    binding: Math.min(tokens * real.perToken, real.perClient),
+  };
+}
+
+const CONCURRENCY = [1, 4, 16] as const;
+
+const project = (pool: number, n: number, condition: Condition): RowSpec => ({
+  id: `project-t${pool}-${n}${condition === "known" ? "" : `-${condition}`}`,
+  approach: "project",
+  invocations: n,
+  pool,
+  condition,
+});
+
+const peer = (approach: ScriptKind, n: number, condition: Condition): RowSpec => ({
+  id: `${approach}-${n}${condition === "known" ? "" : `-${condition}`}`,
+  approach,
+  invocations: n,
+  pool: approach === "terraform" ? TERRAFORM_POOL_SIZE : 1,
+  condition,
+});
+
+/** In the order they run and are reported. */
+export const ALL_ROWS: readonly RowSpec[] = [
+  ...[1, 4, 10].flatMap((pool) => CONCURRENCY.map((n) => project(pool, n, "known"))),
+  { ...project(10, 4, "known"), id: "project-4-email", namedBy: "email" },
+  ...CONCURRENCY.map((n) => peer("sdk", n, "known")),
+  ...CONCURRENCY.map((n) => peer("terraform", n, "known")),
+  peer("usual", 4, "known"),
+  ...CONCURRENCY.map((n) => project(10, n, "hidden")),
+  peer("sdk", 4, "hidden"),
+  peer("terraform", 4, "hidden"),
+  ...CONCURRENCY.map((n) => project(1, n, "half")),
+  peer("sdk", 1, "half"),
+  peer("terraform", 4, "half"),
+];
+
+const QUICK_ROWS = [
+  "project-t1-4",
+  "project-t10-4",
+  "sdk-4",
+  "terraform-4",
+  "project-t10-4-hidden",
+  "project-t1-4-half",
+];
+
+/** What `--rows` can name besides ids: the approach, the condition, `t<pool>` (project), `peers`, `email`, `all`. */
+function tags(spec: RowSpec): string[] {
+  return [
+    "all",
+    spec.id,
+    spec.approach,
+    spec.condition,
+    spec.approach === "project" ? `t${spec.pool}` : "peers",
+    ...(spec.namedBy === "email" ? ["email"] : []),
+  ];
+}
+
+/**
+ * `--rows a,b+c`: the rows named by any comma-separated term; a term's `+`-joined tags must all
+ * match (`project+hidden`, `terraform+known`).
+ */
+export function selectRows(filter: string | undefined, quick: boolean): RowSpec[] {
+  if (filter === undefined) {
+    return quick ? ALL_ROWS.filter((r) => QUICK_ROWS.includes(r.id)) : [...ALL_ROWS];
+  }
+  const terms = filter
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map((term) => term.split("+").map((t) => t.trim()));
+  const rows = ALL_ROWS.filter((r) => {
+    const own = tags(r);
+    return terms.some((term) => term.every((t) => own.includes(t)));
+  });
+  if (rows.length === 0) {
+    throw new Error(
+      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, t1, t4, t10, email, all`,
+    );
+  }
+  return rows;
+}
