@@ -135,7 +135,7 @@ function duration(minutesTaken: number): string {
   if (minutesTaken < 60) return `${Math.round(minutesTaken)} min`;
   const h = Math.floor(minutesTaken / 60);
   const m = Math.round(minutesTaken - h * 60);
-  return m === 60 ? `${h + 1} h` : `${h} h ${String(m).padStart(2, "0")}`;
+  return m === 60 ? `${h + 1} h` : `${h} h ${String(m).padStart(2, "0")} min`;
 }
 
 /**
@@ -262,8 +262,8 @@ token, ${REAL_CLIENT.toLocaleString("en-US")} for the client: ten tokens' worth)
 ${REAL_CLIENT.toLocaleString("en-US")}) a minute (tokens: the project's pool, shared by all its invocations; a peer's workers × tokens
 each). The row's throughput ratio measured in the whole windows after the first (updates a minute ÷ the
 limit in calls a minute, so at most 1 ÷ calls per update) times that limit is its rate of updates, and N
-users take N ÷ that rate: the first minute's burst into cold windows is left out (it matters only when N
-is about one minute's limit or less, where every approach takes a minute or two). One token
+users take N ÷ that rate. The burst into cold windows of the first minute is left out: it would shorten
+only syncs of about one minute's limit of users or fewer, which take a minute or less anyway. One token
 (${REAL_PER_TOKEN}/min): the project at pool 1, SDK-style retries with one worker; the default pool (${REAL_CLIENT.toLocaleString("en-US")}/min): the
 project at pool 10 and the Terraform-style pool. This assumes the ratios measured with the window
 compressed ${60 / w}-fold hold at the real minute (fixed overheads and whole-second Retry-After waits weigh
@@ -301,7 +301,7 @@ ${renderDiagnostics(outcomes)}
 - Diagnostics: "most admitted in any window ÷ binding limit" is the largest number of non-429 API calls in
   any sliding window of the simulator's length (> 1 cannot happen; = 1 means the budget was full at some point).
 
-Command: \`npm run bench\` (the full run, about 25 minutes on this 2-core machine; rewrites this part of
+Command: \`npm run bench\` (the full run, 20-25 minutes on this 2-core machine; rewrites this part of
 \`bench/results.md\` and \`bench/calls.svg\`), \`npm run bench -- --quick\` (smoke check, writes nothing),
 \`npm run bench -- --rows project-t10-16,terraform+hidden\` (some rows, by id or kind; \`--write\` to write
 the files). The rows and their limits: \`bench/rows.ts\`.
