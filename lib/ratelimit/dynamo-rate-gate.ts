@@ -35,7 +35,7 @@ import {
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { withDefaults } from "../with-defaults.ts";
 import { type GcraParams, leaseSlots, nextConformingAt, type Slot, toleranceMs } from "./gcra.ts";
-import { learnedLimit } from "./learned-limit.ts";
+import { learnedLimit, trueWaitMs } from "./learned-limit.ts";
 import {
   contentionAfterLoss,
   contentionAfterWin,
@@ -181,7 +181,7 @@ export class DynamoRateGate implements RateGate {
   async recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
     const now = this.#now();
     const ra = normaliseRetryAfter(retryAfterMs);
-    const effect = rateLimitedEffect(this.#known, slot, now, ra, this.#grantedInWindow(now), this.#config);
+    const effect = rateLimitedEffect(this.#known, slot, now, ra, this.#admittedRate(now, ra), this.#config);
     if (effect.kind === "token") {
       // Stop using this token at once, whatever happens to the write below.
       this.#localTokenPauses.set(slot, Math.max(this.#localTokenPauses.get(slot) ?? 0, effect.until));
@@ -204,7 +204,7 @@ export class DynamoRateGate implements RateGate {
     const until = now + ra;
     this.#localPausedUntil = Math.max(this.#localPausedUntil, until);
     this.#cells = [];
-    const granted = this.#grantedInWindow(now);
+    const granted = this.#admittedRate(now, ra);
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       // Decided on the item as known before the write: a concurrent tryAcquire may replace it meanwhile.
       const known = this.#known;
@@ -276,12 +276,23 @@ export class DynamoRateGate implements RateGate {
       this.#samples.shift();
   }
 
-  /** Cells granted (by everyone) over the window before our last observation; undefined when too young. */
-  #grantedInWindow(now: number): number | undefined {
-    const first = this.#samples[0];
+  /**
+   * The rate (calls/min) cells were granted at, by everyone, over the span a 429 with `retryAfterMs`
+   * says the server still counts (`now - window + wait`), from our observations of `seq` reaching back
+   * to it; undefined when we have not watched that long, or over less than half a window.
+   */
+  #admittedRate(now: number, retryAfterMs: number): number | undefined {
+    const oldestCounted = now - this.#config.windowMs + trueWaitMs(retryAfterMs);
+    let from: SeqSample | undefined;
+    for (const sample of this.#samples) {
+      if (sample.at > oldestCounted) break;
+      from = sample;
+    }
     const last = this.#samples[this.#samples.length - 1];
-    if (first === undefined || last === undefined || first.at > now - this.#config.windowMs) return undefined;
-    return last.seq - first.seq;
+    if (from === undefined || last === undefined || last.at - from.at < this.#config.windowMs / 2) {
+      return undefined;
+    }
+    return ((last.seq - from.seq) * 60_000) / (last.at - from.at);
   }
 
   /**

@@ -8,10 +8,12 @@
  *
  *   learned(now) = rateAtCut * (1 + increaseFraction * max(0, now - rateCutAt - hold) / window)
  *
- * A cut does not take a fixed fraction: it takes the limit the 429 reveals (`estimateLimit`), the
- * calls the server admitted over the last window, or, without that count, what Retry-After says:
- * a sliding window that rejects us for RA more ms while we paced at rate r admitted r x (W - RA) / W.
- * So the budget settles at a hidden limit, not a fixed 15 % under it.
+ * A cut does not take a fixed fraction: it takes the limit the 429 reveals (`estimateLimit`). A
+ * sliding window of W that sends us away for RA more ms holds the calls made since `now - W + RA`:
+ * at the rate we were admitted at, that is `rate x (W - RA)`. The rate is the cells granted to every
+ * invocation over the span the gate watched, else the rate we paced at. Retry-After comes in whole
+ * seconds, rounded up: the true wait is in (RA - 1 s, RA], so RA is read as RA - 0.5 s, and a 1-s
+ * Retry-After (the window frees within the second: we are only just over) as 0.
  */
 
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
@@ -37,23 +39,31 @@ export function learnedLimit(state: LearnedLimitState, now: number, config: Reso
 export interface LimitEvidence {
   /** The limit in force when the 429 came (what the budget paced for), calls/min. */
   readonly limitPerMinute: number;
+  /** The rate the budget paced at then, calls/min (used when no admitted rate is known). */
+  readonly pacedPerMinute: number;
   /** The 429's Retry-After, ms. */
   readonly retryAfterMs: number;
   /**
-   * Calls the budget granted over the window that ended with this 429, across every invocation;
-   * `undefined` when not known (no observation a full window old).
+   * The rate cells were granted at, across every invocation, over the span the server still counted,
+   * calls/min; `undefined` when the gate has not watched long enough.
    */
-  readonly grantedInWindow: number | undefined;
+  readonly admittedPerMinute: number | undefined;
+}
+
+/** Half a second: the middle of a whole-second Retry-After's rounding. */
+const HALF_SECOND_MS = 500;
+
+/** Retry-After as the wait it most likely stands for (see the module comment). */
+export function trueWaitMs(retryAfterMs: number): number {
+  return retryAfterMs <= 1_000 ? 0 : retryAfterMs - HALF_SECOND_MS;
 }
 
 /** The limit (calls/min) a shared 429 reveals, within the bounds of one cut. */
 export function estimateLimit(evidence: LimitEvidence, config: ResolvedRateLimitConfig): number {
-  const { limitPerMinute: limit, retryAfterMs, grantedInWindow } = evidence;
-  const perMinute = 60_000 / config.windowMs;
-  const estimate =
-    grantedInWindow !== undefined
-      ? grantedInWindow * perMinute
-      : (limit * Math.max(0, config.windowMs - retryAfterMs)) / config.windowMs;
+  const { limitPerMinute: limit, retryAfterMs, admittedPerMinute } = evidence;
+  const rate = admittedPerMinute ?? evidence.pacedPerMinute;
+  const counted = Math.max(0, config.windowMs - trueWaitMs(retryAfterMs));
+  const estimate = (rate * counted) / config.windowMs;
   const bounded = Math.min(limit * config.shallowestCut, Math.max(limit * config.deepestCut, estimate));
   return Math.max(config.minRatePerMinute, bounded);
 }

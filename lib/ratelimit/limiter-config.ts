@@ -59,8 +59,11 @@ export const RATE_LIMIT_DEFAULTS = {
   deepestCut: 0.25,
   /** Every cut gives up at least 1 %, so repeated 429s converge. @default 0.99 */
   shallowestCut: 0.99,
-  /** @default 5_000 */
-  cutCooldownMs: 5_000,
+  /**
+   * Long enough for the 429s of calls already on the wire (about one lease, 500 ms) when the pause
+   * is shorter than they take. @default 1_000
+   */
+  cutCooldownMs: 1_000,
 } as const;
 
 export interface ResolvedRateLimitConfig {

@@ -6,7 +6,7 @@
 import type { LearnedLimitState } from "./learned-limit.ts";
 import { estimateLimit, learnedLimit, shouldCut } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
-import { bindingLimit, isSharedLimit, type TokenRateLimited } from "./pool-budget.ts";
+import { bindingLimit, isSharedLimit, paceRate, type TokenRateLimited } from "./pool-budget.ts";
 
 export interface LimiterState extends LearnedLimitState {
   /** GCRA theoretical arrival time, epoch ms; `undefined`: never used. */
@@ -73,20 +73,21 @@ export type RateLimitedEffect =
 /**
  * Decides what a 429 on token `slot` with `retryAfterMs`, met at `now`, does: pause that token only,
  * or, when the limit is shared (`isSharedLimit`), what `sharedLimitEffect` says.
- * @param grantedInWindow cells granted over the last window (see `estimateLimit`), if known
+ * @param admittedPerMinute the rate cells were granted at over the span the server counted (see
+ *   `estimateLimit`), if known
  */
 export function rateLimitedEffect(
   state: LimiterState,
   slot: number,
   now: number,
   retryAfterMs: number,
-  grantedInWindow: number | undefined,
+  admittedPerMinute: number | undefined,
   config: ResolvedRateLimitConfig,
 ): RateLimitedEffect {
   if (!isSharedLimit(slot, state.pool, state.lastToken429, now, config)) {
     return { kind: "token", slot, until: now + normaliseRetryAfter(retryAfterMs) };
   }
-  return sharedLimitEffect(state, now, retryAfterMs, grantedInWindow, config);
+  return sharedLimitEffect(state, now, retryAfterMs, admittedPerMinute, config);
 }
 
 /**
@@ -97,14 +98,22 @@ export function sharedLimitEffect(
   state: LimiterState,
   now: number,
   retryAfterMs: number,
-  grantedInWindow: number | undefined,
+  admittedPerMinute: number | undefined,
   config: ResolvedRateLimitConfig,
 ): RateLimitedEffect & { readonly kind: "shared" } {
   const ra = normaliseRetryAfter(retryAfterMs);
   const until = now + ra;
   if (!shouldCut(state, state.pausedUntil, now, config)) return { kind: "shared", until, cutTo: undefined };
-  const limit = bindingLimit(config, state.pool, learnedLimit(state, now, config));
-  const cutTo = estimateLimit({ limitPerMinute: limit, retryAfterMs: ra, grantedInWindow }, config);
+  const learned = learnedLimit(state, now, config);
+  const cutTo = estimateLimit(
+    {
+      limitPerMinute: bindingLimit(config, state.pool, learned),
+      pacedPerMinute: paceRate(config, state.pool, learned),
+      retryAfterMs: ra,
+      admittedPerMinute,
+    },
+    config,
+  );
   return { kind: "shared", until, cutTo };
 }
 

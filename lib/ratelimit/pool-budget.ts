@@ -43,8 +43,10 @@ export function slotOf(seq: number, active: number): number {
 }
 
 /**
- * How many tokens to use once callers wait for the budget, or `undefined` to stay: double (at most
- * the pool) while the active tokens' sum is below the client's total and the learned limit.
+ * How many tokens to use once callers wait for the budget, or `undefined` to stay: as many as the
+ * client's total and the learned limit leave room for (at most the pool), while the active tokens'
+ * sum is below them. One step, not a doubling: each step costs a lease at the lower rate, which at
+ * the start of a sync is throughput given away.
  */
 export function rampTarget(
   config: ResolvedRateLimitConfig,
@@ -54,8 +56,7 @@ export function rampTarget(
   if (active >= config.poolSize) return undefined;
   const other = Math.min(config.clientPerMinute, learned);
   if (active * config.perTokenPerMinute >= other) return undefined;
-  const needed = Math.ceil(other / config.perTokenPerMinute);
-  return Math.min(config.poolSize, active * 2, Math.max(active + 1, needed));
+  return Math.min(config.poolSize, Math.ceil(other / config.perTokenPerMinute));
 }
 
 /** The last 429 that paused one token only. */

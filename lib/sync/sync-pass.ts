@@ -83,6 +83,13 @@ export const SYNC_PASS_DEFAULTS = {
   batchSize: 100,
   /** Re-reads after a version conflict before the change is re-queued. @default 3 */
   maxConflictRetries: 3,
+  /**
+   * PATCHes of one user sent again within the pass after a 429. The budget holds the retry until the
+   * pause ends when the pass may wait that long; otherwise the change is re-queued with the pause's
+   * delay. Re-queueing at once instead leaves the change out of the pass for the pause and its jitter,
+   * although the pass waits out the same pause anyway. Not an option. @default 1
+   */
+  rateLimitRetries: 1,
   /** Users worked on at once. @default 8 */
   concurrency: 8,
   /** Long-poll wait of the first receive of a batch, s. @default 1 */
@@ -500,7 +507,7 @@ class BatchWork {
   /** Brings the user's pending fields into effect: claim, plan, PATCH; re-read and retry on a conflict. */
   async #apply(work: UserWork): Promise<void> {
     const maxConflicts = this.#options.maxConflictRetries ?? DEFAULTS.maxConflictRetries;
-    for (let conflicts = 0; work.pending.size > 0 && !this.#held(work); ) {
+    for (let conflicts = 0, limited = 0; work.pending.size > 0 && !this.#held(work); ) {
       let sending: readonly ChangeField[] = [];
       try {
         if (work.reread) await this.#reread(work);
@@ -536,6 +543,11 @@ class BatchWork {
         return;
       } catch (error) {
         const failure = this.#classify(error);
+        if (failure.kind === "rate-limited" && limited < DEFAULTS.rateLimitRetries) {
+          // Nothing was applied (the PATCH was refused): send it again once the budget lets us.
+          limited += 1;
+          continue;
+        }
         if (failure.kind === "conflict" && conflicts < maxConflicts) {
           // Someone changed the user since our read: read again and claim again, so that a newer
           // change recorded meanwhile makes ours stale instead of being overwritten.

@@ -15,28 +15,30 @@ describe("learned limit", () => {
     assert.equal(learnedLimit(state, 40_000, config), 330);
   });
 
-  it("takes the calls admitted over the last window when known", () => {
-    // 500 calls granted over a 10 s window: 3 000/min, whatever Retry-After says.
-    const est = estimateLimit({ limitPerMinute: 6_000, retryAfterMs: 1_000, grantedInWindow: 500 }, config);
-    assert.equal(est, 3_000);
+  it("takes the rate the server admitted us at over the span it still counts, when known", () => {
+    // Admitted at 3 000/min; a 3-s Retry-After (2.5 s as a wait) leaves 7.5 s of the 10-s window counted.
+    const est = estimateLimit(
+      { limitPerMinute: 6_000, pacedPerMinute: 5_990, retryAfterMs: 3_000, admittedPerMinute: 3_000 },
+      config,
+    );
+    assert.equal(est, 2_250);
   });
 
-  it("without a window's count, reads Retry-After as the sliding window's answer", () => {
-    // Paced at 600/min, sent away for 5 s of a 10 s window: 300/min was admitted.
-    assert.equal(
-      estimateLimit({ limitPerMinute: 600, retryAfterMs: 5_000, grantedInWindow: undefined }, config),
-      300,
-    );
-    // 1 s: 540/min
-    assert.equal(
-      estimateLimit({ limitPerMinute: 600, retryAfterMs: 1_000, grantedInWindow: undefined }, config),
-      540,
-    );
+  it("without an admitted rate, reads Retry-After against the rate we paced at", () => {
+    const at = (retryAfterMs: number): number =>
+      estimateLimit(
+        { limitPerMinute: 600, pacedPerMinute: 600, retryAfterMs, admittedPerMinute: undefined },
+        config,
+      );
+    // Sent away for 5 s (4.5 s as a wait) of a 10-s window: 5.5 s of 600/min was admitted.
+    assert.equal(at(5_000), 330);
+    // A whole-second Retry-After of 1 s: only just over; one cut gives at most 1 %.
+    assert.equal(at(1_000), 594);
   });
 
   it("one cut keeps between a quarter and 99 % of the limit in force", () => {
-    const at = (retryAfterMs: number, grantedInWindow?: number): number =>
-      estimateLimit({ limitPerMinute: 600, retryAfterMs, grantedInWindow }, config);
+    const at = (retryAfterMs: number, admittedPerMinute?: number): number =>
+      estimateLimit({ limitPerMinute: 600, pacedPerMinute: 600, retryAfterMs, admittedPerMinute }, config);
     assert.equal(at(60_000), 150);
     assert.equal(at(0), 594);
     assert.equal(at(0, 10_000), 594);
@@ -45,12 +47,15 @@ describe("learned limit", () => {
   it("cuts once per pause window and not within the cool-down", () => {
     const cut = { rateAtCut: 300, rateCutAt: 1_000 };
     assert.equal(shouldCut(cut, 3_000, 2_000, config), false);
-    assert.equal(shouldCut(cut, undefined, 5_999, config), false);
-    assert.equal(shouldCut(cut, undefined, 6_000, config), true);
+    assert.equal(shouldCut(cut, undefined, 1_999, config), false);
+    assert.equal(shouldCut(cut, undefined, 2_000, config), true);
   });
 
   it("a 429 with one token pauses everyone and sets the limit it revealed", () => {
     const effect = rateLimitedEffect(EMPTY_LIMITER_STATE, 0, 1_000, 4_000, undefined, config);
-    assert.deepEqual(effect, { kind: "shared", until: 5_000, cutTo: 360 });
+    // Paced at 600 less the burst's room (2.01 calls a 10-s window: 12.06/min), 6.5 s of 10 counted.
+    assert.equal(effect.kind, "shared");
+    assert.equal(effect.until, 5_000);
+    assert.ok(effect.kind === "shared" && Math.abs((effect.cutTo ?? 0) - (600 - 12.06 - 6) * 0.65) < 1e-6);
   });
 });

@@ -34,12 +34,11 @@ describe("pool budget arithmetic", () => {
     assert.equal(paceRate(config, 10, 1_200), 1_197.99);
   });
 
-  it("grows the pool by doubling, only while the tokens are what binds", () => {
-    assert.equal(rampTarget(config, 1, Number.POSITIVE_INFINITY), 2);
-    assert.equal(rampTarget(config, 8, Number.POSITIVE_INFINITY), 10);
+  it("grows the pool to what the client's total and the learned limit leave room for, only while the tokens bind", () => {
+    assert.equal(rampTarget(config, 1, Number.POSITIVE_INFINITY), 10);
     assert.equal(rampTarget(config, 10, Number.POSITIVE_INFINITY), undefined);
-    // A learned limit of 700/min needs 3 tokens, not 4.
-    assert.equal(rampTarget(config, 2, 700), 3);
+    // A learned limit of 700/min needs 3 tokens, not 10.
+    assert.equal(rampTarget(config, 1, 700), 3);
     assert.equal(rampTarget(config, 3, 700), undefined);
     const clientBound = resolveRateLimitConfig({
       perTokenPerMinute: 300,
