@@ -1,4 +1,10 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { z } from "zod";
 import type { SharedToken, TokenStore } from "./token-provider.ts";
@@ -46,8 +52,49 @@ export class DynamoTokenStore implements TokenStore {
       }),
       { abortSignal: signal },
     );
-    if (out.Item === undefined) return undefined;
-    const item = ItemSchema.safeParse(unmarshall(out.Item));
+    return this.#parse(out.Item);
+  }
+
+  async save(
+    slot: number,
+    token: SharedToken,
+    replacing: string | undefined,
+    signal: AbortSignal,
+  ): Promise<SharedToken> {
+    const values: Record<string, string | number> = { ":now": this.#now() };
+    let condition = "attribute_not_exists(pk) OR renewAtMs <= :now";
+    if (replacing !== undefined) {
+      condition += " OR accessToken = :refused";
+      values[":refused"] = replacing;
+    }
+    try {
+      await this.#ddb.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: marshall({
+            pk: await this.#pk(slot),
+            accessToken: token.value,
+            renewAtMs: token.renewAtMs,
+            tokenExpiresAtMs: token.expiresAtMs,
+            expiresAt: Math.ceil(token.expiresAtMs / 1000),
+          }),
+          ConditionExpression: condition,
+          ExpressionAttributeValues: marshall(values),
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+        { abortSignal: signal },
+      );
+      return token;
+    } catch (error) {
+      // Another container stored a token for this slot meanwhile: that one is the slot's.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return this.#parse(error.Item) ?? token;
+    }
+  }
+
+  #parse(raw: Record<string, AttributeValue> | undefined): SharedToken | undefined {
+    if (raw === undefined) return undefined;
+    const item = ItemSchema.safeParse(unmarshall(raw));
     // TTL deletes lazily: an expired item may still be read.
     if (!item.success || item.data.tokenExpiresAtMs <= this.#now()) return undefined;
     return {
@@ -55,22 +102,6 @@ export class DynamoTokenStore implements TokenStore {
       renewAtMs: item.data.renewAtMs,
       expiresAtMs: item.data.tokenExpiresAtMs,
     };
-  }
-
-  async save(slot: number, token: SharedToken, signal: AbortSignal): Promise<void> {
-    await this.#ddb.send(
-      new PutItemCommand({
-        TableName: this.#table,
-        Item: marshall({
-          pk: await this.#pk(slot),
-          accessToken: token.value,
-          renewAtMs: token.renewAtMs,
-          tokenExpiresAtMs: token.expiresAtMs,
-          expiresAt: Math.ceil(token.expiresAtMs / 1000),
-        }),
-      }),
-      { abortSignal: signal },
-    );
   }
 
   async #pk(slot: number): Promise<string> {

@@ -33,7 +33,17 @@ export interface SharedToken {
 export interface TokenStore {
   /** The token stored for pool slot `slot`, if one is stored and unexpired. */
   load(slot: number, signal: AbortSignal): Promise<SharedToken | undefined>;
-  save(slot: number, token: SharedToken, signal: AbortSignal): Promise<void>;
+  /**
+   * Stores `token` for `slot` unless another container stored one meanwhile that is not yet due for
+   * renewal (and is not `replacing`, a token a 401 refused); resolves to the token the slot holds
+   * then, so that two containers that minted at once end up using the same one.
+   */
+  save(
+    slot: number,
+    token: SharedToken,
+    replacing: string | undefined,
+    signal: AbortSignal,
+  ): Promise<SharedToken>;
 }
 
 /** The defaults of `TokenProviderOptions`, documented there. */
@@ -165,14 +175,18 @@ export class TokenProvider {
   async #shareOrObtain(slot: number, signal: AbortSignal, mayWait: boolean): Promise<SharedToken> {
     const { store } = this.#options;
     const shared = store ? await store.load(slot, signal).catch(() => undefined) : undefined;
-    if (shared && this.#now() < shared.renewAtMs && !this.#rejected.has(shared.value)) {
+    const refused = shared !== undefined && this.#rejected.has(shared.value);
+    if (shared && this.#now() < shared.renewAtMs && !refused) {
       this.#cached.set(slot, shared);
       return shared;
     }
-    const token = await this.#obtain(signal, mayWait);
+    const minted = await this.#obtain(signal, mayWait);
+    // Not stored (the store failed): the others mint their own for this slot; ours is still good.
+    const kept = store
+      ? await store.save(slot, minted, refused ? shared?.value : undefined, signal).catch(() => minted)
+      : minted;
+    const token = this.#rejected.has(kept.value) ? minted : kept;
     this.#cached.set(slot, token);
-    // Not stored: the others mint their own for this slot; ours is still good.
-    await store?.save(slot, token, signal).catch(() => undefined);
     return token;
   }
 

@@ -278,21 +278,27 @@ export class DynamoRateGate implements RateGate {
 
   /**
    * The rate (calls/min) cells were granted at, by everyone, over the span a 429 with `retryAfterMs`
-   * says the server still counts (`now - window + wait`), from our observations of `seq` reaching back
-   * to it; undefined when we have not watched that long, or over less than half a window.
+   * says the server still counts (from `now - window + wait`), from our observations of `seq`. `seq`
+   * at the span's start is interpolated between the observations around it, unless they are further
+   * apart than a lease or two (a pause): then the earlier one stands, which errs high, so the learned
+   * limit settles from above. Undefined when we have not watched that long, or over less than half a
+   * window.
    */
   #admittedRate(now: number, retryAfterMs: number): number | undefined {
-    const oldestCounted = now - this.#config.windowMs + trueWaitMs(retryAfterMs);
-    let from: SeqSample | undefined;
-    for (const sample of this.#samples) {
-      if (sample.at > oldestCounted) break;
-      from = sample;
-    }
+    const start = now - this.#config.windowMs + trueWaitMs(retryAfterMs);
+    const after = this.#samples.findIndex((sample) => sample.at > start);
+    const before = this.#samples[(after === -1 ? this.#samples.length : after) - 1];
+    const next = after === -1 ? undefined : this.#samples[after];
     const last = this.#samples[this.#samples.length - 1];
-    if (from === undefined || last === undefined || last.at - from.at < this.#config.windowMs / 2) {
+    if (before === undefined || last === undefined || last.at - start < this.#config.windowMs / 2) {
       return undefined;
     }
-    return ((last.seq - from.seq) * 60_000) / (last.at - from.at);
+    const gap = next === undefined ? 0 : next.at - before.at;
+    const seqAtStart =
+      next !== undefined && gap > 0 && gap <= 2 * this.#policy.leaseMs
+        ? before.seq + ((next.seq - before.seq) * (start - before.at)) / gap
+        : before.seq;
+    return ((last.seq - seqAtStart) * 60_000) / (last.at - start);
   }
 
   /**

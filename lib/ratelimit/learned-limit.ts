@@ -12,8 +12,9 @@
  * sliding window of W that sends us away for RA more ms holds the calls made since `now - W + RA`:
  * at the rate we were admitted at, that is `rate x (W - RA)`. The rate is the cells granted to every
  * invocation over the span the gate watched, else the rate we paced at. Retry-After comes in whole
- * seconds, rounded up: the true wait is in (RA - 1 s, RA], so RA is read as RA - 0.5 s, and a 1-s
- * Retry-After (the window frees within the second: we are only just over) as 0.
+ * seconds, rounded up: the true wait is in (RA - 1 s, RA]. RA is taken as it is (the lowest limit it
+ * allows: at most a second's worth under, 1/60 of a one-minute window), except a 1-s Retry-After,
+ * which says the window frees within the second (we are only just over), read as 0.
  */
 
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
@@ -50,12 +51,9 @@ export interface LimitEvidence {
   readonly admittedPerMinute: number | undefined;
 }
 
-/** Half a second: the middle of a whole-second Retry-After's rounding. */
-const HALF_SECOND_MS = 500;
-
-/** Retry-After as the wait it most likely stands for (see the module comment). */
+/** Retry-After as the wait it stands for (see the module comment). */
 export function trueWaitMs(retryAfterMs: number): number {
-  return retryAfterMs <= 1_000 ? 0 : retryAfterMs - HALF_SECOND_MS;
+  return retryAfterMs <= 1_000 ? 0 : retryAfterMs;
 }
 
 /** The limit (calls/min) a shared 429 reveals, within the bounds of one cut. */

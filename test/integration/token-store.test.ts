@@ -23,18 +23,27 @@ describe("DynamoTokenStore on DynamoDB Local", () => {
     const store = storeOf("client-a");
     const token = { value: "secret-token-0", renewAtMs: clock + 1_800_000, expiresAtMs: clock + 3_600_000 };
     assert.equal(await store.load(0, signal), undefined);
-    await store.save(0, token, signal);
-    await store.save(1, { ...token, value: "secret-token-1" }, signal);
+    assert.deepEqual(await store.save(0, token, undefined, signal), token);
+    await store.save(1, { ...token, value: "secret-token-1" }, undefined, signal);
     assert.deepEqual(await store.load(0, signal), token);
     assert.equal((await store.load(1, signal))?.value, "secret-token-1");
     const raw = await ddb.send(
       new GetItemCommand({ TableName: tableName, Key: marshall({ pk: "token#client-a#0" }) }),
     );
     assert.equal(unmarshall(raw.Item ?? {}).expiresAt, Math.ceil(token.expiresAtMs / 1000));
+    // Another container minted for slot 0 at the same time: the stored token stays and is the answer.
+    assert.deepEqual(await store.save(0, { ...token, value: "late" }, undefined, signal), token);
+    // Unless it is the one a 401 refused.
+    const fresh = { ...token, value: "secret-token-0b" };
+    assert.deepEqual(await store.save(0, fresh, "secret-token-0", signal), fresh);
+    assert.equal((await store.load(0, signal))?.value, "secret-token-0b");
     // Another client's tokens are other items.
     assert.equal(await storeOf("client-b").load(0, signal), undefined);
     // TTL deletes lazily: an item past its expiry still reads as no token.
     clock = token.expiresAtMs;
     assert.equal(await store.load(0, signal), undefined);
+    // And one due for renewal is replaced.
+    const renewed = { value: "secret-token-0c", renewAtMs: clock + 1_000, expiresAtMs: clock + 2_000 };
+    assert.deepEqual(await store.save(0, renewed, undefined, signal), renewed);
   });
 });

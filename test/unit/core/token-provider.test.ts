@@ -38,7 +38,12 @@ function provider(fetchImpl: typeof fetch, extra: Partial<TokenProviderOptions> 
 }
 
 /** An in-memory TokenStore (the state table's stand-in), counting loads; `fail` makes it reject. */
-function memoryStore(): TokenStore & { slots: Map<number, SharedToken>; loads: number; fail: boolean } {
+function memoryStore(): TokenStore & {
+  slots: Map<number, SharedToken>;
+  loads: number;
+  fail: boolean;
+  now: () => number;
+} {
   const store = {
     slots: new Map<number, SharedToken>(),
     loads: 0,
@@ -48,10 +53,15 @@ function memoryStore(): TokenStore & { slots: Map<number, SharedToken>; loads: n
       if (store.fail) throw new Error("DynamoDB down");
       return store.slots.get(slot);
     },
-    async save(slot: number, token: SharedToken): Promise<void> {
+    async save(slot: number, token: SharedToken, replacing: string | undefined): Promise<SharedToken> {
       if (store.fail) throw new Error("DynamoDB down");
+      const held = store.slots.get(slot);
+      // As DynamoTokenStore: a stored token not yet due for renewal (and not the refused one) stays.
+      if (held && held.value !== replacing && store.now() < held.renewAtMs) return held;
       store.slots.set(slot, token);
+      return token;
     },
+    now: (): number => 0,
   };
   return store;
 }
@@ -91,9 +101,19 @@ describe("TokenProvider with a pool shared through a store", () => {
     assert.equal(fake.requests.length, 1);
   });
 
+  it("two containers that mint for one slot at once end up on the same token", async () => {
+    const store = memoryStore();
+    const fake = fakeFetch(freshTokens());
+    const [a, b] = [provider(fake.fetch, { store }), provider(fake.fetch, { store })];
+    const [ta, tb] = await Promise.all([a.getToken(signal, 0), b.getToken(signal, 0)]);
+    assert.equal(fake.requests.length, 2, "both minted (neither found one stored)");
+    assert.equal(ta, tb, "the one stored first is the slot's token for both");
+  });
+
   it("renews from the store when another container renewed first", async () => {
     let now = 0;
     const store = memoryStore();
+    store.now = () => now;
     const fake = fakeFetch(freshTokens(600));
     const a = provider(fake.fetch, { store, now: () => now });
     const b = provider(fake.fetch, { store, now: () => now });

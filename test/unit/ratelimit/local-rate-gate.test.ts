@@ -46,14 +46,17 @@ describe("LocalRateGate", () => {
       now: () => now,
     });
     // Paced at 593.94/min (600 less a call a window for the token, 6/min, and a sliver); a 10-s
-    // sliding window that sends us away for 4 s (3.5 s as a wait) admitted 6.5 s of it: 386.06/min.
+    // sliding window that sends us away for 4 s admitted 6 s of it: 356.36/min.
     await gate.recordRateLimited(4_000, 0);
     assert.deepEqual(await gate.tryAcquire(), { granted: false, waitMs: 4_000, reason: "paused" });
     now = 4_000;
     assert.deepEqual(await gate.tryAcquire(), { granted: true, slot: 0 });
     const p = await gate.tryAcquire();
-    // Paced at 386.06 less the sliver (burst 1): 386/min
-    assert.ok(!p.granted && p.reason === "paced" && p.waitMs === Math.ceil(60_000 / 386), JSON.stringify(p));
+    // Paced at 356.36 less the sliver (burst 1): 356.3/min
+    assert.ok(
+      !p.granted && p.reason === "paced" && p.waitMs === Math.ceil(60_000 / 356.304),
+      JSON.stringify(p),
+    );
   });
 
   it("rejects when already aborted", async () => {
