@@ -51,8 +51,12 @@ export const RATE_LIMIT_DEFAULTS = {
   windowMs: 60_000,
   /** @default 3 */
   burst: 3,
-  /** @default 2 */
-  holdWindows: 2,
+  /**
+   * Each probe above a hidden limit costs a 429 and a pause of every caller; holding four windows
+   * (four minutes at Genesys's) before climbing keeps that to one pause per five or so windows.
+   * @default 4
+   */
+  holdWindows: 4,
   /** @default 0.05 */
   increaseFraction: 0.05,
   /** @default 0.25 */

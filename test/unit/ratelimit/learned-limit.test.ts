@@ -7,12 +7,12 @@ import { EMPTY_LIMITER_STATE, rateLimitedEffect } from "../../../lib/ratelimit/l
 const config = resolveRateLimitConfig({ perTokenPerMinute: 600, windowMs: 10_000 });
 
 describe("learned limit", () => {
-  it("is unbounded until a cut; after one it holds two windows, then climbs 5 % of itself a window", () => {
+  it("is unbounded until a cut; after one it holds four windows, then climbs 5 % of itself a window", () => {
     assert.equal(learnedLimit(EMPTY_LIMITER_STATE, 0, config), Number.POSITIVE_INFINITY);
     const state = { rateAtCut: 300, rateCutAt: 0 };
-    assert.equal(learnedLimit(state, 20_000, config), 300);
-    assert.equal(learnedLimit(state, 30_000, config), 315);
-    assert.equal(learnedLimit(state, 40_000, config), 330);
+    assert.equal(learnedLimit(state, 40_000, config), 300);
+    assert.equal(learnedLimit(state, 50_000, config), 315);
+    assert.equal(learnedLimit(state, 60_000, config), 330);
   });
 
   it("takes the rate the server admitted us at over the span it still counts, when known", () => {
