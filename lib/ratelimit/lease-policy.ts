@@ -36,9 +36,12 @@ export const DEFAULT_LEASE_POLICY: LeasePolicy = { maxLease: 8, leaseMs: 500, ma
 /** Contention estimate of a new gate. */
 export const INITIAL_CONTENTION = 2;
 
-/** Most cells one write may take at interval `intervalMs`. */
+/**
+ * Most cells one write may take at interval `intervalMs`: about `leaseMs` worth (rounded, since the
+ * pacing interval is rarely a divisor of it: 500 ms at 100.5 ms is 5 cells, not 4).
+ */
 export function maxLeaseFor(intervalMs: number, policy: LeasePolicy): number {
-  return Math.max(1, Math.min(policy.maxLease, Math.floor(policy.leaseMs / intervalMs)));
+  return Math.max(1, Math.min(policy.maxLease, Math.round(policy.leaseMs / intervalMs)));
 }
 
 export function leaseSize(intervalMs: number, hungry: boolean, policy: LeasePolicy): number {

@@ -257,14 +257,15 @@ describe("sync end to end", { concurrency: true }, () => {
   });
 
   for (const mode of ["seconds", "http-date", "none"] as const) {
-    test(`429 with Retry-After as ${mode}: re-queued with that delay, applied later, nothing lost`, async (t) => {
+    test(`429 with Retry-After as ${mode}, longer than the pass has left: re-queued with that delay, applied later, nothing lost`, async (t) => {
       const w = await fresh(t, 2);
       w.sim.setRateLimit({ retryAfterMode: mode });
       w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 2 }] });
       await w.send([change(1, { title: "R1" })]);
-      const first = await w.job().run({ budgetSeconds: 5 }, RUN_MS);
-      assert.equal(first.rateLimited, 1);
+      const first = await w.job().run({ budgetSeconds: 2 }, RUN_MS);
+      assert.ok(first.rateLimited >= 1);
       assert.equal(first.requeued, 1);
+      assert.equal(first.applied, 0);
       assert.equal(await w.delayedCount(), 1, "the copy is delayed");
       // missing header → 5 s default; seconds/date → 2 s (+ up to 20 % jitter)
       await sleep(mode === "none" ? 7_000 : 3_500);
@@ -274,6 +275,26 @@ describe("sync end to end", { concurrency: true }, () => {
       assert.equal((await w.peek("dlq")).length, 0);
     });
   }
+
+  test("a 429 whose pause the pass can wait out: the PATCH is sent again after Retry-After, nothing re-queued", async (t) => {
+    const w = await fresh(t, 2);
+    w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 2 }] });
+    await w.send([change(1, { title: "R2" })]);
+    const summary = await w.job().run({ budgetSeconds: 10 }, RUN_MS);
+    assert.equal(summary.applied, 1);
+    assert.equal(summary.requeued, 0);
+    assert.equal(w.sim.getUser(userId(1))?.title, "R2");
+    const patches = w.sim.stats().series.filter((c) => c.route === "patchUser");
+    assert.deepEqual(
+      patches.map((c) => c.status),
+      [429, 200],
+    );
+    const [refused, sent] = patches;
+    assert.ok(refused && sent && sent.t - refused.t >= 2_000, "sent again only after Retry-After");
+    assert.equal((await w.peek("main")).length, 0);
+    assert.equal(await w.delayedCount(), 0);
+    assert.equal((await w.peek("dlq")).length, 0);
+  });
 
   test("a wait longer than SQS's 900 s delay hops: a copy not yet due is re-queued untouched", async (t) => {
     const w = await fresh(t, 1);
