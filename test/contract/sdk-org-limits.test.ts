@@ -15,52 +15,18 @@ import {
   ORG_LIMITS_PERMISSION,
   PLATFORM_API_NAMESPACE,
 } from "../../lib/genesys/org-limits.ts";
-import { classifyErrorResponse } from "../../lib/genesys/response-outcome.ts";
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
   type GenesysSimulator,
   startGenesysSimulator,
 } from "../../sim/genesys-simulator.ts";
+import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
 
 const LISTING_FIELDS = ["entities"] as const satisfies readonly (keyof Models.LimitsEntityListing)[];
 const LIMIT_FIELDS = ["key", "namespace", "value"] as const satisfies readonly (keyof Models.Limit)[];
-const ERROR_FIELDS = [
-  "message",
-  "code",
-  "status",
-  "contextId",
-  "details",
-  "errors",
-  "messageWithParams",
-  "messageParams",
-] as const satisfies readonly (keyof Models.ErrorBody)[];
-
-const unknownFields = (value: object | undefined, fields: readonly string[]): string[] =>
-  Object.keys(value ?? {}).filter((key) => !fields.includes(key));
-
-/** What the SDK rejects with on an error status: the error body, whose fields are all the model's. */
-async function rejectedBody(call: Promise<unknown>): Promise<Models.ErrorBody> {
-  const rejected: unknown = await call.then(
-    () => assert.fail("the call should have been rejected"),
-    (error: unknown) => error,
-  );
-  assert.ok(
-    typeof rejected === "object" && rejected !== null && !(rejected instanceof Error),
-    String(rejected),
-  );
-  assert.deepEqual(unknownFields(rejected, ERROR_FIELDS), []);
-  return rejected as Models.ErrorBody;
-}
-
 const classified = (body: Models.ErrorBody) =>
-  classifyErrorResponse({
-    status: body.status ?? 0,
-    header: () => null,
-    body,
-    operation: "GET /api/v2/organizations/limits/namespaces/{namespace}",
-    nowMs: Date.now(),
-  });
+  classifiedAs("GET /api/v2/organizations/limits/namespaces/{namespace}", body);
 
 describe("the simulator through Genesys's JavaScript SDK (OrganizationApi limits)", () => {
   const client = platformClient.ApiClient.instance;

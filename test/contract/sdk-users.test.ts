@@ -18,7 +18,6 @@ import {
   PermissionError,
   VersionConflictError,
 } from "../../lib/genesys/errors.ts";
-import { classifyErrorResponse } from "../../lib/genesys/response-outcome.ts";
 import {
   type GenesysUser,
   GenesysUserSchema,
@@ -35,6 +34,7 @@ import {
   type SeedUser,
   startGenesysSimulator,
 } from "../../sim/genesys-simulator.ts";
+import { classifiedAs, ERROR_FIELDS, rejectedBody, unknownFields } from "./sdk-answers.ts";
 
 const MONA = "00000000-0000-4000-8000-0000000000a1";
 const NORA = "00000000-0000-4000-8000-0000000000a2";
@@ -124,28 +124,6 @@ const LISTING_FIELDS = [
   "previousUri",
   "pageCount",
 ] as const satisfies readonly (keyof Models.UserEntityListing)[];
-const ERROR_FIELDS = [
-  "message",
-  "code",
-  "status",
-  "contextId",
-  "details",
-  "errors",
-  "messageWithParams",
-  "messageParams",
-] as const satisfies readonly (keyof Models.ErrorBody)[];
-const DETAIL_FIELDS = [
-  "errorCode",
-  "fieldName",
-  "entityId",
-  "entityName",
-] as const satisfies readonly (keyof Models.Detail)[];
-
-/** The fields of `value` that are not in `fields` (an answer's field the SDK's model does not have). */
-function unknownFields(value: object | undefined, fields: readonly string[]): string[] {
-  return Object.keys(value ?? {}).filter((key) => !fields.includes(key));
-}
-
 function assertUserFields(user: Models.User): void {
   assert.deepEqual(unknownFields(user, USER_FIELDS), [], `user ${user.id}`);
   assert.deepEqual(unknownFields(user.division, DIVISION_FIELDS), [], `division of ${user.id}`);
@@ -156,31 +134,8 @@ function assertUserFields(user: Models.User): void {
   }
 }
 
-/** What the SDK rejects with on an error status: the error body, whose fields are all the model's. */
-async function rejectedBody(call: Promise<unknown>): Promise<Models.ErrorBody> {
-  const rejected: unknown = await call.then(
-    () => assert.fail("the call should have been rejected"),
-    (error: unknown) => error,
-  );
-  assert.ok(
-    typeof rejected === "object" && rejected !== null && !(rejected instanceof Error),
-    String(rejected),
-  );
-  assert.deepEqual(unknownFields(rejected, ERROR_FIELDS), []);
-  const body = rejected as Models.ErrorBody;
-  for (const detail of body.details ?? []) assert.deepEqual(unknownFields(detail, DETAIL_FIELDS), []);
-  return body;
-}
-
-/** How our client classifies the error the SDK exposed (the body carries the status). */
-const classified = (body: Models.ErrorBody) =>
-  classifyErrorResponse({
-    status: body.status ?? 0,
-    header: () => null,
-    body,
-    operation: "PATCH /api/v2/users/{userId}",
-    nowMs: Date.now(),
-  });
+/** How our client classifies the error the SDK exposed for a PATCH. */
+const classified = (body: Models.ErrorBody) => classifiedAs("PATCH /api/v2/users/{userId}", body);
 
 describe("the simulator through Genesys's JavaScript SDK (UsersApi)", () => {
   const client = platformClient.ApiClient.instance;
