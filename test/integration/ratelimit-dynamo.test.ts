@@ -5,16 +5,17 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoRateGate, type DynamoRateGateOptions } from "../../lib/ratelimit/dynamo-rate-gate.ts";
 import { DEFAULT_LEASE_POLICY, type LeasePolicy, maxLeaseFor } from "../../lib/ratelimit/lease-policy.ts";
 import type { RateLimitConfig } from "../../lib/ratelimit/limiter-config.ts";
 import { readLimiterStatus } from "../../lib/ratelimit/read-limiter-status.ts";
-import { dynamoDbEndpoint } from "../helpers/aws-emulators.ts";
+import { dynamoDbEndpoint, freshStateTable } from "../helpers/aws-emulators.ts";
 
 const endpoint = await dynamoDbEndpoint();
+const table = await freshStateTable("ratelimit-test");
 
 /** A client that records the time of every HTTP attempt (retries included). */
 function countingClient(url = endpoint): { client: DynamoDBClient; requests: number[] } {
@@ -102,24 +103,8 @@ function worstWindowExcess(sortedGrants: readonly number[], ratePerMinute: numbe
 }
 
 describe("DynamoRateGate on DynamoDB Local", () => {
-  const admin = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? "us-east-1" });
-  const tableName = `ratelimit-test-${randomUUID()}`;
-
-  before(async () => {
-    await admin.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
-  });
-
-  after(async () => {
-    await admin.send(new DeleteTableCommand({ TableName: tableName }));
-    admin.destroy();
-  });
+  const { client: admin, tableName } = table;
+  after(() => table.drop());
 
   it("8 concurrent gates stay within rate x time + burst, use >= 90 % of it, <= 1.5 requests per grant", async () => {
     const limits: RateLimitConfig = { perTokenPerMinute: 600, burst: 3 };
@@ -344,21 +329,28 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     });
   }
 
-  it("a 429 on one token pauses that token only; the others go on", async () => {
-    const windowMs = 2_000;
-    const limits: RateLimitConfig = { perTokenPerMinute: 600, poolSize: 3, windowMs };
+  /**
+   * Four gates of a pool of 3 (600/min a token, a 2-s window) hammering for 3 s; after 1 s, `record`
+   * reports 429s through them. Gives the grants, the status right after and when it was recorded.
+   */
+  async function poolUnder429s(record: (gates: readonly DynamoRateGate[]) => Promise<void>) {
+    const limits: RateLimitConfig = { perTokenPerMinute: 600, poolSize: 3, windowMs: 2_000 };
     const key = `client-${randomUUID()}`;
     const workers = gates(4, key, limits);
-    const start = Date.now();
-    const running = Promise.all(workers.map((w) => hammer(w, start + 3_000)));
+    const running = Promise.all(workers.map((w) => hammer(w, Date.now() + 3_000)));
     await sleep(1_000);
-    const [first] = workers;
-    assert.ok(first);
-    await first.gate.recordRateLimited(1_500, 1);
+    await record(workers.map((w) => w.gate));
     const recorded = Date.now();
     const status = await readLimiterStatus({ client: admin, tableName, key, limits });
     await running;
     for (const w of workers) w.client.destroy();
+    return { workers, status, recorded };
+  }
+
+  it("a 429 on one token pauses that token only; the others go on", async () => {
+    const { workers, status, recorded } = await poolUnder429s(async ([first]) => {
+      await first?.recordRateLimited(1_500, 1);
+    });
     assert.equal(status.paused, false, "no pause of every caller");
     assert.equal(status.pausedTokens, 1);
     assert.equal(status.learnedPerMinute, null, "one token's 429 teaches nothing about the shared limit");
@@ -374,21 +366,10 @@ describe("DynamoRateGate on DynamoDB Local", () => {
   });
 
   it("429s on two tokens within a window are a shared limit: every caller pauses and the limit is learned", async () => {
-    const windowMs = 2_000;
-    const limits: RateLimitConfig = { perTokenPerMinute: 600, poolSize: 3, windowMs };
-    const key = `client-${randomUUID()}`;
-    const workers = gates(4, key, limits);
-    const start = Date.now();
-    const running = Promise.all(workers.map((w) => hammer(w, start + 3_000)));
-    await sleep(1_000);
-    const [first, second] = workers;
-    assert.ok(first && second);
-    await first.gate.recordRateLimited(1_000, 0);
-    await second.gate.recordRateLimited(1_000, 2);
-    const recorded = Date.now();
-    const status = await readLimiterStatus({ client: admin, tableName, key, limits });
-    await running;
-    for (const w of workers) w.client.destroy();
+    const { workers, status, recorded } = await poolUnder429s(async ([first, second]) => {
+      await first?.recordRateLimited(1_000, 0);
+      await second?.recordRateLimited(1_000, 2);
+    });
     assert.equal(status.paused, true);
     assert.ok(status.learnedPerMinute !== null && status.learnedPerMinute < status.bindingPerMinute + 1);
     assert.ok(status.learnedPerMinute < 3 * 600, `learned ${status.learnedPerMinute}`);
