@@ -57,10 +57,9 @@ import {
   isTokenPaused,
   type LimiterState,
   normaliseRetryAfter,
-  rateLimitedEffect,
   sharedLimitEffect,
 } from "./limiter-state.ts";
-import { paceRate, rampTarget, slotOf } from "./pool-budget.ts";
+import { isSharedLimit, paceRate, rampTarget, slotOf } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 
 export interface DynamoRateGateOptions {
@@ -181,20 +180,22 @@ export class DynamoRateGate implements RateGate {
   async recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
     const now = this.#now();
     const ra = normaliseRetryAfter(retryAfterMs);
-    const effect = rateLimitedEffect(this.#known, slot, now, ra, this.#admittedRate(now, ra), this.#config);
-    if (effect.kind === "token") {
+    const shared = (state: LimiterState): boolean =>
+      isSharedLimit(slot, state.pool, state.lastToken429, now, this.#config);
+    if (!shared(this.#known)) {
+      const effect = { kind: "token", slot, until: now + ra } as const;
       // Stop using this token at once, whatever happens to the write below.
       this.#localTokenPauses.set(slot, Math.max(this.#localTokenPauses.get(slot) ?? 0, effect.until));
-      const old = parseLimiterItem(
-        (
-          await this.#client.send(new UpdateItemCommand(this.#tokenPauseInput(now, slot, effect.until)), {
-            abortSignal: signal,
-          })
-        ).Attributes,
+      const out = await this.#client.send(
+        new UpdateItemCommand(this.#tokenPauseInput(now, slot, effect.until)),
+        {
+          abortSignal: signal,
+        },
       );
+      const old = parseLimiterItem(out.Attributes);
       this.#known = applyRateLimited(old, effect, now, ra);
       // Another token's 429 within the window, unseen until now: the limit is shared after all.
-      if (rateLimitedEffect(old, slot, now, ra, undefined, this.#config).kind === "token") return;
+      if (!shared(old)) return;
     }
     await this.#pauseEveryone(now, ra, signal);
   }
@@ -326,12 +327,11 @@ export class DynamoRateGate implements RateGate {
         const old = parseLimiterItem(out.Attributes);
         const base = old.tat === undefined ? now : Math.max(old.tat, now);
         const newTat = base + lease * params.intervalMs;
-        const pool = this.#known.pool;
-        this.#known = { ...old, tat: newTat, seq: old.seq + lease, pool };
+        this.#known = { ...old, tat: newTat, seq: old.seq + lease };
         this.#observe(now, old.seq + lease);
         const [first, ...rest] = leaseSlots(base, lease, params).map((cell, k) => ({
           ...cell,
-          slot: slotOf(old.seq + k, pool),
+          slot: slotOf(old.seq + k, old.pool),
         }));
         this.#cells = rest;
         this.#contention = contentionAfterWin(this.#contention);
@@ -391,18 +391,16 @@ export class DynamoRateGate implements RateGate {
 
   /** Grows the pool to `pool` tokens (one conditional write; a lost race teaches the stored pool). */
   async #ramp(pool: number, signal: AbortSignal | undefined): Promise<void> {
-    const from = this.#known.pool;
-    const now = this.#now();
+    const values: Record<string, number> = { ":to": pool, ":exp": this.#expiresAt(this.#now()) };
     try {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: marshall({ pk: this.#pk }),
           UpdateExpression: "SET #pool = :to, #exp = :exp",
-          // An absent pool is one token.
-          ConditionExpression: from === 1 ? "attribute_not_exists(#pool) OR #pool = :from" : "#pool = :from",
+          ConditionExpression: this.#poolCondition(this.#known.pool, values),
           ExpressionAttributeNames: { "#pool": ATTR.pool, "#exp": ATTR.expiresAt },
-          ExpressionAttributeValues: marshall({ ":to": pool, ":from": from, ":exp": this.#expiresAt(now) }),
+          ExpressionAttributeValues: marshall(values),
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
         { abortSignal: signal },
@@ -421,15 +419,19 @@ export class DynamoRateGate implements RateGate {
   }
 
   /**
-   * The condition "the item holds the learned limit and the pool we paced at": the same last cut as
-   * we know (none: never cut) and the same number of tokens (absent: one). Adds to `values`.
+   * The condition "the item holds the learned limit we know": the same last cut (none: never cut).
+   * Adds `:cut` to `values` when needed.
    */
-  #sameShapeCondition(values: Record<string, number>): string {
-    const rate = this.#known.rateCutAt === undefined ? "attribute_not_exists(#cut)" : "#cut = :cut";
-    if (this.#known.rateCutAt !== undefined) values[":cut"] = this.#known.rateCutAt;
-    values[":pool"] = this.#known.pool;
-    const pool = this.#known.pool === 1 ? "(attribute_not_exists(#pool) OR #pool = :pool)" : "#pool = :pool";
-    return `${rate} AND ${pool}`;
+  #sameRateCondition(values: Record<string, number>): string {
+    if (this.#known.rateCutAt === undefined) return "attribute_not_exists(#cut)";
+    values[":cut"] = this.#known.rateCutAt;
+    return "#cut = :cut";
+  }
+
+  /** The condition "the item's pool is `pool` tokens" (an absent pool is one). Adds `:pool`. */
+  #poolCondition(pool: number, values: Record<string, number>): string {
+    values[":pool"] = pool;
+    return pool === 1 ? "(attribute_not_exists(#pool) OR #pool = :pool)" : "#pool = :pool";
   }
 
   /**
@@ -454,7 +456,8 @@ export class DynamoRateGate implements RateGate {
     };
     // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
     const notPaused = "(attribute_not_exists(#pu) OR #pu <= :now)";
-    const sameShape = this.#sameShapeCondition(values);
+    // The learned limit and the pool we paced at and numbered the cells by.
+    const sameShape = `${this.#sameRateCondition(values)} AND ${this.#poolCondition(this.#known.pool, values)}`;
     const seq = "#seq = if_not_exists(#seq, :zero) + :lease";
     let budget: string;
     let update: string;
@@ -518,8 +521,7 @@ export class DynamoRateGate implements RateGate {
       ":rate": rate,
       ":exp": this.#expiresAt(until),
     };
-    if (this.#known.rateCutAt !== undefined) values[":cut"] = this.#known.rateCutAt;
-    const sameRate = this.#known.rateCutAt === undefined ? "attribute_not_exists(#cut)" : "#cut = :cut";
+    const sameRate = this.#sameRateCondition(values);
     return {
       TableName: this.#table,
       Key: marshall({ pk: this.#pk }),

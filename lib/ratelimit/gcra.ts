@@ -42,11 +42,6 @@ export type GcraDecision =
     }
   | { readonly granted: false /** ms until the first cell conforms (> 0). */; readonly waitMs: number };
 
-/** Interval for a rate in calls per minute, rounded up to whole ms (never faster than asked). */
-export function intervalForRate(ratePerMinute: number): number {
-  return Math.max(1, Math.ceil(60_000 / ratePerMinute));
-}
-
 export function toleranceMs(params: GcraParams): number {
   return (params.burst - 1) * params.intervalMs;
 }

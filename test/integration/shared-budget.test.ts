@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { intervalForRate } from "../../lib/ratelimit/gcra.ts";
 import { DEFAULT_LEASE_POLICY, maxLeaseFor } from "../../lib/ratelimit/lease-policy.ts";
+import { resolveRateLimitConfig } from "../../lib/ratelimit/limiter-config.ts";
+import { paceRate } from "../../lib/ratelimit/pool-budget.ts";
 import { silentLog } from "../../lib/sync/log.ts";
 import { createSyncJob } from "../../lib/sync/sync-job.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws-env.ts";
@@ -41,7 +42,8 @@ describe("one budget for every invocation", { concurrency: false }, () => {
     // The window starts one lease after the 429: calls already on the wire, and the rest of a lease
     // of paced cells another invocation took from DynamoDB before the pause was written (it learns of
     // the pause at its next write), may still arrive. After that, nobody calls until the pause ends.
-    const leaseSpan = maxLeaseFor(intervalForRate(1200), DEFAULT_LEASE_POLICY) * intervalForRate(1200);
+    const intervalMs = 60_000 / paceRate(resolveRateLimitConfig({ perTokenPerMinute: 1200 }), 1, Infinity);
+    const leaseSpan = maxLeaseFor(intervalMs, DEFAULT_LEASE_POLICY) * intervalMs;
     const quiet = series.filter((c) => c.t > refused.t + leaseSpan + 50 && c.t < refused.t + 1_950);
     assert.deepEqual(quiet, [], "no invocation called Genesys during the pause");
     const after = series.filter((c) => c.t >= refused.t + 1_950);
