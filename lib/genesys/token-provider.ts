@@ -118,9 +118,10 @@ const OPERATION = "POST /oauth/token";
  * OAuth client-credentials tokens for Genesys Cloud (`POST {loginUrl}/oauth/token`, Basic auth).
  *
  * One token per slot of the pool (slot 0 without a pool). Built once per container and reused across
- * invocations. One renewal at a time per slot: concurrent callers share the request in flight. A renewal that fails while the cached token is still valid (rate
- * limited, login down) leaves callers on the cached token; only a caller with no valid token gets the
- * error. A login rate limit is remembered: no token request is sent before it has passed.
+ * invocations. One renewal at a time per slot: concurrent callers share the request in flight. A
+ * renewal that fails while the cached token is still valid (rate limited, login down) leaves callers
+ * on the cached token; only a caller with no valid token gets the error. A login rate limit is
+ * remembered: no token request is sent before it has passed.
  */
 export class TokenProvider {
   readonly #options: WithDefaults<TokenProviderOptions, keyof typeof DEFAULTS>;

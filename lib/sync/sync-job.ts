@@ -78,7 +78,10 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   };
   const poolSize = config.genesys.tokenPoolSize;
   const limitsCache = new DynamoOrgLimitsCache({ client: deps.dynamodb, tableName: config.stateTable, now });
-  /** The container's gate, on the limits resolved at `limitsAt` (re-resolved once the cache is stale). */
+  /**
+   * The container's gate and the limits it was built on, resolved at `limitsAt`; rebuilt only when
+   * the limits change (the first gate is on the settings and defaults).
+   */
   let gate: RateGate | undefined;
   let limits: EffectiveLimits | undefined;
   let limitsAt = Number.NEGATIVE_INFINITY;
@@ -102,10 +105,10 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
    */
   const resolveGate = async (signal: AbortSignal): Promise<RateGate> => {
     const { clientId } = await deps.credentials();
-    gate ??= buildGate(
-      clientId,
-      resolveEffectiveLimits({ settings: limitSettings, org: undefined, poolSize }),
-    );
+    if (gate === undefined || limits === undefined) {
+      limits = resolveEffectiveLimits({ settings: limitSettings, org: undefined, poolSize });
+      gate = buildGate(clientId, limits);
+    }
     limitsAt = now();
     const loaded = await loadEffectiveLimits({
       clientId,

@@ -80,7 +80,7 @@ describe("tokens", { concurrency: true }, () => {
     assert.equal((await w.peek("dlq")).length, 0);
   });
 
-  test("a pool of 3 under load: it grows to 3 tokens, shared by two containers, each within its limit", async (t) => {
+  test("a pool of 3 under load: it grows to 3 tokens shared by two containers, at most one 429 and pool + 1 token requests", async (t) => {
     // Time compressed: the simulator counts 20 calls per token over 2 s; the sync knows it.
     const w = await createWorld({
       simulator: { rateLimit: { perTokenLimit: 20, windowMs: 2_000 } },
