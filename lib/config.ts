@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GENESYS_DEFAULTS } from "./genesys/defaults.ts";
+import { MAX_POOL_SIZE } from "./ratelimit/limiter-config.ts";
 import { SYNC_PASS_DEFAULTS } from "./sync/sync-pass.ts";
 
 /**
@@ -39,7 +40,12 @@ const envShape = z.object({
    */
   GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
   /** Tokens of the OAuth client used at once, across every invocation (1 to 50). Default `GENESYS_DEFAULTS.tokenPoolSize` (10). */
-  GENESYS_TOKEN_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(GENESYS_DEFAULTS.tokenPoolSize),
+  GENESYS_TOKEN_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_POOL_SIZE)
+    .default(GENESYS_DEFAULTS.tokenPoolSize),
   /** Per-request timeout for Genesys calls, ms. Default `GENESYS_DEFAULTS.timeoutMs` (10 000). */
   GENESYS_TIMEOUT_MS: positiveInt(GENESYS_DEFAULTS.timeoutMs),
   /** Failed attempts (transient errors, version conflicts, extension in use) before a change is dead-lettered. */

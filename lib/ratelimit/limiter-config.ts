@@ -92,7 +92,10 @@ export function resolveRateLimitConfig(config: RateLimitConfig): ResolvedRateLim
   const { perTokenPerMinute } = config;
   check(Number.isFinite(perTokenPerMinute) && perTokenPerMinute > 0, "perTokenPerMinute must be > 0");
   const poolSize = config.poolSize ?? RATE_LIMIT_DEFAULTS.poolSize;
-  check(Number.isInteger(poolSize) && poolSize >= 1 && poolSize <= MAX_POOL_SIZE, "poolSize must be 1 to 50");
+  check(
+    Number.isInteger(poolSize) && poolSize >= 1 && poolSize <= MAX_POOL_SIZE,
+    `poolSize must be 1 to ${MAX_POOL_SIZE}`,
+  );
   const clientPerMinute = config.clientPerMinute ?? poolSize * perTokenPerMinute;
   check(Number.isFinite(clientPerMinute) && clientPerMinute > 0, "clientPerMinute must be > 0");
   const ceiling = Math.min(clientPerMinute, poolSize * perTokenPerMinute);
