@@ -260,15 +260,17 @@ describe("sync end to end", { concurrency: true }, () => {
     test(`429 with Retry-After as ${mode}, longer than the pass has left: re-queued with that delay, applied later, nothing lost`, async (t) => {
       const w = await fresh(t, 2);
       w.sim.setRateLimit({ retryAfterMode: mode });
-      w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 2 }] });
+      // The pause (8 s, or the 5-s default without a header) outlasts the pass's 5 s whenever the 429
+      // comes, but not the 10 s a pass may sleep: only the time left decides that it re-queues.
+      w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 8 }] });
       await w.send([change(1, { title: "R1" })]);
-      const first = await w.job().run({ budgetSeconds: 2 }, RUN_MS);
+      const first = await w.job().run({ budgetSeconds: 5 }, RUN_MS);
       assert.ok(first.rateLimited >= 1);
       assert.equal(first.requeued, 1);
       assert.equal(first.applied, 0);
       assert.equal(await w.delayedCount(), 1, "the copy is delayed");
-      // missing header → 5 s default; seconds/date → 2 s (+ up to 20 % jitter)
-      await sleep(mode === "none" ? 7_000 : 3_500);
+      // missing header → 5 s default; seconds/date → 8 s (+ up to 20 % jitter, whole seconds)
+      await sleep(mode === "none" ? 7_000 : 11_000);
       const second = await w.job().run({}, RUN_MS);
       assert.equal(second.applied, 1);
       assert.equal(w.sim.getUser(userId(1))?.title, "R1");
