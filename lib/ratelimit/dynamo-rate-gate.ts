@@ -59,7 +59,7 @@ import {
   normaliseRetryAfter,
   sharedLimitEffect,
 } from "./limiter-state.ts";
-import { isSharedLimit, paceRate, rampTarget, slotOf } from "./pool-budget.ts";
+import { isSharedLimit, paceRate, rampPaddingMs, rampTarget, slotOf } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 
 export interface DynamoRateGateOptions {
@@ -172,7 +172,7 @@ export class DynamoRateGate implements RateGate {
         this.#inFlight = undefined;
       }
       if (answer !== undefined) return answer;
-      // The first cell's token is paused: try the other leased cells (a write always leaves
+      // The first cell is unusable (its token is paused, or the write outlasted it): try the other leased cells (a write always leaves
       // `#writeNotBefore` ahead, so a lease whose cells all belong to paused tokens ends in `paced`).
     }
   }
@@ -266,6 +266,7 @@ export class DynamoRateGate implements RateGate {
     return {
       intervalMs: 60_000 / paceRate(this.#config, this.#known.pool, this.#learned(now)),
       burst: this.#config.burst,
+      lateMs: this.#config.lateMs,
     };
   }
 
@@ -344,9 +345,10 @@ export class DynamoRateGate implements RateGate {
           this.#policy,
           this.#random(),
         );
-        // The first cell is spendable now, however long the write took (its time was the write's);
-        // it is dropped only when its token is paused.
-        if (first !== undefined && !this.#tokenPaused(first.slot, now)) {
+        // The first cell conformed when the write started; it is spendable unless the write took
+        // longer than its time allows (`lateMs`) or its token is paused.
+        const spentAt = this.#now();
+        if (first !== undefined && spentAt <= first.until && !this.#tokenPaused(first.slot, spentAt)) {
           return { granted: true, slot: first.slot };
         }
         return undefined;
@@ -389,23 +391,37 @@ export class DynamoRateGate implements RateGate {
     return this.#paced(interval);
   }
 
-  /** Grows the pool to `pool` tokens (one conditional write; a lost race teaches the stored pool). */
+  /**
+   * Grows the pool to `pool` tokens, moving the budget on by `rampPaddingMs` (one conditional write; a
+   * lost race teaches the stored pool).
+   */
   async #ramp(pool: number, signal: AbortSignal | undefined): Promise<void> {
+    const from = this.#known.pool;
+    const padMs = rampPaddingMs(from, this.#params(this.#now()).intervalMs);
     const values: Record<string, number> = { ":to": pool, ":exp": this.#expiresAt(this.#now()) };
+    const names: Record<string, string> = { "#pool": ATTR.pool, "#exp": ATTR.expiresAt };
+    let update = "SET #pool = :to, #exp = :exp";
+    if (padMs > 0) {
+      names["#tat"] = ATTR.tat;
+      values[":pad"] = padMs;
+      values[":zero"] = 0;
+      update += ", #tat = if_not_exists(#tat, :zero) + :pad";
+    }
     try {
-      await this.#client.send(
+      const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: marshall({ pk: this.#pk }),
-          UpdateExpression: "SET #pool = :to, #exp = :exp",
-          ConditionExpression: this.#poolCondition(this.#known.pool, values),
-          ExpressionAttributeNames: { "#pool": ATTR.pool, "#exp": ATTR.expiresAt },
+          UpdateExpression: update,
+          ConditionExpression: this.#poolCondition(from, values),
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: marshall(values),
+          ReturnValues: "ALL_NEW",
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
         { abortSignal: signal },
       );
-      this.#known = { ...this.#known, pool };
+      this.#known = parseLimiterItem(out.Attributes);
     } catch (error) {
       const old = conditionFailedItem(error);
       if (old === undefined) throw error;

@@ -11,10 +11,11 @@
  *
  * Lease: one store write may reserve `n` consecutive cells. Cell k (k = 0..n-1) has the theoretical
  * arrival `c_k = base + k*T` with `base = max(tat, now)`, and may be spent only within
- * `[c_k - tau, c_k]`. Because the reserved `c_k` are distinct and at least T apart across every
- * holder, and each call happens within `tau` before its own `c_k`, the window bound above still holds
- * for the calls actually made, whoever holds the cells. A cell not spent by `c_k` is dropped (wasted
- * budget, never a late call).
+ * `[c_k - tau, c_k + late]`. Because the reserved `c_k` are distinct and at least T apart across every
+ * holder, and each call happens within `tau` before or `late` after its own `c_k`, the calls actually
+ * made, whoever holds the cells, number at most `floor((L + tau + late) / T) + 1` in a closed window
+ * of length L (the pacing keeps room for `late`, see `pool-budget.ts`). A cell not spent by
+ * `c_k + late` is dropped (wasted budget, never a later call).
  */
 
 export interface GcraParams {
@@ -22,6 +23,8 @@ export interface GcraParams {
   readonly intervalMs: number;
   /** Burst (>= 1). */
   readonly burst: number;
+  /** How long after its theoretical arrival a leased cell may still be spent, ms (>= 0). Default 0. */
+  readonly lateMs?: number;
 }
 
 /** One leased call: spendable at any time in `[from, until]` (epoch ms). */
@@ -42,6 +45,12 @@ export type GcraDecision =
     }
   | { readonly granted: false /** ms until the first cell conforms (> 0). */; readonly waitMs: number };
 
+/**
+ * Float rounding allowed when checking conformance: `(now + T) - T` may exceed `now` by an ulp, which
+ * would deny a burst's second call. Far below the pacing's own margin (`pool-budget.ts`).
+ */
+const ROUNDING_MS = 1e-6;
+
 export function toleranceMs(params: GcraParams): number {
   return (params.burst - 1) * params.intervalMs;
 }
@@ -49,10 +58,11 @@ export function toleranceMs(params: GcraParams): number {
 /** The cells of a lease of `n` whose first cell has theoretical arrival `base`. */
 export function leaseSlots(base: number, n: number, params: GcraParams): Slot[] {
   const tau = toleranceMs(params);
+  const late = params.lateMs ?? 0;
   const slots: Slot[] = [];
   for (let k = 0; k < n; k++) {
     const c = base + k * params.intervalMs;
-    slots.push({ from: c - tau, until: c });
+    slots.push({ from: c - tau, until: c + late });
   }
   return slots;
 }
@@ -63,7 +73,7 @@ export function leaseSlots(base: number, n: number, params: GcraParams): Slot[] 
  */
 export function gcraAcquire(tat: number | undefined, now: number, params: GcraParams, n = 1): GcraDecision {
   const tau = toleranceMs(params);
-  if (tat !== undefined && tat - tau > now) {
+  if (tat !== undefined && tat - tau > now + ROUNDING_MS) {
     return { granted: false, waitMs: Math.max(1, Math.ceil(tat - tau - now)) };
   }
   const base = tat === undefined ? now : Math.max(tat, now);

@@ -20,7 +20,7 @@ import {
   type LimiterState,
   rateLimitedEffect,
 } from "./limiter-state.ts";
-import { paceRate, rampTarget, slotOf } from "./pool-budget.ts";
+import { paceRate, rampPaddingMs, rampTarget, slotOf } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 
 export interface LocalRateGateOptions {
@@ -58,11 +58,13 @@ export class LocalRateGate implements RateGate {
     for (let ramped = false; ; ) {
       const learned = learnedLimit(this.#state, now, this.#config);
       const intervalMs = 60_000 / paceRate(this.#config, this.#state.pool, learned);
-      const decision = gcraAcquire(this.#state.tat, now, { intervalMs, burst: this.#config.burst });
+      const { tat, pool: active } = this.#state;
+      const decision = gcraAcquire(tat, now, { intervalMs, burst: this.#config.burst });
       if (!decision.granted) {
-        const pool = rampTarget(this.#config, this.#state.pool, learned);
+        const pool = rampTarget(this.#config, active, learned);
         if (pool !== undefined && !ramped) {
-          this.#state = { ...this.#state, pool };
+          const padded = tat === undefined ? tat : tat + rampPaddingMs(active, intervalMs);
+          this.#state = { ...this.#state, pool, tat: padded };
           ramped = true;
           continue;
         }

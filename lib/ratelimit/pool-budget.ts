@@ -2,19 +2,21 @@
  * Pure arithmetic of one client budget spread over a pool of tokens.
  *
  * The budget is one GCRA sequence of cells (`gcra.ts`) shared by every invocation; the store numbers
- * the cells (`seq`), and cell `s` goes to token `s mod active`. So token j gets every `active`-th
- * cell: if the sequence holds at most N calls in any window, each token holds at most ceil(N / active).
- * GCRA at interval T with burst b puts at most W / T + b - 1 calls in a window [t, t + W) when W / T
- * is whole; a leased cell may be spent up to tau = (b - 1) T before its time, so one token's cells,
- * k T apart, number at most (W + tau) / (k T) + 1 in a window. Pacing the sequence at (per window)
+ * the cells (`seq`), and cell `s` goes to token `s mod active`. A cell is spent between tau = (b - 1) T
+ * before its time and `late` after it, so calls at interval T with burst b number at most
+ * floor((W + tau + late) / T) + 1 in a closed window of length W; one token's cells, at least
+ * `active` T apart, at most floor((W + tau + late) / (active T)) + 1. Both stay within their limits
+ * (C for the client, P a token; calls per window) when, with L = min(C, active P, learned),
  *
- *   min(client, learned, active x (perToken - 1)) - (b - 1) - epsilon
+ *   W / T = (L - (b - 1) - epsilon) / (1 + late / W)
  *
- * keeps every window within the client's total and every token within its own. The pool grows
- * (`rampTarget`) only when a caller waited for the budget and the number of tokens is what binds.
- * When it grows the mapping changes, and one token may get two cells closer than its share; that
- * happens while the budget climbs to the new rate, so the windows around it hold fewer calls, not more
- * (the property test in test/unit/ratelimit/pool-budget.test.ts grows the pool under load).
+ * so the room kept is the burst's and `late`'s share of the window, whatever the number of tokens.
+ * The pool grows (`rampTarget`) only when a caller waited for the budget and the number of tokens is
+ * what binds. When it grows the mapping changes: a token of the old pool may meet its next cell
+ * sooner than a round of the new one, so growing from two tokens or more first skips one round of
+ * the old pool (`rampPaddingMs`); from one token the gap is always a whole old interval, which is
+ * already its share. The property test in test/unit/ratelimit/pool-budget.test.ts grows the pool
+ * under load, with calls spent early and late.
  */
 
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
@@ -28,13 +30,25 @@ export function bindingLimit(config: ResolvedRateLimitConfig, active: number, le
 const EPSILON_CALLS = 0.01;
 
 /**
- * The rate to pace the cell sequence at, calls/min: the binding limit less the room the burst needs
- * within one window (and one call a token for cells spent early). Never below `minRatePerMinute`.
+ * The rate to pace the cell sequence at, calls/min: the binding limit less the room the burst and a
+ * late call need within one window. A learned limit never takes it below `minRatePerMinute`, and
+ * nothing takes it above the pace of the configured limits.
  */
 export function paceRate(config: ResolvedRateLimitConfig, active: number, learned: number): number {
   const call = 60_000 / config.windowMs; // one call per window, in calls/min
-  const limit = Math.min(config.clientPerMinute, learned, active * (config.perTokenPerMinute - call));
-  return Math.max(config.minRatePerMinute, limit - (config.burst - 1 + EPSILON_CALLS) * call);
+  const safe = (limit: number): number =>
+    (limit - (config.burst - 1 + EPSILON_CALLS) * call) / (1 + config.lateMs / config.windowMs);
+  const configured = safe(bindingLimit(config, active, Number.POSITIVE_INFINITY));
+  return Math.max(Math.min(config.minRatePerMinute, configured), safe(bindingLimit(config, active, learned)));
+}
+
+/**
+ * How far to move the budget on when the pool grows from `from` tokens paced at `intervalMs`, ms:
+ * one round of the old pool less the interval the last cell already keeps, so that no token of it
+ * meets its next cell sooner than a round of the old pool after its last (none from one token).
+ */
+export function rampPaddingMs(from: number, intervalMs: number): number {
+  return Math.max(0, from - 1) * intervalMs;
 }
 
 /** The token that spends cell `seq`. */

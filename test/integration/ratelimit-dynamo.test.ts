@@ -10,7 +10,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoRateGate, type DynamoRateGateOptions } from "../../lib/ratelimit/dynamo-rate-gate.ts";
 import { DEFAULT_LEASE_POLICY, type LeasePolicy, maxLeaseFor } from "../../lib/ratelimit/lease-policy.ts";
-import type { RateLimitConfig } from "../../lib/ratelimit/limiter-config.ts";
+import { type RateLimitConfig, resolveRateLimitConfig } from "../../lib/ratelimit/limiter-config.ts";
+import { paceRate } from "../../lib/ratelimit/pool-budget.ts";
 import { readLimiterStatus } from "../../lib/ratelimit/read-limiter-status.ts";
 import { dynamoDbEndpoint, freshStateTable } from "../helpers/aws-emulators.ts";
 
@@ -90,13 +91,21 @@ function bySlot(workers: readonly Worker[]): Map<number, number[]> {
   return out;
 }
 
-/** Largest excess over `ratePerMinute * span + burst` across every window between two grants. */
-function worstWindowExcess(sortedGrants: readonly number[], ratePerMinute: number, burst: number): number {
+/**
+ * Largest excess over `ratePerMinute * (span + lateMs) + burst` across every window between two
+ * grants: GCRA's bound for calls spent up to `lateMs` after their cells (`gcra.ts`).
+ */
+function worstWindowExcess(
+  sortedGrants: readonly number[],
+  ratePerMinute: number,
+  burst: number,
+  lateMs: number,
+): number {
   let worst = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < sortedGrants.length; i++) {
     for (let j = i; j < sortedGrants.length; j++) {
       const span = (sortedGrants[j] as number) - (sortedGrants[i] as number);
-      worst = Math.max(worst, j - i + 1 - ((ratePerMinute * span) / 60_000 + burst));
+      worst = Math.max(worst, j - i + 1 - ((ratePerMinute * (span + lateMs)) / 60_000 + burst));
     }
   }
   return worst;
@@ -115,7 +124,7 @@ describe("DynamoRateGate on DynamoDB Local", () => {
       const gate = new DynamoRateGate({ client, tableName, key, limits, now: clock.now });
       return { client, requests, gate, clock, grants: [] as number[] };
     });
-    const durationMs = 3_000;
+    const durationMs = 5_000;
     const start = Date.now();
     const end = start + durationMs;
     await Promise.all(workers.map((w) => hammer(w, end)));
@@ -129,8 +138,12 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     );
     for (const w of workers) w.client.destroy();
     assert.ok(grants.length <= bound, `grants ${grants.length} > bound ${bound}`);
+    // Every span holds at most the paced rate x (span + late) + burst (GCRA's bound for calls up to
+    // `lateMs` after their cells, which the pace keeps room for below the limit).
+    const config = resolveRateLimitConfig(limits);
+    const pace = paceRate(config, 1, Number.POSITIVE_INFINITY);
     assert.ok(
-      worstWindowExcess(grants, limits.perTokenPerMinute, limits.burst ?? 0) <= 0,
+      worstWindowExcess(grants, pace, config.burst, config.lateMs) <= 1e-9,
       "a window exceeded the bound",
     );
     assert.ok(grants.length >= 0.9 * bound, `grants ${grants.length} < 90 % of ${bound}`);
@@ -185,10 +198,11 @@ describe("DynamoRateGate on DynamoDB Local", () => {
       );
       assert.equal(status.lastRetryAfterMs, 1_500);
       assert.ok(status.last429At !== null && status.last429At >= recordStart);
-      // Half of what the gates paced at: 600/min less a call a 3-s window (20/min) for the token and
-      // the burst's room (2.01 calls: 40.2/min).
+      // Half of what the gates paced at: 600/min less the burst's room (2.01 calls a 3-s window:
+      // 40.2/min), over 1 + 25 ms late / 3 s.
       assert.ok(
-        status.learnedPerMinute !== null && Math.abs(status.learnedPerMinute - (600 - 20 - 40.2) / 2) < 1,
+        status.learnedPerMinute !== null &&
+          Math.abs(status.learnedPerMinute - (600 - 40.2) / (1 + 25 / 3_000) / 2) < 1,
         `limit learned: ${status.learnedPerMinute}/min`,
       );
 
@@ -254,8 +268,8 @@ describe("DynamoRateGate on DynamoDB Local", () => {
   });
 
   it("a second 429 within the pause extends it but does not cut again; a shorter one changes nothing", async () => {
-    // Paced at 596.99/min (600 less a call for the token and 2.01 for the burst, a 60-s window), sent
-    // away for 2 s of the window: 58/60 of that was admitted.
+    // Paced at 597.74/min (600 less 2.01 for the burst, over 1 + 25 ms late / 60 s), sent away for
+    // 2 s of the window: 58/60 of that was admitted.
     const limits: RateLimitConfig = { perTokenPerMinute: 600 };
     const key = `client-${randomUUID()}`;
     const { client, requests } = countingClient();
@@ -269,7 +283,10 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     await c.recordRateLimited(500, 0); // shorter: never shortens
     const s3 = await readLimiterStatus({ client, tableName, key, limits });
     client.destroy();
-    assert.ok(s1.learnedPerMinute !== null && Math.abs(s1.learnedPerMinute - (596.99 * 58) / 60) < 0.01);
+    assert.ok(
+      s1.learnedPerMinute !== null &&
+        Math.abs(s1.learnedPerMinute - (597.99 / (1 + 25 / 60_000)) * (58 / 60)) < 0.01,
+    );
     assert.equal(s2.learnedPerMinute, s1.learnedPerMinute, "no second cut");
     assert.ok(s1.pausedUntil !== null && s2.pausedUntil !== null && s2.pausedUntil > s1.pausedUntil);
     assert.equal(s2.lastRetryAfterMs, 4_000);

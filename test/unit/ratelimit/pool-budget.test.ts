@@ -7,15 +7,17 @@ import {
   bindingLimit,
   isSharedLimit,
   paceRate,
+  rampPaddingMs,
   rampTarget,
   slotOf,
 } from "../../../lib/ratelimit/pool-budget.ts";
 
-/** Most grants in any half-open window [t, t + windowMs) (the simulator's and Genesys's sliding window). */
-function busiestWindow(times: readonly number[], windowMs: number): number {
+/** Most calls in any closed window [t, t + windowMs] (stricter than a sliding window of either kind). */
+function busiestWindow(unsorted: readonly number[], windowMs: number): number {
+  const times = [...unsorted].sort((a, b) => a - b);
   let best = 0;
   for (let i = 0, j = 0; i < times.length; i++) {
-    while (j < times.length && (times[j] as number) < (times[i] as number) + windowMs) j++;
+    while (j < times.length && (times[j] as number) <= (times[i] as number) + windowMs) j++;
     best = Math.max(best, j - i);
   }
   return best;
@@ -28,10 +30,11 @@ describe("pool budget arithmetic", () => {
     assert.equal(bindingLimit(config, 1, Number.POSITIVE_INFINITY), 300);
     assert.equal(bindingLimit(config, 10, Number.POSITIVE_INFINITY), 3_000);
     assert.equal(bindingLimit(config, 10, 1_200), 1_200);
-    // burst 3: 2 calls (and a sliver) of room a window (60 s), and one call a token
-    assert.equal(paceRate(config, 10, Number.POSITIVE_INFINITY), 2_987.99);
-    assert.equal(paceRate(config, 1, Number.POSITIVE_INFINITY), 296.99);
-    assert.equal(paceRate(config, 10, 1_200), 1_197.99);
+    // burst 3: 2 calls (and a sliver) of room a window (60 s), and 25 ms of it for a late call
+    const late = 1 + 25 / 60_000;
+    assert.equal(paceRate(config, 10, Number.POSITIVE_INFINITY), 2_997.99 / late);
+    assert.equal(paceRate(config, 1, Number.POSITIVE_INFINITY), 297.99 / late);
+    assert.equal(paceRate(config, 10, 1_200), 1_197.99 / late);
   });
 
   it("grows the pool to what the client's total and the learned limit leave room for, only while the tokens bind", () => {
@@ -64,7 +67,12 @@ describe("pool budget arithmetic", () => {
     assert.equal(isSharedLimit(3, 10, { slot: 4, at: 0 }, 60_001, config), false);
   });
 
-  it("property: however the pool grows, no window holds more than the client's total or a token's own", () => {
+  it("moves the budget on by one round of the old pool when it grows from two tokens or more", () => {
+    assert.equal(rampPaddingMs(1, 200), 0);
+    assert.equal(rampPaddingMs(3, 200), 400);
+  });
+
+  it("property: however the pool grows and the calls go early or late, no window holds more than the client's total or a token's own", () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -76,8 +84,27 @@ describe("pool budget arithmetic", () => {
           windowMs: fc.constantFrom(1_000, 10_000, 60_000),
           /** How often the caller asks, ms. */
           stepMs: fc.integer({ min: 1, max: 40 }),
+          lateMs: fc.integer({ min: 0, max: 100 }),
+          /** How late each call goes out after its grant, as fractions of `lateMs` taken in turn. */
+          lateness: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 7 }),
+          /**
+           * A 429 on the first call: the learned limit then starts at one token's worth and doubles
+           * every window, so the pool grows in steps (from two tokens and more), not at once.
+           */
+          learnedSteps: fc.boolean(),
         }),
-        ({ perTokenPerWindow, poolSize, clientTokens, burst, windowMs, stepMs }) => {
+        ({
+          perTokenPerWindow,
+          poolSize,
+          clientTokens,
+          burst,
+          windowMs,
+          stepMs,
+          lateMs,
+          lateness,
+          learnedSteps,
+        }) => {
+          fc.pre(burst < perTokenPerWindow);
           const perWindow = (n: number): number => (n * 60_000) / windowMs;
           const clientPerWindow = Math.max(burst + 2, Math.floor(clientTokens * perTokenPerWindow));
           const limits = {
@@ -86,17 +113,26 @@ describe("pool budget arithmetic", () => {
             poolSize,
             burst,
             windowMs,
+            lateMs,
+            ...(learnedSteps ? { holdWindows: 0, increaseFraction: 1 } : {}),
           };
           let now = 0;
           const gate = new LocalRateGate({ limits, now: () => now });
           const all: number[] = [];
           const bySlot = new Map<number, number[]>();
+          if (learnedSteps) {
+            assert.ok(gate.acquireNow().granted);
+            all.push(0);
+            bySlot.set(0, [0]);
+            void gate.recordRateLimited(1, 0);
+          }
           const endMs = 3 * windowMs;
           for (; now < endMs; now += stepMs) {
             const p = gate.acquireNow();
             if (!p.granted) continue;
-            all.push(now);
-            bySlot.set(p.slot, [...(bySlot.get(p.slot) ?? []), now]);
+            const sentAt = now + (lateness[all.length % lateness.length] as number) * lateMs;
+            all.push(sentAt);
+            bySlot.set(p.slot, [...(bySlot.get(p.slot) ?? []), sentAt]);
           }
           assert.ok(busiestWindow(all, windowMs) <= clientPerWindow, "client total exceeded");
           for (const [slot, times] of bySlot) {
