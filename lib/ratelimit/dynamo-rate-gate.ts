@@ -59,7 +59,7 @@ import {
   normaliseRetryAfter,
   sharedLimitEffect,
 } from "./limiter-state.ts";
-import { isSharedLimit, paceRate, rampPaddingMs, rampTarget, slotOf } from "./pool-budget.ts";
+import { isSharedLimit, paceRate, rampPaddingMs, rampTarget, slotOf, spendLateMs } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 
 export interface DynamoRateGateOptions {
@@ -266,7 +266,7 @@ export class DynamoRateGate implements RateGate {
     return {
       intervalMs: 60_000 / paceRate(this.#config, this.#known.pool, this.#learned(now)),
       burst: this.#config.burst,
-      lateMs: this.#config.lateMs,
+      lateMs: spendLateMs(this.#config),
     };
   }
 
@@ -346,7 +346,7 @@ export class DynamoRateGate implements RateGate {
           this.#random(),
         );
         // The first cell conformed when the write started; it is spendable unless the write took
-        // longer than its time allows (`lateMs`) or its token is paused.
+        // longer than its time allows (`spendLateMs`) or its token is paused.
         const spentAt = this.#now();
         if (first !== undefined && spentAt <= first.until && !this.#tokenPaused(first.slot, spentAt)) {
           return { granted: true, slot: first.slot };

@@ -2,8 +2,9 @@
  * Pure arithmetic of one client budget spread over a pool of tokens.
  *
  * The budget is one GCRA sequence of cells (`gcra.ts`) shared by every invocation; the store numbers
- * the cells (`seq`), and cell `s` goes to token `s mod active`. A cell is spent between tau = (b - 1) T
- * before its time and `late` after it, so calls at interval T with burst b number at most
+ * the cells (`seq`), and cell `s` goes to token `s mod active`. A call reaches Genesys between
+ * tau = (b - 1) T before its cell's time and `late` after it (`lateMs`: spent up to half of it late,
+ * `spendLateMs`, and the rest for its way there), so calls at interval T with burst b number at most
  * floor((W + tau + late) / T) + 1 in a closed window of length W; one token's cells, at least
  * `active` T apart, at most floor((W + tau + late) / (active T)) + 1. Both stay within their limits
  * (C for the client, P a token; calls per window) when, with L = min(C, active P, learned),
@@ -24,6 +25,11 @@ import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
 /** The limit that binds now, calls/min: the client's total, the active tokens' sum, or the learned limit. */
 export function bindingLimit(config: ResolvedRateLimitConfig, active: number, learned: number): number {
   return Math.min(config.clientPerMinute, active * config.perTokenPerMinute, learned);
+}
+
+/** How late after its time a leased cell may still be spent, ms: the first half of `lateMs`. */
+export function spendLateMs(config: ResolvedRateLimitConfig): number {
+  return config.lateMs / 2;
 }
 
 /** A sliver of a call per window, so that float rounding never makes W / T pass a whole number. */

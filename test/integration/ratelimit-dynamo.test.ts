@@ -199,10 +199,10 @@ describe("DynamoRateGate on DynamoDB Local", () => {
       assert.equal(status.lastRetryAfterMs, 1_500);
       assert.ok(status.last429At !== null && status.last429At >= recordStart);
       // Half of what the gates paced at: 600/min less the burst's room (2.01 calls a 3-s window:
-      // 40.2/min), over 1 + 25 ms late / 3 s.
+      // 40.2/min), over 1 + 50 ms late / 3 s.
       assert.ok(
         status.learnedPerMinute !== null &&
-          Math.abs(status.learnedPerMinute - (600 - 40.2) / (1 + 25 / 3_000) / 2) < 1,
+          Math.abs(status.learnedPerMinute - (600 - 40.2) / (1 + 50 / 3_000) / 2) < 1,
         `limit learned: ${status.learnedPerMinute}/min`,
       );
 
@@ -268,7 +268,7 @@ describe("DynamoRateGate on DynamoDB Local", () => {
   });
 
   it("a second 429 within the pause extends it but does not cut again; a shorter one changes nothing", async () => {
-    // Paced at 597.74/min (600 less 2.01 for the burst, over 1 + 25 ms late / 60 s), sent away for
+    // Paced at 597.49/min (600 less 2.01 for the burst, over 1 + 50 ms late / 60 s), sent away for
     // 2 s of the window: 58/60 of that was admitted.
     const limits: RateLimitConfig = { perTokenPerMinute: 600 };
     const key = `client-${randomUUID()}`;
@@ -285,7 +285,7 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     client.destroy();
     assert.ok(
       s1.learnedPerMinute !== null &&
-        Math.abs(s1.learnedPerMinute - (597.99 / (1 + 25 / 60_000)) * (58 / 60)) < 0.01,
+        Math.abs(s1.learnedPerMinute - (597.99 / (1 + 50 / 60_000)) * (58 / 60)) < 0.01,
     );
     assert.equal(s2.learnedPerMinute, s1.learnedPerMinute, "no second cut");
     assert.ok(s1.pausedUntil !== null && s2.pausedUntil !== null && s2.pausedUntil > s1.pausedUntil);

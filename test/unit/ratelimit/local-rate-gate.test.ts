@@ -5,8 +5,8 @@ import { LocalRateGate } from "../../../lib/ratelimit/local-rate-gate.ts";
 describe("LocalRateGate", () => {
   it("grants the burst, then paces below the limit by the burst's room", async () => {
     let now = 1_000;
-    // 600/min over a 60 s window, burst 2: paced at (600 - 1.01) / (1 + 25 ms late / 60 s) =
-    // 598.74/min, 100.21 ms apart.
+    // 600/min over a 60 s window, burst 2: paced at (600 - 1.01) / (1 + 50 ms late / 60 s) =
+    // 598.49/min, 100.25 ms apart.
     const gate = new LocalRateGate({ limits: { perTokenPerMinute: 600, burst: 2 }, now: () => now });
     assert.deepEqual(await gate.tryAcquire(), { granted: true, slot: 0 });
     assert.deepEqual(await gate.tryAcquire(), { granted: true, slot: 0 });
@@ -46,15 +46,15 @@ describe("LocalRateGate", () => {
       limits: { perTokenPerMinute: 600, burst: 1, windowMs: 10_000 },
       now: () => now,
     });
-    // Paced at 598.44/min ((600 less a sliver) / (1 + 25 ms late / 10 s)); a 10-s sliding window
-    // that sends us away for 4 s admitted 6 s of it: 359.07/min.
+    // Paced at 596.96/min ((600 less a sliver) / (1 + 50 ms late / 10 s)); a 10-s sliding window
+    // that sends us away for 4 s admitted 6 s of it: 358.17/min.
     await gate.recordRateLimited(4_000, 0);
     assert.deepEqual(await gate.tryAcquire(), { granted: false, waitMs: 4_000, reason: "paused" });
     now = 4_000;
     assert.deepEqual(await gate.tryAcquire(), { granted: true, slot: 0 });
     const p = await gate.tryAcquire();
-    // Paced at (359.07 less the sliver) / 1.0025: 358.11/min, 167.5 ms apart.
-    assert.ok(!p.granted && p.reason === "paced" && p.waitMs === 168, JSON.stringify(p));
+    // Paced at (358.17 less the sliver) / 1.005: 356.33/min, 168.4 ms apart.
+    assert.ok(!p.granted && p.reason === "paced" && p.waitMs === 169, JSON.stringify(p));
   });
 
   it("rejects when already aborted", async () => {

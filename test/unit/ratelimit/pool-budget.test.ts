@@ -30,8 +30,8 @@ describe("pool budget arithmetic", () => {
     assert.equal(bindingLimit(config, 1, Number.POSITIVE_INFINITY), 300);
     assert.equal(bindingLimit(config, 10, Number.POSITIVE_INFINITY), 3_000);
     assert.equal(bindingLimit(config, 10, 1_200), 1_200);
-    // burst 3: 2 calls (and a sliver) of room a window (60 s), and 25 ms of it for a late call
-    const late = 1 + 25 / 60_000;
+    // burst 3: 2 calls (and a sliver) of room a window (60 s), and 50 ms of it for a late call
+    const late = 1 + 50 / 60_000;
     assert.equal(paceRate(config, 10, Number.POSITIVE_INFINITY), 2_997.99 / late);
     assert.equal(paceRate(config, 1, Number.POSITIVE_INFINITY), 297.99 / late);
     assert.equal(paceRate(config, 10, 1_200), 1_197.99 / late);
