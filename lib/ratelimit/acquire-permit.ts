@@ -50,6 +50,22 @@ export async function acquirePermit(
   options: AcquirePermitOptions = {},
 ): Promise<AcquireOutcome> {
   const { signal, deadlineMs, maxSleepMs, now, sleep } = withDefaults(DEFAULTS, options);
+  const done = gate.waiting();
+  try {
+    return await askUntilGranted(gate, signal, deadlineMs, maxSleepMs, now, sleep);
+  } finally {
+    done();
+  }
+}
+
+async function askUntilGranted(
+  gate: RateGate,
+  signal: AbortSignal | undefined,
+  deadlineMs: number,
+  maxSleepMs: number,
+  now: () => number,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+): Promise<AcquireOutcome> {
   for (;;) {
     signal?.throwIfAborted();
     const permit = await gate.tryAcquire(signal);

@@ -122,8 +122,10 @@ export class DynamoRateGate implements RateGate {
   #samples: SeqSample[] = [];
   /** No store write before this epoch ms (back-off after learning the budget is taken). */
   #writeNotBefore = 0;
-  /** A caller had to wait since our last write: the next write takes a full lease. */
+  /** A caller had to wait since our last write: the next write takes a cell per waiting caller. */
   #hungry = false;
+  /** Callers waiting for a permit (`waiting`). */
+  #waiting = 0;
   /** The store write in flight, if any (settles, never rejects; its caller gets the outcome). */
   #inFlight: Promise<void> | undefined;
   #contention = INITIAL_CONTENTION;
@@ -175,6 +177,15 @@ export class DynamoRateGate implements RateGate {
       // The first cell is unusable (its token is paused, or the write outlasted it): try the other leased cells (a write always leaves
       // `#writeNotBefore` ahead, so a lease whose cells all belong to paused tokens ends in `paced`).
     }
+  }
+
+  waiting(): () => void {
+    this.#waiting += 1;
+    let done = false;
+    return () => {
+      if (!done) this.#waiting -= 1;
+      done = true;
+    };
   }
 
   async recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
@@ -315,7 +326,7 @@ export class DynamoRateGate implements RateGate {
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       const now = this.#now();
       const params = this.#params(now);
-      const lease = leaseSize(params.intervalMs, this.#hungry, this.#policy);
+      const lease = leaseSize(params.intervalMs, this.#hungry, this.#waiting, this.#policy);
       const tat = this.#known.tat;
       const idle = tat === undefined || tat < now;
       try {

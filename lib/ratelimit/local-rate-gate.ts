@@ -77,6 +77,11 @@ export class LocalRateGate implements RateGate {
     }
   }
 
+  /** Nothing to count: this gate grants one cell at a time. */
+  waiting(): () => void {
+    return () => {};
+  }
+
   async recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     const now = this.#now();

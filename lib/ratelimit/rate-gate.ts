@@ -28,6 +28,12 @@ export interface RateGate {
    */
   tryAcquire(signal?: AbortSignal): Promise<Permit>;
   /**
+   * One more caller waits for a permit, until it calls the returned function (granted or given up).
+   * A gate that leases cells takes no more at once than callers wait, so that a caller's work ending
+   * leaves no leased cells unspent (`acquirePermit` registers each caller).
+   */
+  waiting(): () => void;
+  /**
    * A call made with token `slot` met a 429: pause that token, or, when the limit is shared by the
    * tokens, every caller (a pause is only ever extended), and slow down.
    */

@@ -99,6 +99,9 @@ class BudgetGate implements RateGate {
     this.denied += 1;
     return { granted: false, waitMs: 3_600_000, reason: "paced" };
   }
+  waiting(): () => void {
+    return () => {};
+  }
   async recordRateLimited(): Promise<void> {}
 }
 

@@ -55,8 +55,15 @@ interface Worker {
   readonly slots?: number[];
 }
 
-/** One worker hammering its gate until `end`. */
+/** The callers a worker stands for: as many as a sync pass has (its concurrency). */
+const CALLERS_PER_WORKER = 8;
+
+/**
+ * One worker hammering its gate until `end`. It stands for a process whose callers all wait for
+ * permits throughout, and registers them as waiting, so that the gate leases as it would for them.
+ */
 async function hammer(w: Worker, end: number): Promise<void> {
+  const registrations = Array.from({ length: CALLERS_PER_WORKER }, () => w.gate.waiting());
   while (Date.now() < end) {
     const calledAt = Date.now();
     const permit = await w.gate.tryAcquire();
@@ -66,6 +73,7 @@ async function hammer(w: Worker, end: number): Promise<void> {
       w.calledAt?.push(calledAt);
     } else await sleep(Math.max(0, Math.min(permit.waitMs, end - Date.now())));
   }
+  for (const done of registrations) done();
 }
 
 /** Most grants in any half-open window [t, t + windowMs) (Genesys's and the simulator's sliding window). */

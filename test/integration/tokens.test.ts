@@ -27,6 +27,7 @@ function countingGate(): RateGate & { readonly granted: () => number } {
       if (permit.granted) granted += 1;
       return permit;
     },
+    waiting: () => inner.waiting(),
     recordRateLimited: (ms, slot, signal) => inner.recordRateLimited(ms, slot, signal),
     granted: () => granted,
   };

@@ -3,13 +3,22 @@ import { describe, it } from "node:test";
 import { acquirePermit } from "../../../lib/ratelimit/acquire-permit.ts";
 import type { Permit, RateGate } from "../../../lib/ratelimit/rate-gate.ts";
 
-function scripted(permits: Permit[]): RateGate & { asked: number } {
+/** Answers with `permits` in turn; `waiting` counts the callers registered and not yet done. */
+function scripted(permits: Permit[]): RateGate & { asked: number; waiters: number } {
   const gate = {
     asked: 0,
+    waiters: 0,
     tryAcquire: async (): Promise<Permit> => {
+      assert.equal(gate.waiters, 1, "asked without being registered as waiting");
       const p = permits[gate.asked++];
       if (p === undefined) throw new Error("store down");
       return p;
+    },
+    waiting: (): (() => void) => {
+      gate.waiters += 1;
+      return () => {
+        gate.waiters -= 1;
+      };
     },
     recordRateLimited: async (): Promise<void> => {},
   };
@@ -39,6 +48,7 @@ describe("acquirePermit", () => {
     ]);
     assert.deepEqual(await acquirePermit(gate, { ...time, deadlineMs: 10_000 }), { ok: true, slot: 0 });
     assert.deepEqual(time.slept, [100, 300]);
+    assert.equal(gate.waiters, 0, "still counted as waiting once granted");
   });
 
   it("gives the denial back when the wait would pass the deadline", async () => {
@@ -53,6 +63,7 @@ describe("acquirePermit", () => {
       reason: "paced",
     });
     assert.deepEqual(time.slept, [100]);
+    assert.equal(gate.waiters, 0, "still counted as waiting after giving up");
   });
 
   it("gives the denial back when the wait is longer than maxSleepMs", async () => {
@@ -68,7 +79,9 @@ describe("acquirePermit", () => {
 
   it("rejects when the gate fails (fail closed)", async () => {
     const time = fakeTime();
-    await assert.rejects(acquirePermit(scripted([]), time), /store down/);
+    const gate = scripted([]);
+    await assert.rejects(acquirePermit(gate, time), /store down/);
+    assert.equal(gate.waiters, 0);
   });
 
   it("an abort interrupts the sleep", async () => {
@@ -81,5 +94,6 @@ describe("acquirePermit", () => {
     setTimeout(() => controller.abort(), 10);
     await assert.rejects(pending, { name: "AbortError" });
     assert.equal(gate.asked, 1);
+    assert.equal(gate.waiters, 0);
   });
 });
