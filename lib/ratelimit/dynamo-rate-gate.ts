@@ -254,6 +254,15 @@ export class DynamoRateGate implements RateGate {
     }
   }
 
+  /**
+   * Callers want more than one cell: one had to wait since our last write, or others wait besides
+   * the writer (the flag alone misses callers that arrived while the last write was in flight: its
+   * success clears it).
+   */
+  #demandExceedsLease(): boolean {
+    return this.#hungry || this.#waiting > 1;
+  }
+
   #tokenPaused(slot: number, now: number): boolean {
     return (this.#localTokenPauses.get(slot) ?? 0) > now || isTokenPaused(this.#known, slot, now);
   }
@@ -319,14 +328,14 @@ export class DynamoRateGate implements RateGate {
    * undefined when the first cell's token is paused (the caller looks at the other leased cells).
    */
   async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit | undefined> {
-    if (this.#hungry) {
+    if (this.#demandExceedsLease()) {
       const pool = rampTarget(this.#config, this.#known.pool, this.#learned(this.#now()));
       if (pool !== undefined) await this.#ramp(pool, signal);
     }
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       const now = this.#now();
       const params = this.#params(now);
-      const lease = leaseSize(params.intervalMs, this.#hungry, this.#waiting, this.#policy);
+      const lease = leaseSize(params.intervalMs, this.#demandExceedsLease(), this.#waiting, this.#policy);
       const tat = this.#known.tat;
       const idle = tat === undefined || tat < now;
       try {
