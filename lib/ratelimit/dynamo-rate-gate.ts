@@ -13,7 +13,10 @@
  *   spacing, so DynamoDB writes per Genesys call stay <= ~1 (about 1/4 under load).
  * - A known pause (from our own 429 or learnt from a failed write) is cached: no DynamoDB call is made
  *   until it ends. A pause reaches other processes at their next write, i.e. within one lease
- *   (at most `tau + (maxLease - 1) * interval`); cells already leased are dropped when it is learnt.
+ *   (at most `preLeaseMs + tau + (maxLease - 1) * interval`); cells already leased are dropped when
+ *   it is learnt.
+ * - A lease may be taken up to `preLeaseMs` before the budget's opening: its cells are spent at
+ *   their times, and the budget does not idle while a waking caller's timer runs late.
  * - The learned limit lives in the item (`rateAtCut`, `rateCutAt`), and so does the number of tokens
  *   in use (`pool`); the gate caches both and every grant write is conditioned on them being the ones
  *   it paced at, so no process paces at a stale rate or deals cells to a stale number of tokens.
@@ -359,16 +362,22 @@ export class DynamoRateGate implements RateGate {
         this.#hungry = false;
         // Next write: at the opening (plus the contention spread if we have been losing races).
         this.#writeNotBefore = nextWriteAt(
-          nextConformingAt(newTat, params),
+          this.#openingAt(newTat, params),
           this.#contention,
           params.intervalMs,
           this.#policy,
           this.#random(),
         );
-        // The first cell conformed when the write started; it is spendable unless the write took
-        // longer than its time allows (`spendLateMs`) or its token is paused.
+        // The first cell conforms from `from`: at once, unless the lease was taken ahead of the
+        // opening (then it waits with the others). It is spendable unless the write took longer
+        // than its time allows (`spendLateMs`) or its token is paused.
         const spentAt = this.#now();
-        if (first !== undefined && spentAt <= first.until && !this.#tokenPaused(first.slot, spentAt)) {
+        if (first === undefined) return undefined;
+        if (first.from > spentAt) {
+          this.#cells = [first, ...rest];
+          return undefined;
+        }
+        if (spentAt <= first.until && !this.#tokenPaused(first.slot, spentAt)) {
           return { granted: true, slot: first.slot };
         }
         return undefined;
@@ -388,8 +397,7 @@ export class DynamoRateGate implements RateGate {
         // pool): retry at the new rate.
         if (old.rateCutAt !== usedCutAt || old.pool !== usedPool) continue;
         const freshParams = this.#params(later);
-        const openAt =
-          old.tat === undefined ? later : Math.max(later, nextConformingAt(old.tat, freshParams));
+        const openAt = old.tat === undefined ? later : Math.max(later, this.#openingAt(old.tat, freshParams));
         // Our cached tat was stale, so another process wrote since we last looked. If we have not been
         // losing races lately and the budget has room now, take the other branch at once.
         if (this.#contention <= 1 && openAt <= later) continue;
@@ -449,6 +457,14 @@ export class DynamoRateGate implements RateGate {
     }
   }
 
+  /**
+   * When a grant write can next succeed against stored `tat`: `preLeaseMs` before its first cell
+   * conforms, so that a caller's timer lag and the write's round trip do not leave the budget idle.
+   */
+  #openingAt(tat: number, params: GcraParams): number {
+    return nextConformingAt(tat, params) - this.#policy.preLeaseMs;
+  }
+
   /** The TTL attribute's value, epoch s. */
   #expiresAt(until: number): number {
     return Math.ceil((until + this.#ttlMs) / 1000);
@@ -503,11 +519,12 @@ export class DynamoRateGate implements RateGate {
       update = `SET #tat = :newTat, ${seq}, #exp = :exp`;
       values[":newTat"] = now + lease * params.intervalMs;
     } else {
-      // Busy branch: tat is ahead of now but within the tolerance (now <= tat <= now + tau): the
-      // first cell conforms now; the lease continues from the stored tat.
+      // Busy branch: tat is ahead of now but within the tolerance and the pre-lease
+      // (now <= tat <= now + tau + preLeaseMs): the first cell conforms now or within preLeaseMs;
+      // the lease continues from the stored tat.
       budget = "#tat BETWEEN :now AND :nowTau";
       update = `SET #tat = #tat + :leaseMs, ${seq}, #exp = :exp`;
-      values[":nowTau"] = now + toleranceMs(params);
+      values[":nowTau"] = now + toleranceMs(params) + this.#policy.preLeaseMs;
       values[":leaseMs"] = lease * params.intervalMs;
     }
     return {

@@ -32,9 +32,21 @@ export interface LeasePolicy {
    * at 16 invocations; 3 keeps 0.96 at about one limiter write per two calls more).
    */
   readonly maxContention: number;
+  /**
+   * How long before the budget's opening (its next cell's earliest time) a write may lease, ms.
+   * Default 20: a caller that sleeps until the opening wakes late by its timer's and the event loop's
+   * lag, and the write takes a round trip; a write after the next cell's time leaves the budget idle
+   * (in the bench, 1.6 % of a row at one invocation, with a tolerance of 20 ms).
+   */
+  readonly preLeaseMs: number;
 }
 
-export const DEFAULT_LEASE_POLICY: LeasePolicy = { maxLease: 8, leaseMs: 500, maxContention: 3 };
+export const DEFAULT_LEASE_POLICY: LeasePolicy = {
+  maxLease: 8,
+  leaseMs: 500,
+  maxContention: 3,
+  preLeaseMs: 20,
+};
 
 /** Contention estimate of a new gate. */
 export const INITIAL_CONTENTION = 2;

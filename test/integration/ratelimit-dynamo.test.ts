@@ -166,8 +166,13 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     // after the pause was written.
     ["without leases", { maxLease: 1 }, 0],
     // With leases a gate may still spend cells it leased before the pause, for at most
-    // tau + (cells per lease - 1) * T: 200 + 400 ms at 600/min, burst 3, the default 500 ms lease.
-    ["with leases", {}, 200 + (maxLeaseFor(100, DEFAULT_LEASE_POLICY) - 1) * 100],
+    // preLeaseMs + tau + (cells per lease - 1) * T: 20 + 200 + 400 ms at 600/min, burst 3, the
+    // default 500 ms lease.
+    [
+      "with leases",
+      {},
+      DEFAULT_LEASE_POLICY.preLeaseMs + 200 + (maxLeaseFor(100, DEFAULT_LEASE_POLICY) - 1) * 100,
+    ],
   ] as const) {
     it(`a 429 pauses every gate until Retry-After ends, without DynamoDB calls (${label})`, async () => {
       // A 3-s window: a 429 that sends us away for 1.5 s reveals half the rate the gates paced at.

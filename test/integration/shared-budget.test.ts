@@ -41,9 +41,11 @@ describe("one budget for every invocation", { concurrency: false }, () => {
     assert.ok(refused, "the injected 429 was met");
     // The window starts one lease after the 429: calls already on the wire, and the rest of a lease
     // of paced cells another invocation took from DynamoDB before the pause was written (it learns of
-    // the pause at its next write), may still arrive. After that, nobody calls until the pause ends.
+    // the pause at its next write; a lease may be taken up to preLeaseMs ahead), may still arrive.
+    // After that, nobody calls until the pause ends.
     const intervalMs = 60_000 / paceRate(resolveRateLimitConfig({ perTokenPerMinute: 1200 }), 1, Infinity);
-    const leaseSpan = maxLeaseFor(intervalMs, DEFAULT_LEASE_POLICY) * intervalMs;
+    const leaseSpan =
+      DEFAULT_LEASE_POLICY.preLeaseMs + maxLeaseFor(intervalMs, DEFAULT_LEASE_POLICY) * intervalMs;
     const quiet = series.filter((c) => c.t > refused.t + leaseSpan + 50 && c.t < refused.t + 1_950);
     assert.deepEqual(quiet, [], "no invocation called Genesys during the pause");
     const after = series.filter((c) => c.t >= refused.t + 1_950);
