@@ -306,18 +306,22 @@ export class DynamoRateGate implements RateGate {
    * says the server still counts (from `now - window + wait`), from our observations of `seq`. `seq`
    * at the span's start is interpolated between the observations around it, unless they are further
    * apart than a lease or two (a pause): then the earlier one stands, which errs high, so the learned
-   * limit settles from above. Undefined when we have not watched that long, or over less than half a
-   * window.
+   * limit settles from above. When our first observation is later than the span's start (the gate is
+   * younger than the span), the rate over what we watched stands for the whole span: at the start of
+   * a sync the invocations ramp up, and the rate we paced at would overstate what was admitted.
+   * Undefined when we watched less than half a window of the span.
    */
   #admittedRate(now: number, retryAfterMs: number): number | undefined {
     const start = now - this.#config.windowMs + trueWaitMs(retryAfterMs);
-    const after = this.#samples.findIndex((sample) => sample.at > start);
-    const before = this.#samples[(after === -1 ? this.#samples.length : after) - 1];
-    const next = after === -1 ? undefined : this.#samples[after];
+    const first = this.#samples[0];
     const last = this.#samples[this.#samples.length - 1];
-    if (before === undefined || last === undefined || last.at - start < this.#config.windowMs / 2) {
-      return undefined;
-    }
+    if (first === undefined || last === undefined) return undefined;
+    const from = Math.max(start, first.at);
+    if (last.at - from < this.#config.windowMs / 2) return undefined;
+    if (first.at >= start) return ((last.seq - first.seq) * 60_000) / (last.at - first.at);
+    const after = this.#samples.findIndex((sample) => sample.at > start);
+    const before = this.#samples[(after === -1 ? this.#samples.length : after) - 1] as SeqSample;
+    const next = after === -1 ? undefined : this.#samples[after];
     const gap = next === undefined ? 0 : next.at - before.at;
     const seqAtStart =
       next !== undefined && gap > 0 && gap <= 2 * this.#policy.leaseMs

@@ -280,6 +280,35 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     client.destroy();
   });
 
+  it("a 429 met by a gate younger than the window sets the limit from the rate it watched, not the rate it paced at", async () => {
+    // 6,000/min in a 2-s window; the caller sleeps 20 ms between asks (well under the pace, with the
+    // writes' round trips) for 1.2 s (more than half a window), then meets a 429 whose 1-s
+    // Retry-After counts the whole window.
+    const limits: RateLimitConfig = { perTokenPerMinute: 6_000, windowMs: 2_000 };
+    const key = `client-${randomUUID()}`;
+    const { client } = countingClient();
+    const gate = new DynamoRateGate({ client, tableName, key, limits });
+    const done = gate.waiting();
+    const started = Date.now();
+    let granted = 0;
+    while (Date.now() - started < 1_200) {
+      if ((await gate.tryAcquire()).granted) granted += 1;
+      await sleep(20);
+    }
+    const watchedPerMinute = (granted * 60_000) / (Date.now() - started);
+    await gate.recordRateLimited(1_000, 0);
+    done();
+    const status = await readLimiterStatus({ client, tableName, key, limits });
+    client.destroy();
+    const learned = status.learnedPerMinute ?? Number.NaN;
+    // The rate paced at would give 99 % of 6,000 (the bound of one cut).
+    assert.ok(learned < 0.75 * 6_000, `learned ${learned}/min, watched ${watchedPerMinute}/min`);
+    assert.ok(
+      Math.abs(learned - watchedPerMinute) < 0.3 * watchedPerMinute,
+      `learned ${learned}/min, watched ${watchedPerMinute}/min`,
+    );
+  });
+
   it("a second 429 within the pause extends it but does not cut again; a shorter one changes nothing", async () => {
     // Paced at 597.49/min (600 less 2.01 for the burst, over 1 + 50 ms late / 60 s), sent away for
     // 2 s of the window: 58/60 of that was admitted.
