@@ -307,9 +307,10 @@ export class DynamoRateGate implements RateGate {
    * at the span's start is interpolated between the observations around it, unless they are further
    * apart than a lease or two (a pause): then the earlier one stands, which errs high, so the learned
    * limit settles from above. When our first observation is later than the span's start (the gate is
-   * younger than the span), the rate over what we watched stands for the whole span: at the start of
-   * a sync the invocations ramp up, and the rate we paced at would overstate what was admitted.
-   * Undefined when we watched less than half a window of the span.
+   * younger than the span), the rate over what we watched stands for the whole span, but never more
+   * than every cell the item ever granted, spread over the span: at the start of a sync the
+   * invocations ramp up, and neither the rate we paced at nor the rate at the end of the ramp was
+   * admitted over all of it. Undefined when we watched less than half a window of the span.
    */
   #admittedRate(now: number, retryAfterMs: number): number | undefined {
     const start = now - this.#config.windowMs + trueWaitMs(retryAfterMs);
@@ -318,7 +319,11 @@ export class DynamoRateGate implements RateGate {
     if (first === undefined || last === undefined) return undefined;
     const from = Math.max(start, first.at);
     if (last.at - from < this.#config.windowMs / 2) return undefined;
-    if (first.at >= start) return ((last.seq - first.seq) * 60_000) / (last.at - first.at);
+    if (first.at >= start) {
+      const watched = (last.seq - first.seq) / (last.at - first.at);
+      const everything = last.seq / (last.at - start);
+      return Math.min(watched, everything) * 60_000;
+    }
     const after = this.#samples.findIndex((sample) => sample.at > start);
     const before = this.#samples[(after === -1 ? this.#samples.length : after) - 1] as SeqSample;
     const next = after === -1 ? undefined : this.#samples[after];

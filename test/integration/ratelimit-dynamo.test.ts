@@ -280,11 +280,11 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     client.destroy();
   });
 
-  it("a 429 met by a gate younger than the window sets the limit from the rate it watched, not the rate it paced at", async () => {
-    // 6,000/min in a 2-s window; the caller sleeps 20 ms between asks (well under the pace, with the
-    // writes' round trips) for 1.2 s (more than half a window), then meets a 429 whose 1-s
-    // Retry-After counts the whole window.
-    const limits: RateLimitConfig = { perTokenPerMinute: 6_000, windowMs: 2_000 };
+  it("a 429 met by a gate younger than the window sets the limit from the cells granted, not the rate it paced at", async () => {
+    // 3,000/min in a 2-s window; the caller sleeps 20 ms between asks (well under the pace, with the
+    // writes' round trips) for 1.2 s, then meets a 429 whose 1-s Retry-After dates the whole window:
+    // the window held the cells granted, all of them since the item is new.
+    const limits: RateLimitConfig = { perTokenPerMinute: 3_000, windowMs: 2_000 };
     const key = `client-${randomUUID()}`;
     const { client } = countingClient();
     const gate = new DynamoRateGate({ client, tableName, key, limits });
@@ -295,17 +295,18 @@ describe("DynamoRateGate on DynamoDB Local", () => {
       if ((await gate.tryAcquire()).granted) granted += 1;
       await sleep(20);
     }
-    const watchedPerMinute = (granted * 60_000) / (Date.now() - started);
     await gate.recordRateLimited(1_000, 0);
     done();
     const status = await readLimiterStatus({ client, tableName, key, limits });
     client.destroy();
     const learned = status.learnedPerMinute ?? Number.NaN;
-    // The rate paced at would give 99 % of 6,000 (the bound of one cut).
-    assert.ok(learned < 0.75 * 6_000, `learned ${learned}/min, watched ${watchedPerMinute}/min`);
+    const inWindowPerMinute = (granted * 60_000) / 2_000;
+    // The rate paced at would give 99 % of 3,000 (the bound of one cut); the rate watched over 1.2 s,
+    // spread over the 2-s window, 5/3 of the cells granted.
+    assert.ok(learned < 0.75 * 3_000, `learned ${learned}/min, ${granted} cells granted`);
     assert.ok(
-      Math.abs(learned - watchedPerMinute) < 0.3 * watchedPerMinute,
-      `learned ${learned}/min, watched ${watchedPerMinute}/min`,
+      Math.abs(learned - inWindowPerMinute) < 0.3 * inWindowPerMinute,
+      `learned ${learned}/min, ${granted} cells granted (${inWindowPerMinute}/min)`,
     );
   });
 
