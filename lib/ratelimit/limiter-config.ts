@@ -117,46 +117,24 @@ export function resolveRateLimitConfig(config: RateLimitConfig): ResolvedRateLim
     { ...RATE_LIMIT_DEFAULTS, minRatePerMinute: Math.min(ceiling, Math.max(1, ceiling * 0.05)) },
     config,
   );
-  const {
-    windowMs,
-    burst,
-    lateMs,
-    minRatePerMinute,
-    holdWindows,
-    increaseFraction,
-    deepestCut,
-    shallowestCut,
-  } = resolved;
-  check(windowMs > 0, "windowMs must be > 0");
-  check(Number.isInteger(burst) && burst >= 1, "burst must be an integer >= 1");
-  const perWindow = (perMinute: number): number => (perMinute * windowMs) / 60_000;
+  const r: ResolvedRateLimitConfig = { ...resolved, perTokenPerMinute, clientPerMinute, poolSize };
+  check(r.windowMs > 0, "windowMs must be > 0");
+  check(Number.isInteger(r.burst) && r.burst >= 1, "burst must be an integer >= 1");
+  const perWindow = (perMinute: number): number => (perMinute * r.windowMs) / 60_000;
   check(
-    burst < perWindow(Math.min(perTokenPerMinute, clientPerMinute)),
+    r.burst < perWindow(Math.min(perTokenPerMinute, clientPerMinute)),
     "burst must be below a token's and the client's limit per window",
   );
-  check(lateMs >= 0 && lateMs < windowMs, "lateMs must be in [0, windowMs)");
-  check(minRatePerMinute > 0 && minRatePerMinute <= ceiling, "minRatePerMinute must be in (0, ceiling]");
-  check(holdWindows >= 0, "holdWindows must be >= 0");
-  check(increaseFraction > 0 && increaseFraction <= 1, "increaseFraction must be in (0, 1]");
+  check(r.lateMs >= 0 && r.lateMs < r.windowMs, "lateMs must be in [0, windowMs)");
+  check(r.minRatePerMinute > 0 && r.minRatePerMinute <= ceiling, "minRatePerMinute must be in (0, ceiling]");
+  check(r.holdWindows >= 0, "holdWindows must be >= 0");
+  check(r.increaseFraction > 0 && r.increaseFraction <= 1, "increaseFraction must be in (0, 1]");
   check(
-    deepestCut > 0 && deepestCut <= shallowestCut && shallowestCut < 1,
+    r.deepestCut > 0 && r.deepestCut <= r.shallowestCut && r.shallowestCut < 1,
     "need 0 < deepestCut <= shallowestCut < 1",
   );
-  check(resolved.cutCooldownMs >= 0, "cutCooldownMs must be >= 0");
-  return {
-    perTokenPerMinute,
-    clientPerMinute,
-    poolSize,
-    windowMs,
-    burst,
-    lateMs,
-    minRatePerMinute,
-    holdWindows,
-    increaseFraction,
-    deepestCut,
-    shallowestCut,
-    cutCooldownMs: resolved.cutCooldownMs,
-  };
+  check(r.cutCooldownMs >= 0, "cutCooldownMs must be >= 0");
+  return r;
 }
 
 function check(ok: boolean, message: string): void {
