@@ -52,30 +52,19 @@ export async function acquirePermit(
   const { signal, deadlineMs, maxSleepMs, now, sleep } = withDefaults(DEFAULTS, options);
   const done = gate.waiting();
   try {
-    return await askUntilGranted(gate, signal, deadlineMs, maxSleepMs, now, sleep);
+    for (;;) {
+      signal?.throwIfAborted();
+      const permit = await gate.tryAcquire(signal);
+      if (permit.granted) return { ok: true, slot: permit.slot };
+      const waitMs = Math.max(1, permit.waitMs);
+      // Sleep only if we wake before the deadline (strictly: a permit at the deadline is useless)
+      // and the single wait is not longer than the caller tolerates.
+      if (waitMs > maxSleepMs || now() + waitMs >= deadlineMs) {
+        return { ok: false, waitMs, reason: permit.reason };
+      }
+      await sleep(waitMs, signal);
+    }
   } finally {
     done();
-  }
-}
-
-async function askUntilGranted(
-  gate: RateGate,
-  signal: AbortSignal | undefined,
-  deadlineMs: number,
-  maxSleepMs: number,
-  now: () => number,
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
-): Promise<AcquireOutcome> {
-  for (;;) {
-    signal?.throwIfAborted();
-    const permit = await gate.tryAcquire(signal);
-    if (permit.granted) return { ok: true, slot: permit.slot };
-    const waitMs = Math.max(1, permit.waitMs);
-    // Sleep only if we wake before the deadline (strictly: a permit at the deadline is useless)
-    // and the single wait is not longer than the caller tolerates.
-    if (waitMs > maxSleepMs || now() + waitMs >= deadlineMs) {
-      return { ok: false, waitMs, reason: permit.reason };
-    }
-    await sleep(waitMs, signal);
   }
 }

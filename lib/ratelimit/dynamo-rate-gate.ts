@@ -170,15 +170,15 @@ export class DynamoRateGate implements RateGate {
         () => undefined,
         () => undefined,
       );
-      let answer: Permit | undefined;
+      let denied: Permit | undefined;
       try {
-        answer = await write;
+        denied = await write;
       } finally {
         this.#inFlight = undefined;
       }
-      if (answer !== undefined) return answer;
-      // The first cell is unusable (its token is paused, or the write outlasted it): try the other leased cells (a write always leaves
-      // `#writeNotBefore` ahead, so a lease whose cells all belong to paused tokens ends in `paced`).
+      if (denied !== undefined) return denied;
+      // Leased: take a cell on the next turn (a write always leaves `#writeNotBefore` ahead, so a
+      // lease whose cells are all unusable ends in `paced`, not in another write).
     }
   }
 
@@ -335,10 +335,7 @@ export class DynamoRateGate implements RateGate {
     return ((last.seq - seqAtStart) * 60_000) / (last.at - start);
   }
 
-  /**
-   * One grant write (after a pool ramp if callers wait): the grant of its first cell, a denial, or
-   * undefined when the first cell's token is paused (the caller looks at the other leased cells).
-   */
+  /** One grant write (after a pool ramp if callers wait); undefined when it leased cells, else the denial. */
   async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit | undefined> {
     if (this.#demandExceedsLease()) {
       const pool = rampTarget(this.#config, this.#known.pool, this.#learned(this.#now()));
@@ -362,11 +359,13 @@ export class DynamoRateGate implements RateGate {
         const newTat = base + lease * params.intervalMs;
         this.#known = { ...old, tat: newTat, seq: old.seq + lease };
         this.#observe(now, old.seq + lease);
-        const [first, ...rest] = leaseSlots(base, lease, params).map((cell, k) => ({
+        // The caller takes its cell from the lease like any other (`#nextCell`): the first conforms
+        // at once unless the lease was taken ahead of the opening, and is dropped if the write
+        // outlasted its time (`spendLateMs`) or its token is paused.
+        this.#cells = leaseSlots(base, lease, params).map((cell, k) => ({
           ...cell,
           slot: slotOf(old.seq + k, old.pool),
         }));
-        this.#cells = rest;
         this.#contention = contentionAfterWin(this.#contention);
         this.#hungry = false;
         // Next write: at the opening (plus the contention spread if we have been losing races).
@@ -377,18 +376,6 @@ export class DynamoRateGate implements RateGate {
           this.#policy,
           this.#random(),
         );
-        // The first cell conforms from `from`: at once, unless the lease was taken ahead of the
-        // opening (then it waits with the others). It is spendable unless the write took longer
-        // than its time allows (`spendLateMs`) or its token is paused.
-        const spentAt = this.#now();
-        if (first === undefined) return undefined;
-        if (first.from > spentAt) {
-          this.#cells = [first, ...rest];
-          return undefined;
-        }
-        if (spentAt <= first.until && !this.#tokenPaused(first.slot, spentAt)) {
-          return { granted: true, slot: first.slot };
-        }
         return undefined;
       } catch (error) {
         const old = conditionFailedItem(error);

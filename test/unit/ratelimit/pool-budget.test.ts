@@ -89,7 +89,9 @@ describe("pool budget arithmetic", () => {
           lateness: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 7 }),
           /**
            * A 429 on the first call: the learned limit then starts at one token's worth and doubles
-           * every window, so the pool grows in steps (from two tokens and more), not at once.
+           * every window, so the pool grows in steps (from two tokens and more), not at once. The
+           * rate climbs with the limit, so these steps do not change it at once (the padding that a
+           * sudden rise would need is checked by its own test above).
            */
           learnedSteps: fc.boolean(),
         }),
