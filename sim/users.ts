@@ -153,6 +153,33 @@ export interface DirectoryOptions {
    * `supported`, the default) or answers 400 that it is not a searchable field (`refused`).
    */
   employeeIdSearch?: "supported" | "refused";
+  /**
+   * Probability in [0, 1] that an API read (`GET /api/v2/users`, `GET /api/v2/users/{id}`, the search)
+   * leaves `employerInfo` out of a user it was asked to expand, drawn per user and per read. The SDK
+   * docs of `getUsers`/`getUser`: "expand parameters are resolved with a best effort approach and not
+   * guaranteed to be returned". Default 0.
+   */
+  expandDropRate?: number;
+  /**
+   * How `expand=employerInfo` renders a user who has no employer info: left out (`omitted`, the
+   * default) or `{}` (`empty`). Undocumented: both are offered, since a client must not read the
+   * first as "the expansion failed" nor the second as proof when it is missing.
+   */
+  employerInfoWhenNone?: "omitted" | "empty";
+  /**
+   * How far the search index (`POST /api/v2/users/search`) trails writes, ms: a search sees each user
+   * as it was that long ago, and not at all if it was created since. Genesys's Terraform provider waits
+   * up to 3 minutes for the search to show a delete (`deleteUser`). Default 0.
+   */
+  searchLagMs?: number;
+}
+
+/** The clock and random numbers the directory draws on (the simulator's). */
+export interface DirectoryEnvironment {
+  /** Epoch ms. @default Date.now */
+  readonly now?: () => number;
+  /** In [0, 1). @default Math.random */
+  readonly random?: () => number;
 }
 
 /** What the caller of a PATCH may do beyond editing the user (checked by the directory, which knows what changes). */
@@ -231,9 +258,18 @@ export class UserDirectory {
   #versionConflictStatus: 409 | 400 = 409;
   #permissionErrors: "named" | "generic" = "named";
   #employeeIdSearch: "supported" | "refused" = "supported";
+  #expandDropRate = 0;
+  #employerInfoWhenNone: "omitted" | "empty" = "omitted";
+  #searchLagMs = 0;
+  /** Each user's versions as the search index will see them, oldest first (only with a search lag). */
+  readonly #history = new Map<string, { at: number; user: StoredUser }[]>();
+  readonly #now: () => number;
+  readonly #random: () => number;
 
-  constructor(options: DirectoryOptions = {}) {
+  constructor(options: DirectoryOptions = {}, env: DirectoryEnvironment = {}) {
     this.#rendering = { numberWithExtension: "display", extensionOnly: "pooled" };
+    this.#now = env.now ?? Date.now;
+    this.#random = env.random ?? Math.random;
     this.configure(options);
   }
 
@@ -243,6 +279,9 @@ export class UserDirectory {
     this.#versionConflictStatus = options.versionConflictStatus ?? this.#versionConflictStatus;
     this.#permissionErrors = options.permissionErrors ?? this.#permissionErrors;
     this.#employeeIdSearch = options.employeeIdSearch ?? this.#employeeIdSearch;
+    this.#expandDropRate = options.expandDropRate ?? this.#expandDropRate;
+    this.#employerInfoWhenNone = options.employerInfoWhenNone ?? this.#employerInfoWhenNone;
+    this.#searchLagMs = options.searchLagMs ?? this.#searchLagMs;
   }
 
   /** Whether the search accepts `employerInfo.employeeId` (see `DirectoryOptions.employeeIdSearch`). */
@@ -256,6 +295,7 @@ export class UserDirectory {
 
   clear(): void {
     this.#users.clear();
+    this.#history.clear();
   }
 
   /** Adds (or replaces) users. Throws on invalid seeds, e.g. a duplicate extension or unknown manager. */
@@ -308,7 +348,40 @@ export class UserDirectory {
       for (const [id, user] of previous) this.#users.set(id, user);
       throw error;
     }
+    for (const user of staged) this.#remember(user);
     return ids;
+  }
+
+  /** Keeps a user's new version for the lagging search index, dropping versions it can no longer see. */
+  #remember(user: StoredUser): void {
+    if (this.#searchLagMs <= 0) {
+      this.#history.delete(user.id);
+      return;
+    }
+    const now = this.#now();
+    const versions = [...(this.#history.get(user.id) ?? []), { at: now, user: clone(user) }];
+    const horizon = now - this.#searchLagMs;
+    // The newest version at or before the horizon is what the index shows; older ones are gone.
+    let first = 0;
+    for (let i = 0; i < versions.length; i++) if ((versions[i]?.at ?? 0) <= horizon) first = i;
+    this.#history.set(user.id, versions.slice(first));
+  }
+
+  /** Every user as the search index sees it now: as of `searchLagMs` ago, absent if created since. */
+  #searchable(): StoredUser[] {
+    if (this.#searchLagMs <= 0) return [...this.#users.values()];
+    const horizon = this.#now() - this.#searchLagMs;
+    const out: StoredUser[] = [];
+    for (const user of this.#users.values()) {
+      const versions = this.#history.get(user.id);
+      if (!versions) {
+        out.push(user);
+        continue;
+      }
+      const seen = versions.filter((v) => v.at <= horizon).at(-1);
+      if (seen) out.push(seen.user);
+    }
+    return out;
   }
 
   /** The user as the API renders it (a copy), whatever its state. */
@@ -327,11 +400,11 @@ export class UserDirectory {
    * request itself is validated by sim/user-search.ts.
    */
   search(criteria: readonly SearchCriterion[], expand: readonly string[]): ApiUser[] {
-    const matches = [...this.#users.values()].filter((user) =>
+    const matches = this.#searchable().filter((user) =>
       criteria.every((c) => c.fields.some((field) => c.values.some((v) => matchesField(user, field, v)))),
     );
     matches.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-    return matches.map((u) => this.#render(u, expand));
+    return matches.map((u) => this.#render(u, expand, "api"));
   }
 
   /**
@@ -344,7 +417,7 @@ export class UserDirectory {
     const user = this.#users.get(id);
     const found = user && (state === "deleted" ? user.state === "deleted" : user.state !== "deleted");
     if (!user || !found) throw notFound();
-    return this.#render(user, expand);
+    return this.#render(user, expand, "api");
   }
 
   /** The users a bulk read matches, sorted by name (then id), before paging. */
@@ -360,7 +433,7 @@ export class UserDirectory {
     );
     matches.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
     if (sort === "descending") matches.reverse();
-    return matches.map((u) => this.#render(u, expand));
+    return matches.map((u) => this.#render(u, expand, "api"));
   }
 
   /** The id of a non-deleted user other than `exceptId` whose PHONE entry has this extension. */
@@ -425,6 +498,7 @@ export class UserDirectory {
       if (next !== user.state) {
         user.state = next;
         user.version += 1;
+        this.#remember(user);
       }
       return this.#render(user, []);
     }
@@ -469,6 +543,7 @@ export class UserDirectory {
     if (JSON.stringify(next) !== JSON.stringify(user)) {
       next.version = user.version + 1;
       this.#users.set(id, next);
+      this.#remember(next);
       return this.#render(next, []);
     }
     return this.#render(user, []);
@@ -605,7 +680,11 @@ export class UserDirectory {
     return { extension, display: extension };
   }
 
-  #render(user: StoredUser, expand: readonly string[]): ApiUser {
+  /**
+   * The user as rendered; `api` answers (reads, search) are where an expansion may not come back
+   * (`expandDropRate`), never the test helpers' renders.
+   */
+  #render(user: StoredUser, expand: readonly string[], to: "api" | "helper" = "helper"): ApiUser {
     const out: ApiUser = {
       id: user.id,
       name: user.name,
@@ -623,8 +702,10 @@ export class UserDirectory {
     if (user.department !== undefined) out.department = user.department;
     if (user.managerId !== undefined) out.manager = { id: user.managerId, selfUri: userUri(user.managerId) };
     if (user.preferredName !== undefined) out.preferredName = user.preferredName;
-    if (user.employerInfo !== undefined && expand.includes("employerInfo")) {
-      out.employerInfo = { ...user.employerInfo };
+    const dropped = to === "api" && this.#expandDropRate > 0 && this.#random() < this.#expandDropRate;
+    if (expand.includes("employerInfo") && !dropped) {
+      if (user.employerInfo !== undefined) out.employerInfo = { ...user.employerInfo };
+      else if (this.#employerInfoWhenNone === "empty") out.employerInfo = {};
     }
     return out;
   }
