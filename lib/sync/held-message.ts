@@ -14,6 +14,8 @@ export interface HeldMessage {
   readonly receiveCount: number;
   /** SQS SentTimestamp of this copy, epoch ms. */
   readonly sentAt: number;
+  /** Why the copy was re-queued last (the reason code of that outcome), when it was. */
+  readonly lastReasonCode?: string | undefined;
 }
 
 /** Why a message went to the dead-letter queue: a stable code, a sentence, and the facts. */

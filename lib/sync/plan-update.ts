@@ -19,6 +19,12 @@ export interface UpdatePlan {
   readonly state?: { readonly value: "active" | "inactive" };
   /** Fields whose wanted value is already in effect. */
   readonly noop: readonly ChangeField[];
+  /**
+   * Employer fields that cannot be planned: the read did not bring `employerInfo` back (an expansion
+   * is best effort), so the fields the change does not name are unknown and a merged object would
+   * wipe them. Neither sent nor a no-op.
+   */
+  readonly unknown: readonly ChangeField[];
 }
 
 /** The user's WORK phone extension (in any of the four shapes the API renders), or null. */
@@ -34,8 +40,17 @@ export function currentManagerId(user: GenesysUser): string | null {
 /** The `employerInfo` fields of the contract, each its own high-water mark, sent as one merged object. */
 const EMPLOYER_FIELDS = ["employeeId", "employeeType", "dateHire", "officialName"] as const;
 type EmployerField = (typeof EMPLOYER_FIELDS)[number];
-const isEmployerField = (field: ChangeField): field is EmployerField =>
+export const isEmployerField = (field: ChangeField): field is EmployerField =>
   (EMPLOYER_FIELDS as readonly string[]).includes(field);
+
+/**
+ * Whether the read brought `employerInfo` back. The SDK docs of `getUsers`: "expand parameters are
+ * resolved with a best effort approach and not guaranteed to be returned", so its absence says
+ * nothing about the user's employer fields (nor does `null`); an object, even `{}`, does.
+ */
+export function employerInfoKnown(user: GenesysUser): boolean {
+  return user.employerInfo !== undefined && user.employerInfo !== null;
+}
 
 function currentValue(user: GenesysUser, field: ChangeField): FieldValue {
   switch (field) {
@@ -72,12 +87,18 @@ const same = (a: FieldValue, b: FieldValue): boolean => (a ?? "") === (b ?? "");
  */
 export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, FieldValue>): UpdatePlan {
   const noop: ChangeField[] = [];
+  const unknown: ChangeField[] = [];
   const fields: ChangeField[] = [];
+  const employerKnown = employerInfoKnown(user);
   const body: PatchFields = {};
   const work: { extension?: string | null; number?: string | null } = {};
   let mobile: { number: string | null } | undefined;
   let state: UpdatePlan["state"];
   for (const [field, value] of wants) {
+    if (isEmployerField(field) && !employerKnown) {
+      unknown.push(field);
+      continue;
+    }
     if (same(currentValue(user, field), value)) {
       noop.push(field);
       continue;
@@ -131,6 +152,7 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
     ...(fields.length > 0 ? { profile: { body, fields } } : {}),
     ...(state ? { state } : {}),
     noop,
+    unknown,
   };
 }
 

@@ -78,6 +78,7 @@ export class SqsChangeQueue implements ChangeQueuePort {
       notBefore: readNumber(attrs, ATTR.notBefore),
       receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
       sentAt,
+      lastReasonCode: readString(attrs, ATTR.lastReasonCode),
     };
   }
 

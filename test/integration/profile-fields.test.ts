@@ -87,7 +87,9 @@ const ANN: SeedUser = {
 
 describe("profile fields on the emulators and the simulator", { concurrency: true }, () => {
   const fresh = async (t: TestContext, user: SeedUser = ANN): Promise<World> => {
-    const w = await createWorld();
+    // A user without employer info renders `{}` here, so that a first employer field goes at once
+    // (when the API leaves the field out instead, the sync defers it: test/integration/evidence.test.ts).
+    const w = await createWorld({ simulator: { directory: { employerInfoWhenNone: "empty" } } });
     t.after(() => w.close());
     w.sim.seedUsers([user]);
     return w;
