@@ -11,7 +11,7 @@ import middy, { type MiddyfiedHandler } from "@middy/core";
 import type { Context } from "aws-lambda";
 import { type ReadSecret, secretReader } from "../lib/aws/secret-reader.ts";
 import { loadConfig, type SyncConfig } from "../lib/config.ts";
-import type { DirectoryRefreshSummary } from "../lib/directory/directory-index.ts";
+import type { DirectoryRefreshSummary, RefreshBusy } from "../lib/directory/directory-index.ts";
 import { credentialsResolver } from "../lib/genesys/credentials.ts";
 import { type RunRecorder, runRecorder } from "../lib/sync/pass-metrics.ts";
 import type { PassSummary } from "../lib/sync/pass-summary.ts";
@@ -48,7 +48,12 @@ export interface HandlerDeps {
   readonly metrics?: Metrics;
 }
 
-export type SyncHandler = MiddyfiedHandler<unknown, PassSummary | DirectoryRefreshSummary, Error, Context>;
+export type SyncHandler = MiddyfiedHandler<
+  unknown,
+  PassSummary | DirectoryRefreshSummary | RefreshBusy,
+  Error,
+  Context
+>;
 
 /** Clients from the environment, as Lambda gives it (region, role, `AWS_ENDPOINT_URL_*`). */
 export function awsClients(): SyncClients {
@@ -85,7 +90,10 @@ export function createHandler(deps: HandlerDeps): SyncHandler {
     }
   };
 
-  const sync = async (event: unknown, context: Context): Promise<PassSummary | DirectoryRefreshSummary> => {
+  const sync = async (
+    event: unknown,
+    context: Context,
+  ): Promise<PassSummary | DirectoryRefreshSummary | RefreshBusy> => {
     const input = parseRunInput(event);
     const recorder = runRecorder();
     // Calls in flight are cut 2 s before Lambda would kill us, so releasing can still happen.
@@ -124,7 +132,10 @@ let lambdaHandler: SyncHandler | undefined;
  * `awsClients()`, built on the first invocation and kept for the container's life. A configuration
  * error fails that invocation (and the next, until fixed) with a `ConfigError` naming the variables.
  */
-export const handler = (event: unknown, context: Context): Promise<PassSummary | DirectoryRefreshSummary> => {
+export const handler = (
+  event: unknown,
+  context: Context,
+): Promise<PassSummary | DirectoryRefreshSummary | RefreshBusy> => {
   lambdaHandler ??= createHandler({ config: loadConfig(), clients: awsClients() });
   return lambdaHandler(event, context);
 };

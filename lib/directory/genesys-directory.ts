@@ -31,7 +31,13 @@ export class GenesysDirectory implements DirectorySearchPort, DirectoryListingPo
     signal: AbortSignal,
   ): Promise<readonly GenesysUser[] | "unsupported"> {
     try {
-      return await this.#search("employerInfo.employeeId", ids, signal);
+      const hits = await this.#search("employerInfo.employeeId", ids, signal);
+      // A hit without its employer info (the expansion is best effort) cannot say which of the ids it
+      // carries: read those users by id once more. Ones still without it stay unattributed.
+      const blind = hits.filter((u) => u.employerInfo == null).map((u) => u.id);
+      if (blind.length === 0) return hits;
+      const reread = new Map((await this.readUsers(blind, signal)).map((u) => [u.id, u]));
+      return hits.map((u) => (u.employerInfo == null ? (reread.get(u.id) ?? u) : u));
     } catch (error) {
       // The docs do not say that employee ids are searchable: a 400 naming the field says they are not.
       if (error instanceof PermanentGenesysError && error.status === 400 && /employee/i.test(error.message)) {
@@ -46,6 +52,10 @@ export class GenesysDirectory implements DirectorySearchPort, DirectoryListingPo
     signal: AbortSignal,
   ): Promise<{ users: readonly GenesysUser[]; pageCount: number }> {
     return this.#users.listUsers({ pageNumber, pageSize: LISTING_PAGE_SIZE }, signal);
+  }
+
+  async readUsers(ids: readonly string[], signal: AbortSignal): Promise<readonly GenesysUser[]> {
+    return [...(await this.#users.getUsers(ids, signal)).values()];
   }
 
   async #search(field: string, values: readonly string[], signal: AbortSignal): Promise<GenesysUser[]> {

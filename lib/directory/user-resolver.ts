@@ -1,11 +1,12 @@
 import { type UserKey, userKeyString } from "../contract/user-change.ts";
 import type { GenesysUser } from "../genesys/types.ts";
-import type { Resolution } from "../sync/batch-plan.ts";
+import type { NameToResolve, Resolution } from "../sync/batch-plan.ts";
 import { onDependency } from "../sync/dependency.ts";
 import type { Log } from "../sync/log.ts";
-import type { UserResolverPort } from "../sync/sync-pass.ts";
+import type { ResolveContext, UserResolverPort } from "../sync/sync-pass.ts";
+import { type AbsenceVerdict, proveAbsence } from "./absence-proof.ts";
+import type { DirectoryIndexPort } from "./directory-index.ts";
 import type { NameCachePort } from "./name-cache.ts";
-
 /** The lookups of users by name that Genesys Cloud offers (`POST /api/v2/users/search`). */
 export interface DirectorySearchPort {
   /** Users (not deleted) whose email is one of `emails`, in as few calls as the API allows. */
@@ -23,7 +24,11 @@ export interface DirectorySearchPort {
 export interface UserResolverOptions {
   readonly cache: NameCachePort;
   readonly search: DirectorySearchPort;
+  /** The evidence that a name is carried by nobody, rebuilt when it is older than a change. */
+  readonly index: DirectoryIndexPort;
   readonly log: Log;
+  /** @default Date.now */
+  readonly now?: () => number;
   /** How long a resolved name is trusted before it is looked up again, s. @default 86 400 (a day) */
   readonly ttlSeconds?: number;
 }
@@ -35,17 +40,27 @@ export const NAME_TTL_SECONDS = 86_400;
  * per kind of name for all the misses together, whose unique answers are cached. An email matches
  * without regard to case. Names that find nobody, or several users, are not cached, so that a user
  * created later, or a duplicate fixed, is found.
+ *
+ * A name that the search does not find is not yet absent: the search trails writes by minutes and may
+ * not search employee ids at all. Absence is proven by the directory index, listed after the change
+ * (lib/directory/absence-proof.ts); when it is missing or older, the resolver rebuilds it first (one
+ * refresh at a time across invocations), and a name it then has is found. Until absence is proven the
+ * change is re-queued (`unproven`), never dead-lettered.
  */
 export class UserResolver implements UserResolverPort {
   readonly #o: UserResolverOptions;
+  readonly #now: () => number;
   /** Learned once per container: whether the API searches employee ids. */
   #employeeIdSearch: "unknown" | "unsupported" = "unknown";
 
   constructor(options: UserResolverOptions) {
     this.#o = options;
+    this.#now = options.now ?? Date.now;
   }
 
-  async resolve(names: readonly UserKey[], signal: AbortSignal): Promise<Map<string, Resolution>> {
+  async resolve(wanted: readonly NameToResolve[], context: ResolveContext): Promise<Map<string, Resolution>> {
+    const { signal } = context;
+    const names = wanted.map((n) => n.name);
     const out = new Map<string, Resolution>();
     const cached = await onDependency("DynamoDB", "read the name cache", () =>
       this.#o.cache.getMany(names, signal),
@@ -76,16 +91,13 @@ export class UserResolver implements UserResolverPort {
           add({ by: "email", value: email }, user.id);
       }
     }
-    let employeeIdHint: string | undefined;
     if (employeeIds.length > 0 && this.#employeeIdSearch === "unknown") {
       const users = await this.#o.search.findByEmployeeIds(employeeIds, signal);
       if (users === "unsupported") {
         this.#employeeIdSearch = "unsupported";
         this.#o.log.warn(
           "Genesys Cloud does not search employee ids: they resolve from the directory index only",
-          {
-            fix: "genesys-user-sync directory refresh (also run daily by the schedule)",
-          },
+          { index: "rebuilt when a change is newer than it, and daily by the schedule" },
         );
       } else {
         const wanted = new Set(employeeIds);
@@ -96,10 +108,7 @@ export class UserResolver implements UserResolverPort {
         }
       }
     }
-    if (this.#employeeIdSearch === "unsupported") {
-      employeeIdHint =
-        "employee ids resolve from the directory index: if the user exists, run `genesys-user-sync directory refresh`";
-    }
+    const unfound: NameToResolve[] = [];
     for (const name of misses) {
       const ids = found.get(userKeyString(name));
       const indexed = ambiguousInIndex.get(userKeyString(name));
@@ -107,9 +116,11 @@ export class UserResolver implements UserResolverPort {
       else if (indexed && name.by === "employeeId" && this.#employeeIdSearch === "unsupported") {
         out.set(userKeyString(name), answer(indexed, true));
       } else {
-        const hint = name.by === "employeeId" ? employeeIdHint : undefined;
-        out.set(userKeyString(name), hint ? { kind: "not-found", hint } : { kind: "not-found" });
+        unfound.push(...wanted.filter((w) => userKeyString(w.name) === userKeyString(name)));
       }
+    }
+    if (unfound.length > 0) {
+      for (const [key, resolution] of await this.#proveAbsent(unfound, context)) out.set(key, resolution);
     }
     // Only a unique answer is cached: nobody and several are looked up again next time.
     const learned = misses.flatMap((name) => {
@@ -127,6 +138,108 @@ export class UserResolver implements UserResolverPort {
   forget(names: readonly UserKey[], signal: AbortSignal): Promise<void> {
     return onDependency("DynamoDB", "forget cached names", () => this.#o.cache.forget(names, signal));
   }
+
+  remember(name: UserKey, userId: string, signal: AbortSignal): Promise<void> {
+    return this.#o.cache.putMany([{ name, ids: [userId] }], this.#o.ttlSeconds ?? NAME_TTL_SECONDS, signal);
+  }
+
+  /**
+   * Names that neither the cache nor the search found: proven absent by an index listed after their
+   * change, found in an index rebuilt (or completed) now, or `unproven` (re-queued) until one of those
+   * holds. At most one refresh and one completion per batch.
+   */
+  async #proveAbsent(
+    unfound: readonly NameToResolve[],
+    { signal, deadlineMs }: ResolveContext,
+  ): Promise<Map<string, Resolution>> {
+    let state = await onDependency("DynamoDB", "read the directory index's state", () =>
+      this.#o.index.state(signal),
+    );
+    const verdict = (n: NameToResolve): AbsenceVerdict =>
+      proveAbsence(n.name, n.changedAtMs, state, this.#now());
+    const out = new Map<string, Resolution>();
+    let busy = false;
+    /** After the index changed: the names it now has are found (and confirmed by the bulk read). */
+    const collect = async (): Promise<void> => {
+      const indexed = await onDependency("DynamoDB", "read the name cache", () =>
+        this.#o.cache.getMany(
+          unfound.map((n) => n.name),
+          signal,
+        ),
+      );
+      for (const n of unfound) {
+        const ids = indexed.get(userKeyString(n.name));
+        if (ids && ids.length > 0) out.set(userKeyString(n.name), answer(ids, true));
+      }
+    };
+    if (unfound.some((n) => verdict(n).kind === "refresh")) {
+      const refreshed = await this.#o.index.refresh(signal, deadlineMs);
+      busy = "busy" in refreshed;
+      if (!busy) {
+        this.#o.log.info("directory index rebuilt to prove names absent", { summary: refreshed });
+        state = await this.#o.index.state(signal);
+        await collect();
+      }
+    }
+    if (!busy && unfound.some((n) => !out.has(userKeyString(n.name)) && verdict(n).kind === "reread")) {
+      const completed = await this.#o.index.completeEmployerInfo(signal, deadlineMs);
+      busy = completed !== undefined && "busy" in completed;
+      if (completed && !("busy" in completed)) {
+        state = completed;
+        await collect();
+      }
+    }
+    for (const n of unfound) {
+      const key = userKeyString(n.name);
+      if (out.has(key)) continue;
+      const v = verdict(n);
+      out.set(
+        key,
+        v.kind === "proven" ? notFound(v.listedFromMs, n.changedAtMs) : unproven(v, busy, this.#now()),
+      );
+    }
+    return out;
+  }
+}
+
+/** Proven absent: the dead letter says which listing proved it, and how long after the change. */
+function notFound(listedFromMs: number, changedAtMs: number): Resolution {
+  const after = Math.round((listedFromMs - changedAtMs) / 1000);
+  return {
+    kind: "not-found",
+    hint: `the directory listing of ${new Date(listedFromMs).toISOString()}, ${after} s after the change, has nobody with it`,
+  };
+}
+
+/** Not found, not proven absent: re-queued until an index newer than the change says. */
+function unproven(v: AbsenceVerdict, busy: boolean, nowMs: number): Resolution {
+  const why = busy
+    ? "another invocation is rebuilding the directory index"
+    : v.kind === "wait"
+      ? v.why
+      : v.kind === "reread"
+        ? `Genesys Cloud did not return the employer info of ${v.pending} users, any of whom may have this employee id`
+        : "the directory index could not be rebuilt completely within the pass";
+  const waitMs = busy
+    ? 15_000
+    : v.kind === "wait"
+      ? Math.max(1_000, v.untilMs - nowMs)
+      : v.kind === "reread"
+        ? 5_000
+        : 0;
+  return {
+    kind: "unproven",
+    outcome: {
+      kind: "retry",
+      waitMs,
+      // Waiting for someone else's refresh is no failure; a refresh of our own that fell short is.
+      countsAttempt: !busy,
+      why: {
+        code: "directory.absence.unproven",
+        reason: `the search found nobody with this name, and no user list newer than the change proves that nobody has it (${why}): retried`,
+      },
+    },
+  };
 }
 
 const answer = (ids: readonly string[], cached: boolean): Resolution =>

@@ -33,7 +33,15 @@ export type Resolution =
   | { readonly kind: "not-found"; readonly hint?: string }
   | { readonly kind: "ambiguous"; readonly ids: readonly string[] }
   /** The lookup itself failed (Genesys, DynamoDB): the changes that use the name get this outcome. */
-  | { readonly kind: "failed"; readonly outcome: FieldOutcome };
+  | { readonly kind: "failed"; readonly outcome: FieldOutcome }
+  /** Nobody found, but absence is not proven yet: the changes that use the name get this (a retry). */
+  | { readonly kind: "unproven"; readonly outcome: FieldOutcome };
+
+/** A name a batch uses, with the newest change that uses it (absence must be proven after it). */
+export interface NameToResolve {
+  readonly name: UserKey;
+  readonly changedAtMs: number;
+}
 
 /** Resolutions by `userKeyString`. */
 export type Resolutions = ReadonlyMap<string, Resolution>;
@@ -84,13 +92,16 @@ export function parseBatch(held: readonly HeldMessage[], nowMs: number): ParsedB
   return { early, changes };
 }
 
-/** The names (not ids) the batch's changes use, for users and managers, each once. */
-export function namesToResolve(batch: ParsedBatch): UserKey[] {
-  const keys = new Map<string, UserKey>();
+/** The names (not ids) the batch's changes use, for users and managers, each once, with the newest change using it. */
+export function namesToResolve(batch: ParsedBatch): NameToResolve[] {
+  const keys = new Map<string, NameToResolve>();
   for (const { parsed } of batch.changes) {
     const manager = parsed.fields.get("managerId");
     for (const key of [parsed.subject, isManagerKey(manager) ? manager.manager : undefined]) {
-      if (key && key.by !== "id") keys.set(userKeyString(key), key);
+      if (!key || key.by === "id") continue;
+      const seen = keys.get(userKeyString(key));
+      const changedAtMs = Math.max(seen?.changedAtMs ?? Number.NEGATIVE_INFINITY, parsed.changedAtMs);
+      keys.set(userKeyString(key), { name: key, changedAtMs });
     }
   }
   return [...keys.values()];
@@ -140,7 +151,7 @@ export function bindBatch(batch: ParsedBatch, resolutions: Resolutions): BatchPl
       changeId: change.changeId,
       userId: who.kind === "found" ? who.id : describeUserKey(subject),
     });
-    if (who.kind === "failed") {
+    if (who.kind === "failed" || who.kind === "unproven") {
       refused.set(messageKey, [who.outcome]);
       continue;
     }
@@ -159,7 +170,7 @@ export function bindBatch(batch: ParsedBatch, resolutions: Resolutions): BatchPl
       if (manager.kind === "found") {
         fields.set(field, manager.id);
         remember(manager.id, value.manager, manager);
-      } else if (manager.kind === "failed") {
+      } else if (manager.kind === "failed" || manager.kind === "unproven") {
         refused.set(messageKey, [manager.outcome]);
       } else {
         refused.set(messageKey, [{ kind: "dead", why: unresolved(value.manager, manager, "manager") }]);

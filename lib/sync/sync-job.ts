@@ -1,8 +1,13 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SyncConfig } from "../config.ts";
-import { type DirectoryRefreshSummary, refreshDirectoryIndex } from "../directory/directory-index.ts";
+import {
+  DirectoryIndex,
+  type DirectoryRefreshSummary,
+  type RefreshBusy,
+} from "../directory/directory-index.ts";
 import { GenesysDirectory } from "../directory/genesys-directory.ts";
+import { DynamoDirectoryIndexState } from "../directory/index-state.ts";
 import { DynamoNameCache } from "../directory/name-cache.ts";
 import { UserResolver } from "../directory/user-resolver.ts";
 import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
@@ -55,7 +60,7 @@ export interface SyncJob {
     input: RunInput,
     remainingMs: number,
     signal?: AbortSignal,
-  ): Promise<DirectoryRefreshSummary>;
+  ): Promise<DirectoryRefreshSummary | RefreshBusy>;
 }
 
 /** How long a container paces by the limits it resolved before it looks again (the cache's own freshness decides whether Genesys is asked). */
@@ -216,7 +221,13 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   const marks = new DynamoHighWaterMarks({ client: deps.dynamodb, tableName: config.stateTable, now });
   const directory = new GenesysDirectory(users);
   const names = new DynamoNameCache({ client: deps.dynamodb, tableName: config.stateTable, now });
-  const resolver = new UserResolver({ cache: names, search: directory, log: deps.log });
+  const index = new DirectoryIndex({
+    listing: directory,
+    cache: names,
+    store: new DynamoDirectoryIndexState({ client: deps.dynamodb, tableName: config.stateTable, now }),
+    now,
+  });
+  const resolver = new UserResolver({ cache: names, search: directory, index, log: deps.log, now });
   /** Sets the run's deadline: the Lambda deadline minus the margin, or the input's budget if sooner. */
   const startRun = (input: RunInput, remainingMs: number): number => {
     const budgetMs = Math.min(
@@ -243,12 +254,10 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       );
     },
     async refreshDirectory(input, remainingMs, signal) {
-      const summary = await refreshDirectoryIndex(directory, names, {
-        signal: signal ?? new AbortController().signal,
-        deadlineMs: startRun(input, remainingMs),
-        now,
-      });
-      deps.log.info("directory index refreshed", { summary });
+      const deadline = startRun(input, remainingMs);
+      const summary = await index.refresh(signal ?? new AbortController().signal, deadline);
+      if ("busy" in summary) deps.log.info("directory index: another invocation is rebuilding it");
+      else deps.log.info("directory index refreshed", { summary });
       return summary;
     },
   };

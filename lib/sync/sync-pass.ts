@@ -4,6 +4,7 @@ import type { GenesysUser, UpdateUserBody } from "../genesys/types.ts";
 import {
   type BatchPlan,
   bindBatch,
+  type NameToResolve,
   namesToResolve,
   parseBatch,
   type Resolution,
@@ -12,6 +13,7 @@ import {
 import type { ChangeMark } from "./change-order.ts";
 import type { FieldWant } from "./coalesce.ts";
 import { onDependency } from "./dependency.ts";
+import { absenceConclusive, EMPLOYER_INFO_EVIDENCE, expandMissing } from "./employer-info-evidence.ts";
 import { type ExtensionMove, orderSteps, type Step } from "./extension-order.ts";
 import { classifyFailure, type Failure, outcomeOf, type StopCause, whyOf } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
@@ -29,7 +31,7 @@ import {
   untriedOutcome,
 } from "./pass-mode.ts";
 import { emptySummary, type PassSummary } from "./pass-summary.ts";
-import { currentExtension, planUpdate } from "./plan-update.ts";
+import { currentExtension, employerInfoKnown, isEmployerField, planUpdate } from "./plan-update.ts";
 import { type BatchOutcomes, type Settlement, settleBatch, settlementCounts } from "./settlement.ts";
 import { mergeExtension } from "./work-phone.ts";
 
@@ -40,10 +42,21 @@ export interface UsersPort {
 }
 
 /** Resolves the names changes use (email, employee id) to Genesys ids, and forgets ones proven wrong. */
+/** What a resolution may spend: its calls' signal, and the pass's deadline (a refresh of the index stops there). */
+export interface ResolveContext {
+  readonly signal: AbortSignal;
+  readonly deadlineMs: number;
+}
+
 export interface UserResolverPort {
-  resolve(names: readonly UserKey[], signal: AbortSignal): Promise<Map<string, Resolution>>;
+  resolve(names: readonly NameToResolve[], context: ResolveContext): Promise<Map<string, Resolution>>;
   /** The cached ids of these names turned out wrong: resolve them afresh next time. */
   forget(names: readonly UserKey[], signal: AbortSignal): Promise<void>;
+  /**
+   * The sync has just given the user this name (a PATCH set the email): bind it at once, since the
+   * search trails writes and a later change may already name the user by it.
+   */
+  remember(name: UserKey, userId: string, signal: AbortSignal): Promise<void>;
 }
 
 export interface SyncPassDeps {
@@ -237,16 +250,23 @@ async function runBatch(
     try {
       if (!deps.resolver)
         throw new Error("changes name users by email or employee id, but no resolver is wired");
-      resolutions = await deps.resolver.resolve(names, signal);
+      resolutions = await deps.resolver.resolve(names, { signal, deadlineMs: options.deadlineMs });
     } catch (error) {
       const failure = classifyFailure(error, now());
       initial = nextMode(initial, failure);
       const failed: Resolution = { kind: "failed", outcome: outcomeOf(failure, now()) };
-      resolutions = new Map(names.map((name) => [userKeyString(name), failed]));
+      resolutions = new Map(names.map(({ name }) => [userKeyString(name), failed]));
     }
   }
   const plan = bindBatch(parsed, resolutions);
-  const work = new BatchWork(deps, options, plan, signal, initial);
+  const work = new BatchWork(
+    deps,
+    options,
+    plan,
+    new Map(held.map((m) => [m.messageId, m])),
+    signal,
+    initial,
+  );
   await work.run();
   const settlement = settleBatch(held, plan, work.outcomes, {
     maxAttempts: options.maxAttempts,
@@ -350,16 +370,21 @@ class BatchWork {
   readonly #deps: SyncPassDeps;
   readonly #options: SyncPassOptions;
   readonly #plan: BatchPlan;
+  /** The held messages by message id (their attempts and last reason decide what evidence suffices). */
+  readonly #messages: ReadonlyMap<string, HeldMessage>;
   readonly #signal: AbortSignal;
   readonly #now: () => number;
   readonly #outcomes = new Map<string, Map<ChangeField, FieldOutcome>>();
   #mode: PassMode;
   #calls: CallCounts = { reads: 0, patches: 0, rateLimited: 0 };
+  /** Reads of the latest bulk read that were asked for `employerInfo` (the first and its re-reads). */
+  #employerReads = 1;
 
   constructor(
     deps: SyncPassDeps,
     options: SyncPassOptions,
     plan: BatchPlan,
+    held: ReadonlyMap<string, HeldMessage>,
     signal: AbortSignal,
     mode: PassMode,
   ) {
@@ -367,6 +392,7 @@ class BatchWork {
     this.#deps = deps;
     this.#options = options;
     this.#plan = plan;
+    this.#messages = held;
     this.#signal = signal;
     this.#now = deps.now ?? Date.now;
   }
@@ -386,27 +412,43 @@ class BatchWork {
     if (userIds.length === 0) return;
     // Managers named through the cache are read too, to confirm the name still fits them.
     const readIds = [...new Set([...userIds, ...this.#plan.cachedNames.keys()])];
+    // Users whose employer info the batch needs: to merge employer fields, or to confirm a cached
+    // employee id.
+    const needEmployer = new Set(
+      [...this.#plan.users]
+        .filter(([, wants]) => [...wants.fields.keys()].some(isEmployerField))
+        .map(([id]) => id),
+    );
+    for (const [id, names] of this.#plan.cachedNames) {
+      if (names.some((n) => n.by === "employeeId")) needEmployer.add(id);
+    }
     let current: Map<string, GenesysUser>;
-    let doubted: ReadonlySet<string>;
+    let cached: CachedNameCheck;
     try {
-      this.#count({ reads: Math.ceil(readIds.length / 100) });
-      current = await this.#deps.users.getUsers(readIds, this.#signal);
-      doubted = await this.#confirmCachedNames(current);
+      current = await this.#read(readIds, needEmployer);
+      cached = await this.#confirmCachedNames(current);
     } catch (error) {
       const outcome = this.#modeFor(this.#classify(error));
       for (const userId of userIds)
         this.#decideAll(userId, this.#plan.users.get(userId)?.fields.keys(), outcome);
       return;
     }
+    const { doubted, unconfirmed } = cached;
     const work: UserWork[] = [];
     for (const [userId, wants] of this.#plan.users) {
       if (doubted.has(userId)) {
         this.#decideAll(userId, wants.fields.keys(), reresolve(userId));
         continue;
       }
+      if (unconfirmed.has(userId)) {
+        this.#decideAll(userId, wants.fields.keys(), this.#expandMissing(userId));
+        continue;
+      }
       const manager = wants.fields.get("managerId");
       if (typeof manager?.value === "string" && doubted.has(manager.value)) {
         this.#decideAll(userId, ["managerId"], reresolve(manager.value));
+      } else if (typeof manager?.value === "string" && unconfirmed.has(manager.value)) {
+        this.#decideAll(userId, ["managerId"], this.#expandMissing(manager.value));
       }
       const user = current.get(userId);
       if (!user) {
@@ -424,18 +466,63 @@ class BatchWork {
   }
 
   /**
+   * Reads users in bulk; those of `needEmployer` whose read lacks `employerInfo` (best effort) are read
+   * again, all together, up to `EMPLOYER_INFO_EVIDENCE.rereads` times. A user read again replaces its
+   * first read only when the expansion came back.
+   */
+  async #read(ids: readonly string[], needEmployer: ReadonlySet<string>): Promise<Map<string, GenesysUser>> {
+    this.#count({ reads: Math.ceil(ids.length / 100) });
+    const current = await this.#deps.users.getUsers(ids, this.#signal);
+    this.#employerReads = 1;
+    for (let round = 0; round < EMPLOYER_INFO_EVIDENCE.rereads; round++) {
+      const missing = [...needEmployer].filter((id) => {
+        const user = current.get(id);
+        return user !== undefined && !employerInfoKnown(user);
+      });
+      if (missing.length === 0) break;
+      this.#count({ reads: Math.ceil(missing.length / 100) });
+      this.#employerReads += 1;
+      for (const [id, user] of await this.#deps.users.getUsers(missing, this.#signal)) {
+        if (employerInfoKnown(user)) current.set(id, user);
+      }
+    }
+    return current;
+  }
+
+  /** The employer fields cannot be planned yet: re-queued, saying how many reads came back without them. */
+  #expandMissing(userId: string): FieldOutcome {
+    return expandMissing(userId, this.#employerReads);
+  }
+
+  /** Whether every held message that wants these fields of the user concludes that it has no employer info. */
+  #conclusive(wants: Iterable<FieldWant>): boolean {
+    return [...wants].every((want) => {
+      const message = this.#messages.get(want.messageKey);
+      return message !== undefined && absenceConclusive(message);
+    });
+  }
+
+  /**
    * Names resolved from the cache must still name the user read: emails are reassigned, users deleted
    * and re-created, employee ids corrected. The ids of names that no longer fit (or users no longer
-   * there) are returned, and the names forgotten so that the next pass resolves them afresh: a
-   * mapping in doubt is never PATCHed.
+   * there) are `doubted`, and the names forgotten so that the next pass resolves them afresh: a
+   * mapping in doubt is never PATCHed. An employee id cannot be checked on a read that did not bring
+   * `employerInfo` back: those users are `unconfirmed` (neither PATCHed nor forgotten) until the
+   * evidence is conclusive that they have no employer info.
    */
-  async #confirmCachedNames(current: ReadonlyMap<string, GenesysUser>): Promise<ReadonlySet<string>> {
+  async #confirmCachedNames(current: ReadonlyMap<string, GenesysUser>): Promise<CachedNameCheck> {
     const doubted = new Set<string>();
+    const unconfirmed = new Set<string>();
     const forget: UserKey[] = [];
     for (const [id, names] of this.#plan.cachedNames) {
       const user = current.get(id);
       for (const name of names) {
-        if (user && carriesName(user, name)) continue;
+        const fits = user ? carriesName(user, name) : false;
+        if (fits === true) continue;
+        if (fits === "unknown" && !this.#conclusive(this.#wantsNaming(id))) {
+          unconfirmed.add(id);
+          continue;
+        }
         doubted.add(id);
         forget.push(name);
       }
@@ -447,7 +534,14 @@ class BatchWork {
         names: forget.map(userKeyString),
       });
     }
-    return doubted;
+    return { doubted, unconfirmed };
+  }
+
+  /** Every want of the batch that names this user, as the subject or as a manager. */
+  #wantsNaming(id: string): FieldWant[] {
+    return [...this.#plan.users.values()].flatMap((wants) =>
+      [...wants.fields.values()].filter((w) => wants.userId === id || w.value === id),
+    );
   }
 
   /**
@@ -513,8 +607,9 @@ class BatchWork {
         if (work.reread) await this.#reread(work);
         else if (!work.claimed) await this.#claim(work);
         if (work.pending.size === 0) return;
-        const plan = planUpdate(work.user, new Map([...work.pending].map(([f, w]) => [f, w.value])));
+        const plan = this.#planFor(work);
         for (const field of plan.noop) this.#resolve(work, field, { kind: "noop" });
+        for (const field of plan.unknown) this.#resolve(work, field, this.#expandMissing(work.userId));
         const deleted = work.user.state === "deleted";
         if (deleted && !plan.state) {
           // Only `state` can touch a deleted user (it restores it); anything else would be a 404.
@@ -539,6 +634,7 @@ class BatchWork {
           sending = fields;
           await this.#patch(work, body);
           for (const field of fields) this.#resolve(work, field, { kind: "applied" });
+          if (body.email !== undefined) await this.#rememberEmail(work.userId, body.email);
         }
         return;
       } catch (error) {
@@ -599,6 +695,32 @@ class BatchWork {
     }
   }
 
+  /**
+   * Plans the user's pending fields. Employer fields the read could not show are planned against "no
+   * employer info" only once the evidence for that is conclusive (see employer-info-evidence.ts).
+   */
+  #planFor(work: UserWork): ReturnType<typeof planUpdate> {
+    const wants = new Map([...work.pending].map(([f, w]) => [f, w.value]));
+    const plan = planUpdate(work.user, wants);
+    if (plan.unknown.length === 0) return plan;
+    const employerWants = plan.unknown.flatMap((f) => work.pending.get(f) ?? []);
+    if (!this.#conclusive(employerWants)) return plan;
+    this.#deps.log.info("employerInfo never came back for this user: taken as none", {
+      userId: work.userId,
+      fields: plan.unknown,
+    });
+    return planUpdate({ ...work.user, employerInfo: {} }, wants);
+  }
+
+  /** Binds the email a PATCH just gave the user in the name cache. */
+  async #rememberEmail(userId: string, email: string): Promise<void> {
+    const resolver = this.#deps.resolver;
+    if (!resolver) return;
+    await onDependency("DynamoDB", "bind a new email in the name cache", () =>
+      resolver.remember({ by: "email", value: email.toLowerCase() }, userId, this.#signal),
+    );
+  }
+
   async #patch(work: UserWork, body: Omit<UpdateUserBody, "version">): Promise<void> {
     this.#count({ patches: 1 });
     const before = work.user;
@@ -617,8 +739,8 @@ class BatchWork {
 
   /** Reads the user again, then claims again (a newer change recorded meanwhile makes ours stale). */
   async #reread(work: UserWork): Promise<void> {
-    this.#count({ reads: 1 });
-    const user = (await this.#deps.users.getUsers([work.userId], this.#signal)).get(work.userId);
+    const needEmployer = [...work.pending.keys()].some(isEmployerField) ? [work.userId] : [];
+    const user = (await this.#read([work.userId], new Set(needEmployer))).get(work.userId);
     work.reread = false;
     if (!user) {
       this.#resolveAll(work, { kind: "dead", why: whyOf(new UserNotFoundError(work.userId)) });
@@ -678,11 +800,23 @@ class BatchWork {
   }
 }
 
-/** Whether the user read still carries the name (an email without regard to case). */
-function carriesName(user: GenesysUser, name: UserKey): boolean {
+/**
+ * Whether the user read still carries the name (an email without regard to case); `unknown` for an
+ * employee id when the read did not bring `employerInfo` back.
+ */
+function carriesName(user: GenesysUser, name: UserKey): boolean | "unknown" {
   if (name.by === "email") return user.email?.toLowerCase() === name.value;
-  if (name.by === "employeeId") return user.employerInfo?.employeeId === name.value;
+  if (name.by === "employeeId")
+    return employerInfoKnown(user) ? user.employerInfo?.employeeId === name.value : "unknown";
   return user.id === name.value;
+}
+
+/** What the bulk read said of the names resolved from the cache. */
+interface CachedNameCheck {
+  /** Users a cached name no longer fits (its names are forgotten). */
+  readonly doubted: ReadonlySet<string>;
+  /** Users whose cached employee id the read could not check. */
+  readonly unconfirmed: ReadonlySet<string>;
 }
 
 /** A change bound through a cached name that no longer fits: back to the queue, resolved afresh. */

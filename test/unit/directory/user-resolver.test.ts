@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type UserKey, userKeyString } from "../../../lib/contract/user-change.ts";
-import { refreshDirectoryIndex } from "../../../lib/directory/directory-index.ts";
+import { ABSENCE_PROOF, proveAbsence } from "../../../lib/directory/absence-proof.ts";
+import {
+  type DirectoryIndexPort,
+  type DirectoryRefreshSummary,
+  type RefreshBusy,
+  refreshDirectoryIndex,
+} from "../../../lib/directory/directory-index.ts";
+import {
+  type DirectoryIndexState,
+  EMPLOYER_INFO_NONE_AFTER_MISSES,
+} from "../../../lib/directory/index-state.ts";
 import type { NameCachePort } from "../../../lib/directory/name-cache.ts";
 import { type DirectorySearchPort, UserResolver } from "../../../lib/directory/user-resolver.ts";
 import type { GenesysUser } from "../../../lib/genesys/types.ts";
@@ -55,9 +65,60 @@ class FakeSearch implements DirectorySearchPort {
   }
 }
 
+/**
+ * An index over a fixed directory: `refresh` writes every user's names into the cache, as listed at
+ * the clock's time, unless `busy`.
+ */
+class FakeIndex implements DirectoryIndexPort {
+  current: DirectoryIndexState | undefined;
+  refreshes = 0;
+  busy = false;
+  readonly #cache: FakeCache;
+  readonly #users: readonly GenesysUser[];
+  readonly #now: () => number;
+  constructor(cache: FakeCache, users: readonly GenesysUser[], now: () => number) {
+    this.#cache = cache;
+    this.#users = users;
+    this.#now = now;
+  }
+  async state() {
+    return this.current;
+  }
+  async refresh(): Promise<DirectoryRefreshSummary | RefreshBusy> {
+    if (this.busy) return { busy: true };
+    this.refreshes += 1;
+    const { summary, state } = await refreshDirectoryIndex(
+      {
+        listPage: async () => ({ users: this.#users, pageCount: 1 }),
+        readUsers: async () => [],
+      },
+      this.#cache,
+      { signal, deadlineMs: Number.POSITIVE_INFINITY, now: this.#now },
+    );
+    this.current = state;
+    return summary;
+  }
+  async completeEmployerInfo() {
+    return this.current;
+  }
+}
+
 const signal = new AbortController().signal;
+const context = { signal, deadlineMs: Number.POSITIVE_INFINITY };
 const email = (value: string): UserKey => ({ by: "email", value });
 const employee = (value: string): UserKey => ({ by: "employeeId", value });
+/** Names as a batch hands them over: each used by a change made at `changedAtMs` (default 0). */
+const named = (...names: UserKey[]) => names.map((name) => ({ name, changedAtMs: 0 }));
+/** A resolver over `users`, with an index that has never been built (a fresh deployment), at time 1 000. */
+function resolverOver(
+  search: DirectorySearchPort,
+  users: readonly GenesysUser[],
+  cache = new FakeCache(),
+  now = () => 1_000,
+) {
+  const index = new FakeIndex(cache, users, now);
+  return { resolver: new UserResolver({ cache, search, index, log: quietLog, now }), index, cache };
+}
 
 describe("UserResolver", () => {
   it("resolves a batch's emails in one search, matches without regard to case, and caches what it found", async () => {
@@ -68,21 +129,25 @@ describe("UserResolver", () => {
       user("b", "ben@example.com"),
       user("c", "cy@example.com"),
     ]);
-    const resolver = new UserResolver({ cache, search, log: quietLog });
+    const { resolver } = resolverOver(search, search.users, cache);
     // Act
     const out = await resolver.resolve(
-      [email("ann@example.com"), email("ben@example.com"), email("nobody@example.com")],
-      signal,
+      named(email("ann@example.com"), email("ben@example.com"), email("nobody@example.com")),
+      context,
     );
     // Assess
     assert.deepEqual(search.calls, [
       { kind: "email", values: ["ann@example.com", "ben@example.com", "nobody@example.com"] },
     ]);
     assert.deepEqual(out.get("email:ann@example.com"), { kind: "found", id: "a", cached: false });
-    assert.deepEqual(out.get("email:nobody@example.com"), { kind: "not-found" });
-    assert.deepEqual([...cache.entries.keys()].sort(), ["email:ann@example.com", "email:ben@example.com"]);
+    assert.equal(out.get("email:nobody@example.com")?.kind, "not-found");
+    assert.deepEqual(
+      [...cache.entries.keys()].sort(),
+      ["email:ann@example.com", "email:ben@example.com", "email:cy@example.com"],
+      "the two found, and the index built to prove the third absent",
+    );
 
-    const again = await resolver.resolve([email("ann@example.com")], signal);
+    const again = await resolver.resolve(named(email("ann@example.com")), context);
     assert.deepEqual(again.get("email:ann@example.com"), { kind: "found", id: "a", cached: true });
     assert.equal(search.calls.length, 1, "the second time, from the cache alone");
   });
@@ -94,43 +159,90 @@ describe("UserResolver", () => {
       user("c", "gone@example.com", undefined, "deleted"),
     ]);
     const cache = new FakeCache();
-    const out = await new UserResolver({ cache, search, log: quietLog }).resolve(
-      [email("dup@example.com"), email("gone@example.com")],
-      signal,
-    );
+    const { resolver } = resolverOver(search, [], cache);
+    const out = await resolver.resolve(named(email("dup@example.com"), email("gone@example.com")), context);
     assert.deepEqual(out.get("email:dup@example.com"), { kind: "ambiguous", ids: ["a", "b"] });
     assert.equal(cache.entries.size, 0, "neither answer is cached: a fix to the directory is seen next time");
-    assert.deepEqual(out.get("email:gone@example.com"), { kind: "not-found" });
+    assert.equal(out.get("email:gone@example.com")?.kind, "not-found");
   });
 
-  it("employee ids by search where the API supports it; where it refuses, from the index only, with a hint", async () => {
+  it("employee ids by search where the API supports it; where it refuses, from the index, built on the first miss", async () => {
     const supported = new FakeSearch([user("a", "a@example.com", "E-1")]);
-    const out = await new UserResolver({ cache: new FakeCache(), search: supported, log: quietLog }).resolve(
-      [employee("E-1")],
-      signal,
+    const out = await resolverOver(supported, supported.users).resolver.resolve(
+      named(employee("E-1")),
+      context,
     );
     assert.deepEqual(out.get("employeeId:E-1"), { kind: "found", id: "a", cached: false });
 
     const cache = new FakeCache();
     cache.entries.set("employeeId:E-2", ["b"]);
-    const refused = new FakeSearch([user("a", "a@example.com", "E-1")], "unsupported");
-    const resolver = new UserResolver({ cache, search: refused, log: quietLog });
-    const first = await resolver.resolve([employee("E-1"), employee("E-2")], signal);
+    const users = [user("a", "a@example.com", "E-1"), user("b", "b@example.com", "E-2")];
+    const refused = new FakeSearch(users, "unsupported");
+    const { resolver, index } = resolverOver(refused, users, cache);
+    const first = await resolver.resolve(named(employee("E-1"), employee("E-2"), employee("E-9")), context);
     assert.deepEqual(first.get("employeeId:E-2"), { kind: "found", id: "b", cached: true });
-    const miss = first.get("employeeId:E-1");
+    assert.deepEqual(
+      first.get("employeeId:E-1"),
+      { kind: "found", id: "a", cached: true },
+      "from the index built now",
+    );
+    const miss = first.get("employeeId:E-9");
     assert.equal(miss?.kind, "not-found");
-    assert.match(miss?.kind === "not-found" ? (miss.hint ?? "") : "", /directory refresh/);
-    await resolver.resolve([employee("E-1")], signal);
+    assert.match(
+      miss?.kind === "not-found" ? (miss.hint ?? "") : "",
+      /directory listing of .*1 s after the change/,
+    );
+    assert.equal(index.refreshes, 1);
+    await resolver.resolve(named(employee("E-9")), context);
     assert.equal(refused.calls.length, 1, "once refused, the search is not asked again");
+    assert.equal(index.refreshes, 1, "an index listed after the change proves it again without a refresh");
+  });
+
+  it("a name found by nobody is not absent until an index listed after its change says so", async () => {
+    // Prepare: the search trails writes and does not see the new user; the index has not been built.
+    const cache = new FakeCache();
+    let now = 10_000;
+    const search = new FakeSearch([]);
+    const { resolver, index } = resolverOver(search, [user("n", "new@example.com")], cache, () => now);
+    // Act + Assess: the first miss builds the index, which finds the user.
+    const found = await resolver.resolve([{ name: email("new@example.com"), changedAtMs: 9_000 }], context);
+    assert.deepEqual(found.get("email:new@example.com"), { kind: "found", id: "n", cached: true });
+
+    // A change newer than the index, a moment later: no refresh yet (they are a minute apart); retried.
+    now = 20_000;
+    const newer = await resolver.resolve([{ name: email("late@example.com"), changedAtMs: 15_000 }], context);
+    const wait = newer.get("email:late@example.com");
+    assert.equal(wait?.kind, "unproven");
+    assert.equal(index.refreshes, 1);
+    if (wait?.kind === "unproven" && wait.outcome.kind === "retry") {
+      assert.equal(wait.outcome.waitMs, 10_000 + ABSENCE_PROOF.minRefreshIntervalMs - 20_000);
+      assert.equal(wait.outcome.why.code, "directory.absence.unproven");
+    } else assert.fail("a retry");
+
+    // Another invocation is rebuilding: retried without counting an attempt.
+    now = 10_000 + ABSENCE_PROOF.minRefreshIntervalMs;
+    index.busy = true;
+    const busy = await resolver.resolve([{ name: email("late@example.com"), changedAtMs: 15_000 }], context);
+    const b = busy.get("email:late@example.com");
+    assert.ok(b?.kind === "unproven" && b.outcome.kind === "retry" && !b.outcome.countsAttempt);
+
+    // Rebuilt after the change: proven absent.
+    index.busy = false;
+    const proven = await resolver.resolve(
+      [{ name: email("late@example.com"), changedAtMs: 15_000 }],
+      context,
+    );
+    assert.equal(proven.get("email:late@example.com")?.kind, "not-found");
+    assert.equal(index.refreshes, 2);
   });
 
   it("forget drops cached names so that they resolve afresh", async () => {
     const cache = new FakeCache();
     cache.entries.set("email:ann@example.com", ["old-id"]);
     const search = new FakeSearch([user("new-id", "ann@example.com")]);
-    const resolver = new UserResolver({ cache, search, log: quietLog });
+    const { resolver } = resolverOver(search, search.users, cache);
     await resolver.forget([email("ann@example.com")], signal);
-    const out = await resolver.resolve([email("ann@example.com")], signal);
+    const out = await resolver.resolve(named(email("ann@example.com")), context);
     assert.deepEqual(out.get("email:ann@example.com"), { kind: "found", id: "new-id", cached: false });
   });
 });
@@ -142,14 +254,103 @@ describe("refreshDirectoryIndex", () => {
       [user("c", "c@example.com", "E-2"), user("d", "d@example.com", "E-4", "deleted")],
     ];
     const cache = new FakeCache();
-    const summary = await refreshDirectoryIndex(
-      { listPage: async (n) => ({ users: pages[n - 1] ?? [], pageCount: pages.length }) },
+    const { summary, state } = await refreshDirectoryIndex(
+      {
+        listPage: async (n) => ({ users: pages[n - 1] ?? [], pageCount: pages.length }),
+        readUsers: async () => [],
+      },
       cache,
       { signal, deadlineMs: Number.POSITIVE_INFINITY, now: () => 0 },
     );
-    assert.deepEqual(summary, { users: 3, employeeIds: 2, emails: 3, ambiguous: 1, complete: true });
+    assert.deepEqual(summary, {
+      users: 3,
+      employeeIds: 2,
+      emails: 3,
+      ambiguous: 1,
+      complete: true,
+      unknownEmployerInfo: 0,
+    });
+    assert.deepEqual(state, { listedFromMs: 0, finishedAtMs: 0, complete: true, unknownEmployerInfo: {} });
     assert.deepEqual(cache.entries.get("employeeId:E-2"), ["b", "c"]);
     assert.deepEqual(cache.entries.get("email:a@example.com"), ["a"]);
     assert.equal(cache.entries.has("employeeId:E-4"), false);
   });
+
+  it("users listed without their employer info are read again by id; the ones that never show it are counted", async () => {
+    const bare = (id: string): GenesysUser => ({
+      id,
+      version: 1,
+      email: `${id}@example.com`,
+      state: "active",
+    });
+    const reads: string[][] = [];
+    const cache = new FakeCache();
+    const { summary } = await refreshDirectoryIndex(
+      {
+        listPage: async () => ({
+          users: [bare("a"), bare("b"), user("c", "c@example.com", "E-3")],
+          pageCount: 1,
+        }),
+        // The first re-read brings a's back, never b's.
+        readUsers: async (ids) => {
+          reads.push([...ids]);
+          return ids.map((id) => (id === "a" ? user("a", "a@example.com", "E-1") : bare(id)));
+        },
+      },
+      cache,
+      { signal, deadlineMs: Number.POSITIVE_INFINITY, now: () => 0 },
+    );
+    assert.deepEqual(reads, [["a", "b"], ["b"], ["b"]]);
+    assert.deepEqual(cache.entries.get("employeeId:E-1"), ["a"]);
+    assert.equal(summary.unknownEmployerInfo, 1);
+    assert.equal(summary.employeeIds, 2);
+  });
+});
+
+describe("proveAbsence", () => {
+  const state = (listedFromMs: number, over: Partial<DirectoryIndexState> = {}): DirectoryIndexState => ({
+    listedFromMs,
+    finishedAtMs: listedFromMs + 1,
+    complete: true,
+    unknownEmployerInfo: {},
+    ...over,
+  });
+  const gap = ABSENCE_PROOF.minRefreshIntervalMs;
+  const cases: [string, UserKey, number, DirectoryIndexState | undefined, number, string][] = [
+    ["no index", email("x@e.com"), 0, undefined, 5, "refresh"],
+    ["listed after the change", email("x@e.com"), 100, state(200), 300, "proven"],
+    ["listed at the change's very ms is no proof", email("x@e.com"), 200, state(200), 300, "wait"],
+    ["older than the change, rebuilt long ago", email("x@e.com"), 300, state(200), 200 + gap, "refresh"],
+    ["older than the change, rebuilt a moment ago", email("x@e.com"), 300, state(200), 400, "wait"],
+    ["incomplete", email("x@e.com"), 100, state(200, { complete: false }), 300, "refresh"],
+    [
+      "employee ids unknown for a user",
+      employee("E"),
+      100,
+      state(200, { unknownEmployerInfo: { u: 3 } }),
+      300,
+      "reread",
+    ],
+    [
+      "a user missed often enough is taken to have none",
+      employee("E"),
+      100,
+      state(200, { unknownEmployerInfo: { u: EMPLOYER_INFO_NONE_AFTER_MISSES } }),
+      300,
+      "proven",
+    ],
+    [
+      "unknown employer info does not matter for an email",
+      email("x@e.com"),
+      100,
+      state(200, { unknownEmployerInfo: { u: 1 } }),
+      300,
+      "proven",
+    ],
+  ];
+  for (const [what, name, changedAtMs, index, nowMs, kind] of cases) {
+    it(`${what}: ${kind}`, () => {
+      assert.equal(proveAbsence(name, changedAtMs, index, nowMs).kind, kind);
+    });
+  }
 });

@@ -134,10 +134,12 @@ describe("bindBatch: names resolved, then coalesced by id", () => {
     const b = byName(1, { email: "Ann@Example.com" }, { title: "By email" }, "2026-11-30T10:00:00Z");
     const c = byName(1, { employeeId: "E-1" }, { department: "By employee id" }, "2026-11-30T08:00:00Z");
     const parsed = parseBatch([a, b, c], NOW);
-    assert.deepEqual(namesToResolve(parsed).map(userKeyString).sort(), [
-      "email:ann@example.com",
-      "employeeId:E-1",
-    ]);
+    assert.deepEqual(
+      namesToResolve(parsed)
+        .map((n) => userKeyString(n.name))
+        .sort(),
+      ["email:ann@example.com", "employeeId:E-1"],
+    );
     const plan = bindBatch(
       parsed,
       new Map([
