@@ -199,7 +199,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     store: new DynamoTokenStore({
       client: deps.dynamodb,
       tableName: config.stateTable,
-      clientId: async () => (await deps.credentials()).clientId,
+      credentials: deps.credentials,
       now,
     }),
     deadlineMs: () => deadlineMs,

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { LocalRateGate } from "../../lib/ratelimit/local-rate-gate.ts";
 import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
 import {
@@ -48,6 +49,38 @@ const apiCalls = (sim: GenesysSimulator): number => {
   const { byRoute } = sim.stats();
   return (byRoute.getUsers ?? 0) + (byRoute.patchUser ?? 0) + (byRoute.getUser ?? 0);
 };
+
+/** Every token item of the state table, raw (DynamoDB's AttributeValues), as any reader of the table sees them. */
+async function rawTokenItems(w: World): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await w.dynamodb.send(
+      new ScanCommand({
+        TableName: w.config.stateTable,
+        FilterExpression: "begins_with(pk, :token)",
+        ExpressionAttributeValues: { ":token": { S: "token#" } },
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
+
+/** Fails when any token the simulator ever minted appears anywhere in a raw token item. */
+async function assertNoTokenAtRest(w: World): Promise<number> {
+  const minted = w.sim.issuedTokens();
+  assert.ok(minted.length > 0);
+  const items = await rawTokenItems(w);
+  for (const item of items) {
+    const json = JSON.stringify(item);
+    for (const token of minted) assert.ok(!json.includes(token), `a minted token in clear in ${item.pk?.S}`);
+  }
+  return items.length;
+}
 
 describe("tokens", { concurrency: true }, () => {
   const fresh = async (t: TestContext, users: number, simulator?: SimulatorOptions): Promise<World> => {
@@ -110,6 +143,32 @@ describe("tokens", { concurrency: true }, () => {
       if (call.token !== null) byToken.set(call.token, (byToken.get(call.token) ?? 0) + 1);
     }
     assert.equal(byToken.size, 3, "every token of the pool was used");
+    assert.equal(await assertNoTokenAtRest(w), 3, "one sealed item per slot of the pool");
+    assert.equal((await w.peek("dlq")).length, 0);
+  });
+
+  test("tokens sealed at rest: no raw token item holds a minted token; a container on the same secret uses them, one after the secret's rotation mints anew and replaces them", async (t) => {
+    const w = await fresh(t, 40);
+    const pass = async (job: ReturnType<World["job"]>, title: string): Promise<void> => {
+      await w.send(Array.from({ length: 10 }, (_, i) => change(i + 1, { title })));
+      assert.equal((await job.run({}, RUN_MS)).applied, 10);
+      for (let n = 1; n <= 10; n++) assert.equal(w.sim.getUser(userId(n))?.title, title);
+    };
+    await pass(w.job(), "first");
+    assert.equal(w.sim.stats().byRoute.token, 1);
+    assert.equal(await assertNoTokenAtRest(w), 1, "one item, for the pool's one slot in use");
+    // A new container on the same secret opens the stored token: no request.
+    await pass(w.job(), "same secret");
+    assert.equal(w.sim.stats().byRoute.token, 1);
+
+    // The client secret is rotated: the stored token, far from renewal, does not open under the new
+    // one. A container on the new secret mints anew and replaces it; the next one uses that.
+    w.sim.addClient({ clientId: DEFAULT_CLIENT_ID, clientSecret: "rotated-secret" });
+    await pass(w.job({ clientSecret: "rotated-secret" }), "rotated");
+    assert.equal(w.sim.stats().byRoute.token, 2);
+    await pass(w.job({ clientSecret: "rotated-secret" }), "rotated again");
+    assert.equal(w.sim.stats().byRoute.token, 2, "the replaced item opens under the new secret");
+    assert.equal(await assertNoTokenAtRest(w), 1);
     assert.equal((await w.peek("dlq")).length, 0);
   });
 
