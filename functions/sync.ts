@@ -13,7 +13,13 @@ import { type ReadSecret, secretReader } from "../lib/aws/secret-reader.ts";
 import { loadConfig, type SyncConfig } from "../lib/config.ts";
 import type { DirectoryRefreshSummary, RefreshBusy } from "../lib/directory/directory-index.ts";
 import { credentialsResolver } from "../lib/genesys/credentials.ts";
-import { type RunRecorder, runRecorder } from "../lib/sync/pass-metrics.ts";
+import {
+  METRICS_NAMESPACE,
+  type MetricValue,
+  type RunRecorder,
+  runRecorder,
+  SERVICE_NAME,
+} from "../lib/sync/pass-metrics.ts";
 import type { PassSummary } from "../lib/sync/pass-summary.ts";
 import { parseRunInput } from "../lib/sync/run-input.ts";
 import { createSyncJob } from "../lib/sync/sync-job.ts";
@@ -28,8 +34,12 @@ import { RunStoppedError } from "../lib/sync/sync-pass.ts";
  * for that invocation.
  */
 
-const SERVICE = "genesys-user-sync";
-const METRICS_NAMESPACE = "GenesysUserSync";
+/** Powertools' unit for each of ours. */
+const UNITS = {
+  Count: MetricUnit.Count,
+  Milliseconds: MetricUnit.Milliseconds,
+  None: MetricUnit.NoUnit,
+} as const satisfies Record<MetricValue["unit"], string>;
 
 /** The AWS clients the sync uses. */
 export interface SyncClients {
@@ -70,8 +80,8 @@ export function awsClients(): SyncClients {
  */
 export function createHandler(deps: HandlerDeps): SyncHandler {
   const { config, clients } = deps;
-  const logger = deps.logger ?? new Logger({ serviceName: SERVICE });
-  const metrics = deps.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
+  const logger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
+  const metrics = deps.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   // The job's callbacks reach the recorder of the invocation they happen in.
   const currentRun = new AsyncLocalStorage<RunRecorder>();
   const job = createSyncJob({
@@ -82,11 +92,12 @@ export function createHandler(deps: HandlerDeps): SyncHandler {
     credentials: credentialsResolver(config.genesys.credentials, clients.readSecret),
     onCall: (call) => currentRun.getStore()?.onCall(call),
     onBudgetWait: (ms) => currentRun.getStore()?.onBudgetWait(ms),
+    onLimiterStatus: (status) => currentRun.getStore()?.onLimiterStatus(status),
   });
 
   const publish = (recorder: RunRecorder, summary: PassSummary): void => {
     for (const m of recorder.metrics(summary)) {
-      metrics.addMetric(m.name, m.unit === "Count" ? MetricUnit.Count : MetricUnit.Milliseconds, m.value);
+      metrics.addMetric(m.name, UNITS[m.unit], m.value);
     }
   };
 

@@ -5,8 +5,9 @@
  *   dependency included (the AWS SDK too, so the deployed code runs the versions we test), a
  *   `createRequire` banner for CommonJS dependencies that call `require`.
  * - `dist/serverless-infra.cjs`: `serverlessInfra()` of `lib/infra/resources.ts` (the resource
- *   definitions, their IAM statements and env entries), which serverless.yml reads with
- *   `${file(...)}`: osls can load YAML, JSON or CommonJS, not TypeScript or ESM.
+ *   definitions, their IAM statements and env entries, the alarms and the dashboard), which
+ *   serverless.yml reads with `${file(...)}`: osls can load YAML, JSON or CommonJS, not TypeScript
+ *   or ESM.
  *
  * `--outdir DIR` writes the same files to DIR instead of `dist/` (the bundle test builds its own copy,
  * so it never races `npm run package` in another test over `dist/`). DIR is emptied first.

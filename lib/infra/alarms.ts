@@ -1,13 +1,10 @@
+import { METRICS_NAMESPACE, type PassMetricName, SERVICE_NAME } from "../sync/pass-metrics.ts";
 import { type Json, LOGICAL_IDS } from "./resources.ts";
 
 /**
  * The CloudWatch alarms of the stack, each named for the runbook entry (README, "Operations runbook")
  * that says what to do. Pure data for serverless.yml's `resources`.
  */
-
-/** The EMF namespace and `service` dimension the handler publishes under (functions/sync.ts). */
-export const METRICS_NAMESPACE = "GenesysUserSync";
-export const METRICS_SERVICE = "genesys-user-sync";
 
 /** osls's logical id of the `sync` function. */
 const FUNCTION_LOGICAL_ID = "SyncLambdaFunction";
@@ -92,8 +89,8 @@ export function alarmResources(options: AlarmOptions = {}): { Resources: Record<
         "Genesys Cloud keeps answering 429: another integration shares the OAuth client, or the configured rate is above the real limit. Runbook: `genesys-user-sync status` (learned rate, last Retry-After).",
         {
           Namespace: METRICS_NAMESPACE,
-          MetricName: "RateLimited",
-          Dimensions: [{ Name: "service", Value: METRICS_SERVICE }],
+          MetricName: "RateLimited" satisfies PassMetricName,
+          Dimensions: [{ Name: "service", Value: SERVICE_NAME }],
           Statistic: "Sum",
           Period: 300,
           EvaluationPeriods: 3,

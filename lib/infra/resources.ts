@@ -1,4 +1,5 @@
 import { alarmResources } from "./alarms.ts";
+import { dashboardResources } from "./dashboard.ts";
 
 /**
  * The one definition of the sync's AWS resources: the queue, its dead-letter queue and the state
@@ -105,7 +106,9 @@ export interface IamStatement {
 const ref = (logicalId: string) => ({ Ref: logicalId });
 const arnOf = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
 /** `<stack name>-<suffix>` (Fn::Join, not Fn::Sub: no `${...}` for osls's variable resolver to trip on). */
-const stackScopedName = (suffix: string) => ({ "Fn::Join": ["-", [{ Ref: "AWS::StackName" }, suffix]] });
+export const stackScopedName = (suffix: string) => ({
+  "Fn::Join": ["-", [{ Ref: "AWS::StackName" }, suffix]],
+});
 
 /** The CloudFormation `Resources` and `Outputs` for serverless.yml's `resources`. */
 export function cloudFormationResources(): {
@@ -276,6 +279,8 @@ export function serverlessInfra() {
     /** From the `alarmTopicArn` param (empty: alarms without notifications). */
     alarms: async ({ resolveVariable }: OslsVariableContext) =>
       alarmResources({ topicArn: String((await resolveVariable("param:alarmTopicArn")) ?? "") }),
+    /** The operator's dashboard (`./dashboard.ts`). */
+    dashboard: dashboardResources(),
     iamStatements: {
       ...resourceIamStatements(),
       /** From the `genesysCredentialsSecret` param (the value of GENESYS_CREDENTIALS_SECRET). */

@@ -64,6 +64,7 @@ import {
 } from "./limiter-state.ts";
 import { isSharedLimit, paceRate, rampPaddingMs, rampTarget, slotOf, spendLateMs } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
+import { type LimiterStatus, limiterStatus } from "./status.ts";
 
 export interface DynamoRateGateOptions {
   readonly client: DynamoDBClient;
@@ -106,6 +107,7 @@ const MAX_WRITES_PER_ACQUIRE = 3;
 export class DynamoRateGate implements RateGate {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #key: string;
   readonly #pk: string;
   readonly #config: ResolvedRateLimitConfig;
   readonly #policy: LeasePolicy;
@@ -137,6 +139,7 @@ export class DynamoRateGate implements RateGate {
     const o = withDefaults(DEFAULTS, options);
     this.#client = o.client;
     this.#table = o.tableName;
+    this.#key = o.key;
     this.#pk = rateLimitPk(o.key);
     this.#config = resolveRateLimitConfig(o.limits);
     this.#policy = withDefaults(DEFAULT_LEASE_POLICY, o.lease ?? {});
@@ -212,6 +215,14 @@ export class DynamoRateGate implements RateGate {
       if (!shared(old)) return;
     }
     await this.#pauseEveryone(now, ra, signal);
+  }
+
+  /**
+   * The budget as this process last saw the item (no I/O): the pool, the learned and binding limits
+   * at now, as the `status` command shows them (the metrics of a pass end with it).
+   */
+  status(): LimiterStatus {
+    return limiterStatus(this.#key, this.#known, this.#config, this.#now());
   }
 
   /** A shared limit: pause every caller and, once per pause window, cut the learned limit. */

@@ -24,6 +24,7 @@ import { rateLimitKey } from "../ratelimit/limiter-item.ts";
 import { loadEffectiveLimits } from "../ratelimit/load-effective-limits.ts";
 import { DynamoOrgLimitsCache } from "../ratelimit/org-limits-cache.ts";
 import type { RateGate } from "../ratelimit/rate-gate.ts";
+import type { LimiterStatus } from "../ratelimit/status.ts";
 import { onDependency } from "./dependency.ts";
 import { DynamoHighWaterMarks } from "./high-water-marks.ts";
 import type { Log } from "./log.ts";
@@ -43,6 +44,11 @@ export interface SyncJobDeps {
   readonly onCall?: (call: CallRecord) => void;
   /** Time spent waiting for the shared budget (pacing or a pause) before a call, ms (metrics). */
   readonly onBudgetWait?: (waitedMs: number) => void;
+  /**
+   * The shared budget as the container's gate last saw it, at the end of each pass (metrics: tokens
+   * in the pool, learned limit). Not called when `gate` replaces the shared gate.
+   */
+  readonly onLimiterStatus?: (status: LimiterStatus) => void;
   /** Replaces the shared DynamoDB gate (tests, benchmarks). */
   readonly gate?: RateGate;
   readonly fetch?: typeof fetch;
@@ -87,11 +93,11 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
    * The container's gate and the limits it was built on, resolved at `limitsAt`; rebuilt only when
    * the limits change (the first gate is on the settings and defaults).
    */
-  let gate: RateGate | undefined;
+  let gate: DynamoRateGate | undefined;
   let limits: EffectiveLimits | undefined;
   let limitsAt = Number.NEGATIVE_INFINITY;
   let resolving: Promise<RateGate> | undefined;
-  const buildGate = (clientId: string, effective: EffectiveLimits): RateGate =>
+  const buildGate = (clientId: string, effective: EffectiveLimits): DynamoRateGate =>
     new DynamoRateGate({
       client: deps.dynamodb,
       tableName: config.stateTable,
@@ -241,17 +247,22 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   return {
     async run(input, remainingMs, signal) {
       startRun(input, remainingMs);
-      return runSyncPass(
-        { queue, marks, users, resolver, log: deps.log, now },
-        {
-          deadlineMs,
-          maxAttempts: config.maxAttempts,
-          batchSize: config.batchSize,
-          concurrency: config.concurrency,
-          maxReceiveCount: await redriveLimit(),
-          signal,
-        },
-      );
+      try {
+        return await runSyncPass(
+          { queue, marks, users, resolver, log: deps.log, now },
+          {
+            deadlineMs,
+            maxAttempts: config.maxAttempts,
+            batchSize: config.batchSize,
+            concurrency: config.concurrency,
+            maxReceiveCount: await redriveLimit(),
+            signal,
+          },
+        );
+      } finally {
+        // A stopped pass is counted too (the handler publishes its summary).
+        if (gate !== undefined) deps.onLimiterStatus?.(gate.status());
+      }
     },
     async refreshDirectory(input, remainingMs, signal) {
       const deadline = startRun(input, remainingMs);

@@ -14,6 +14,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { METRICS_NAMESPACE, PASS_METRICS, SERVICE_NAME } from "../../lib/sync/pass-metrics.ts";
 import { cliEnv, createWorld, extensionOf, runNode, seed, userId, type World } from "./sync-world.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -53,6 +54,13 @@ for (let i = 0; i < 2; i++) {
   }
 }
 `;
+
+/** The `_aws.CloudWatchMetrics[]` entry of an EMF document. */
+interface EmfDirective {
+  Namespace: string;
+  Dimensions: string[][];
+  Metrics: { Name: string; Unit: string }[];
+}
 
 interface Invocation {
   invocation: number;
@@ -173,5 +181,16 @@ describe("the deployed bundle, alone in a folder, invoked as Lambda would", { ti
       1,
       "the cold-start metric is published once, on the first invocation",
     );
+    // Every pass ends with the shared budget as its gate saw it (the dashboard's pool and limit
+    // widgets), and names only metrics of PASS_METRICS, in our namespace with the service dimension.
+    for (const doc of emf) {
+      assert.ok(Number(doc.TokensInPool) >= 1, JSON.stringify(doc));
+      assert.ok(Number(doc.BindingLimit) > 0, JSON.stringify(doc));
+      assert.equal(doc.service, SERVICE_NAME);
+      const [directive] = (doc._aws as { CloudWatchMetrics: EmfDirective[] }).CloudWatchMetrics;
+      assert.equal(directive?.Namespace, METRICS_NAMESPACE);
+      assert.deepEqual(directive?.Dimensions, [["service"]]);
+      for (const { Name } of directive?.Metrics ?? []) assert.ok(Object.hasOwn(PASS_METRICS, Name), Name);
+    }
   });
 });

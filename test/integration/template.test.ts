@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { type PlottedMetric, templateDashboard } from "../../lib/infra/dashboard-body.ts";
 import {
   credentialsAccessStatement,
   DEAD_LETTER_QUEUE,
@@ -12,7 +13,9 @@ import {
   QUEUE,
   SCHEDULE_BUDGET_SECONDS,
 } from "../../lib/infra/resources.ts";
+import { METRICS_NAMESPACE, PASS_METRICS, SERVICE_NAME } from "../../lib/sync/pass-metrics.ts";
 import { withLocalAwsEnv } from "../../local/aws-env.ts";
+import { DASHBOARD_CAPTION, dashboardSvg } from "../../scripts/render-dashboard.ts";
 
 /**
  * `npm run package` (build + `osls package`) offline, with fake credentials, into a temp dir; then
@@ -25,6 +28,24 @@ const root = join(import.meta.dirname, "..", "..");
 type Template = { Resources: Record<string, { Type: string; Properties: any }>; Conditions?: unknown };
 
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:oncall";
+
+/**
+ * The metrics SQS publishes for a queue (AWS's list, "Available CloudWatch metrics for Amazon SQS"):
+ * the dashboard may plot these of the stack's own queues besides the function's.
+ */
+const SQS_METRICS = new Set([
+  "ApproximateAgeOfOldestMessage",
+  "ApproximateNumberOfGroupsWithInflightMessages",
+  "ApproximateNumberOfMessagesDelayed",
+  "ApproximateNumberOfMessagesNotVisible",
+  "ApproximateNumberOfMessagesVisible",
+  "NumberOfDeduplicatedSentMessages",
+  "NumberOfEmptyReceives",
+  "NumberOfMessagesDeleted",
+  "NumberOfMessagesReceived",
+  "NumberOfMessagesSent",
+  "SentMessageSize",
+]);
 
 describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
   let outDir: string;
@@ -158,6 +179,78 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
     const throttled = alarms.get("SustainedRateLimitAlarm")?.Properties;
     assert.equal(throttled.Namespace, "GenesysUserSync");
     assert.equal(throttled.MetricName, "RateLimited");
+  });
+
+  it("has one dashboard whose every metric is one the function publishes or an SQS metric of our queues", () => {
+    const widgets = templateDashboard(template);
+    const queues = new Set(ofType("AWS::SQS::Queue").map(([id]) => `\${${id}.QueueName}`));
+    const plotted: PlottedMetric[] = widgets.flatMap((w) => w.metrics);
+    assert.ok(plotted.length > 0);
+    for (const w of widgets) {
+      assert.equal(w.type, "metric", w.title);
+      assert.equal(w.region, `\${AWS::Region}`, `${w.title}: the stack's own region`);
+      assert.ok(w.metrics.length > 0, w.title);
+    }
+    for (const m of plotted) {
+      const where = `${m.namespace} ${m.name} ${JSON.stringify(m.dimensions)}`;
+      if (m.namespace === METRICS_NAMESPACE) {
+        // What the function publishes (passMetrics emits every name of PASS_METRICS: the unit test of
+        // pass-metrics and the bundle's EMF check that), under its one dimension.
+        assert.ok(Object.hasOwn(PASS_METRICS, m.name), `${where}: not a metric the function publishes`);
+        assert.deepEqual(m.dimensions, { service: SERVICE_NAME }, where);
+      } else {
+        assert.equal(m.namespace, "AWS/SQS", `${where}: neither ours nor SQS's`);
+        assert.ok(SQS_METRICS.has(m.name), `${where}: not an SQS metric`);
+        assert.deepEqual(Object.keys(m.dimensions), ["QueueName"], where);
+        assert.ok(queues.has(String(m.dimensions.QueueName)), `${where}: not a queue of the template`);
+      }
+      assert.ok(m.stat !== undefined && m.label !== undefined, `${where}: a statistic and a label`);
+    }
+    // What an operator looks at (issue 15): outcomes per minute, 429s, budget wait, the queue, the DLQ,
+    // the pool and the learned limit.
+    const shown = new Set(
+      plotted.map((m) => [m.name, m.dimensions.QueueName].filter((part) => part !== undefined).join(" ")),
+    );
+    for (const wanted of [
+      "Applied",
+      "SkippedNoop",
+      "SkippedStale",
+      "Requeued",
+      "DeadLettered",
+      "RateLimited",
+      "BudgetWait",
+      `ApproximateNumberOfMessagesVisible \${${LOGICAL_IDS.queue}.QueueName}`,
+      `ApproximateAgeOfOldestMessage \${${LOGICAL_IDS.queue}.QueueName}`,
+      `ApproximateNumberOfMessagesVisible \${${LOGICAL_IDS.deadLetterQueue}.QueueName}`,
+      "TokensInPool",
+      "LearnedLimit",
+    ]) {
+      assert.ok(shown.has(wanted), `the dashboard shows ${wanted}; it shows ${[...shown].join(", ")}`);
+    }
+  });
+
+  it("lays the dashboard's widgets out on the 24-column grid without overlap", () => {
+    const widgets = templateDashboard(template);
+    const cells = new Map<string, string>();
+    for (const w of widgets) {
+      assert.ok(w.x + w.width <= 24, `${w.title} ends past the grid`);
+      for (let x = w.x; x < w.x + w.width; x++) {
+        for (let y = w.y; y < w.y + w.height; y++) {
+          const other = cells.get(`${x},${y}`);
+          assert.equal(other, undefined, `${w.title} overlaps ${other}`);
+          cells.set(`${x},${y}`, w.title);
+        }
+      }
+    }
+  });
+
+  it("is the dashboard the README shows: docs/dashboard.svg drawn from this template", () => {
+    const committed = readFileSync(join(root, "docs", "dashboard.svg"), "utf8");
+    const drawn = dashboardSvg(templateDashboard(template), DASHBOARD_CAPTION);
+    assert.ok(
+      committed === drawn,
+      "docs/dashboard.svg is out of date: run `npm run dashboard` and commit it",
+    );
   });
 
   it("holds no plain-text secret: credentials come from a secret named in the environment", () => {
