@@ -77,7 +77,7 @@ describe("evidence before action", { concurrency: true }, () => {
     // Assess
     assert.equal(total(passes, "deadLettered"), 0);
     assert.equal(total(passes, "applied"), 40);
-    for (const [i, u] of users.entries()) {
+    for (let i = 0; i < users.length; i++) {
       const info = w.sim.getUser(userId(i + 1), ["employerInfo"])?.employerInfo;
       assert.deepEqual(info, {
         employeeId: `E-${i + 1}`,
