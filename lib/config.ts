@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { GENESYS_DEFAULTS } from "./genesys/defaults.ts";
 import { MAX_POOL_SIZE } from "./ratelimit/limiter-config.ts";
-import { SYNC_PASS_DEFAULTS } from "./sync/sync-pass.ts";
+import { SYNC_PASS_DEFAULTS } from "./sync/pass-deps.ts";
 
 /**
  * The one schema for the environment, parsed once at start-up. A bad or missing value stops start-up

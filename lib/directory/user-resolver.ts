@@ -3,7 +3,7 @@ import type { GenesysUser } from "../genesys/types.ts";
 import type { NameToResolve, Resolution } from "../sync/batch-plan.ts";
 import { onDependency } from "../sync/dependency.ts";
 import type { Log } from "../sync/log.ts";
-import type { ResolveContext, UserResolverPort } from "../sync/sync-pass.ts";
+import type { ResolveContext, UserResolverPort } from "../sync/pass-deps.ts";
 import { type AbsenceVerdict, proveAbsence } from "./absence-proof.ts";
 import type { DirectoryIndexPort } from "./directory-index.ts";
 import type { NameCachePort } from "./name-cache.ts";

@@ -11,7 +11,7 @@ import type {
 } from "../../../lib/sync/held-message.ts";
 import type { ClaimResult, HighWaterMarkPort } from "../../../lib/sync/high-water-marks.ts";
 import type { Log } from "../../../lib/sync/log.ts";
-import type { UsersPort } from "../../../lib/sync/sync-pass.ts";
+import type { UsersPort } from "../../../lib/sync/pass-deps.ts";
 
 export const uid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 

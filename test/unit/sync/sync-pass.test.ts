@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TransientGenesysError, VersionConflictError } from "../../../lib/genesys/errors.ts";
 import { BudgetDeniedError } from "../../../lib/ratelimit/budget-denied.ts";
-import { RunStoppedError, runSyncPass, type SyncPassOptions } from "../../../lib/sync/sync-pass.ts";
+import type { SyncPassOptions } from "../../../lib/sync/pass-deps.ts";
+import { RunStoppedError, runSyncPass } from "../../../lib/sync/sync-pass.ts";
 import { FakeMarks, FakeQueue, FakeUsers, heldMessage, quietLog, uid } from "./records.ts";
 
 const OPTIONS: SyncPassOptions = { deadlineMs: Number.POSITIVE_INFINITY, maxAttempts: 5, concurrency: 2 };

@@ -1,0 +1,464 @@
+import { type ChangeField, userKeyString } from "../contract/user-change.ts";
+import { UserNotFoundError } from "../genesys/errors.ts";
+import type { GenesysUser, UpdateUserBody } from "../genesys/types.ts";
+import type { BatchPlan } from "./batch-plan.ts";
+import type { ChangeMark } from "./change-order.ts";
+import type { FieldWant } from "./coalesce.ts";
+import { onDependency } from "./dependency.ts";
+import { absenceConclusive, expandMissing } from "./employer-info-evidence.ts";
+import { type ExtensionMove, orderSteps, type Step } from "./extension-order.ts";
+import { classifyFailure, type Failure, outcomeOf, whyOf } from "./failure.ts";
+import type { FieldOutcome } from "./field-outcome.ts";
+import { explainForbiddenPatch, reasonForExtension } from "./forbidden-patch.ts";
+import type { HeldMessage } from "./held-message.ts";
+import { SYNC_PASS_DEFAULTS as DEFAULTS, type SyncPassDeps, type SyncPassOptions } from "./pass-deps.ts";
+import { atDeadline, nextMode, type PassMode, untriedOutcome } from "./pass-mode.ts";
+import { currentExtension, isEmployerField, planUpdate } from "./plan-update.ts";
+import type { BatchOutcomes } from "./settlement.ts";
+import { type CachedNameCheck, checkCachedNames, readUsers } from "./user-read.ts";
+import { mergeExtension } from "./work-phone.ts";
+
+/** Calls a batch made (the summary's call counts). */
+export interface CallCounts {
+  readonly reads: number;
+  readonly patches: number;
+  readonly rateLimited: number;
+}
+
+/** One user's work in a batch. */
+interface UserWork {
+  readonly userId: string;
+  user: GenesysUser;
+  /** Fields not yet decided, with the winning change. */
+  readonly pending: Map<ChangeField, FieldWant>;
+  /** Whether the pending fields' marks were claimed (after the bulk read, before the first PATCH). */
+  claimed: boolean;
+  /** The user changed since it was read (a conflict met while freeing its extension): read it again. */
+  reread: boolean;
+}
+
+/**
+ * The I/O of one batch: the bulk read, then per user claim → PATCH (→ re-read on a conflict). It owns
+ * the pass's mode and the field outcomes; every call site hands its error to `classifyFailure`, and
+ * nothing escapes `run`.
+ */
+export class BatchWork {
+  readonly #deps: SyncPassDeps;
+  readonly #options: SyncPassOptions;
+  readonly #plan: BatchPlan;
+  /** The held messages by message id (their attempts and last reason decide what evidence suffices). */
+  readonly #messages: ReadonlyMap<string, HeldMessage>;
+  readonly #signal: AbortSignal;
+  readonly #now: () => number;
+  readonly #outcomes = new Map<string, Map<ChangeField, FieldOutcome>>();
+  #mode: PassMode;
+  #calls: CallCounts = { reads: 0, patches: 0, rateLimited: 0 };
+  /** Reads of the latest bulk read that were asked for `employerInfo` (the first and its re-reads). */
+  #employerReads = 1;
+
+  constructor(
+    deps: SyncPassDeps,
+    options: SyncPassOptions,
+    plan: BatchPlan,
+    held: ReadonlyMap<string, HeldMessage>,
+    signal: AbortSignal,
+    mode: PassMode,
+  ) {
+    this.#mode = mode;
+    this.#deps = deps;
+    this.#options = options;
+    this.#plan = plan;
+    this.#messages = held;
+    this.#signal = signal;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  get mode(): PassMode {
+    return this.#mode;
+  }
+  get outcomes(): BatchOutcomes {
+    return this.#outcomes;
+  }
+  get calls(): CallCounts {
+    return this.#calls;
+  }
+
+  async run(): Promise<void> {
+    const userIds = [...this.#plan.users.keys()];
+    if (userIds.length === 0) return;
+    // Managers named through the cache are read too, to confirm the name still fits them.
+    const readIds = [...new Set([...userIds, ...this.#plan.cachedNames.keys()])];
+    // Users whose employer info the batch needs: to merge employer fields, or to confirm a cached
+    // employee id.
+    const needEmployer = new Set(
+      [...this.#plan.users]
+        .filter(([, wants]) => [...wants.fields.keys()].some(isEmployerField))
+        .map(([id]) => id),
+    );
+    for (const [id, names] of this.#plan.cachedNames) {
+      if (names.some((n) => n.by === "employeeId")) needEmployer.add(id);
+    }
+    let current: Map<string, GenesysUser>;
+    let cached: CachedNameCheck;
+    try {
+      current = await this.#read(readIds, needEmployer);
+      cached = await this.#confirmCachedNames(current);
+    } catch (error) {
+      const outcome = this.#modeFor(this.#classify(error));
+      for (const userId of userIds)
+        this.#decideAll(userId, this.#plan.users.get(userId)?.fields.keys(), outcome);
+      return;
+    }
+    const { doubted, unconfirmed } = cached;
+    const work: UserWork[] = [];
+    for (const [userId, wants] of this.#plan.users) {
+      if (doubted.has(userId)) {
+        this.#decideAll(userId, wants.fields.keys(), reresolve(userId));
+        continue;
+      }
+      if (unconfirmed.has(userId)) {
+        this.#decideAll(userId, wants.fields.keys(), this.#expandMissing(userId));
+        continue;
+      }
+      const manager = wants.fields.get("managerId");
+      if (typeof manager?.value === "string" && doubted.has(manager.value)) {
+        this.#decideAll(userId, ["managerId"], reresolve(manager.value));
+      } else if (typeof manager?.value === "string" && unconfirmed.has(manager.value)) {
+        this.#decideAll(userId, ["managerId"], this.#expandMissing(manager.value));
+      }
+      const user = current.get(userId);
+      if (!user) {
+        this.#decideAll(userId, wants.fields.keys(), {
+          kind: "dead",
+          why: whyOf(new UserNotFoundError(userId, { operation: "GET /api/v2/users" })),
+        });
+        continue;
+      }
+      const pending = new Map(wants.fields);
+      if (this.#outcomes.get(userId)?.has("managerId")) pending.delete("managerId");
+      work.push({ userId, user, pending, claimed: false, reread: false });
+    }
+    await this.#execute(work);
+  }
+
+  /** Reads users in bulk, again where `employerInfo` did not come back (see user-read.ts). */
+  async #read(ids: readonly string[], needEmployer: ReadonlySet<string>): Promise<Map<string, GenesysUser>> {
+    const read = await readUsers(this.#deps.users, ids, needEmployer, this.#signal);
+    this.#count({ reads: read.calls });
+    this.#employerReads = read.employerReads;
+    return read.users;
+  }
+
+  /**
+   * Confirms the names resolved from the cache against the users read (see `checkCachedNames`), and
+   * forgets the ones that no longer fit, so that the next pass resolves them afresh.
+   */
+  async #confirmCachedNames(current: ReadonlyMap<string, GenesysUser>): Promise<CachedNameCheck> {
+    const check = checkCachedNames(this.#plan.cachedNames, current, (id) =>
+      this.#conclusive(this.#wantsNaming(id)),
+    );
+    if (check.forget.length > 0) {
+      if (!this.#deps.resolver) throw new Error("cached names without a resolver");
+      await this.#deps.resolver.forget(check.forget, this.#signal);
+      this.#deps.log.info("cached names no longer fit their users; they are resolved again", {
+        names: check.forget.map(userKeyString),
+      });
+    }
+    return check;
+  }
+
+  /** The employer fields cannot be planned yet: re-queued, saying how many reads came back without them. */
+  #expandMissing(userId: string): FieldOutcome {
+    return expandMissing(userId, this.#employerReads);
+  }
+
+  /** Whether every held message that wants these fields of the user concludes that it has no employer info. */
+  #conclusive(wants: Iterable<FieldWant>): boolean {
+    return [...wants].every((want) => {
+      const message = this.#messages.get(want.messageKey);
+      return message !== undefined && absenceConclusive(message);
+    });
+  }
+
+  /** Every want of the batch that names this user, as the subject or as a manager. */
+  #wantsNaming(id: string): FieldWant[] {
+    return [...this.#plan.users.values()].flatMap((wants) =>
+      [...wants.fields.values()].filter((w) => wants.userId === id || w.value === id),
+    );
+  }
+
+  /**
+   * Runs the users' steps: the users whose extension moves go one after another in the order that
+   * frees an extension before it is taken; every other user goes in a pool of `concurrency`, so that
+   * calls in flight cover Genesys' latency and the budget is used to the full.
+   */
+  async #execute(work: readonly UserWork[]): Promise<void> {
+    const byId = new Map(work.map((w) => [w.userId, w]));
+    const moves: ExtensionMove[] = [];
+    for (const w of work) {
+      const ext = w.pending.get("extension");
+      if (ext)
+        moves.push({ userId: w.userId, from: currentExtension(w.user), to: ext.value as string | null });
+    }
+    const moving = new Set(moves.filter((m) => m.from !== m.to).map((m) => m.userId));
+    const steps = orderSteps([...byId.keys()], moves);
+    const chain = steps.filter((step) => moving.has(step.userId));
+    const pool = steps.filter((step) => !moving.has(step.userId));
+    const concurrency = Math.max(1, this.#options.concurrency ?? DEFAULTS.concurrency);
+    const run = (step: Step) => this.#step(step, byId.get(step.userId) as UserWork);
+    await Promise.all([
+      (async () => {
+        for (const step of chain) await run(step);
+      })(),
+      runPool(
+        pool.map((step) => () => run(step)),
+        chain.length > 0 ? Math.max(1, concurrency - 1) : concurrency,
+      ),
+    ]);
+  }
+
+  /** One step of one user. Never rejects: whatever escapes the step is a defect that stops the pass. */
+  async #step(step: Step, work: UserWork): Promise<void> {
+    try {
+      if (step.kind === "clear-extension") await this.#clearExtension(work);
+      else await this.#apply(work);
+    } catch (error) {
+      this.#decideAll(
+        work.userId,
+        work.pending.keys(),
+        this.#modeFor({ kind: "stop", stop: { kind: "defect", error } }),
+      );
+      work.pending.clear();
+    }
+  }
+
+  /** Whether the user may not start a call now; if so, its pending fields get the mode's outcome. */
+  #held(work: UserWork): boolean {
+    if (this.#now() >= this.#options.deadlineMs) this.#mode = atDeadline(this.#mode);
+    const outcome = untriedOutcome(this.#mode, this.#now());
+    if (!outcome) return false;
+    this.#resolveAll(work, outcome);
+    return true;
+  }
+
+  /** Brings the user's pending fields into effect: claim, plan, PATCH; re-read and retry on a conflict. */
+  async #apply(work: UserWork): Promise<void> {
+    const maxConflicts = this.#options.maxConflictRetries ?? DEFAULTS.maxConflictRetries;
+    for (let conflicts = 0, limited = 0; work.pending.size > 0 && !this.#held(work); ) {
+      let sending: readonly ChangeField[] = [];
+      try {
+        if (work.reread) await this.#reread(work);
+        else if (!work.claimed) await this.#claim(work);
+        if (work.pending.size === 0) return;
+        const plan = this.#planFor(work);
+        for (const field of plan.noop) this.#resolve(work, field, { kind: "noop" });
+        for (const field of plan.unknown) this.#resolve(work, field, this.#expandMissing(work.userId));
+        const deleted = work.user.state === "deleted";
+        if (deleted && !plan.state) {
+          // Only `state` can touch a deleted user (it restores it); anything else would be a 404.
+          this.#resolveAll(work, {
+            kind: "dead",
+            why: {
+              code: "genesys.user.deleted",
+              reason: `user ${work.userId} is deleted in Genesys Cloud: restore it (a change setting state) or drop this change`,
+            },
+          });
+          return;
+        }
+        const bodies: { fields: readonly ChangeField[]; body: Omit<UpdateUserBody, "version"> }[] = [];
+        if (plan.profile) bodies.push(plan.profile);
+        // State goes alone; for a deleted user it goes first, since it restores the user.
+        if (plan.state) {
+          const state = { fields: ["state"] as const, body: { state: plan.state.value } };
+          if (deleted) bodies.unshift(state);
+          else bodies.push(state);
+        }
+        for (const { fields, body } of bodies) {
+          sending = fields;
+          await this.#patch(work, body);
+          for (const field of fields) this.#resolve(work, field, { kind: "applied" });
+          if (body.email !== undefined) await this.#rememberEmail(work.userId, body.email);
+        }
+        return;
+      } catch (error) {
+        const failure = this.#classify(error);
+        if (failure.kind === "rate-limited" && limited < DEFAULTS.rateLimitRetries) {
+          // Nothing was applied (the PATCH was refused): send it again once the budget lets us.
+          limited += 1;
+          continue;
+        }
+        if (failure.kind === "conflict" && conflicts < maxConflicts) {
+          // Someone changed the user since our read: read again and claim again, so that a newer
+          // change recorded meanwhile makes ours stale instead of being overwritten.
+          conflicts += 1;
+          work.reread = true;
+          continue;
+        }
+        if (
+          failure.kind === "forbidden" &&
+          explainForbiddenPatch(failure.error, sending.includes("extension")) === "extension"
+        ) {
+          // Only the extension was refused: dead-letter it, send the rest again without it.
+          this.#resolve(work, "extension", {
+            kind: "dead",
+            why: reasonForExtension(work.user, failure.error),
+          });
+          continue;
+        }
+        if (failure.kind === "extension-in-use" && sending.includes("extension") && work.pending.size > 1) {
+          // Apply the other fields now; the extension waits for whoever holds it.
+          this.#resolve(work, "extension", outcomeOf(failure, this.#now()));
+          continue;
+        }
+        this.#resolveAll(work, this.#modeFor(failure));
+        return;
+      }
+    }
+  }
+
+  /**
+   * Frees this user's extension so that another user in a swap can take it. A failure here decides
+   * nothing about the user's change: its own step meets the same answer (or re-reads after a
+   * conflict); only the pass's mode may change.
+   */
+  async #clearExtension(work: UserWork): Promise<void> {
+    if (!work.pending.has("extension") || currentExtension(work.user) === null || this.#held(work)) return;
+    try {
+      if (!work.claimed) await this.#claim(work);
+      if (!work.pending.has("extension")) return;
+      await this.#patch(work, { addresses: mergeExtension(work.user.addresses, null) });
+    } catch (error) {
+      const failure = this.#classify(error);
+      if (failure.kind === "conflict") work.reread = true;
+      else if (failure.kind !== "forbidden") this.#mode = nextMode(this.#mode, failure);
+      this.#deps.log.warn("could not free the extension for a swap; the users involved will retry", {
+        userId: work.userId,
+        failure: failure.kind,
+      });
+    }
+  }
+
+  /**
+   * Plans the user's pending fields. Employer fields the read could not show are planned against "no
+   * employer info" only once the evidence for that is conclusive (see employer-info-evidence.ts).
+   */
+  #planFor(work: UserWork): ReturnType<typeof planUpdate> {
+    const wants = new Map([...work.pending].map(([f, w]) => [f, w.value]));
+    const plan = planUpdate(work.user, wants);
+    if (plan.unknown.length === 0) return plan;
+    const employerWants = plan.unknown.flatMap((f) => work.pending.get(f) ?? []);
+    if (!this.#conclusive(employerWants)) return plan;
+    this.#deps.log.info("employerInfo never came back for this user: taken as none", {
+      userId: work.userId,
+      fields: plan.unknown,
+    });
+    return planUpdate({ ...work.user, employerInfo: {} }, wants);
+  }
+
+  /** Binds the email a PATCH just gave the user in the name cache. */
+  async #rememberEmail(userId: string, email: string): Promise<void> {
+    const resolver = this.#deps.resolver;
+    if (!resolver) return;
+    await onDependency("DynamoDB", "bind a new email in the name cache", () =>
+      resolver.remember({ by: "email", value: email.toLowerCase() }, userId, this.#signal),
+    );
+  }
+
+  async #patch(work: UserWork, body: Omit<UpdateUserBody, "version">): Promise<void> {
+    this.#count({ patches: 1 });
+    const before = work.user;
+    const updated = await this.#deps.users.patchUser(
+      work.userId,
+      { ...body, version: before.version },
+      this.#signal,
+    );
+    // The answer has no employerInfo (a PATCH has no expand), and the next plan of this user (after a
+    // swap's clearing) merges into it: keep what was sent, else what was read, unless someone else
+    // changed the user in between (the version moved by more than this PATCH).
+    const known = updated.employerInfo === undefined && updated.version <= before.version + 1;
+    const employerInfo = body.employerInfo ? { ...body.employerInfo } : before.employerInfo;
+    work.user = known ? { ...updated, employerInfo } : updated;
+  }
+
+  /** Reads the user again, then claims again (a newer change recorded meanwhile makes ours stale). */
+  async #reread(work: UserWork): Promise<void> {
+    const needEmployer = [...work.pending.keys()].some(isEmployerField) ? [work.userId] : [];
+    const user = (await this.#read([work.userId], new Set(needEmployer))).get(work.userId);
+    work.reread = false;
+    if (!user) {
+      this.#resolveAll(work, { kind: "dead", why: whyOf(new UserNotFoundError(work.userId)) });
+      return;
+    }
+    work.user = user;
+    await this.#claim(work);
+  }
+
+  /** Claims the pending fields' marks; the stale ones are resolved as stale. */
+  async #claim(work: UserWork): Promise<void> {
+    const marks = new Map<ChangeField, ChangeMark>([...work.pending].map(([f, w]) => [f, w.mark]));
+    const result = await onDependency("DynamoDB", "claim high-water marks", () =>
+      this.#deps.marks.claim(work.userId, marks, this.#signal),
+    );
+    work.claimed = true;
+    for (const field of result.stale) this.#resolve(work, field, { kind: "stale" });
+  }
+
+  #classify(error: unknown): Failure {
+    const failure = classifyFailure(error, this.#now());
+    if (failure.kind === "rate-limited" || failure.kind === "paused") this.#count({ rateLimited: 1 });
+    return failure;
+  }
+
+  /** A failure the call site has no use for: the pass's mode takes it, the fields get its outcome. */
+  #modeFor(failure: Failure): FieldOutcome {
+    this.#mode = nextMode(this.#mode, failure);
+    return outcomeOf(failure, this.#now());
+  }
+
+  #count(add: Partial<CallCounts>): void {
+    const c = this.#calls;
+    this.#calls = {
+      reads: c.reads + (add.reads ?? 0),
+      patches: c.patches + (add.patches ?? 0),
+      rateLimited: c.rateLimited + (add.rateLimited ?? 0),
+    };
+  }
+
+  #resolve(work: UserWork, field: ChangeField, outcome: FieldOutcome): void {
+    this.#decideAll(work.userId, [field], outcome);
+    work.pending.delete(field);
+  }
+
+  #resolveAll(work: UserWork, outcome: FieldOutcome): void {
+    for (const field of [...work.pending.keys()]) this.#resolve(work, field, outcome);
+  }
+
+  #decideAll(userId: string, fields: Iterable<ChangeField> | undefined, outcome: FieldOutcome): void {
+    let decided = this.#outcomes.get(userId);
+    if (!decided) {
+      decided = new Map();
+      this.#outcomes.set(userId, decided);
+    }
+    for (const field of fields ?? []) decided.set(field, outcome);
+  }
+}
+
+/** A change bound through a cached name that no longer fits: back to the queue, resolved afresh. */
+const reresolve = (userId: string): FieldOutcome => ({
+  kind: "retry",
+  waitMs: 1_000,
+  countsAttempt: false,
+  why: {
+    code: "sync.user.reresolve",
+    reason: `a cached name no longer names user ${userId} (renamed, re-created or corrected): the change is re-queued to resolve it afresh`,
+  },
+});
+
+/** Runs tasks (which never reject) with at most `limit` in flight. */
+async function runPool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}

@@ -1,0 +1,80 @@
+import type { UserKey } from "../contract/user-change.ts";
+import type { GenesysUser, UpdateUserBody } from "../genesys/types.ts";
+import type { NameToResolve, Resolution } from "./batch-plan.ts";
+import type { ChangeQueuePort } from "./held-message.ts";
+import type { HighWaterMarkPort } from "./high-water-marks.ts";
+import type { Log } from "./log.ts";
+
+/** The Genesys Cloud calls the pass needs (`UsersApi` implements it). */
+export interface UsersPort {
+  getUsers(ids: readonly string[], signal: AbortSignal): Promise<Map<string, GenesysUser>>;
+  patchUser(userId: string, body: UpdateUserBody, signal: AbortSignal): Promise<GenesysUser>;
+}
+
+/** Resolves the names changes use (email, employee id) to Genesys ids, and forgets ones proven wrong. */
+/** What a resolution may spend: its calls' signal, and the pass's deadline (a refresh of the index stops there). */
+export interface ResolveContext {
+  readonly signal: AbortSignal;
+  readonly deadlineMs: number;
+}
+
+export interface UserResolverPort {
+  resolve(names: readonly NameToResolve[], context: ResolveContext): Promise<Map<string, Resolution>>;
+  /** The cached ids of these names turned out wrong: resolve them afresh next time. */
+  forget(names: readonly UserKey[], signal: AbortSignal): Promise<void>;
+  /**
+   * The sync has just given the user this name (a PATCH set the email): bind it at once, since the
+   * search trails writes and a later change may already name the user by it.
+   */
+  remember(name: UserKey, userId: string, signal: AbortSignal): Promise<void>;
+}
+
+export interface SyncPassDeps {
+  readonly queue: ChangeQueuePort;
+  /** Needed only when changes name users by email or employee id. */
+  readonly resolver?: UserResolverPort;
+  readonly marks: HighWaterMarkPort;
+  readonly users: UsersPort;
+  readonly log: Log;
+  readonly now?: () => number;
+  /** In [0, 1): jitter of re-queue delays. */
+  readonly random?: () => number;
+}
+
+export interface SyncPassOptions {
+  /** Epoch ms by which every held message must be settled (the Lambda deadline minus a margin). */
+  readonly deadlineMs: number;
+  /** Failed attempts before a change is dead-lettered. */
+  readonly maxAttempts: number;
+  /** Messages held at once, read in one bulk call (1 to 100). Default 100. */
+  readonly batchSize?: number;
+  /** Re-reads after a version conflict before the change is re-queued. Default 3. */
+  readonly maxConflictRetries?: number;
+  /** Users worked on at once (their calls still go through the shared budget). Default 8. */
+  readonly concurrency?: number;
+  /** Long-poll wait of the first receive of a batch, s. Default 1. */
+  readonly receiveWaitSeconds?: number;
+  /** The queue's redrive `maxReceiveCount`, when known (see lib/sync/settlement.ts). */
+  readonly maxReceiveCount?: number | undefined;
+  /** Aborts every call in flight (e.g. the Lambda deadline). */
+  readonly signal?: AbortSignal;
+}
+
+/** The pass's defaults (`SYNC_BATCH_SIZE` and `SYNC_CONCURRENCY` default to the same). */
+export const SYNC_PASS_DEFAULTS = {
+  /** Messages held at once. @default 100 */
+  batchSize: 100,
+  /** Re-reads after a version conflict before the change is re-queued. @default 3 */
+  maxConflictRetries: 3,
+  /**
+   * PATCHes of one user sent again within the pass after a 429. The budget holds the retry until the
+   * pause ends when the pass may wait that long; otherwise the change is re-queued with the pause's
+   * delay. Re-queueing at once instead leaves the change out of the pass for the pause and its jitter,
+   * although the pass waits out the same pause anyway. Not an option. @default 1
+   */
+  rateLimitRetries: 1,
+  /** Users worked on at once. @default 8 */
+  concurrency: 8,
+  /** Long-poll wait of the first receive of a batch, s. @default 1 */
+  receiveWaitSeconds: 1,
+} as const;
