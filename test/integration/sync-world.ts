@@ -30,6 +30,7 @@ import {
   type SimulatorOptions,
 } from "../../sim/genesys-simulator.ts";
 import { dynamoDbEndpoint } from "../helpers/aws-emulators.ts";
+import type { VirtualClock } from "../helpers/virtual-clock.ts";
 
 export interface WorldOptions {
   readonly simulator?: SimulatorOptions;
@@ -39,6 +40,12 @@ export interface WorldOptions {
   readonly dynamodbEndpoint?: string;
   /** The window the budget assumes the server counts over (time compressed); default a minute. */
   readonly rateLimitWindowMs?: number;
+  /**
+   * The clock of the simulator and of every job (`now`; `sleep` for their waits and the simulator's
+   * latency), e.g. `virtualClock()`, so that what a test asserts on time does not depend on how busy
+   * the machine is. Default: real time. `handler()` always runs on real time.
+   */
+  readonly clock?: Pick<VirtualClock, "now" | "sleep">;
 }
 
 export interface JobOptions {
@@ -81,8 +88,9 @@ export interface World {
 let counter = 0;
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
+  const clock = options.clock;
   const stack = await startLocalStack({
-    simulator: options.simulator,
+    simulator: clock ? { ...options.simulator, now: clock.now, sleep: clock.sleep } : options.simulator,
     dynamodbEndpoint: options.dynamodbEndpoint ?? (await dynamoDbEndpoint()),
     name: `t${process.pid}-${Date.now().toString(36)}-${counter++}`,
   });
@@ -143,6 +151,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         credentials: async () => credentials,
         log: jobOptions.log ?? quietLog,
         ...(jobOptions.gate ? { gate: jobOptions.gate } : {}),
+        ...(clock ? { now: clock.now, sleep: clock.sleep } : {}),
       });
     },
     handler: () =>
