@@ -1,10 +1,14 @@
 /**
  * Tokens as the real login service hands them out: short lifetimes, and its own rate limit answered
  * with `400 invalid_request` "rate limit exceeded" (or a 429). On the emulators and the simulator.
+ *
+ * The tests run side by side; each world's simulator and jobs share a virtual clock (as in
+ * sync.test.ts), so that the login service's windows, a pass's budget and its waits are counted on it
+ * and not on a busy machine's time. The pool test measures calls against the simulator's windows in
+ * real time, as the budget meets them.
  */
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { LocalRateGate } from "../../lib/ratelimit/local-rate-gate.ts";
 import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
 import {
@@ -13,13 +17,14 @@ import {
   type GenesysSimulator,
   type SimulatorOptions,
 } from "../../sim/genesys-simulator.ts";
+import { type VirtualClock, virtualClock } from "../helpers/virtual-clock.ts";
 import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
 
 const RUN_MS = 30_000;
 
-/** The shared budget of one process, counting the calls it grants. */
-function countingGate(): RateGate & { readonly granted: () => number } {
-  const inner = new LocalRateGate({ limits: { perTokenPerMinute: 6000 } });
+/** The shared budget of one process on the world's clock, counting the calls it grants. */
+function countingGate(now: () => number): RateGate & { readonly granted: () => number } {
+  const inner = new LocalRateGate({ limits: { perTokenPerMinute: 6000 }, now });
   let granted = 0;
   return {
     async tryAcquire(signal) {
@@ -50,16 +55,21 @@ const apiCalls = (sim: GenesysSimulator): number => {
 };
 
 describe("tokens", { concurrency: true }, () => {
-  const fresh = async (t: TestContext, users: number, simulator?: SimulatorOptions): Promise<World> => {
-    const w = await createWorld(simulator ? { simulator } : {});
+  const fresh = async (
+    t: TestContext,
+    users: number,
+    simulator?: SimulatorOptions,
+  ): Promise<World & { clock: VirtualClock }> => {
+    const clock = virtualClock();
+    const w = await createWorld({ clock, ...(simulator ? { simulator } : {}) });
     t.after(() => w.close());
     seed(w.sim, users);
-    return w;
+    return { ...w, clock };
   };
 
   test("a 5-minute token lifetime: one token request for four passes, and none from the API budget", async (t) => {
     const w = await fresh(t, 60, { tokenTtlSeconds: 300 });
-    const gate = countingGate();
+    const gate = countingGate(w.clock.now);
     const job = w.job({ gate });
     for (let pass = 0; pass < 4; pass++) {
       const changes = Array.from({ length: 15 }, (_, i) => change(pass * 15 + i + 1, { title: `T${pass}` }));
@@ -150,7 +160,7 @@ describe("tokens", { concurrency: true }, () => {
     assert.equal((await w.peek("dlq")).length, 0);
 
     w.sim.setTokenRateLimit({ limit: 300 });
-    await sleep(7_000); // the re-queue delay: 5 s (no Retry-After) + up to 20 % jitter, whole seconds
+    await w.clock.elapse(7_000); // the re-queue delay: 5 s (no Retry-After) + up to 20 % jitter, whole seconds
     const second = await job.run({}, RUN_MS);
     assert.equal(second.applied, 20);
     for (let n = 1; n <= 20; n++) assert.equal(w.sim.getUser(userId(n))?.title, "Later");
