@@ -220,6 +220,21 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
 
 const quietLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
+/**
+ * Makes the world's `clock` stand still while a call to DynamoDB (any of the world's clients' calls)
+ * or to Genesys (through the fetch returned, for `job({ fetch })`) is in flight: on that clock the calls
+ * take no time, so a paced call reaches the simulator at the time it was paced for, however busy the
+ * machine. Only for a simulator without injected latency (that latency sleeps on the clock, which a
+ * call in flight holds).
+ */
+export function holdClockDuringCalls(w: World, clock: Pick<VirtualClock, "busy">): typeof fetch {
+  w.dynamodb.middlewareStack.add((next) => (args) => clock.busy(() => next(args)), {
+    step: "deserialize",
+    name: "holdClockDuringCalls",
+  });
+  return (input, init) => clock.busy(() => fetch(input, init));
+}
+
 /** A valid user id (UUID v4 shape) for test user number `n`. */
 export const userId = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 
