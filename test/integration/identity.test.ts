@@ -109,7 +109,7 @@ describe("users named by email and employee id", { concurrency: true }, () => {
       person(3, { employerInfo: { employeeId: "E-3" } }),
     ]);
     const target = { sqs: w.sqs, dlqUrl: w.config.dlqUrl, queueUrl: w.config.queueUrl };
-    const replayed = await replayDeadLetters(target, { waitSeconds: 0, filter: {}, all: true });
+    const replayed = await replayDeadLetters(target, { filter: {}, all: true });
     assert.equal(replayed.moved.length, 2);
     const second = await w.job().run({}, RUN_MS);
     assert.equal(second.applied, 2);
@@ -167,7 +167,7 @@ describe("users named by email and employee id", { concurrency: true }, () => {
     assert.ok("employeeIds" in refresh && refresh.employeeIds === 2 && refresh.complete);
     await replayDeadLetters(
       { sqs: w.sqs, dlqUrl: w.config.dlqUrl, queueUrl: w.config.queueUrl },
-      { waitSeconds: 0, filter: {}, all: true },
+      { filter: {}, all: true },
     );
     const second = await w.job().run({}, RUN_MS);
     assert.equal(second.applied, 1);

@@ -132,7 +132,6 @@ describe("the sync against the real API's behaviours", { concurrency: true }, ()
       });
       const target = { sqs: w.sqs, dlqUrl: w.config.dlqUrl, queueUrl: w.config.queueUrl };
       const replayed = await replayDeadLetters(target, {
-        waitSeconds: 0,
         filter: { reason: "genesys.permission.missing" },
       });
       assert.deepEqual(replayed.moved.map((r) => r.changeId).sort(), ["c-1", "c-2"]);
