@@ -21,7 +21,11 @@ export interface DynamoDbLocal {
 export interface StartDynamoDbLocalOptions {
   /** Default: a free port. */
   readonly port?: number;
-  /** How long to wait for the first answer, ms. Default 30 000. */
+  /**
+   * How long to wait for the first answer, ms. Default 120 000: the wait ends at the first answer, and
+   * a JVM starting on a busy machine (the test suite's two files at once, other work) can take over
+   * 30 s to get there.
+   */
   readonly timeoutMs?: number;
   /**
    * Do not keep this process alive for the JVM (it is still killed when this process exits). For
@@ -66,7 +70,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
 class PortTakenError extends Error {}
 
 async function launch(port: number, options: StartDynamoDbLocalOptions): Promise<DynamoDbLocal> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java";
   const args = [
     `-Djava.library.path=${join(DYNAMODB_LOCAL_DIR, "DynamoDBLocal_lib")}`,
@@ -133,7 +137,7 @@ async function launch(port: number, options: StartDynamoDbLocalOptions): Promise
         ? new PortTakenError(message)
         : new Error(message);
     }
-    if (await answers(endpoint)) break;
+    if (await answers(endpoint, Math.max(1_000, deadline - Date.now()))) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(
@@ -145,8 +149,12 @@ async function launch(port: number, options: StartDynamoDbLocalOptions): Promise
   return { endpoint, stop };
 }
 
-/** True once the server answers a ListTables call with any HTTP response. */
-async function answers(endpoint: string): Promise<boolean> {
+/**
+ * True once the server answers a ListTables call with any HTTP response within `timeoutMs`. A cold
+ * JVM's first answer can take seconds on a busy machine: a probe that gave up after a second would
+ * give up on every one.
+ */
+async function answers(endpoint: string, timeoutMs: number): Promise<boolean> {
   try {
     const response = await fetch(endpoint, {
       method: "POST",
@@ -158,7 +166,7 @@ async function answers(endpoint: string): Promise<boolean> {
           "AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
       },
       body: "{}",
-      signal: AbortSignal.timeout(1_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer();
     return true;

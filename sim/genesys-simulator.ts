@@ -11,7 +11,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as sleepFor } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import {
   apiError,
@@ -224,6 +224,11 @@ export interface SimulatorOptions {
   orgLimits?: OrgLimitsConfig;
   /** Clock in epoch ms (default `Date.now`); tests pass a fake one to move time. */
   now?: () => number;
+  /**
+   * How the injected latency (`latencyMs`, `latencyJitterMs`) is waited (default `timers/promises`
+   * `setTimeout`); tests pass the sleep of the clock given as `now`, so latency moves that clock.
+   */
+  sleep?: (ms: number) => Promise<void>;
   /** Random numbers in [0, 1) for `errorRate` and jitter (default `Math.random`). */
   random?: () => number;
 }
@@ -318,6 +323,7 @@ const JSON_TYPE = "application/json";
 
 export async function startGenesysSimulator(options: SimulatorOptions = {}): Promise<GenesysSimulator> {
   const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
   const random = options.random ?? Math.random;
   const defaultTtl = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   const directory = new UserDirectory(options.directory, { now, random });

@@ -30,11 +30,14 @@ export interface GenesysHttpOptions {
   readonly timeoutMs?: number;
   /** @default the global `fetch` */
   readonly fetch?: typeof fetch;
+  /** Clock, epoch ms: what a `Retry-After` given as an HTTP date is counted from. @default `Date.now` */
+  readonly now?: () => number;
 }
 
 /** The defaults of `GenesysHttpOptions`, documented there. */
 const DEFAULTS = {
   timeoutMs: GENESYS_DEFAULTS.timeoutMs,
+  now: (): number => Date.now(),
   // Looked up at call time, so that a replaced global `fetch` is the one used.
   fetch: (input: string | URL | Request, init?: RequestInit): Promise<Response> => fetch(input, init),
 };
@@ -82,7 +85,7 @@ export class GenesysHttp {
         header: (name) => response.headers.get(name),
         body,
         operation,
-        nowMs: Date.now(),
+        nowMs: this.#o.now(),
       });
       if (error instanceof RateLimitedError) await this.#o.onRateLimited(error.retryAfterMs, slot);
       throw error;

@@ -52,7 +52,17 @@ export interface SyncJobDeps {
   /** Replaces the shared DynamoDB gate (tests, benchmarks). */
   readonly gate?: RateGate;
   readonly fetch?: typeof fetch;
+  /**
+   * The clock every part of the job reads (the pass's deadline, the gate, tokens, Retry-After dates,
+   * the state table's times). @default `Date.now`
+   */
   readonly now?: () => number;
+  /**
+   * How the job waits (the shared budget's pacing and pauses, a login rate limit); resolves no earlier
+   * than `ms` later on `now`'s clock, rejects when `signal` aborts. Tests give a clock and a sleep that
+   * move together. @default `timers/promises` `setTimeout`
+   */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface SyncJob {
@@ -102,6 +112,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       client: deps.dynamodb,
       tableName: config.stateTable,
       key: rateLimitKey(clientId),
+      now,
       limits: {
         perTokenPerMinute: effective.perToken.perMinute,
         clientPerMinute: effective.client.perMinute,
@@ -163,7 +174,13 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   const acquire = async (signal: AbortSignal): Promise<number> => {
     const asked = now();
     const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () =>
-      acquirePermit(await gateFor(signal), { signal, deadlineMs, maxSleepMs: MAX_BUDGET_SLEEP_MS, now }),
+      acquirePermit(await gateFor(signal), {
+        signal,
+        deadlineMs,
+        maxSleepMs: MAX_BUDGET_SLEEP_MS,
+        now,
+        sleep: deps.sleep,
+      }),
     );
     deps.onBudgetWait?.(now() - asked);
     if (!outcome.ok) {
@@ -212,6 +229,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     timeoutMs: config.genesys.timeoutMs,
     fetch: deps.fetch,
     now,
+    sleep: deps.sleep,
   });
   const http = new GenesysHttp({
     apiUrl: config.genesys.apiUrl,
@@ -221,6 +239,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     onCall: deps.onCall,
     timeoutMs: config.genesys.timeoutMs,
     fetch: deps.fetch,
+    now,
   });
   const users = new UsersApi(http);
   const queue = new SqsChangeQueue({ sqs: deps.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl, now });

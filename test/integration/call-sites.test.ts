@@ -6,7 +6,9 @@
  *
  * Each test: one failing pass (the fault at its site), then fresh passes (new containers, the shared
  * DynamoDB budget) until the queue is drained. Re-queued copies wait out their back-off (10 s for a
- * first transient failure, `requeue-delay.ts`), so a test takes up to ~15 s; they run side by side.
+ * first transient failure, `requeue-delay.ts`), so a test takes up to ~15 s; they run side by side,
+ * each world on a virtual clock (a pass's budget, a slow login), so that a busy machine's time is
+ * never what ends a pass. Only SQS's delays are real.
  */
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
@@ -15,11 +17,17 @@ import type { Permit, RateGate } from "../../lib/ratelimit/rate-gate.ts";
 import type { PassSummary } from "../../lib/sync/pass-summary.ts";
 import type { RunInput } from "../../lib/sync/run-input.ts";
 import type { FailRule } from "../../sim/genesys-simulator.ts";
+import { type VirtualClock, virtualClock } from "../helpers/virtual-clock.ts";
 import { change, createWorld, extensionOf, seed, userId, type World } from "./sync-world.ts";
 
 const RUN_MS = 30_000;
-/** How long the passes after the failing one may take to drain the queue. */
-const DRAIN_MS = 30_000;
+/** Passes after the failing one that may drain the queue (each applies all it receives). */
+const DRAIN_PASSES = 5;
+/**
+ * Longest real wait for re-queued copies to come back: the longest back-off here (10 s, + 20 %
+ * jitter) with room for a busy machine's late timers.
+ */
+const DELAY_WAIT_MS = 60_000;
 
 type Site = "token" | "bulk read" | "re-read" | "swap" | "PATCH";
 type Fault = "budget" | "reset" | "503";
@@ -129,24 +137,23 @@ function recording(sent: Sent[], inner: typeof fetch = fetch): typeof fetch {
 }
 
 /**
- * The login service answers after `delayMs`. With a pass budget shorter than that, the pass's
- * deadline comes while its token is being fetched: what "a budget that ends at the token" is in
- * production, since token requests are not paced from the shared budget (they have their own pacer in
- * token-provider.ts) and a slow login is the one way the time runs out there.
+ * The login service answers after `delayMs` on the world's clock. With a pass budget shorter than
+ * that, the pass's deadline comes while its token is being fetched: what "a budget that ends at the
+ * token" is in production, since token requests are not paced from the shared budget (they have their
+ * own pacer in token-provider.ts) and a slow login is the one way the time runs out there.
  */
-function slowLogin(delayMs: number, inner: typeof fetch): typeof fetch {
+function slowLogin(delayMs: number, clock: VirtualClock, inner: typeof fetch): typeof fetch {
   return async (input, init) => {
-    if (String(input).endsWith("/oauth/token"))
-      await sleep(delayMs, undefined, { signal: init?.signal ?? undefined });
+    if (String(input).endsWith("/oauth/token")) await clock.sleep(delayMs, init?.signal ?? undefined);
     return inner(input, init);
   };
 }
 
-function arrange(w: World, site: Site, fault: Fault, sent: Sent[]): Arranged {
+function arrange(w: World & { clock: VirtualClock }, site: Site, fault: Fault, sent: Sent[]): Arranged {
   const c = CASES[site];
   const fetch = recording(sent);
   if (fault === "budget") {
-    if (site === "token") return { fetch: slowLogin(2_000, fetch), input: { budgetSeconds: 1 } };
+    if (site === "token") return { fetch: slowLogin(2_000, w.clock, fetch), input: { budgetSeconds: 1 } };
     if (c.before) w.sim.setFaults({ failNext: [...c.before] });
     return { fetch, gate: new BudgetGate(c.permits) };
   }
@@ -182,17 +189,17 @@ async function mustResolve(run: Promise<PassSummary>, what: string): Promise<Pas
  * copy is delayed, so that the copies that belong together (a swap) come back in one batch.
  */
 async function drain(w: World, wants: readonly Want[]): Promise<void> {
-  const until = Date.now() + DRAIN_MS;
   for (let pass = 1; ; pass++) {
+    const until = Date.now() + DELAY_WAIT_MS;
     while ((await w.delayedCount()) > 0) {
-      if (Date.now() > until) assert.fail("re-queued copies still delayed after the drain's time");
+      if (Date.now() > until) assert.fail(`re-queued copies still delayed after ${DELAY_WAIT_MS} ms`);
       await sleep(250);
     }
     await mustResolve(w.job().run({}, RUN_MS), `drain pass ${pass}`);
     const left = wants.filter((want) => !inEffect(w, want));
     const { visible, inFlight, delayed } = await w.counts();
     if (left.length === 0 && visible + inFlight + delayed === 0) return;
-    if (Date.now() > until) {
+    if (pass >= DRAIN_PASSES) {
       assert.fail(`not drained after ${pass} passes: ${left.length} change(s) not in effect`);
     }
   }
@@ -201,11 +208,12 @@ async function drain(w: World, wants: readonly Want[]): Promise<void> {
 describe("every call site: a budget end, a reset and a 503 leave the pass exiting 0", {
   concurrency: true,
 }, () => {
-  const fresh = async (t: TestContext, users: number): Promise<World> => {
-    const w = await createWorld();
+  const fresh = async (t: TestContext, users: number): Promise<World & { clock: VirtualClock }> => {
+    const clock = virtualClock();
+    const w = await createWorld({ clock });
     t.after(() => w.close());
     seed(w.sim, users);
-    return w;
+    return { ...w, clock };
   };
 
   for (const site of Object.keys(CASES) as Site[]) {

@@ -1,6 +1,7 @@
 /**
  * `genesys-user-sync dlq` end to end on the emulators with the sync: dead letters made for real by
- * sync passes against the Genesys simulator, then listed, replayed and applied.
+ * sync passes against the Genesys simulator, then listed, replayed and applied. The passes run on a
+ * virtual clock: their budget is not spent by a busy machine's time.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -10,12 +11,16 @@ import type { Message } from "@aws-sdk/client-sqs";
 import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from "../../lib/dlq/dlq-operations.ts";
 import { readMaxReceiveCount } from "../../lib/dlq/sqs-dead-letters.ts";
 import { withLocalAwsEnv } from "../../local/aws-env.ts";
+import { virtualClock } from "../helpers/virtual-clock.ts";
 import { dyingAfterFirstSend, expireDlqVisibility, redriveBySqs, sqsEndpoint } from "./dlq-helpers.ts";
 import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
 
 const RUN_MS = 30_000;
-/** The emulator answers at once; no need for the CLI's long poll. */
-const FAST = { waitSeconds: 0 } as const;
+/**
+ * The operations' own long poll (1 s). A short poll (0) can come back empty from an emulator on a busy
+ * machine with messages left (it collects them in a 10-ms loop), and an empty receive ends a scan.
+ */
+const SCAN = { waitSeconds: 1 } as const;
 
 const attr = (m: Message, name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
 const changeIdOf = (m: Message): string => JSON.parse(m.Body ?? "{}").changeId;
@@ -29,7 +34,7 @@ describe("dlq end to end", { concurrency: false }, () => {
   const target = () => ({ sqs: w.sqs, dlqUrl: w.config.dlqUrl, queueUrl: w.config.queueUrl });
 
   test("list: dead letters the sync made (any envelope, invalid bodies, SQS redrive), consuming nothing", async () => {
-    w = await createWorld();
+    w = await createWorld({ clock: virtualClock() });
     seed(w.sim, 2);
     const eventBridge = JSON.stringify({
       version: "0",
@@ -52,7 +57,7 @@ describe("dlq end to end", { concurrency: false }, () => {
 
     const maxReceiveCount = await readMaxReceiveCount(w.sqs, w.config.queueUrl);
     assert.equal(maxReceiveCount, 10);
-    const listed = await listDeadLetters(target(), { ...FAST, maxReceiveCount });
+    const listed = await listDeadLetters(target(), { ...SCAN, maxReceiveCount });
     assert.equal(listed.scanned, 5);
     assert.equal(listed.notRestored, 0);
     const byCode = new Map(listed.rows.map((r) => [r.changeId ?? r.reasonCode, r]));
@@ -91,23 +96,23 @@ describe("dlq end to end", { concurrency: false }, () => {
 
     // Listing consumed nothing: the DLQ still holds all five, and a second listing sees them again.
     assert.equal((await w.peek("dlq")).length, 5);
-    assert.equal((await listDeadLetters(target(), FAST)).rows.length, 5);
+    assert.equal((await listDeadLetters(target(), SCAN)).rows.length, 5);
 
-    const notFound = await listDeadLetters(target(), { ...FAST, filter: { reason: "not.found" } });
+    const notFound = await listDeadLetters(target(), { ...SCAN, filter: { reason: "not.found" } });
     assert.deepEqual(notFound.rows.map((r) => r.changeId).sort(), ["c-eb", "c-ghost"]);
-    const byUser = await listDeadLetters(target(), { ...FAST, filter: { userId: userId(2) } });
+    const byUser = await listDeadLetters(target(), { ...SCAN, filter: { userId: userId(2) } });
     assert.deepEqual(
       byUser.rows.map((r) => r.changeId),
       ["c-crash"],
     );
-    const limited = await listDeadLetters(target(), { ...FAST, limit: 2 });
+    const limited = await listDeadLetters(target(), { ...SCAN, limit: 2 });
     assert.equal(limited.rows.length, 2);
     assert.equal(limited.truncated, true);
     assert.equal((await w.peek("dlq")).length, 5);
   });
 
   test("dry run changes nothing; after the fix, replay --user moves exactly those; a sync pass applies them", async () => {
-    w = await createWorld();
+    w = await createWorld({ clock: virtualClock() });
     seed(w.sim, 1);
     await w.send([
       change(99, { title: "Ghost" }, new Date(), "c-99-title"),
@@ -120,7 +125,7 @@ describe("dlq end to end", { concurrency: false }, () => {
     const before = await w.peek("dlq");
     const bodies = new Map(before.map((m) => [changeIdOf(m), m]));
 
-    const dry = await replayDeadLetters(target(), { ...FAST, filter: { userId: userId(99) }, dryRun: true });
+    const dry = await replayDeadLetters(target(), { ...SCAN, filter: { userId: userId(99) }, dryRun: true });
     assert.equal(dry.dryRun, true);
     assert.deepEqual(dry.moved.map((r) => r.changeId).sort(), ["c-99-dept", "c-99-title"]);
     assert.equal(dry.skipped, 2);
@@ -129,7 +134,7 @@ describe("dlq end to end", { concurrency: false }, () => {
 
     // The fix: the user now exists in Genesys Cloud.
     seed(w.sim, 1, 99);
-    const replayed = await replayDeadLetters(target(), { ...FAST, filter: { userId: userId(99) } });
+    const replayed = await replayDeadLetters(target(), { ...SCAN, filter: { userId: userId(99) } });
     assert.deepEqual(replayed.moved.map((r) => r.changeId).sort(), ["c-99-dept", "c-99-title"]);
     assert.equal(replayed.skipped, 2);
     assert.deepEqual([replayed.failed, replayed.notDeleted], [[], []]);
@@ -157,7 +162,7 @@ describe("dlq end to end", { concurrency: false }, () => {
   });
 
   test("a replayed stale change is skipped as stale, not applied", async () => {
-    w = await createWorld();
+    w = await createWorld({ clock: virtualClock() });
     const t0 = Date.parse("2026-01-01T00:00:00Z");
     await w.send([change(50, { title: "Old" }, new Date(t0), "a-old")]);
     assert.equal((await w.job().run({}, RUN_MS)).deadLettered, 1);
@@ -165,7 +170,7 @@ describe("dlq end to end", { concurrency: false }, () => {
     await w.send([change(50, { title: "New" }, new Date(t0 + 1000), "b-new")]);
     assert.equal((await w.job().run({}, RUN_MS)).applied, 1);
 
-    const replayed = await replayDeadLetters(target(), { ...FAST, filter: { changeId: "a-old" } });
+    const replayed = await replayDeadLetters(target(), { ...SCAN, filter: { changeId: "a-old" } });
     assert.equal(replayed.moved.length, 1);
     const summary = await w.job().run({}, RUN_MS);
     assert.equal(summary.skippedStale, 1);
@@ -177,7 +182,7 @@ describe("dlq end to end", { concurrency: false }, () => {
   });
 
   test("a replay killed between a batch's send and its delete loses nothing and doubles nothing", async () => {
-    w = await createWorld();
+    w = await createWorld({ clock: virtualClock() });
     const ids = Array.from({ length: 15 }, (_, i) => 101 + i);
     await w.send(ids.map((n) => change(n, { title: `T${n}` }, new Date(), `c-${n}`)));
     assert.equal((await w.job().run({}, RUN_MS)).deadLettered, 15);
@@ -185,7 +190,7 @@ describe("dlq end to end", { concurrency: false }, () => {
 
     const dying = dyingAfterFirstSend(w.sqsClient());
     await assert.rejects(
-      replayDeadLetters({ ...target(), sqs: dying.sqs }, { ...FAST, filter: {}, all: true }),
+      replayDeadLetters({ ...target(), sqs: dying.sqs }, { ...SCAN, filter: {}, all: true }),
       {
         message: "process killed",
       },
@@ -196,7 +201,7 @@ describe("dlq end to end", { concurrency: false }, () => {
     assert.equal((await w.peek("dlq")).length, 15, "nothing lost: every change is still in the DLQ");
     assert.equal((await w.peek("main")).length, 10, "the first batch was sent before the kill");
 
-    const again = await replayDeadLetters(target(), { ...FAST, filter: {}, all: true });
+    const again = await replayDeadLetters(target(), { ...SCAN, filter: {}, all: true });
     assert.equal(again.moved.length, 15);
     assert.equal((await w.peek("dlq")).length, 0);
 
@@ -209,7 +214,7 @@ describe("dlq end to end", { concurrency: false }, () => {
   });
 
   test("smoke: the CLI lists as JSON in a child process; purge empties the DLQ", async () => {
-    w = await createWorld();
+    w = await createWorld({ clock: virtualClock() });
     await w.send([change(77, { title: "Nobody" }, new Date(), "c-77"), "{not json"]);
     assert.equal((await w.job().run({}, RUN_MS)).deadLettered, 2);
 
@@ -232,7 +237,7 @@ describe("dlq end to end", { concurrency: false }, () => {
     assert.equal(rows.find((r) => r.changeId === "c-77")?.userId, userId(77));
     assert.equal((await w.peek("dlq")).length, 2, "the CLI consumed nothing");
 
-    assert.deepEqual(await purgeDeadLetters(target(), FAST), { deleted: 2, failed: 0 });
+    assert.deepEqual(await purgeDeadLetters(target(), SCAN), { deleted: 2, failed: 0 });
     assert.equal((await w.peek("dlq")).length, 0);
   });
 });

@@ -9,14 +9,23 @@ import type { Message } from "@aws-sdk/client-sqs";
 import { syntheticContext } from "../../bin/commands/lambda-context.ts";
 import { replayDeadLetters } from "../../lib/dlq/dlq-operations.ts";
 import type { SeedUser } from "../../sim/genesys-simulator.ts";
+import { type VirtualClock, virtualClock } from "../helpers/virtual-clock.ts";
 import { createWorld, userId, type World } from "./sync-world.ts";
 
 const RUN_MS = 30_000;
 const attr = (m: Message, name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
 let sequence = 0;
 
-/** A change naming its user by `user` (an id, email or employee id reference). */
-const change = (user: object, set: Record<string, unknown>, changedAt = new Date()): object => ({
+/**
+ * A change naming its user by `user` (an id, email or employee id reference). Made a minute ago by
+ * default: the worlds run on a virtual clock that started when they were built, and a name is proven
+ * absent only by a listing that began after its change.
+ */
+const change = (
+  user: object,
+  set: Record<string, unknown>,
+  changedAt = new Date(Date.now() - 60_000),
+): object => ({
   changeId: `c-${++sequence}`,
   user,
   changedAt: changedAt.toISOString(),
@@ -33,11 +42,13 @@ const person = (n: number, extra: Partial<SeedUser> = {}): SeedUser => ({
 });
 
 describe("users named by email and employee id", { concurrency: true }, () => {
-  const fresh = async (t: TestContext, users: SeedUser[]): Promise<World> => {
-    const w = await createWorld();
+  // Side by side, each on a virtual clock: a pass's budget is not spent by a busy machine's time.
+  const fresh = async (t: TestContext, users: SeedUser[]): Promise<World & { clock: VirtualClock }> => {
+    const clock = virtualClock();
+    const w = await createWorld({ clock });
     t.after(() => w.close());
     w.sim.seedUsers(users);
-    return w;
+    return { ...w, clock };
   };
   const searches = (w: World): number => w.sim.stats().byRoute.searchUsers ?? 0;
 
@@ -106,7 +117,7 @@ describe("users named by email and employee id", { concurrency: true }, () => {
       person(3, { employerInfo: { employeeId: "E-3" } }),
     ]);
     const target = { sqs: w.sqs, dlqUrl: w.config.dlqUrl, queueUrl: w.config.queueUrl };
-    const replayed = await replayDeadLetters(target, { waitSeconds: 0, filter: {}, all: true });
+    const replayed = await replayDeadLetters(target, { filter: {}, all: true });
     assert.equal(replayed.moved.length, 2);
     const second = await w.job().run({}, RUN_MS);
     assert.equal(second.applied, 2);
@@ -130,7 +141,7 @@ describe("users named by email and employee id", { concurrency: true }, () => {
     const doubted = await job.run({}, RUN_MS);
     assert.equal(doubted.requeued, 1, "the cached id did not fit: re-queued to resolve afresh");
     assert.equal(w.sim.getUser(userId(1))?.title, "First", "the old holder is not touched");
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await w.clock.elapse(2_500); // the re-queue delay (1 s, whole seconds)
     const after = await job.run({}, RUN_MS);
     assert.equal(after.applied, 1);
     assert.equal(w.sim.getUser(userId(2))?.title, "Second");

@@ -1,9 +1,13 @@
 /**
  * An older change A and a newer change B for the same field, held by two invocations at once. Both
  * interleavings of the design notes, forced with a hook on A's PATCH, on the real emulators.
+ *
+ * The world runs on a virtual clock: B's whole pass runs inside A's, and on a busy machine it took
+ * longer than A's budget in real time (A then released its change instead of re-reading it).
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
+import { virtualClock } from "../helpers/virtual-clock.ts";
 import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
 
 const T0 = Date.parse("2026-11-01T08:00:00Z");
@@ -17,7 +21,7 @@ describe("two invocations, an older and a newer change for one field", { concurr
   });
 
   test("B is patched and recorded while A waits to PATCH: A gets 409, re-reads, and is skipped as stale", async () => {
-    w = await createWorld();
+    w = await createWorld({ clock: virtualClock() });
     seed(w.sim, 1);
     await w.send([older()]);
     let bSummary: Awaited<ReturnType<ReturnType<World["job"]>["run"]>> | undefined;
@@ -41,7 +45,7 @@ describe("two invocations, an older and a newer change for one field", { concurr
   });
 
   test("A is patched first, then B patches over it: B stays", async () => {
-    w = await createWorld();
+    w = await createWorld({ clock: virtualClock() });
     seed(w.sim, 1);
     await w.send([older()]);
     const aSummary = await w.job().run({}, 20_000);
@@ -53,7 +57,7 @@ describe("two invocations, an older and a newer change for one field", { concurr
   });
 
   test("B claims and patches between A's read and A's claim: A's claim fails, no PATCH from A", async () => {
-    w = await createWorld();
+    w = await createWorld({ clock: virtualClock() });
     seed(w.sim, 1);
     await w.send([older()]);
     let bDone = false;

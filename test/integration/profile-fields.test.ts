@@ -9,6 +9,7 @@ import { describe, type TestContext, test } from "node:test";
 import type { Message } from "@aws-sdk/client-sqs";
 import { readMobilePhone, readWorkPhone } from "../../lib/sync/work-phone.ts";
 import type { ApiUser, SeedUser } from "../../sim/genesys-simulator.ts";
+import { virtualClock } from "../helpers/virtual-clock.ts";
 import { change, createWorld, userId, type World } from "./sync-world.ts";
 
 const RUN_MS = 30_000;
@@ -86,10 +87,14 @@ const ANN: SeedUser = {
 };
 
 describe("profile fields on the emulators and the simulator", { concurrency: true }, () => {
+  // Side by side, each on a virtual clock: a pass's budget is not spent by a busy machine's time.
   const fresh = async (t: TestContext, user: SeedUser = ANN): Promise<World> => {
     // A user without employer info renders `{}` here, so that a first employer field goes at once
     // (when the API leaves the field out instead, the sync defers it: test/integration/evidence.test.ts).
-    const w = await createWorld({ simulator: { directory: { employerInfoWhenNone: "empty" } } });
+    const w = await createWorld({
+      clock: virtualClock(),
+      simulator: { directory: { employerInfoWhenNone: "empty" } },
+    });
     t.after(() => w.close());
     w.sim.seedUsers([user]);
     return w;

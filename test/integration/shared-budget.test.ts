@@ -1,6 +1,11 @@
 /**
  * The shared budget seen from Genesys' side: concurrent invocations (separate jobs that share only
  * DynamoDB) pause together on a 429, and make no call at all when DynamoDB is down.
+ *
+ * The tests that time calls run on a virtual clock that stands still while a call to DynamoDB or
+ * Genesys is in flight (`holdClockDuringCalls`): on a busy machine, the pause's own write to DynamoDB
+ * and calls held back by the event loop took long enough in real time to land in the window the test
+ * asserts is quiet, and a pass's budget could run out before its 429 came.
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
@@ -13,7 +18,8 @@ import { createSyncJob } from "../../lib/sync/sync-job.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws-env.ts";
 import { freePort } from "../../local/free-port.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../../sim/genesys-simulator.ts";
-import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
+import { virtualClock } from "../helpers/virtual-clock.ts";
+import { change, createWorld, holdClockDuringCalls, seed, userId, type World } from "./sync-world.ts";
 
 describe("one budget for every invocation", { concurrency: false }, () => {
   let w: World;
@@ -23,7 +29,12 @@ describe("one budget for every invocation", { concurrency: false }, () => {
 
   test("a 429 met by one invocation stops all of them until the pause ends (one token)", async () => {
     // With one token every 429 is the shared limit's (tests of a pool: ratelimit-dynamo.test.ts).
-    w = await createWorld({ env: { GENESYS_RATE_LIMIT_PER_MINUTE: "1200", GENESYS_TOKEN_POOL_SIZE: "1" } });
+    const clock = virtualClock();
+    w = await createWorld({
+      env: { GENESYS_RATE_LIMIT_PER_MINUTE: "1200", GENESYS_TOKEN_POOL_SIZE: "1" },
+      clock,
+    });
+    const held = holdClockDuringCalls(w, clock);
     seed(w.sim, 80);
     await w.send(Array.from({ length: 80 }, (_, i) => change(i + 1, { title: `P${i}` })));
     // The 15th PATCH, whoever sends it, is refused with Retry-After: 2.
@@ -31,7 +42,7 @@ describe("one budget for every invocation", { concurrency: false }, () => {
     const fetch429: typeof fetch = async (input, init) => {
       if (init?.method === "PATCH" && ++patches === 15)
         w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 2 }] });
-      return fetch(input, init);
+      return held(input, init);
     };
     const jobs = Array.from({ length: 4 }, () => w.job({ fetch: fetch429 }));
     // Four overlapping invocations, each holding a small batch at a time.
@@ -56,11 +67,13 @@ describe("one budget for every invocation", { concurrency: false }, () => {
   });
 
   test("a pause longer than the run's time left: everything held is re-queued with that delay, the pass ends", async () => {
-    w = await createWorld();
+    const clock = virtualClock();
+    w = await createWorld({ clock });
+    const held = holdClockDuringCalls(w, clock);
     seed(w.sim, 40);
     await w.send(Array.from({ length: 40 }, (_, i) => change(i + 1, { title: `L${i}` })));
     w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 40 }] });
-    const summary = await w.job().run({ budgetSeconds: 8 }, 20_000);
+    const summary = await w.job({ fetch: held }).run({ budgetSeconds: 8 }, 20_000);
     assert.equal(summary.endedBy, "paused");
     // The calls already in flight when the 429 came may still succeed; everything else waits in SQS.
     assert.equal(summary.requeued + summary.applied, 40, "every held change applied or re-queued");

@@ -2,23 +2,29 @@
  * The sync end to end on the real emulators: SQS (local-aws-sqs), DynamoDB Local, and the Genesys
  * simulator over HTTP. Assertions are on outcomes: users in the simulator, queue and DLQ contents,
  * and counts of calls.
+ *
+ * The tests run side by side, each on a world whose simulator and jobs share a virtual clock: a pass's
+ * budget, a Retry-After and the simulator's latency are counted on it, so a busy machine (whose time
+ * goes to DynamoDB Local, SQS and the other tests) never spends them. Only the emulators' delays are
+ * real: `clock.elapse` waits those out and moves the clock with them.
  */
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { RunStoppedError } from "../../lib/sync/sync-pass.ts";
+import { type VirtualClock, virtualClock } from "../helpers/virtual-clock.ts";
 import { change, createWorld, extensionOf, seed, userId, type World } from "./sync-world.ts";
 
 const RUN_MS = 30_000;
 
 describe("sync end to end", { concurrency: true }, () => {
-  // A new world (simulator, queues, table) per test: tests run side by side and cannot leak.
-  const fresh = async (t: TestContext, users: number): Promise<World> => {
-    const w = await createWorld();
+  // A new world (simulator, queues, table, clock) per test: tests run side by side and cannot leak.
+  const fresh = async (t: TestContext, users: number): Promise<World & { clock: VirtualClock }> => {
+    const clock = virtualClock();
+    const w = await createWorld({ clock });
     t.after(() => w.close());
     seed(w.sim, users);
-    return w;
+    return { ...w, clock };
   };
 
   test("happy path: every change applied, one bulk read, one PATCH per user, queues empty", async (t) => {
@@ -189,7 +195,7 @@ describe("sync end to end", { concurrency: true }, () => {
     await w.send([change(2, { extension: null })]);
     await w.job().run({}, RUN_MS);
     assert.equal(extensionOf(w.sim, userId(2)), undefined);
-    await sleep(11_000); // the back-off of the first attempt (10 s)
+    await w.clock.elapse(11_000); // the back-off of the first attempt (10 s)
     summary = await w.job().run({}, RUN_MS);
     assert.equal(summary.applied, 1);
     assert.equal(extensionOf(w.sim, userId(1)), "1002");
@@ -260,17 +266,17 @@ describe("sync end to end", { concurrency: true }, () => {
     test(`429 with Retry-After as ${mode}, longer than the pass has left: re-queued with that delay, applied later, nothing lost`, async (t) => {
       const w = await fresh(t, 2);
       w.sim.setRateLimit({ retryAfterMode: mode });
-      // The pause (8 s, or the 5-s default without a header) outlasts the pass's 5 s whenever the 429
+      // The pause (8 s, or the 5-s default without a header) outlasts the pass's 4 s whenever the 429
       // comes, but not the 10 s a pass may sleep: only the time left decides that it re-queues.
       w.sim.setFaults({ failNext: [{ route: "patchUser", status: 429, retryAfterSeconds: 8 }] });
       await w.send([change(1, { title: "R1" })]);
-      const first = await w.job().run({ budgetSeconds: 5 }, RUN_MS);
+      const first = await w.job().run({ budgetSeconds: 4 }, RUN_MS);
       assert.ok(first.rateLimited >= 1);
       assert.equal(first.requeued, 1);
       assert.equal(first.applied, 0);
       assert.equal(await w.delayedCount(), 1, "the copy is delayed");
       // missing header → 5 s default; seconds/date → 8 s (+ up to 20 % jitter, whole seconds)
-      await sleep(mode === "none" ? 7_000 : 11_000);
+      await w.clock.elapse(mode === "none" ? 7_000 : 11_000);
       const second = await w.job().run({}, RUN_MS);
       assert.equal(second.applied, 1);
       assert.equal(w.sim.getUser(userId(1))?.title, "R1");
@@ -306,7 +312,7 @@ describe("sync end to end", { concurrency: true }, () => {
         QueueUrl: w.config.queueUrl,
         MessageBody: JSON.stringify(change(1, { title: "Later" })),
         MessageAttributes: {
-          notBefore: { DataType: "Number", StringValue: String(Date.now() + 5_000) },
+          notBefore: { DataType: "Number", StringValue: String(w.clock.now() + 5_000) },
           attempts: { DataType: "Number", StringValue: "2" },
         },
       }),
@@ -314,7 +320,7 @@ describe("sync end to end", { concurrency: true }, () => {
     const early = await w.job().run({ budgetSeconds: 2 }, RUN_MS);
     assert.equal(early.requeued, 1);
     assert.equal(w.sim.stats().byRoute.patchUser ?? 0, 0, "not worked on before it is due");
-    await sleep(5_500);
+    await w.clock.elapse(5_500);
     const [copy] = await w.peek("main");
     assert.equal(copy?.MessageAttributes?.attempts?.StringValue, "2", "a hop is not an attempt");
     const due = await w.job().run({}, RUN_MS);
@@ -361,12 +367,13 @@ describe("sync end to end", { concurrency: true }, () => {
 
   test("the budget is respected: what is not reached is released, visible at once", async (t) => {
     const w = await fresh(t, 40);
-    // 300 ms per call: without the budget the 40 users would take over 12 s.
-    w.sim.setFaults({ latencyMs: 300 });
+    // 500 ms per call on the world's clock: without the budget the 40 users take 7 to 10 s on it (8
+    // calls overlap), with it about 3 s.
+    w.sim.setFaults({ latencyMs: 500 });
     await w.send(Array.from({ length: 40 }, (_, i) => change(i + 1, { title: `B${i}` })));
-    const started = Date.now();
+    const started = w.clock.now();
     const summary = await w.job().run({ budgetSeconds: 2 }, RUN_MS);
-    const took = Date.now() - started;
+    const took = w.clock.now() - started;
     w.sim.clearFaults();
     assert.equal(summary.endedBy, "budget");
     assert.ok(summary.released > 0, "some were released");

@@ -1,10 +1,13 @@
 /**
  * Tokens as the real login service hands them out: short lifetimes, and its own rate limit answered
  * with `400 invalid_request` "rate limit exceeded" (or a 429). On the emulators and the simulator.
+ *
+ * The tests run side by side; each world's simulator and jobs share a virtual clock (as in
+ * sync.test.ts), so that the login service's windows, a pass's budget and its waits are counted on it
+ * and not on a busy machine's time.
  */
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { LocalRateGate } from "../../lib/ratelimit/local-rate-gate.ts";
 import type { RateGate } from "../../lib/ratelimit/rate-gate.ts";
@@ -14,13 +17,14 @@ import {
   type GenesysSimulator,
   type SimulatorOptions,
 } from "../../sim/genesys-simulator.ts";
-import { change, createWorld, seed, userId, type World } from "./sync-world.ts";
+import { type VirtualClock, virtualClock } from "../helpers/virtual-clock.ts";
+import { change, createWorld, holdClockDuringCalls, seed, userId, type World } from "./sync-world.ts";
 
 const RUN_MS = 30_000;
 
-/** The shared budget of one process, counting the calls it grants. */
-function countingGate(): RateGate & { readonly granted: () => number } {
-  const inner = new LocalRateGate({ limits: { perTokenPerMinute: 6000 } });
+/** The shared budget of one process on the world's clock, counting the calls it grants. */
+function countingGate(now: () => number): RateGate & { readonly granted: () => number } {
+  const inner = new LocalRateGate({ limits: { perTokenPerMinute: 6000 }, now });
   let granted = 0;
   return {
     async tryAcquire(signal) {
@@ -83,16 +87,21 @@ async function assertNoTokenAtRest(w: World): Promise<number> {
 }
 
 describe("tokens", { concurrency: true }, () => {
-  const fresh = async (t: TestContext, users: number, simulator?: SimulatorOptions): Promise<World> => {
-    const w = await createWorld(simulator ? { simulator } : {});
+  const fresh = async (
+    t: TestContext,
+    users: number,
+    simulator?: SimulatorOptions,
+  ): Promise<World & { clock: VirtualClock }> => {
+    const clock = virtualClock();
+    const w = await createWorld({ clock, ...(simulator ? { simulator } : {}) });
     t.after(() => w.close());
     seed(w.sim, users);
-    return w;
+    return { ...w, clock };
   };
 
   test("a 5-minute token lifetime: one token request for four passes, and none from the API budget", async (t) => {
     const w = await fresh(t, 60, { tokenTtlSeconds: 300 });
-    const gate = countingGate();
+    const gate = countingGate(w.clock.now);
     const job = w.job({ gate });
     for (let pass = 0; pass < 4; pass++) {
       const changes = Array.from({ length: 15 }, (_, i) => change(pass * 15 + i + 1, { title: `T${pass}` }));
@@ -116,19 +125,26 @@ describe("tokens", { concurrency: true }, () => {
 
   test("a pool of 3 under load: it grows to 3 tokens shared by two containers, at most one 429 and pool + 1 token requests", async (t) => {
     // Time compressed: the simulator counts 20 calls per token over 2 s; the sync knows it.
+    const clock = virtualClock();
     const w = await createWorld({
       simulator: { rateLimit: { perTokenLimit: 20, windowMs: 2_000 } },
       env: { GENESYS_TOKEN_POOL_SIZE: "3", GENESYS_RATE_LIMIT_PER_MINUTE: "600" },
       rateLimitWindowMs: 2_000,
+      clock,
     });
     t.after(() => w.close());
+    // The simulator counts calls in its windows when they arrive. On real time, a busy machine held
+    // paced calls back and let them arrive together (2 429s in a loaded run); here the clock stands
+    // still while a call to DynamoDB or Genesys is in flight, so each arrives at the time it was paced
+    // for, and only the budget's own timing is under test.
+    const held = holdClockDuringCalls(w, clock);
     seed(w.sim, 120);
     await w.send(Array.from({ length: 120 }, (_, i) => change(i + 1, { title: "Pooled" })));
-    const [a, b] = [w.job(), w.job()];
+    const [a, b] = [w.job({ fetch: held }), w.job({ fetch: held })];
     const summaries = await Promise.all([a.run({}, RUN_MS), b.run({}, RUN_MS)]);
     const stats = w.sim.stats();
     const limited = stats.byStatus["429"] ?? 0;
-    // A 429 (calls jitter by DynamoDB's latency against a 2-s window) re-queues its change; nothing else.
+    // A 429 (a cell spent late against a 2-s window) re-queues its change; nothing else.
     assert.ok(limited <= 1, `${limited} 429s`);
     const applied = summaries[0].applied + summaries[1].applied;
     const inEffect = Array.from({ length: 120 }, (_, i) => w.sim.getUser(userId(i + 1))?.title).filter(
@@ -209,7 +225,7 @@ describe("tokens", { concurrency: true }, () => {
     assert.equal((await w.peek("dlq")).length, 0);
 
     w.sim.setTokenRateLimit({ limit: 300 });
-    await sleep(7_000); // the re-queue delay: 5 s (no Retry-After) + up to 20 % jitter, whole seconds
+    await w.clock.elapse(7_000); // the re-queue delay: 5 s (no Retry-After) + up to 20 % jitter, whole seconds
     const second = await job.run({}, RUN_MS);
     assert.equal(second.applied, 20);
     for (let n = 1; n <= 20; n++) assert.equal(w.sim.getUser(userId(n))?.title, "Later");
