@@ -178,22 +178,31 @@ describe("evidence before action", { concurrency: true }, () => {
     );
   });
 
-  test("two invocations never rebuild the index at once", async (t) => {
-    // Prepare: a slow listing, so that the two refreshes overlap.
+  test("two invocations never rebuild the index at once: one holding the lease makes the other's refresh a no-op", async (t) => {
+    // Prepare: another invocation holds the refresh lease (as it does while it lists).
     const users = Array.from({ length: 30 }, (_, i) => person(i + 1));
-    const w = await fresh(t, users, { faults: { latencyMs: 300 } });
+    const w = await fresh(t, users);
+    const store = new DynamoDirectoryIndexState({ client: w.dynamodb, tableName: w.config.stateTable });
+    const signal = new AbortController().signal;
+    assert.equal(await store.lease("other-invocation", Date.now() + 600_000, signal), true);
     const run = () =>
       w.handler()({ task: "directory-refresh" }, syntheticContext("test", Date.now() + 60_000));
-    // Act
-    const [a, b] = await Promise.all([run(), run()]);
-    // Assess: one listed (one page of 30 users), the other found the lease taken.
-    const refreshed = [a, b].filter((r) => "employeeIds" in r);
-    const busy = [a, b].filter((r) => "busy" in r);
-    assert.equal(refreshed.length, 1);
-    assert.equal(busy.length, 1);
-    assert.equal(w.sim.stats().byRoute.getUsers, 1, "one listing page read, by one invocation");
-    // The lease was given back: a third refresh goes ahead.
-    const third = await run();
-    assert.ok("employeeIds" in third && third.employeeIds === 30);
+    // Act + Assess: busy, and not a single listing call.
+    assert.deepEqual(await run(), { busy: true });
+    assert.equal(w.sim.stats().byRoute.getUsers ?? 0, 0, "no listing while the lease is held");
+    assert.equal(await store.lease("a-third", Date.now() + 600_000, signal), false, "the lease is exclusive");
+    // Given back, the next refresh goes ahead, and gives it back in turn.
+    await store.release("other-invocation", signal);
+    const refreshed = await run();
+    assert.ok("employeeIds" in refreshed && refreshed.employeeIds === 30);
+    assert.equal(
+      await store.lease("a-third", Date.now() + 600_000, signal),
+      true,
+      "released after the refresh",
+    );
+    // A lease that ran out (its holder died without giving it back) does not block.
+    await store.release("a-third", signal);
+    assert.equal(await store.lease("crashed", Date.now() - 1, signal), true);
+    assert.equal(await store.lease("next", Date.now() + 1_000, signal), true);
   });
 });
