@@ -36,9 +36,11 @@ import {
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
+import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
+import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
 import { type GcraParams, leaseSlots, nextConformingAt, type Slot, toleranceMs } from "./gcra.ts";
-import { learnedLimit, trueWaitMs } from "./learned-limit.ts";
+import { trueWaitMs } from "./learned-limit.ts";
 import {
   contentionAfterLoss,
   contentionAfterWin,
@@ -60,7 +62,9 @@ import {
   isTokenPaused,
   type LimiterState,
   normaliseRetryAfter,
+  sharedLimit,
   sharedLimitEffect,
+  sharedLimitSeen,
 } from "./limiter-state.ts";
 import { isSharedLimit, paceRate, rampPaddingMs, rampTarget, slotOf, spendLateMs } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
@@ -194,8 +198,7 @@ export class DynamoRateGate implements RateGate {
   async recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
     const now = this.#now();
     const ra = normaliseRetryAfter(retryAfterMs);
-    const shared = (state: LimiterState): boolean =>
-      isSharedLimit(slot, state.pool, state.lastToken429, now, this.#config);
+    const shared = (state: LimiterState): boolean => isSharedLimit(slot, state, now, this.#config);
     if (!shared(this.#known)) {
       const effect = { kind: "token", slot, until: now + ra } as const;
       // Stop using this token at once, whatever happens to the write below.
@@ -212,6 +215,85 @@ export class DynamoRateGate implements RateGate {
       if (!shared(old)) return;
     }
     await this.#pauseEveryone(now, ra, signal);
+  }
+
+  async recordLimitHeaders(headers: RateLimitHeaders, signal?: AbortSignal): Promise<void> {
+    const now = this.#now();
+    const known = this.#known;
+    const shared = this.#shared(now);
+    const reading = readLimitHeaders(
+      headers,
+      {
+        pool: known.pool,
+        pacePerMinute: paceRate(this.#config, known.pool, shared),
+        grantedInWindow: this.#grantedInWindow(now),
+      },
+      this.#config,
+    );
+    if (reading === undefined) return;
+    try {
+      const { limitPerMinute, pauseMs } = reading;
+      if (limitPerMinute !== undefined) await this.#announce(now, limitPerMinute, signal);
+      if (pauseMs !== undefined) await this.#pauseWithoutCut(now, pauseMs, signal);
+    } catch {
+      // Evidence only: a store that fails now fails the next tryAcquire too, which fails closed.
+    }
+  }
+
+  /**
+   * Stores an announced limit (`shouldAnnounce` decides on the item as known), conditioned on the
+   * announced limit we decided on: a lost race decides once more on the item it returns.
+   */
+  async #announce(now: number, rate: number, signal: AbortSignal | undefined): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const known = this.#known;
+      if (!shouldAnnounce(known, rate, now, this.#config)) return;
+      const values: Record<string, number> = { ":rate": rate, ":now": now, ":exp": this.#expiresAt(now) };
+      try {
+        const out = await this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: marshall({ pk: this.#pk }),
+            UpdateExpression: "SET #ar = :rate, #aa = :now, #exp = :exp",
+            ConditionExpression: this.#sameAnnouncedCondition(values),
+            ExpressionAttributeNames: {
+              "#ar": ATTR.announcedRate,
+              "#aa": ATTR.announcedAt,
+              "#exp": ATTR.expiresAt,
+            },
+            ExpressionAttributeValues: marshall(values),
+            ReturnValues: "ALL_NEW",
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+          { abortSignal: signal },
+        );
+        this.#known = parseLimiterItem(out.Attributes);
+        return;
+      } catch (error) {
+        const old = conditionFailedItem(error);
+        if (old === undefined) throw error;
+        this.#known = old;
+      }
+    }
+  }
+
+  /** A full shared window: pause every caller until it resets, without a cut (nothing was refused). */
+  async #pauseWithoutCut(now: number, pauseMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const ra = normaliseRetryAfter(pauseMs);
+    const until = now + ra;
+    if (until <= Math.max(this.#localPausedUntil, this.#known.pausedUntil ?? 0)) return;
+    this.#localPausedUntil = until;
+    this.#cells = [];
+    try {
+      await this.#client.send(new UpdateItemCommand(this.#extendInput(now, ra, until)), {
+        abortSignal: signal,
+      });
+      this.#known = { ...this.#known, pausedUntil: until, last429At: now, lastRetryAfterMs: ra };
+    } catch (error) {
+      const old = conditionFailedItem(error);
+      if (old === undefined) throw error;
+      this.#known = old; // a longer pause is stored already
+    }
   }
 
   /** A shared limit: pause every caller and, once per pause window, cut the learned limit. */
@@ -281,13 +363,14 @@ export class DynamoRateGate implements RateGate {
     return { granted: false, waitMs: Math.max(1, Math.ceil(waitMs)), reason: "paced" };
   }
 
-  #learned(now: number): number {
-    return learnedLimit(this.#known, now, this.#config);
+  /** The limit the tokens share (learned or announced) at `now`, calls/min; `Infinity`: none. */
+  #shared(now: number): number {
+    return sharedLimit(this.#known, now, this.#config);
   }
 
   #params(now: number): GcraParams {
     return {
-      intervalMs: 60_000 / paceRate(this.#config, this.#known.pool, this.#learned(now)),
+      intervalMs: 60_000 / paceRate(this.#config, this.#known.pool, this.#shared(now)),
       burst: this.#config.burst,
       lateMs: spendLateMs(this.#config),
     };
@@ -299,6 +382,18 @@ export class DynamoRateGate implements RateGate {
     const windowStart = at - this.#config.windowMs;
     while (this.#samples.length > 1 && (this.#samples[1] as SeqSample).at <= windowStart)
       this.#samples.shift();
+  }
+
+  /**
+   * Cells granted to everyone over (about) the last window, from our observations of `seq` (the span
+   * from the newest observation a window old, so it errs high by up to a lease); `undefined` when we
+   * have not watched a whole window.
+   */
+  #grantedInWindow(now: number): number | undefined {
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    if (first === undefined || last === undefined || first.at > now - this.#config.windowMs) return undefined;
+    return last.seq - first.seq;
   }
 
   /**
@@ -338,7 +433,14 @@ export class DynamoRateGate implements RateGate {
   /** One grant write (after a pool ramp if callers wait); undefined when it leased cells, else the denial. */
   async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit | undefined> {
     if (this.#demandExceedsLease()) {
-      const pool = rampTarget(this.#config, this.#known.pool, this.#learned(this.#now()));
+      const now = this.#now();
+      const known = this.#known;
+      const pool = rampTarget(this.#config, known.pool, this.#shared(now), {
+        now,
+        pooledAt: known.pooledAt,
+        poolBefore: known.poolBefore,
+        sharedSeen: sharedLimitSeen(known, now, this.#config),
+      });
       if (pool !== undefined) await this.#ramp(pool, signal);
     }
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
@@ -380,7 +482,7 @@ export class DynamoRateGate implements RateGate {
       } catch (error) {
         const old = conditionFailedItem(error);
         if (old === undefined) throw error; // fail closed
-        const { rateCutAt: usedCutAt, pool: usedPool } = this.#known;
+        const { rateCutAt: usedCutAt, pool: usedPool, announcedRate: usedAnnounced } = this.#known;
         this.#known = old;
         const later = this.#now();
         this.#observe(later, old.seq);
@@ -389,9 +491,10 @@ export class DynamoRateGate implements RateGate {
           this.#cells = [];
           return paused;
         }
-        // The learned limit or the pool changed under us (another process met a 429 or ramped the
-        // pool): retry at the new rate.
-        if (old.rateCutAt !== usedCutAt || old.pool !== usedPool) continue;
+        // The learned or announced limit or the pool changed under us (another process met a 429,
+        // read the headers or ramped the pool): retry at the new rate.
+        if (old.rateCutAt !== usedCutAt || old.pool !== usedPool || old.announcedRate !== usedAnnounced)
+          continue;
         const freshParams = this.#params(later);
         const openAt = old.tat === undefined ? later : Math.max(later, this.#openingAt(old.tat, freshParams));
         // Our cached tat was stale, so another process wrote since we last looked. If we have not been
@@ -416,15 +519,26 @@ export class DynamoRateGate implements RateGate {
   }
 
   /**
-   * Grows the pool to `pool` tokens, moving the budget on by `rampPaddingMs` (one conditional write; a
-   * lost race teaches the stored pool).
+   * Grows the pool to `pool` tokens, moving the budget on by `rampPaddingMs` and recording when and
+   * from what it grew (one conditional write; a lost race teaches the stored pool).
    */
   async #ramp(pool: number, signal: AbortSignal | undefined): Promise<void> {
     const from = this.#known.pool;
-    const padMs = rampPaddingMs(from, this.#params(this.#now()).intervalMs);
-    const values: Record<string, number> = { ":to": pool, ":exp": this.#expiresAt(this.#now()) };
-    const names: Record<string, string> = { "#pool": ATTR.pool, "#exp": ATTR.expiresAt };
-    let update = "SET #pool = :to, #exp = :exp";
+    const now = this.#now();
+    const padMs = rampPaddingMs(from, this.#params(now).intervalMs);
+    const values: Record<string, number> = {
+      ":to": pool,
+      ":from": from,
+      ":now": now,
+      ":exp": this.#expiresAt(now),
+    };
+    const names: Record<string, string> = {
+      "#pool": ATTR.pool,
+      "#pat": ATTR.pooledAt,
+      "#pb": ATTR.poolBefore,
+      "#exp": ATTR.expiresAt,
+    };
+    let update = "SET #pool = :to, #pat = :now, #pb = :from, #exp = :exp";
     if (padMs > 0) {
       names["#tat"] = ATTR.tat;
       values[":pad"] = padMs;
@@ -476,6 +590,16 @@ export class DynamoRateGate implements RateGate {
     return "#cut = :cut";
   }
 
+  /**
+   * The condition "the item holds the announced limit we know" (none: never announced). Adds `:ann`
+   * to `values` when needed.
+   */
+  #sameAnnouncedCondition(values: Record<string, number>): string {
+    if (this.#known.announcedRate === undefined) return "attribute_not_exists(#ar)";
+    values[":ann"] = this.#known.announcedRate;
+    return "#ar = :ann";
+  }
+
   /** The condition "the item's pool is `pool` tokens" (an absent pool is one). Adds `:pool`. */
   #poolCondition(pool: number, values: Record<string, number>): string {
     values[":pool"] = pool;
@@ -494,6 +618,8 @@ export class DynamoRateGate implements RateGate {
       "#cut": ATTR.rateCutAt,
       "#pool": ATTR.pool,
       "#seq": ATTR.seq,
+      "#ar": ATTR.announcedRate,
+      "#pat": ATTR.pooledAt,
       "#exp": ATTR.expiresAt,
     };
     const values: Record<string, number> = {
@@ -504,9 +630,10 @@ export class DynamoRateGate implements RateGate {
     };
     // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
     const notPaused = "(attribute_not_exists(#pu) OR #pu <= :now)";
-    // The learned limit and the pool we paced at and numbered the cells by.
-    const sameShape = `${this.#sameRateCondition(values)} AND ${this.#poolCondition(this.#known.pool, values)}`;
-    const seq = "#seq = if_not_exists(#seq, :zero) + :lease";
+    // The learned and announced limits and the pool we paced at and numbered the cells by.
+    const sameShape = `${this.#sameRateCondition(values)} AND ${this.#sameAnnouncedCondition(values)} AND ${this.#poolCondition(this.#known.pool, values)}`;
+    // The first use of the budget dates the pool of one token (it may grow a window later).
+    const seq = "#seq = if_not_exists(#seq, :zero) + :lease, #pat = if_not_exists(#pat, :now)";
     let budget: string;
     let update: string;
     if (idle) {

@@ -12,6 +12,10 @@
  * | `rateCutAt`        | N    | epoch ms of that cut; also the version of the learned rate           |
  * | `seq`              | N    | cells granted so far; cell `s` goes to token `s mod pool`            |
  * | `pool`             | N    | tokens in use (absent: 1); grows only when callers wait              |
+ * | `pooledAt`         | N    | epoch ms the pool last changed (one token: the budget's first use)   |
+ * | `poolBefore`       | N    | tokens in use before the last growth                                 |
+ * | `announcedRate`    | N    | shared limit the answers' headers announced, calls/min               |
+ * | `announcedAt`      | N    | epoch ms it was last announced (it holds `holdWindows` windows)      |
  * | `tokenPausedUntil_<j>` | N | epoch ms; token j is not used before it (its own 429)              |
  * | `lastToken429Slot` | N    | the token of the last 429 that paused one token...                   |
  * | `lastToken429At`   | N    | ...and when (a 429 on another token within a window: shared limit)   |
@@ -40,6 +44,10 @@ export const ATTR = {
   pool: "pool",
   lastToken429Slot: "lastToken429Slot",
   lastToken429At: "lastToken429At",
+  pooledAt: "pooledAt",
+  poolBefore: "poolBefore",
+  announcedRate: "announcedRate",
+  announcedAt: "announcedAt",
   expiresAt: "expiresAt",
 } as const;
 
@@ -74,6 +82,10 @@ const LimiterItemSchema = z.object({
   [ATTR.pool]: z.number().int().positive().catch(1).default(1),
   [ATTR.lastToken429Slot]: z.number().int().nonnegative().optional().catch(undefined),
   [ATTR.lastToken429At]: optionalNumber,
+  [ATTR.pooledAt]: optionalNumber,
+  [ATTR.poolBefore]: z.number().int().positive().optional().catch(undefined),
+  [ATTR.announcedRate]: z.number().finite().positive().optional().catch(undefined),
+  [ATTR.announcedAt]: optionalNumber,
 });
 
 /** Reads the limiter state from an item (`undefined` or `{}`: no item yet). */

@@ -29,6 +29,7 @@ function countingGate(): RateGate & { readonly granted: () => number } {
     },
     waiting: () => inner.waiting(),
     recordRateLimited: (ms, slot, signal) => inner.recordRateLimited(ms, slot, signal),
+    recordLimitHeaders: (headers, signal) => inner.recordLimitHeaders(headers, signal),
     granted: () => granted,
   };
 }

@@ -5,6 +5,7 @@ import { resolveRateLimitConfig } from "../../../lib/ratelimit/limiter-config.ts
 import { LocalRateGate } from "../../../lib/ratelimit/local-rate-gate.ts";
 import {
   bindingLimit,
+  isProbeFailure,
   isSharedLimit,
   paceRate,
   rampPaddingMs,
@@ -60,11 +61,56 @@ describe("pool budget arithmetic", () => {
   });
 
   it("calls a 429 shared with one token, or when another token met one within the window", () => {
-    assert.equal(isSharedLimit(0, 1, undefined, 0, config), true);
-    assert.equal(isSharedLimit(3, 10, undefined, 0, config), false);
-    assert.equal(isSharedLimit(3, 10, { slot: 3, at: 0 }, 1_000, config), false);
-    assert.equal(isSharedLimit(3, 10, { slot: 4, at: 0 }, 60_000, config), true);
-    assert.equal(isSharedLimit(3, 10, { slot: 4, at: 0 }, 60_001, config), false);
+    const pool = (n: number, lastToken429?: { slot: number; at: number }) => ({
+      pool: n,
+      lastToken429,
+      pooledAt: 0,
+      poolBefore: n > 1 ? 1 : undefined,
+    });
+    assert.equal(isSharedLimit(0, pool(1), 0, config), true);
+    assert.equal(isSharedLimit(3, pool(10), 0, config), false);
+    assert.equal(isSharedLimit(3, pool(10, { slot: 3, at: 0 }), 1_000, config), false);
+    assert.equal(isSharedLimit(3, pool(10, { slot: 4, at: 0 }), 60_000, config), true);
+    assert.equal(isSharedLimit(3, pool(10, { slot: 4, at: 0 }), 60_001, config), false);
+  });
+
+  describe("with the client's total only assumed (not a setting, not the org's)", () => {
+    const assumed = resolveRateLimitConfig({
+      perTokenPerMinute: 300,
+      poolSize: 10,
+      clientLimitKnown: false,
+    });
+    const evidence = (now: number, pooledAt: number | undefined, sharedSeen = false) => ({
+      now,
+      pooledAt,
+      poolBefore: undefined,
+      sharedSeen,
+    });
+
+    it("grows one doubling a window, and only after the pool has run a whole window", () => {
+      assert.equal(rampTarget(assumed, 1, Number.POSITIVE_INFINITY), undefined, "no evidence: stays");
+      assert.equal(rampTarget(assumed, 1, Number.POSITIVE_INFINITY, evidence(59_999, 0)), undefined);
+      assert.equal(rampTarget(assumed, 1, Number.POSITIVE_INFINITY, evidence(60_000, 0)), 2);
+      assert.equal(rampTarget(assumed, 4, Number.POSITIVE_INFINITY, evidence(200_000, 100_000)), 8);
+      assert.equal(rampTarget(assumed, 8, Number.POSITIVE_INFINITY, evidence(200_000, 100_000)), 10);
+      assert.equal(rampTarget(assumed, 1, Number.POSITIVE_INFINITY, evidence(1e6, undefined)), undefined);
+    });
+
+    it("grows no further than a shared limit seen allows (at once, as with a known total)", () => {
+      assert.equal(rampTarget(assumed, 1, 300, evidence(1e6, 0, true)), undefined, "one token's worth");
+      assert.equal(rampTarget(assumed, 1, 700, evidence(10, 0, true)), 3);
+      assert.equal(rampTarget(assumed, 3, 700, evidence(1e6, 0, true)), undefined);
+    });
+
+    it("reads a 429 within a window of a growth as the step's failure: a shared limit at once", () => {
+      const grown = { pool: 2, lastToken429: undefined, pooledAt: 120_000, poolBefore: 1 };
+      assert.equal(isProbeFailure(grown, 180_000, assumed), true);
+      assert.equal(isSharedLimit(1, grown, 180_000, assumed), true);
+      assert.equal(isProbeFailure(grown, 180_001, assumed), false, "the step has held a window");
+      assert.equal(isSharedLimit(1, grown, 180_001, assumed), false);
+      assert.equal(isProbeFailure(grown, 130_000, config), false, "a known total: a token's 429 first");
+      assert.equal(isProbeFailure({ ...grown, pool: 1 }, 130_000, assumed), false);
+    });
   });
 
   it("moves the budget on by one round of the old pool when it grows from two tokens or more", () => {
