@@ -268,6 +268,8 @@ export class DynamoRateGate implements RateGate {
           { abortSignal: signal },
         );
         this.#known = parseLimiterItem(out.Attributes);
+        // Cells leased at the faster pace would overshoot the limit just announced: dropped.
+        this.#cells = [];
         return;
       } catch (error) {
         const old = conditionFailedItem(error);
