@@ -442,6 +442,7 @@ export class DynamoRateGate implements RateGate {
         pooledAt: known.pooledAt,
         poolBefore: known.poolBefore,
         sharedSeen: sharedLimitSeen(known, now, this.#config),
+        grantedInWindow: this.#grantedInWindow(now),
       });
       if (pool !== undefined) await this.#ramp(pool, signal);
     }

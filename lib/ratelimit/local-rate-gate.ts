@@ -39,6 +39,8 @@ export class LocalRateGate implements RateGate {
   readonly #config: ResolvedRateLimitConfig;
   readonly #now: () => number;
   #state: LimiterState = EMPTY_LIMITER_STATE;
+  /** When each cell of the last window was granted (for the growth of an assumed pool). */
+  #granted: number[] = [];
 
   constructor(options: LocalRateGateOptions) {
     const o = withDefaults(DEFAULTS, options);
@@ -69,6 +71,7 @@ export class LocalRateGate implements RateGate {
           pooledAt: this.#state.pooledAt,
           poolBefore: this.#state.poolBefore,
           sharedSeen: sharedLimitSeen(this.#state, now, this.#config),
+          grantedInWindow: this.#grantedInWindow(now),
         });
         if (pool !== undefined && !ramped) {
           const padded = tat === undefined ? tat : tat + rampPaddingMs(active, intervalMs);
@@ -85,9 +88,19 @@ export class LocalRateGate implements RateGate {
         seq: this.#state.seq + 1,
         pooledAt: this.#state.pooledAt ?? now,
       };
+      this.#granted.push(now);
       // A cell of a paused token is spent unused: the other tokens do not take its share.
       if (!isTokenPaused(this.#state, slot, now)) return { granted: true, slot };
     }
+  }
+
+  /** Cells granted over the last window; `undefined` before the gate's first window has passed. */
+  #grantedInWindow(now: number): number | undefined {
+    const from = now - this.#config.windowMs;
+    const first = this.#granted[0];
+    if (first === undefined || first > from) return undefined;
+    while ((this.#granted[0] ?? now) <= from) this.#granted.shift();
+    return this.#granted.length;
   }
 
   /** Nothing to count: this gate grants one cell at a time. */

@@ -14,7 +14,7 @@
  * so the room kept is the burst's and `late`'s share of the window, whatever the number of tokens.
  * The pool grows (`rampTarget`) only when a caller waited for the budget and the number of tokens is
  * what binds; when the client's total is only assumed (`clientLimitKnown` false), only on evidence:
- * one doubling after each whole window the pool ran without a shared limit seen. When it grows the mapping changes: a token of the old pool may meet its next cell
+ * one doubling after each whole window the pool ran at its pace without a shared limit seen. When it grows the mapping changes: a token of the old pool may meet its next cell
  * sooner than a round of the new one, so growing from two tokens or more first skips one round of
  * the old pool (`rampPaddingMs`); from one token the gap is always a whole old interval, which is
  * already its share. The property test in test/unit/ratelimit/pool-budget.test.ts grows the pool
@@ -82,7 +82,15 @@ export interface GrowthEvidence extends PoolHistory {
   readonly now: number;
   /** A limit the tokens share has been seen (a learned limit, or one announced by the headers). */
   readonly sharedSeen: boolean;
+  /** Cells granted to everyone over the last window; `undefined` when not watched that long. */
+  readonly grantedInWindow: number | undefined;
 }
+
+/**
+ * The share of its pace a pool must have used over the last window before an assumed total lets it
+ * grow: callers that wait for a slow store, not for the tokens, are no evidence that the tokens bind.
+ */
+const GROWTH_USE = 0.9;
 
 /**
  * How many tokens to use once callers wait for the budget, or `undefined` to stay. With the client's
@@ -90,8 +98,9 @@ export interface GrowthEvidence extends PoolHistory {
  * and the shared limit `shared` leave room for (at most the pool), in one step (each step costs a
  * lease at the lower rate, which at the start of a sync is throughput given away). With the total
  * only assumed and nothing shared seen, growing is a probe above the limits that Genesys has shown:
- * one doubling, and only once the current pool has run a whole window (its limit is then proven; a
- * 429 within the window after the step is a failed probe, see `isProbeFailure`).
+ * one doubling, and only once the current pool has used (nearly) its whole pace for a window (its
+ * limit is then proven; a 429 within the window after the step is a failed probe, see
+ * `isProbeFailure`).
  */
 export function rampTarget(
   config: ResolvedRateLimitConfig,
@@ -106,6 +115,8 @@ export function rampTarget(
   if (config.clientLimitKnown || evidence?.sharedSeen === true) return full;
   if (evidence?.pooledAt === undefined || evidence.now - evidence.pooledAt < config.windowMs)
     return undefined;
+  const pacePerWindow = (paceRate(config, active, shared) * config.windowMs) / 60_000;
+  if ((evidence.grantedInWindow ?? 0) < GROWTH_USE * pacePerWindow) return undefined;
   return Math.min(full, active * 2);
 }
 

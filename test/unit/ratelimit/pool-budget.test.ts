@@ -80,20 +80,31 @@ describe("pool budget arithmetic", () => {
       poolSize: 10,
       clientLimitKnown: false,
     });
-    const evidence = (now: number, pooledAt: number | undefined, sharedSeen = false) => ({
+    // Granted over the last window: 9/10 of what 8 tokens are paced at, by default.
+    const evidence = (now: number, pooledAt: number | undefined, sharedSeen = false, granted = 2_160) => ({
       now,
       pooledAt,
       poolBefore: undefined,
       sharedSeen,
+      grantedInWindow: granted,
     });
+    const inf = Number.POSITIVE_INFINITY;
 
-    it("grows one doubling a window, and only after the pool has run a whole window", () => {
-      assert.equal(rampTarget(assumed, 1, Number.POSITIVE_INFINITY), undefined, "no evidence: stays");
-      assert.equal(rampTarget(assumed, 1, Number.POSITIVE_INFINITY, evidence(59_999, 0)), undefined);
-      assert.equal(rampTarget(assumed, 1, Number.POSITIVE_INFINITY, evidence(60_000, 0)), 2);
-      assert.equal(rampTarget(assumed, 4, Number.POSITIVE_INFINITY, evidence(200_000, 100_000)), 8);
-      assert.equal(rampTarget(assumed, 8, Number.POSITIVE_INFINITY, evidence(200_000, 100_000)), 10);
-      assert.equal(rampTarget(assumed, 1, Number.POSITIVE_INFINITY, evidence(1e6, undefined)), undefined);
+    it("grows one doubling a window, and only after the pool has used its pace for a whole window", () => {
+      assert.equal(rampTarget(assumed, 1, inf), undefined, "no evidence: stays");
+      assert.equal(rampTarget(assumed, 1, inf, evidence(59_999, 0)), undefined);
+      assert.equal(rampTarget(assumed, 1, inf, evidence(60_000, 0)), 2);
+      assert.equal(rampTarget(assumed, 4, inf, evidence(200_000, 100_000)), 8);
+      assert.equal(rampTarget(assumed, 8, inf, evidence(200_000, 100_000)), 10);
+      assert.equal(rampTarget(assumed, 1, inf, evidence(1e6, undefined)), undefined);
+      // Callers waited, but for something else than the tokens (a slow store): the pool stays.
+      const pace8 = paceRate(assumed, 8, inf);
+      assert.equal(rampTarget(assumed, 8, inf, evidence(200_000, 100_000, false, 0.89 * pace8)), undefined);
+      assert.equal(rampTarget(assumed, 8, inf, evidence(200_000, 100_000, false, 0.9 * pace8)), 10);
+      assert.equal(
+        rampTarget(assumed, 1, inf, { ...evidence(60_000, 0), grantedInWindow: undefined }),
+        undefined,
+      );
     });
 
     it("grows no further than a shared limit seen allows (at once, as with a known total)", () => {
