@@ -40,7 +40,7 @@ import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
 import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
 import { type GcraParams, leaseSlots, nextConformingAt, type Slot, toleranceMs } from "./gcra.ts";
-import { trueWaitMs } from "./learned-limit.ts";
+import { streakAfterCut, trueWaitMs } from "./learned-limit.ts";
 import {
   contentionAfterLoss,
   contentionAfterWin,
@@ -310,7 +310,7 @@ export class DynamoRateGate implements RateGate {
       const effect = sharedLimitEffect(known, now, ra, granted, this.#config);
       const input =
         effect.cutTo !== undefined
-          ? this.#cutInput(now, ra, until, effect.cutTo)
+          ? this.#cutInput(now, ra, until, effect.cutTo, streakAfterCut(known, effect.cutTo))
           : this.#extendInput(now, ra, until);
       try {
         await this.#client.send(new UpdateItemCommand(input), { abortSignal: signal });
@@ -692,19 +692,21 @@ export class DynamoRateGate implements RateGate {
    * Condition: no pause in force (else this 429 belongs to that window and must not cut again) and
    * the learned limit is the one we cut from (else we would cut from a stale limit).
    */
-  #cutInput(now: number, ra: number, until: number, rate: number): UpdateItemCommandInput {
+  #cutInput(now: number, ra: number, until: number, rate: number, streak: number): UpdateItemCommandInput {
     const values: Record<string, number> = {
       ":now": now,
       ":until": until,
       ":ra": ra,
       ":rate": rate,
+      ":streak": streak,
       ":exp": this.#expiresAt(until),
     };
     const sameRate = this.#sameRateCondition(values);
     return {
       TableName: this.#table,
       Key: marshall({ pk: this.#pk }),
-      UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #rate = :rate, #cut = :now, #exp = :exp",
+      UpdateExpression:
+        "SET #pu = :until, #l429 = :now, #lra = :ra, #rate = :rate, #cut = :now, #cs = :streak, #exp = :exp",
       // No pause in force at now (a pause that ended before now is over), and same learned limit.
       ConditionExpression: `(attribute_not_exists(#pu) OR #pu < :now) AND ${sameRate}`,
       ExpressionAttributeNames: {
@@ -713,6 +715,7 @@ export class DynamoRateGate implements RateGate {
         "#lra": ATTR.lastRetryAfterMs,
         "#rate": ATTR.rateAtCut,
         "#cut": ATTR.rateCutAt,
+        "#cs": ATTR.cutStreak,
         "#exp": ATTR.expiresAt,
       },
       ExpressionAttributeValues: marshall(values),

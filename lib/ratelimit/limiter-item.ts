@@ -10,6 +10,7 @@
  * | `lastRetryAfterMs` | N    | its Retry-After, ms                                                  |
  * | `rateAtCut`        | N    | learned rate right after the last cut, calls/min (see `aimd.ts`)     |
  * | `rateCutAt`        | N    | epoch ms of that cut; also the version of the learned rate           |
+ * | `cutStreak`        | N    | cuts in a row that confirmed the last one's limit (doubles the hold) |
  * | `seq`              | N    | cells granted so far; cell `s` goes to token `s mod pool`            |
  * | `pool`             | N    | tokens in use (absent: 1); grows only when callers wait              |
  * | `pooledAt`         | N    | epoch ms the pool last changed (one token: the budget's first use)   |
@@ -40,6 +41,7 @@ export const ATTR = {
   lastRetryAfterMs: "lastRetryAfterMs",
   rateAtCut: "rateAtCut",
   rateCutAt: "rateCutAt",
+  cutStreak: "cutStreak",
   seq: "seq",
   pool: "pool",
   lastToken429Slot: "lastToken429Slot",
@@ -78,6 +80,7 @@ const LimiterItemSchema = z.object({
   [ATTR.lastRetryAfterMs]: optionalNumber,
   [ATTR.rateAtCut]: optionalNumber,
   [ATTR.rateCutAt]: optionalNumber,
+  [ATTR.cutStreak]: z.number().int().nonnegative().optional().catch(undefined),
   [ATTR.seq]: z.number().int().nonnegative().catch(0).default(0),
   [ATTR.pool]: z.number().int().positive().catch(1).default(1),
   [ATTR.lastToken429Slot]: z.number().int().nonnegative().optional().catch(undefined),

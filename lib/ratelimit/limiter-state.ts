@@ -5,7 +5,7 @@
 
 import { type AnnouncedLimitState, announcedLimit } from "./announced-limit.ts";
 import type { LearnedLimitState } from "./learned-limit.ts";
-import { estimateLimit, learnedLimit, shouldCut } from "./learned-limit.ts";
+import { estimateLimit, learnedLimit, shouldCut, streakAfterCut } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
 import {
   bindingLimit,
@@ -44,6 +44,7 @@ export const EMPTY_LIMITER_STATE: LimiterState = {
   lastRetryAfterMs: undefined,
   rateAtCut: undefined,
   rateCutAt: undefined,
+  cutStreak: undefined,
   tokenPausedUntil: new Map(),
   lastToken429: undefined,
   announcedRate: undefined,
@@ -166,7 +167,14 @@ export function applyRateLimited(
     return { ...state, tokenPausedUntil: pauses, lastToken429: { slot: effect.slot, at: now } };
   }
   let next: LimiterState = state;
-  if (effect.cutTo !== undefined) next = { ...next, rateAtCut: effect.cutTo, rateCutAt: now };
+  if (effect.cutTo !== undefined) {
+    next = {
+      ...next,
+      rateAtCut: effect.cutTo,
+      rateCutAt: now,
+      cutStreak: streakAfterCut(state, effect.cutTo),
+    };
+  }
   if (state.pausedUntil === undefined || effect.until > state.pausedUntil) {
     next = { ...next, pausedUntil: effect.until, last429At: now, lastRetryAfterMs: ra };
   }
