@@ -23,8 +23,14 @@
  * - Each grant numbers its cells (`seq`); cell `s` goes to token `s mod pool` (`pool-budget.ts`), so
  *   the tokens share the budget evenly whoever holds the cells. A cell of a paused token is dropped.
  * - A 429 pauses its token only, unless another token met one within the last window (or there is
- *   one token): then every caller pauses and the learned limit is set to what the 429 reveals,
- *   counted from the cells granted over the last window (`learned-limit.ts`).
+ *   one token, or an assumed pool grew within the window): then every caller pauses and the learned
+ *   limit is set to what the 429 reveals, counted from the cells granted over the last window
+ *   (`learned-limit.ts`).
+ * - The answers' `inin-ratelimit-*` headers may announce a shared limit before any 429
+ *   (`announced-limit.ts`): it is stored in the item (`announcedRate`) and every grant write is
+ *   conditioned on it like the learned limit; a store failure there only drops the evidence.
+ * - The pool grows (`rampTarget`) when callers wait; when the client's total is assumed, only one
+ *   doubling after a window in which the pool used its pace (`pooledAt`, `poolBefore` in the item).
  *
  * Time is each process's own clock; clock skew between processes loosens the bound by the skew.
  */
@@ -33,13 +39,11 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   UpdateItemCommand,
-  type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
 import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
 import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
-import { type GcraParams, leaseSlots, nextConformingAt, type Slot, toleranceMs } from "./gcra.ts";
+import { type GcraParams, leaseSlots, nextConformingAt, type Slot } from "./gcra.ts";
 import { streakAfterCut, trueWaitMs } from "./learned-limit.ts";
 import {
   contentionAfterLoss,
@@ -55,7 +59,7 @@ import {
   type ResolvedRateLimitConfig,
   resolveRateLimitConfig,
 } from "./limiter-config.ts";
-import { ATTR, parseLimiterItem, rateLimitPk, tokenPauseAttr } from "./limiter-item.ts";
+import { parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
 import {
   applyRateLimited,
   EMPTY_LIMITER_STATE,
@@ -66,6 +70,15 @@ import {
   sharedLimitEffect,
   sharedLimitSeen,
 } from "./limiter-state.ts";
+import {
+  announceWrite,
+  cutWrite,
+  extendPauseWrite,
+  grantWrite,
+  type LimiterItemRef,
+  rampWrite,
+  tokenPauseWrite,
+} from "./limiter-writes.ts";
 import { isSharedLimit, paceRate, rampPaddingMs, rampTarget, slotOf, spendLateMs } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 
@@ -109,11 +122,9 @@ const MAX_WRITES_PER_ACQUIRE = 3;
 
 export class DynamoRateGate implements RateGate {
   readonly #client: DynamoDBClient;
-  readonly #table: string;
-  readonly #pk: string;
+  readonly #ref: LimiterItemRef;
   readonly #config: ResolvedRateLimitConfig;
   readonly #policy: LeasePolicy;
-  readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #random: () => number;
 
@@ -140,11 +151,9 @@ export class DynamoRateGate implements RateGate {
   constructor(options: DynamoRateGateOptions) {
     const o = withDefaults(DEFAULTS, options);
     this.#client = o.client;
-    this.#table = o.tableName;
-    this.#pk = rateLimitPk(o.key);
+    this.#ref = { table: o.tableName, pk: rateLimitPk(o.key), ttlMs: o.itemTtlMs };
     this.#config = resolveRateLimitConfig(o.limits);
     this.#policy = withDefaults(DEFAULT_LEASE_POLICY, o.lease ?? {});
-    this.#ttlMs = o.itemTtlMs;
     this.#now = o.now;
     this.#random = o.random;
   }
@@ -204,7 +213,7 @@ export class DynamoRateGate implements RateGate {
       // Stop using this token at once, whatever happens to the write below.
       this.#localTokenPauses.set(slot, Math.max(this.#localTokenPauses.get(slot) ?? 0, effect.until));
       const out = await this.#client.send(
-        new UpdateItemCommand(this.#tokenPauseInput(now, slot, effect.until)),
+        new UpdateItemCommand(tokenPauseWrite(this.#ref, now, slot, effect.until)),
         {
           abortSignal: signal,
         },
@@ -248,24 +257,12 @@ export class DynamoRateGate implements RateGate {
     for (let attempt = 0; attempt < 2; attempt++) {
       const known = this.#known;
       if (!shouldAnnounce(known, rate, now, this.#config)) return;
-      const values: Record<string, number> = { ":rate": rate, ":now": now, ":exp": this.#expiresAt(now) };
       try {
         const out = await this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.#table,
-            Key: marshall({ pk: this.#pk }),
-            UpdateExpression: "SET #ar = :rate, #aa = :now, #exp = :exp",
-            ConditionExpression: this.#sameAnnouncedCondition(values),
-            ExpressionAttributeNames: {
-              "#ar": ATTR.announcedRate,
-              "#aa": ATTR.announcedAt,
-              "#exp": ATTR.expiresAt,
-            },
-            ExpressionAttributeValues: marshall(values),
-            ReturnValues: "ALL_NEW",
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
-          { abortSignal: signal },
+          new UpdateItemCommand(announceWrite(this.#ref, known, now, rate)),
+          {
+            abortSignal: signal,
+          },
         );
         this.#known = parseLimiterItem(out.Attributes);
         // Cells leased at the faster pace would overshoot the limit just announced: dropped.
@@ -287,10 +284,10 @@ export class DynamoRateGate implements RateGate {
     this.#localPausedUntil = until;
     this.#cells = [];
     try {
-      await this.#client.send(new UpdateItemCommand(this.#extendInput(now, ra, until)), {
+      await this.#client.send(new UpdateItemCommand(extendPauseWrite(this.#ref, until)), {
         abortSignal: signal,
       });
-      this.#known = { ...this.#known, pausedUntil: until, last429At: now, lastRetryAfterMs: ra };
+      this.#known = { ...this.#known, pausedUntil: until };
     } catch (error) {
       const old = conditionFailedItem(error);
       if (old === undefined) throw error;
@@ -310,8 +307,14 @@ export class DynamoRateGate implements RateGate {
       const effect = sharedLimitEffect(known, now, ra, granted, this.#config);
       const input =
         effect.cutTo !== undefined
-          ? this.#cutInput(now, ra, until, effect.cutTo, streakAfterCut(known, effect.cutTo))
-          : this.#extendInput(now, ra, until);
+          ? cutWrite(this.#ref, known, {
+              now,
+              ra,
+              until,
+              rate: effect.cutTo,
+              streak: streakAfterCut(known, effect.cutTo),
+            })
+          : extendPauseWrite(this.#ref, until, { now, ra });
       try {
         await this.#client.send(new UpdateItemCommand(input), { abortSignal: signal });
         this.#known = applyRateLimited(known, effect, now, ra);
@@ -454,7 +457,15 @@ export class DynamoRateGate implements RateGate {
       const idle = tat === undefined || tat < now;
       try {
         const out = await this.#client.send(
-          new UpdateItemCommand(this.#grantInput(now, params, lease, idle)),
+          new UpdateItemCommand(
+            grantWrite(this.#ref, this.#known, {
+              now,
+              params,
+              lease,
+              idle,
+              preLeaseMs: this.#policy.preLeaseMs,
+            }),
+          ),
           { abortSignal: signal },
         );
         // ALL_OLD: the item before our write (absent on a new item). Our condition made max(old, now)
@@ -526,40 +537,11 @@ export class DynamoRateGate implements RateGate {
    * from what it grew (one conditional write; a lost race teaches the stored pool).
    */
   async #ramp(pool: number, signal: AbortSignal | undefined): Promise<void> {
-    const from = this.#known.pool;
     const now = this.#now();
-    const padMs = rampPaddingMs(from, this.#params(now).intervalMs);
-    const values: Record<string, number> = {
-      ":to": pool,
-      ":from": from,
-      ":now": now,
-      ":exp": this.#expiresAt(now),
-    };
-    const names: Record<string, string> = {
-      "#pool": ATTR.pool,
-      "#pat": ATTR.pooledAt,
-      "#pb": ATTR.poolBefore,
-      "#exp": ATTR.expiresAt,
-    };
-    let update = "SET #pool = :to, #pat = :now, #pb = :from, #exp = :exp";
-    if (padMs > 0) {
-      names["#tat"] = ATTR.tat;
-      values[":pad"] = padMs;
-      values[":zero"] = 0;
-      update += ", #tat = if_not_exists(#tat, :zero) + :pad";
-    }
+    const padMs = rampPaddingMs(this.#known.pool, this.#params(now).intervalMs);
     try {
       const out = await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: marshall({ pk: this.#pk }),
-          UpdateExpression: update,
-          ConditionExpression: this.#poolCondition(from, values),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: marshall(values),
-          ReturnValues: "ALL_NEW",
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
+        new UpdateItemCommand(rampWrite(this.#ref, this.#known, now, pool, padMs)),
         { abortSignal: signal },
       );
       this.#known = parseLimiterItem(out.Attributes);
@@ -576,175 +558,6 @@ export class DynamoRateGate implements RateGate {
    */
   #openingAt(tat: number, params: GcraParams): number {
     return nextConformingAt(tat, params) - this.#policy.preLeaseMs;
-  }
-
-  /** The TTL attribute's value, epoch s. */
-  #expiresAt(until: number): number {
-    return Math.ceil((until + this.#ttlMs) / 1000);
-  }
-
-  /**
-   * The condition "the item holds the learned limit we know": the same last cut (none: never cut).
-   * Adds `:cut` to `values` when needed.
-   */
-  #sameRateCondition(values: Record<string, number>): string {
-    if (this.#known.rateCutAt === undefined) return "attribute_not_exists(#cut)";
-    values[":cut"] = this.#known.rateCutAt;
-    return "#cut = :cut";
-  }
-
-  /**
-   * The condition "the item holds the announced limit we know" (none: never announced). Adds `:ann`
-   * to `values` when needed.
-   */
-  #sameAnnouncedCondition(values: Record<string, number>): string {
-    if (this.#known.announcedRate === undefined) return "attribute_not_exists(#ar)";
-    values[":ann"] = this.#known.announcedRate;
-    return "#ar = :ann";
-  }
-
-  /** The condition "the item's pool is `pool` tokens" (an absent pool is one). Adds `:pool`. */
-  #poolCondition(pool: number, values: Record<string, number>): string {
-    values[":pool"] = pool;
-    return pool === 1 ? "(attribute_not_exists(#pool) OR #pool = :pool)" : "#pool = :pool";
-  }
-
-  /**
-   * The grant write: GCRA's `tat = max(tat, now) + lease * T` as one of two conditional branches,
-   * chosen from the cached tat (a failed branch tells the real tat, then the other is taken), and
-   * `seq` moved on by the lease (its old value numbers our cells).
-   */
-  #grantInput(now: number, params: GcraParams, lease: number, idle: boolean): UpdateItemCommandInput {
-    const names: Record<string, string> = {
-      "#tat": ATTR.tat,
-      "#pu": ATTR.pausedUntil,
-      "#cut": ATTR.rateCutAt,
-      "#pool": ATTR.pool,
-      "#seq": ATTR.seq,
-      "#ar": ATTR.announcedRate,
-      "#pat": ATTR.pooledAt,
-      "#exp": ATTR.expiresAt,
-    };
-    const values: Record<string, number> = {
-      ":now": now,
-      ":exp": this.#expiresAt(now),
-      ":lease": lease,
-      ":zero": 0,
-    };
-    // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
-    const notPaused = "(attribute_not_exists(#pu) OR #pu <= :now)";
-    // The learned and announced limits and the pool we paced at and numbered the cells by.
-    const sameShape = `${this.#sameRateCondition(values)} AND ${this.#sameAnnouncedCondition(values)} AND ${this.#poolCondition(this.#known.pool, values)}`;
-    // The first use of the budget dates the pool of one token (it may grow a window later).
-    const seq = "#seq = if_not_exists(#seq, :zero) + :lease, #pat = if_not_exists(#pat, :now)";
-    let budget: string;
-    let update: string;
-    if (idle) {
-      // Idle branch: the budget is unused up to now (tat in the past, or no item): lease starts at now.
-      budget = "(attribute_not_exists(#tat) OR #tat < :now)";
-      update = `SET #tat = :newTat, ${seq}, #exp = :exp`;
-      values[":newTat"] = now + lease * params.intervalMs;
-    } else {
-      // Busy branch: tat is ahead of now but within the tolerance and the pre-lease
-      // (now <= tat <= now + tau + preLeaseMs): the first cell conforms now or within preLeaseMs;
-      // the lease continues from the stored tat.
-      budget = "#tat BETWEEN :now AND :nowTau";
-      update = `SET #tat = #tat + :leaseMs, ${seq}, #exp = :exp`;
-      values[":nowTau"] = now + toleranceMs(params) + this.#policy.preLeaseMs;
-      values[":leaseMs"] = lease * params.intervalMs;
-    }
-    return {
-      TableName: this.#table,
-      Key: marshall({ pk: this.#pk }),
-      UpdateExpression: update,
-      ConditionExpression: `${budget} AND ${notPaused} AND ${sameShape}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: marshall(values),
-      ReturnValues: "ALL_OLD",
-      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-    };
-  }
-
-  /** One token's own 429: pause it (no condition: the old item tells whether another token met one). */
-  #tokenPauseInput(now: number, slot: number, until: number): UpdateItemCommandInput {
-    return {
-      TableName: this.#table,
-      Key: marshall({ pk: this.#pk }),
-      UpdateExpression: "SET #tp = :until, #ls = :slot, #la = :now, #exp = :exp",
-      ExpressionAttributeNames: {
-        "#tp": tokenPauseAttr(slot),
-        "#ls": ATTR.lastToken429Slot,
-        "#la": ATTR.lastToken429At,
-        "#exp": ATTR.expiresAt,
-      },
-      ExpressionAttributeValues: marshall({
-        ":until": until,
-        ":slot": slot,
-        ":now": now,
-        ":exp": this.#expiresAt(until),
-      }),
-      ReturnValues: "ALL_OLD",
-    };
-  }
-
-  /**
-   * The first shared 429 of a pause window: pause everyone and set the learned limit, in one write.
-   * Condition: no pause in force (else this 429 belongs to that window and must not cut again) and
-   * the learned limit is the one we cut from (else we would cut from a stale limit).
-   */
-  #cutInput(now: number, ra: number, until: number, rate: number, streak: number): UpdateItemCommandInput {
-    const values: Record<string, number> = {
-      ":now": now,
-      ":until": until,
-      ":ra": ra,
-      ":rate": rate,
-      ":streak": streak,
-      ":exp": this.#expiresAt(until),
-    };
-    const sameRate = this.#sameRateCondition(values);
-    return {
-      TableName: this.#table,
-      Key: marshall({ pk: this.#pk }),
-      UpdateExpression:
-        "SET #pu = :until, #l429 = :now, #lra = :ra, #rate = :rate, #cut = :now, #cs = :streak, #exp = :exp",
-      // No pause in force at now (a pause that ended before now is over), and same learned limit.
-      ConditionExpression: `(attribute_not_exists(#pu) OR #pu < :now) AND ${sameRate}`,
-      ExpressionAttributeNames: {
-        "#pu": ATTR.pausedUntil,
-        "#l429": ATTR.last429At,
-        "#lra": ATTR.lastRetryAfterMs,
-        "#rate": ATTR.rateAtCut,
-        "#cut": ATTR.rateCutAt,
-        "#cs": ATTR.cutStreak,
-        "#exp": ATTR.expiresAt,
-      },
-      ExpressionAttributeValues: marshall(values),
-      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-    };
-  }
-
-  /** A later 429 (no cut): extend the pause only if ours ends later than the stored one. */
-  #extendInput(now: number, ra: number, until: number): UpdateItemCommandInput {
-    return {
-      TableName: this.#table,
-      Key: marshall({ pk: this.#pk }),
-      UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #exp = :exp",
-      // Never shorten: write only when no pause is stored or it ends strictly before ours.
-      ConditionExpression: "attribute_not_exists(#pu) OR #pu < :until",
-      ExpressionAttributeNames: {
-        "#pu": ATTR.pausedUntil,
-        "#l429": ATTR.last429At,
-        "#lra": ATTR.lastRetryAfterMs,
-        "#exp": ATTR.expiresAt,
-      },
-      ExpressionAttributeValues: marshall({
-        ":now": now,
-        ":until": until,
-        ":ra": ra,
-        ":exp": this.#expiresAt(until),
-      }),
-      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-    };
   }
 }
 
