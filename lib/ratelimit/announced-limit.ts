@@ -43,7 +43,10 @@ export function announcedLimit(
 export interface HeaderContext {
   /** Tokens in use. */
   readonly pool: number;
-  /** The rate the budget paces at, calls/min. */
+  /**
+   * The rate the budget paces at without the announced limit, calls/min (so that the one in force
+   * reads as binding, and is confirmed).
+   */
   readonly pacePerMinute: number;
   /** Cells granted to everyone over the last window, if the gate watched that long. */
   readonly grantedInWindow: number | undefined;

@@ -44,7 +44,7 @@ import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
 import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
 import { type GcraParams, leaseSlots, nextConformingAt, type Slot } from "./gcra.ts";
-import { streakAfterCut, trueWaitMs } from "./learned-limit.ts";
+import { learnedLimit, streakAfterCut, trueWaitMs } from "./learned-limit.ts";
 import {
   contentionAfterLoss,
   contentionAfterWin,
@@ -229,14 +229,11 @@ export class DynamoRateGate implements RateGate {
   async recordLimitHeaders(headers: RateLimitHeaders, signal?: AbortSignal): Promise<void> {
     const now = this.#now();
     const known = this.#known;
-    const shared = this.#shared(now);
+    // The pace without the announced limit: the one in force must read as still binding, to confirm it.
+    const pacePerMinute = paceRate(this.#config, known.pool, learnedLimit(known, now, this.#config));
     const reading = readLimitHeaders(
       headers,
-      {
-        pool: known.pool,
-        pacePerMinute: paceRate(this.#config, known.pool, shared),
-        grantedInWindow: this.#grantedInWindow(now),
-      },
+      { pool: known.pool, pacePerMinute, grantedInWindow: this.#grantedInWindow(now) },
       this.#config,
     );
     if (reading === undefined) return;

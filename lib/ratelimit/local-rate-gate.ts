@@ -8,6 +8,7 @@ import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
 import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
 import { gcraAcquire } from "./gcra.ts";
+import { learnedLimit } from "./learned-limit.ts";
 import {
   type RateLimitConfig,
   type ResolvedRateLimitConfig,
@@ -113,7 +114,8 @@ export class LocalRateGate implements RateGate {
     signal?.throwIfAborted();
     const now = this.#now();
     const { pool } = this.#state;
-    const pacePerMinute = paceRate(this.#config, pool, sharedLimit(this.#state, now, this.#config));
+    // The pace without the announced limit: the one in force must read as still binding, to confirm it.
+    const pacePerMinute = paceRate(this.#config, pool, learnedLimit(this.#state, now, this.#config));
     const reading = readLimitHeaders(
       headers,
       { pool, pacePerMinute, grantedInWindow: undefined },

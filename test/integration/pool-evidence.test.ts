@@ -79,6 +79,15 @@ describe("the budget's evidence on DynamoDB Local", () => {
     assert.ok(inWindow(from) >= 950, `${inWindow(from)} grants: the budget idled`);
     assert.ok(b.grants.filter((t) => t >= from).length > 100, "b paced on");
     assert.equal((await w.status()).activeTokens, 1, "no growth past what the announced limit allows");
+    // Answers that keep saying it keep it in force past its hold of four windows (each confirmation
+    // a window or more after the last is written); once they stop, it lapses.
+    for (let i = 0; i < 10; i++) {
+      await w.run(5_000, 5);
+      await b.gate.recordLimitHeaders({ allowed: 1_000, count: 990, resetMs: 1_000 });
+    }
+    assert.equal((await w.status()).announcedPerMinute, 6_000, "confirmed");
+    await w.run(41_000, 20);
+    assert.equal((await w.status()).announcedPerMinute, null, "lapsed");
   });
 
   it("an assumed pool grows one doubling a window while no shared limit is seen; a 429 within a window of a step settles it at the proven limit", async () => {
