@@ -123,8 +123,8 @@ export const ALL_ROWS: readonly RowSpec[] = [
   // The default pool with only the per-token limit told (issue 15): a hidden limit, with and
   // without the headers that announce it, and a client total nothing announces.
   ...CONCURRENCY.map((n) => project(10, n, "hidden-half")),
-  ...CONCURRENCY.map((n) => project(10, n, "hidden-half", true)),
-  ...CONCURRENCY.map((n) => project(10, n, "client-unknown")),
+  project(10, 4, "hidden-half", true),
+  project(10, 4, "client-unknown"),
 ];
 
 const QUICK_ROWS = [
