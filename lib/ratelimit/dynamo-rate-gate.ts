@@ -301,13 +301,16 @@ export class DynamoRateGate implements RateGate {
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       // Decided on the item as known before the write: a concurrent tryAcquire may replace it meanwhile.
       const known = this.#known;
-      const effect = sharedLimitEffect(known, now, ra, granted, this.#config);
+      const sinceGrowth = known.pooledAt === undefined ? undefined : this.#grantedSince(known.pooledAt);
+      const effect = sharedLimitEffect(known, now, ra, granted, this.#config, sinceGrowth);
+      // A failed growth step may pause longer than Retry-After (`sharedLimitEffect`).
+      this.#localPausedUntil = Math.max(this.#localPausedUntil, effect.until);
       const input =
         effect.cutTo !== undefined
           ? cutWrite(this.#ref, known, {
               now,
               ra,
-              until,
+              until: effect.until,
               rate: effect.cutTo,
               streak: streakAfterCut(known, effect.cutTo),
             })
@@ -396,6 +399,20 @@ export class DynamoRateGate implements RateGate {
     const last = this.#samples[this.#samples.length - 1];
     if (first === undefined || last === undefined || first.at > now - this.#config.windowMs) return undefined;
     return last.seq - first.seq;
+  }
+
+  /**
+   * Cells granted to everyone since `at`, from our observations of `seq` (interpolated between the
+   * two around it); `undefined` when we first looked after `at`.
+   */
+  #grantedSince(at: number): number | undefined {
+    const after = this.#samples.findIndex((sample) => sample.at > at);
+    if (after <= 0) return after === -1 && this.#samples.length > 0 ? 0 : undefined;
+    const before = this.#samples[after - 1] as SeqSample;
+    const next = this.#samples[after] as SeqSample;
+    const last = this.#samples[this.#samples.length - 1] as SeqSample;
+    const seqAt = before.seq + ((next.seq - before.seq) * (at - before.at)) / (next.at - before.at);
+    return last.seq - seqAt;
   }
 
   /**

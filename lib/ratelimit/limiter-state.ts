@@ -122,6 +122,8 @@ export function rateLimitedEffect(
 /**
  * A 429 of a limit the tokens share: pause every caller and, when `shouldCut` allows, set the
  * learned limit to what the 429 reveals.
+ * @param grantedSinceGrowth cells granted to everyone since the pool last grew, if known (what a
+ *   failed growth step sent beyond the limit it falls back to is waited out)
  */
 export function sharedLimitEffect(
   state: LimiterState,
@@ -129,6 +131,7 @@ export function sharedLimitEffect(
   retryAfterMs: number,
   admittedPerMinute: number | undefined,
   config: ResolvedRateLimitConfig,
+  grantedSinceGrowth?: number,
 ): RateLimitedEffect & { readonly kind: "shared" } {
   const ra = normaliseRetryAfter(retryAfterMs);
   const until = now + ra;
@@ -146,9 +149,15 @@ export function sharedLimitEffect(
   // A growth step that failed: the pool before it ran a whole window without a shared 429 (that is
   // when an assumed pool grows), so its limit holds; the estimate, which counts cells granted and not
   // yet spent, errs high by a lease or two: shaved.
+  // The calls the step made beyond that limit stay in the server's window as long as the window: the
+  // pause lasts as long as they would have taken at it (when longer than Retry-After), so that the
+  // window comes back to that limit instead of meeting 429s until they leave it.
   if (isProbeFailure(state, now, config) && state.poolBefore !== undefined) {
     const proven = bindingLimit(config, state.poolBefore, shared);
-    return { kind: "shared", until, cutTo: Math.max(proven, estimate * PROBE_ESTIMATE_SHAVE) };
+    const cutTo = Math.max(proven, estimate * PROBE_ESTIMATE_SHAVE);
+    const sinceMs = now - (state.pooledAt ?? now);
+    const excess = Math.max(0, (grantedSinceGrowth ?? 0) - (cutTo * sinceMs) / 60_000);
+    return { kind: "shared", until: Math.max(until, now + (excess * 60_000) / cutTo), cutTo };
   }
   return { kind: "shared", until, cutTo: estimate };
 }

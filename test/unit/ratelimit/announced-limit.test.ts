@@ -7,6 +7,7 @@ import {
   EMPTY_LIMITER_STATE,
   rateLimitedEffect,
   sharedLimit,
+  sharedLimitEffect,
   sharedLimitSeen,
 } from "../../../lib/ratelimit/limiter-state.ts";
 import { paceRate } from "../../../lib/ratelimit/pool-budget.ts";
@@ -137,6 +138,12 @@ describe("a failed growth step", () => {
     assert.equal(effect.kind === "shared" ? effect.cutTo : undefined, 6_300 * 0.97);
     const exact = rateLimitedEffect(grown, 1, 20_100, 1_000, 6_100, told);
     assert.equal(exact.kind === "shared" ? exact.cutTo : undefined, 6_000, "never below the proven limit");
+    // The step sent 2,000 cells in 100 ms where the proven limit allows 10: the pause waits out the
+    // other 1,990 at it (19.9 s), past the 1-s Retry-After; without that count, Retry-After alone.
+    const waited = sharedLimitEffect(grown, 20_100, 1_000, 6_100, told, 2_000);
+    assert.deepEqual(waited, { kind: "shared", until: 20_100 + 19_900, cutTo: 6_000 });
+    assert.equal(sharedLimitEffect(grown, 20_100, 1_000, 6_100, told).until, 21_100);
+    assert.equal(sharedLimitEffect(grown, 20_100, 1_000, 6_100, told, 5).until, 21_100, "nothing beyond it");
     // A window after the step, a 429 on one token is that token's until another token meets one.
     assert.equal(rateLimitedEffect(grown, 1, 30_001, 1_000, 6_100, told).kind, "token");
   });
