@@ -19,8 +19,8 @@ export interface ProjectRowOptions {
   readonly poolSize: number;
   /** GENESYS_RATE_LIMIT_PER_MINUTE of every invocation (per token). */
   readonly perTokenPerMinute: number;
-  /** GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE of every invocation (the client's total). */
-  readonly clientPerMinute: number;
+  /** GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE of every invocation (the client's total); undefined: unset. */
+  readonly clientPerMinute: number | undefined;
   /** The window the simulator counts over, ms: the project's "minute" (`config.genesys.rateLimitWindowMs`). */
   readonly windowMs: number;
   /** `budgetSeconds` of every pass (the schedule's input). */
@@ -92,7 +92,9 @@ export async function runProjectRow(
     GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
     GENESYS_TOKEN_POOL_SIZE: String(options.poolSize),
     GENESYS_RATE_LIMIT_PER_MINUTE: String(options.perTokenPerMinute),
-    GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: String(options.clientPerMinute),
+    ...(options.clientPerMinute === undefined
+      ? {}
+      : { GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: String(options.clientPerMinute) }),
   });
   // Time is compressed: the project's "minute" is the simulator's window, for its headroom and its
   // arithmetic of 429s alike.

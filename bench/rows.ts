@@ -9,11 +9,18 @@
  *   limit and a client total of pool x per token (4 L at pool 10): the client's real total is hidden.
  * - `half`: per token L / 2, per client L; the project is told L per token and L per client: the
  *   per-token limit is half what it is told.
+ * - `hidden-half`: per token L, per client L (one token's worth); the project is told 2 L per token and
+ *   nothing else, and the org's limits API is unavailable: the real limit is half what it is told, per
+ *   token and per client alike, and the client's total is assumed (pool x per token).
+ * - `client-unknown`: per token L, per client L; the project is told L per token and nothing else
+ *   (the org's limits API unavailable): the per-token limit is as told, the client's total unknown.
+ * `headers` rows have the simulator send the `inin-ratelimit-*` headers (the tightest window) on
+ * every answer; the others send none.
  */
 import { type ScriptKind, TERRAFORM_POOL_SIZE } from "./script-rows.ts";
 
 export type Approach = "project" | ScriptKind;
-export type Condition = "known" | "hidden" | "half";
+export type Condition = "known" | "hidden" | "half" | "hidden-half" | "client-unknown";
 
 export interface RowSpec {
   readonly id: string;
@@ -28,6 +35,8 @@ export interface RowSpec {
   readonly condition: Condition;
   /** How the changes name their users: the Genesys id (default), or the work email (resolved by the sync). */
   readonly namedBy?: "id" | "email";
+  /** Whether the simulator sends the rate limit's headers on every answer (default: none). */
+  readonly headers?: boolean;
 }
 
 /** Calls per window. */
@@ -39,8 +48,11 @@ export interface Limits {
 export interface RowLimits {
   /** What the simulator enforces. */
   readonly real: Limits;
-  /** What the project is told (`GENESYS_RATE_LIMIT_PER_MINUTE`, `GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE`); project rows only. */
-  readonly configured?: Limits;
+  /**
+   * What the project is told (`GENESYS_RATE_LIMIT_PER_MINUTE`, `GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE`);
+   * project rows only. No client total: unset, and the org's limits API unavailable.
+   */
+  readonly configured?: { readonly perToken: number; readonly perClient: number | undefined };
   /** Tokens the row uses at most: the project's pool; a peer's workers x tokens each. */
   readonly tokens: number;
   /** The limit that binds: min(tokens x real per token, real per client). */
@@ -56,6 +68,8 @@ export function rowLimits(spec: RowSpec, limit: number): RowLimits {
     known: Math.floor(limit / spec.pool),
     hidden: Math.floor(limit / HIDDEN_CLIENT_TOKENS),
     half: Math.floor(limit / 2),
+    "hidden-half": limit,
+    "client-unknown": limit,
   }[spec.condition];
   const real = { perToken, perClient: limit };
   const told = spec.condition === "half" ? limit : perToken;
@@ -63,6 +77,8 @@ export function rowLimits(spec: RowSpec, limit: number): RowLimits {
     known: real,
     hidden: { perToken, perClient: spec.pool * perToken },
     half: { perToken: told, perClient: spec.pool * told },
+    "hidden-half": { perToken: 2 * limit, perClient: undefined },
+    "client-unknown": { perToken: limit, perClient: undefined },
   }[spec.condition];
   return {
     real,
@@ -74,12 +90,13 @@ export function rowLimits(spec: RowSpec, limit: number): RowLimits {
 
 const CONCURRENCY = [1, 4, 16] as const;
 
-const project = (pool: number, n: number, condition: Condition): RowSpec => ({
-  id: `project-t${pool}-${n}${condition === "known" ? "" : `-${condition}`}`,
+const project = (pool: number, n: number, condition: Condition, headers = false): RowSpec => ({
+  id: `project-t${pool}-${n}${condition === "known" ? "" : `-${condition}`}${headers ? "-headers" : ""}`,
   approach: "project",
   invocations: n,
   pool,
   condition,
+  ...(headers ? { headers } : {}),
 });
 
 const peer = (approach: ScriptKind, n: number, condition: Condition): RowSpec => ({
@@ -103,6 +120,11 @@ export const ALL_ROWS: readonly RowSpec[] = [
   ...CONCURRENCY.map((n) => project(1, n, "half")),
   peer("sdk", 1, "half"),
   peer("terraform", 4, "half"),
+  // The default pool with only the per-token limit told (issue 15): a hidden limit, with and
+  // without the headers that announce it, and a client total nothing announces.
+  ...CONCURRENCY.map((n) => project(10, n, "hidden-half")),
+  project(10, 4, "hidden-half", true),
+  project(10, 4, "client-unknown"),
 ];
 
 const QUICK_ROWS = [
@@ -123,6 +145,7 @@ function tags(spec: RowSpec): string[] {
     spec.condition,
     spec.approach === "project" ? `t${spec.pool}` : "peers",
     ...(spec.namedBy === "email" ? ["email"] : []),
+    ...(spec.headers === true ? ["headers"] : []),
   ];
 }
 
@@ -145,7 +168,7 @@ export function selectRows(filter: string | undefined, quick: boolean): RowSpec[
   });
   if (rows.length === 0) {
     throw new Error(
-      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, t1, t4, t10, email, all`,
+      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, hidden-half, client-unknown, headers, t1, t4, t10, email, all`,
     );
   }
   return rows;

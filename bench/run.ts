@@ -107,7 +107,12 @@ async function runRow(
       perTokenLimit: limits.real.perToken,
       perClientLimit: limits.real.perClient,
       windowMs: settings.windowMs,
+      limitHeaders: spec.headers === true ? "tightest" : "off",
     });
+    // A client total not told is not to be had from the org either (its limits API unavailable).
+    sim.setOrgLimits(
+      limits.configured !== undefined && limits.configured.perClient === undefined ? { refuse: 404 } : {},
+    );
     sim.setTokenRateLimit({});
     sim.resetStats();
     world.resetCounts();
@@ -128,7 +133,8 @@ async function runRow(
       invocations: spec.invocations,
       poolSize: spec.pool,
       perTokenPerMinute: perMinute(configured.perToken, settings.windowMs),
-      clientPerMinute: perMinute(configured.perClient, settings.windowMs),
+      clientPerMinute:
+        configured.perClient === undefined ? undefined : perMinute(configured.perClient, settings.windowMs),
       windowMs: settings.windowMs,
       budgetSeconds: settings.budgetSeconds,
       // Twice the ideal time (+15 s): a row still running then is below 0.5 of the limit anyway,

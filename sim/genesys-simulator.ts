@@ -111,6 +111,15 @@ export interface ClientConfig {
 /** How a 429 tells when to retry. */
 export type RetryAfterMode = "seconds" | "http-date" | "none";
 
+/**
+ * Which limit the `inin-ratelimit-*` headers of an answer describe: none (no headers), the tightest
+ * window the call counted against (least room left: token, client or route), the token's, or the
+ * client's (the token's when the client has no limit). Genesys sends them on every answer (a
+ * developer-blog trace of `GET /api/v2/users`: `inin-ratelimit-count: 1`, `-allowed: 180`,
+ * `-reset: 61`) and does not document which limit they describe.
+ */
+export type LimitHeadersMode = "off" | "tightest" | "token" | "client";
+
 export interface RateLimitConfig {
   /** Admitted API calls per token within `windowMs` (default 300). */
   perTokenLimit: number;
@@ -128,6 +137,12 @@ export interface RateLimitConfig {
    * limit of 180 a minute reported on its forum). Default `{}`: none. `setRateLimit` replaces the map.
    */
   perRouteLimits: Partial<Record<ApiRouteKey, number>>;
+  /**
+   * `inin-ratelimit-allowed` (the limit, calls per `windowMs`), `-count` (calls it counts in the window,
+   * this one included) and `-reset` (whole seconds until its oldest counted call leaves the window) on
+   * every answer of a counted call, 429s included (default `off`: none).
+   */
+  limitHeaders: LimitHeadersMode;
 }
 
 /**
@@ -317,6 +332,8 @@ interface Call {
   route: RouteKey;
   clientId: string | null;
   token: number | null;
+  /** The `inin-ratelimit-*` headers of its answer, once the call was counted (see `limitHeaders`). */
+  limitHeaders?: Record<string, string>;
 }
 
 const JSON_TYPE = "application/json";
@@ -338,6 +355,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     retryAfterMode: "seconds",
     countRejected: false,
     perRouteLimits: {},
+    limitHeaders: "off",
     ...options.rateLimit,
   };
   let orgLimits: OrgLimitsConfig = { ...options.orgLimits };
@@ -432,12 +450,20 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
         route === "token"
           ? await handleToken(req, call)
           : await handleApi(req, url, { route, userId, namespace }, call);
-      send(res, result.status, result.body, { "inin-correlation-id": contextId, ...result.headers });
+      send(res, result.status, result.body, {
+        "inin-correlation-id": contextId,
+        ...call.limitHeaders,
+        ...result.headers,
+      });
       record(result.status);
     } catch (error) {
       if (error instanceof SimHttpError) {
         const body = "contextId" in error.body ? { ...error.body, contextId } : error.body;
-        send(res, error.status, body, { "inin-correlation-id": contextId, ...error.headers });
+        send(res, error.status, body, {
+          "inin-correlation-id": contextId,
+          ...call.limitHeaders,
+          ...error.headers,
+        });
         record(error.status);
         return;
       }
@@ -588,7 +614,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       if (known) throw apiError(405, ErrorCodes.methodNotAllowed, "Method Not Allowed");
       throw apiError(404, ErrorCodes.notFound, "The requested resource was not found.");
     }
-    admit(token.id, token.clientId, route);
+    admit(token.id, token.clientId, route, call);
 
     const expand = expandParam(url.searchParams);
     if (route === "getUser") {
@@ -706,8 +732,11 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     return { id: match[1], clientId: token.clientId, serial: token.serial };
   }
 
-  /** Counts the call against the token's, the client's and the client's route windows, or throws 429. */
-  function admit(tokenId: string, clientId: string, route: ApiRouteKey): void {
+  /**
+   * Counts the call against the token's, the client's and the client's route windows, or throws 429;
+   * sets the call's `inin-ratelimit-*` headers either way (`limitHeaders`).
+   */
+  function admit(tokenId: string, clientId: string, route: ApiRouteKey, call: Call): void {
     const at = now();
     const { perTokenLimit, perClientLimit, perRouteLimits, windowMs, countRejected } = rateLimit;
     const routeLimit = perRouteLimits[route];
@@ -720,7 +749,46 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     const verdicts = windows.map(([key, limit]) => apiWindow.check(key, limit, windowMs, at));
     const admitted = verdicts.every((v) => v.admitted);
     if (admitted || countRejected) for (const [key] of windows) apiWindow.record(key, at);
+    const described = describedWindow(windows, at);
+    if (described !== undefined) call.limitHeaders = limitHeaders(described, at);
     if (!admitted) throw tooManyRequests(Math.max(...verdicts.map((v) => v.waitMs)));
+  }
+
+  /**
+   * The window the headers describe (`limitHeaders`), with its count: the tightest is the one with
+   * the least room left (the smaller limit on a tie). The count includes the call when it was
+   * recorded; a call turned away gets the count that turned it away.
+   */
+  function describedWindow(
+    windows: readonly (readonly [key: string, limit: number])[],
+    at: number,
+  ): { key: string; limit: number; count: number } | undefined {
+    const mode = rateLimit.limitHeaders;
+    if (mode === "off") return undefined;
+    const counted = windows
+      .filter(([, limit]) => Number.isFinite(limit))
+      .map(([key, limit]) => ({ key, limit, count: apiWindow.count(key, rateLimit.windowMs, at) }));
+    const of = (prefix: string) => counted.find((w) => w.key.startsWith(prefix));
+    if (mode === "token") return of("token:");
+    if (mode === "client") return of("client:") ?? of("token:");
+    const room = (w: { limit: number; count: number }): number => w.limit - w.count;
+    return counted.reduce<(typeof counted)[number] | undefined>(
+      (best, w) =>
+        best === undefined || room(w) < room(best) || (room(w) === room(best) && w.limit < best.limit)
+          ? w
+          : best,
+      undefined,
+    );
+  }
+
+  function limitHeaders(window: { key: string; limit: number; count: number }, at: number) {
+    const oldest = apiWindow.oldest(window.key, rateLimit.windowMs, at);
+    const resetMs = oldest === undefined ? rateLimit.windowMs : oldest + rateLimit.windowMs - at;
+    return {
+      "inin-ratelimit-allowed": String(window.limit),
+      "inin-ratelimit-count": String(window.count),
+      "inin-ratelimit-reset": String(Math.max(1, Math.ceil(resetMs / 1000))),
+    };
   }
 
   function listUsers(url: URL, expand: readonly string[]): unknown {

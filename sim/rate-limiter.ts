@@ -40,6 +40,11 @@ export class SlidingWindow {
     return this.#prune(key, windowMs, now).length;
   }
 
+  /** When the oldest request under `key` still inside the window at `now` came, if any. */
+  oldest(key: string, windowMs: number, now: number): number | undefined {
+    return this.#prune(key, windowMs, now)[0];
+  }
+
   #prune(key: string, windowMs: number, now: number): number[] {
     const stamps = this.#log.get(key);
     if (!stamps) return [];

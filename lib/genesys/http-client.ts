@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { type WithDefaults, withDefaults } from "../with-defaults.ts";
 import { GENESYS_DEFAULTS } from "./defaults.ts";
 import { GenesysError, PermanentGenesysError, RateLimitedError, TransientGenesysError } from "./errors.ts";
+import { parseRateLimitHeaders, type RateLimitHeaders } from "./rate-limit-headers.ts";
 import { classifyErrorResponse } from "./response-outcome.ts";
 import type { TokenProvider } from "./token-provider.ts";
 
@@ -25,6 +26,12 @@ export interface GenesysHttpOptions {
   readonly acquire: (signal: AbortSignal) => Promise<number>;
   /** A call with the token of pool slot `slot` met a 429. */
   readonly onRateLimited: (retryAfterMs: number, slot: number) => Promise<void>;
+  /**
+   * An answer carried readable `inin-ratelimit-*` headers (any status; before `onRateLimited` on a
+   * 429). Awaited before the call resolves, so that the budget hears of a limit before the caller's
+   * next call. @default none
+   */
+  readonly onLimitHeaders?: (headers: RateLimitHeaders) => Promise<void>;
   readonly onCall?: (call: CallRecord) => void;
   /** Per-request timeout, ms. @default `GENESYS_DEFAULTS.timeoutMs` (10 000) */
   readonly timeoutMs?: number;
@@ -79,6 +86,8 @@ export class GenesysHttp {
         continue;
       }
       const body: unknown = await readJson(response);
+      const limit = parseRateLimitHeaders((name) => response.headers.get(name));
+      if (limit !== undefined) await this.#o.onLimitHeaders?.(limit);
       if (response.ok) return parseBody(schema, body, operation, response.status);
       const error = classifyErrorResponse({
         status: response.status,

@@ -23,8 +23,14 @@
  * - Each grant numbers its cells (`seq`); cell `s` goes to token `s mod pool` (`pool-budget.ts`), so
  *   the tokens share the budget evenly whoever holds the cells. A cell of a paused token is dropped.
  * - A 429 pauses its token only, unless another token met one within the last window (or there is
- *   one token): then every caller pauses and the learned limit is set to what the 429 reveals,
- *   counted from the cells granted over the last window (`learned-limit.ts`).
+ *   one token, or an assumed pool grew within the window): then every caller pauses and the learned
+ *   limit is set to what the 429 reveals, counted from the cells granted over the last window
+ *   (`learned-limit.ts`).
+ * - The answers' `inin-ratelimit-*` headers may announce a shared limit before any 429
+ *   (`announced-limit.ts`): it is stored in the item (`announcedRate`) and every grant write is
+ *   conditioned on it like the learned limit; a store failure there only drops the evidence.
+ * - The pool grows (`rampTarget`) when callers wait; when the client's total is assumed, only one
+ *   doubling after a window in which the pool used its pace (`pooledAt`, `poolBefore` in the item).
  *
  * Time is each process's own clock; clock skew between processes loosens the bound by the skew.
  */
@@ -33,12 +39,12 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   UpdateItemCommand,
-  type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
+import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
-import { type GcraParams, leaseSlots, nextConformingAt, type Slot, toleranceMs } from "./gcra.ts";
-import { learnedLimit, trueWaitMs } from "./learned-limit.ts";
+import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
+import { type GcraParams, leaseSlots, nextConformingAt, type Slot } from "./gcra.ts";
+import { learnedLimit, streakAfterCut, trueWaitMs } from "./learned-limit.ts";
 import {
   contentionAfterLoss,
   contentionAfterWin,
@@ -53,15 +59,26 @@ import {
   type ResolvedRateLimitConfig,
   resolveRateLimitConfig,
 } from "./limiter-config.ts";
-import { ATTR, parseLimiterItem, rateLimitPk, tokenPauseAttr } from "./limiter-item.ts";
+import { parseLimiterItem, rateLimitPk } from "./limiter-item.ts";
 import {
   applyRateLimited,
   EMPTY_LIMITER_STATE,
   isTokenPaused,
   type LimiterState,
   normaliseRetryAfter,
+  sharedLimit,
   sharedLimitEffect,
+  sharedLimitSeen,
 } from "./limiter-state.ts";
+import {
+  announceWrite,
+  cutWrite,
+  extendPauseWrite,
+  grantWrite,
+  type LimiterItemRef,
+  rampWrite,
+  tokenPauseWrite,
+} from "./limiter-writes.ts";
 import { isSharedLimit, paceRate, rampPaddingMs, rampTarget, slotOf, spendLateMs } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 import { type LimiterStatus, limiterStatus } from "./status.ts";
@@ -106,12 +123,10 @@ const MAX_WRITES_PER_ACQUIRE = 3;
 
 export class DynamoRateGate implements RateGate {
   readonly #client: DynamoDBClient;
-  readonly #table: string;
   readonly #key: string;
-  readonly #pk: string;
+  readonly #ref: LimiterItemRef;
   readonly #config: ResolvedRateLimitConfig;
   readonly #policy: LeasePolicy;
-  readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #random: () => number;
 
@@ -138,12 +153,10 @@ export class DynamoRateGate implements RateGate {
   constructor(options: DynamoRateGateOptions) {
     const o = withDefaults(DEFAULTS, options);
     this.#client = o.client;
-    this.#table = o.tableName;
     this.#key = o.key;
-    this.#pk = rateLimitPk(o.key);
+    this.#ref = { table: o.tableName, pk: rateLimitPk(o.key), ttlMs: o.itemTtlMs };
     this.#config = resolveRateLimitConfig(o.limits);
     this.#policy = withDefaults(DEFAULT_LEASE_POLICY, o.lease ?? {});
-    this.#ttlMs = o.itemTtlMs;
     this.#now = o.now;
     this.#random = o.random;
   }
@@ -197,14 +210,13 @@ export class DynamoRateGate implements RateGate {
   async recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
     const now = this.#now();
     const ra = normaliseRetryAfter(retryAfterMs);
-    const shared = (state: LimiterState): boolean =>
-      isSharedLimit(slot, state.pool, state.lastToken429, now, this.#config);
+    const shared = (state: LimiterState): boolean => isSharedLimit(slot, state, now, this.#config);
     if (!shared(this.#known)) {
       const effect = { kind: "token", slot, until: now + ra } as const;
       // Stop using this token at once, whatever happens to the write below.
       this.#localTokenPauses.set(slot, Math.max(this.#localTokenPauses.get(slot) ?? 0, effect.until));
       const out = await this.#client.send(
-        new UpdateItemCommand(this.#tokenPauseInput(now, slot, effect.until)),
+        new UpdateItemCommand(tokenPauseWrite(this.#ref, now, slot, effect.until)),
         {
           abortSignal: signal,
         },
@@ -225,6 +237,72 @@ export class DynamoRateGate implements RateGate {
     return limiterStatus(this.#key, this.#known, this.#config, this.#now());
   }
 
+  async recordLimitHeaders(headers: RateLimitHeaders, signal?: AbortSignal): Promise<void> {
+    const now = this.#now();
+    const known = this.#known;
+    // The pace without the announced limit: the one in force must read as still binding, to confirm it.
+    const pacePerMinute = paceRate(this.#config, known.pool, learnedLimit(known, now, this.#config));
+    const reading = readLimitHeaders(
+      headers,
+      { pool: known.pool, pacePerMinute, grantedInWindow: this.#grantedInWindow(now) },
+      this.#config,
+    );
+    if (reading === undefined) return;
+    try {
+      const { limitPerMinute, pauseMs } = reading;
+      if (limitPerMinute !== undefined) await this.#announce(now, limitPerMinute, signal);
+      if (pauseMs !== undefined) await this.#pauseWithoutCut(now, pauseMs, signal);
+    } catch {
+      // Evidence only: a store that fails now fails the next tryAcquire too, which fails closed.
+    }
+  }
+
+  /**
+   * Stores an announced limit (`shouldAnnounce` decides on the item as known), conditioned on the
+   * announced limit we decided on: a lost race decides once more on the item it returns.
+   */
+  async #announce(now: number, rate: number, signal: AbortSignal | undefined): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const known = this.#known;
+      if (!shouldAnnounce(known, rate, now, this.#config)) return;
+      try {
+        const out = await this.#client.send(
+          new UpdateItemCommand(announceWrite(this.#ref, known, now, rate)),
+          {
+            abortSignal: signal,
+          },
+        );
+        this.#known = parseLimiterItem(out.Attributes);
+        // Cells leased at the faster pace would overshoot the limit just announced: dropped.
+        this.#cells = [];
+        return;
+      } catch (error) {
+        const old = conditionFailedItem(error);
+        if (old === undefined) throw error;
+        this.#known = old;
+      }
+    }
+  }
+
+  /** A full shared window: pause every caller until it resets, without a cut (nothing was refused). */
+  async #pauseWithoutCut(now: number, pauseMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const ra = normaliseRetryAfter(pauseMs);
+    const until = now + ra;
+    if (until <= Math.max(this.#localPausedUntil, this.#known.pausedUntil ?? 0)) return;
+    this.#localPausedUntil = until;
+    this.#cells = [];
+    try {
+      await this.#client.send(new UpdateItemCommand(extendPauseWrite(this.#ref, until)), {
+        abortSignal: signal,
+      });
+      this.#known = { ...this.#known, pausedUntil: until };
+    } catch (error) {
+      const old = conditionFailedItem(error);
+      if (old === undefined) throw error;
+      this.#known = old; // a longer pause is stored already
+    }
+  }
+
   /** A shared limit: pause every caller and, once per pause window, cut the learned limit. */
   async #pauseEveryone(now: number, ra: number, signal: AbortSignal | undefined): Promise<void> {
     const until = now + ra;
@@ -234,11 +312,20 @@ export class DynamoRateGate implements RateGate {
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       // Decided on the item as known before the write: a concurrent tryAcquire may replace it meanwhile.
       const known = this.#known;
-      const effect = sharedLimitEffect(known, now, ra, granted, this.#config);
+      const sinceGrowth = known.pooledAt === undefined ? undefined : this.#grantedSince(known.pooledAt);
+      const effect = sharedLimitEffect(known, now, ra, granted, this.#config, sinceGrowth);
+      // A failed growth step may pause longer than Retry-After (`sharedLimitEffect`).
+      this.#localPausedUntil = Math.max(this.#localPausedUntil, effect.until);
       const input =
         effect.cutTo !== undefined
-          ? this.#cutInput(now, ra, until, effect.cutTo)
-          : this.#extendInput(now, ra, until);
+          ? cutWrite(this.#ref, known, {
+              now,
+              ra,
+              until: effect.until,
+              rate: effect.cutTo,
+              streak: streakAfterCut(known, effect.cutTo),
+            })
+          : extendPauseWrite(this.#ref, until, { now, ra });
       try {
         await this.#client.send(new UpdateItemCommand(input), { abortSignal: signal });
         this.#known = applyRateLimited(known, effect, now, ra);
@@ -292,13 +379,14 @@ export class DynamoRateGate implements RateGate {
     return { granted: false, waitMs: Math.max(1, Math.ceil(waitMs)), reason: "paced" };
   }
 
-  #learned(now: number): number {
-    return learnedLimit(this.#known, now, this.#config);
+  /** The limit the tokens share (learned or announced) at `now`, calls/min; `Infinity`: none. */
+  #shared(now: number): number {
+    return sharedLimit(this.#known, now, this.#config);
   }
 
   #params(now: number): GcraParams {
     return {
-      intervalMs: 60_000 / paceRate(this.#config, this.#known.pool, this.#learned(now)),
+      intervalMs: 60_000 / paceRate(this.#config, this.#known.pool, this.#shared(now)),
       burst: this.#config.burst,
       lateMs: spendLateMs(this.#config),
     };
@@ -310,6 +398,32 @@ export class DynamoRateGate implements RateGate {
     const windowStart = at - this.#config.windowMs;
     while (this.#samples.length > 1 && (this.#samples[1] as SeqSample).at <= windowStart)
       this.#samples.shift();
+  }
+
+  /**
+   * Cells granted to everyone over (about) the last window, from our observations of `seq` (the span
+   * from the newest observation a window old, so it errs high by up to a lease); `undefined` when we
+   * have not watched a whole window.
+   */
+  #grantedInWindow(now: number): number | undefined {
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    if (first === undefined || last === undefined || first.at > now - this.#config.windowMs) return undefined;
+    return last.seq - first.seq;
+  }
+
+  /**
+   * Cells granted to everyone since `at`, from our observations of `seq` (interpolated between the
+   * two around it); `undefined` when we first looked after `at`.
+   */
+  #grantedSince(at: number): number | undefined {
+    const after = this.#samples.findIndex((sample) => sample.at > at);
+    if (after <= 0) return after === -1 && this.#samples.length > 0 ? 0 : undefined;
+    const before = this.#samples[after - 1] as SeqSample;
+    const next = this.#samples[after] as SeqSample;
+    const last = this.#samples[this.#samples.length - 1] as SeqSample;
+    const seqAt = before.seq + ((next.seq - before.seq) * (at - before.at)) / (next.at - before.at);
+    return last.seq - seqAt;
   }
 
   /**
@@ -349,7 +463,15 @@ export class DynamoRateGate implements RateGate {
   /** One grant write (after a pool ramp if callers wait); undefined when it leased cells, else the denial. */
   async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit | undefined> {
     if (this.#demandExceedsLease()) {
-      const pool = rampTarget(this.#config, this.#known.pool, this.#learned(this.#now()));
+      const now = this.#now();
+      const known = this.#known;
+      const pool = rampTarget(this.#config, known.pool, this.#shared(now), {
+        now,
+        pooledAt: known.pooledAt,
+        poolBefore: known.poolBefore,
+        sharedSeen: sharedLimitSeen(known, now, this.#config),
+        grantedInWindow: this.#grantedInWindow(now),
+      });
       if (pool !== undefined) await this.#ramp(pool, signal);
     }
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
@@ -360,7 +482,15 @@ export class DynamoRateGate implements RateGate {
       const idle = tat === undefined || tat < now;
       try {
         const out = await this.#client.send(
-          new UpdateItemCommand(this.#grantInput(now, params, lease, idle)),
+          new UpdateItemCommand(
+            grantWrite(this.#ref, this.#known, {
+              now,
+              params,
+              lease,
+              idle,
+              preLeaseMs: this.#policy.preLeaseMs,
+            }),
+          ),
           { abortSignal: signal },
         );
         // ALL_OLD: the item before our write (absent on a new item). Our condition made max(old, now)
@@ -391,7 +521,7 @@ export class DynamoRateGate implements RateGate {
       } catch (error) {
         const old = conditionFailedItem(error);
         if (old === undefined) throw error; // fail closed
-        const { rateCutAt: usedCutAt, pool: usedPool } = this.#known;
+        const { rateCutAt: usedCutAt, pool: usedPool, announcedRate: usedAnnounced } = this.#known;
         this.#known = old;
         const later = this.#now();
         this.#observe(later, old.seq);
@@ -400,9 +530,10 @@ export class DynamoRateGate implements RateGate {
           this.#cells = [];
           return paused;
         }
-        // The learned limit or the pool changed under us (another process met a 429 or ramped the
-        // pool): retry at the new rate.
-        if (old.rateCutAt !== usedCutAt || old.pool !== usedPool) continue;
+        // The learned or announced limit or the pool changed under us (another process met a 429,
+        // read the headers or ramped the pool): retry at the new rate.
+        if (old.rateCutAt !== usedCutAt || old.pool !== usedPool || old.announcedRate !== usedAnnounced)
+          continue;
         const freshParams = this.#params(later);
         const openAt = old.tat === undefined ? later : Math.max(later, this.#openingAt(old.tat, freshParams));
         // Our cached tat was stale, so another process wrote since we last looked. If we have not been
@@ -427,33 +558,15 @@ export class DynamoRateGate implements RateGate {
   }
 
   /**
-   * Grows the pool to `pool` tokens, moving the budget on by `rampPaddingMs` (one conditional write; a
-   * lost race teaches the stored pool).
+   * Grows the pool to `pool` tokens, moving the budget on by `rampPaddingMs` and recording when and
+   * from what it grew (one conditional write; a lost race teaches the stored pool).
    */
   async #ramp(pool: number, signal: AbortSignal | undefined): Promise<void> {
-    const from = this.#known.pool;
-    const padMs = rampPaddingMs(from, this.#params(this.#now()).intervalMs);
-    const values: Record<string, number> = { ":to": pool, ":exp": this.#expiresAt(this.#now()) };
-    const names: Record<string, string> = { "#pool": ATTR.pool, "#exp": ATTR.expiresAt };
-    let update = "SET #pool = :to, #exp = :exp";
-    if (padMs > 0) {
-      names["#tat"] = ATTR.tat;
-      values[":pad"] = padMs;
-      values[":zero"] = 0;
-      update += ", #tat = if_not_exists(#tat, :zero) + :pad";
-    }
+    const now = this.#now();
+    const padMs = rampPaddingMs(this.#known.pool, this.#params(now).intervalMs);
     try {
       const out = await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: marshall({ pk: this.#pk }),
-          UpdateExpression: update,
-          ConditionExpression: this.#poolCondition(from, values),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: marshall(values),
-          ReturnValues: "ALL_NEW",
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
+        new UpdateItemCommand(rampWrite(this.#ref, this.#known, now, pool, padMs)),
         { abortSignal: signal },
       );
       this.#known = parseLimiterItem(out.Attributes);
@@ -470,159 +583,6 @@ export class DynamoRateGate implements RateGate {
    */
   #openingAt(tat: number, params: GcraParams): number {
     return nextConformingAt(tat, params) - this.#policy.preLeaseMs;
-  }
-
-  /** The TTL attribute's value, epoch s. */
-  #expiresAt(until: number): number {
-    return Math.ceil((until + this.#ttlMs) / 1000);
-  }
-
-  /**
-   * The condition "the item holds the learned limit we know": the same last cut (none: never cut).
-   * Adds `:cut` to `values` when needed.
-   */
-  #sameRateCondition(values: Record<string, number>): string {
-    if (this.#known.rateCutAt === undefined) return "attribute_not_exists(#cut)";
-    values[":cut"] = this.#known.rateCutAt;
-    return "#cut = :cut";
-  }
-
-  /** The condition "the item's pool is `pool` tokens" (an absent pool is one). Adds `:pool`. */
-  #poolCondition(pool: number, values: Record<string, number>): string {
-    values[":pool"] = pool;
-    return pool === 1 ? "(attribute_not_exists(#pool) OR #pool = :pool)" : "#pool = :pool";
-  }
-
-  /**
-   * The grant write: GCRA's `tat = max(tat, now) + lease * T` as one of two conditional branches,
-   * chosen from the cached tat (a failed branch tells the real tat, then the other is taken), and
-   * `seq` moved on by the lease (its old value numbers our cells).
-   */
-  #grantInput(now: number, params: GcraParams, lease: number, idle: boolean): UpdateItemCommandInput {
-    const names: Record<string, string> = {
-      "#tat": ATTR.tat,
-      "#pu": ATTR.pausedUntil,
-      "#cut": ATTR.rateCutAt,
-      "#pool": ATTR.pool,
-      "#seq": ATTR.seq,
-      "#exp": ATTR.expiresAt,
-    };
-    const values: Record<string, number> = {
-      ":now": now,
-      ":exp": this.#expiresAt(now),
-      ":lease": lease,
-      ":zero": 0,
-    };
-    // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
-    const notPaused = "(attribute_not_exists(#pu) OR #pu <= :now)";
-    // The learned limit and the pool we paced at and numbered the cells by.
-    const sameShape = `${this.#sameRateCondition(values)} AND ${this.#poolCondition(this.#known.pool, values)}`;
-    const seq = "#seq = if_not_exists(#seq, :zero) + :lease";
-    let budget: string;
-    let update: string;
-    if (idle) {
-      // Idle branch: the budget is unused up to now (tat in the past, or no item): lease starts at now.
-      budget = "(attribute_not_exists(#tat) OR #tat < :now)";
-      update = `SET #tat = :newTat, ${seq}, #exp = :exp`;
-      values[":newTat"] = now + lease * params.intervalMs;
-    } else {
-      // Busy branch: tat is ahead of now but within the tolerance and the pre-lease
-      // (now <= tat <= now + tau + preLeaseMs): the first cell conforms now or within preLeaseMs;
-      // the lease continues from the stored tat.
-      budget = "#tat BETWEEN :now AND :nowTau";
-      update = `SET #tat = #tat + :leaseMs, ${seq}, #exp = :exp`;
-      values[":nowTau"] = now + toleranceMs(params) + this.#policy.preLeaseMs;
-      values[":leaseMs"] = lease * params.intervalMs;
-    }
-    return {
-      TableName: this.#table,
-      Key: marshall({ pk: this.#pk }),
-      UpdateExpression: update,
-      ConditionExpression: `${budget} AND ${notPaused} AND ${sameShape}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: marshall(values),
-      ReturnValues: "ALL_OLD",
-      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-    };
-  }
-
-  /** One token's own 429: pause it (no condition: the old item tells whether another token met one). */
-  #tokenPauseInput(now: number, slot: number, until: number): UpdateItemCommandInput {
-    return {
-      TableName: this.#table,
-      Key: marshall({ pk: this.#pk }),
-      UpdateExpression: "SET #tp = :until, #ls = :slot, #la = :now, #exp = :exp",
-      ExpressionAttributeNames: {
-        "#tp": tokenPauseAttr(slot),
-        "#ls": ATTR.lastToken429Slot,
-        "#la": ATTR.lastToken429At,
-        "#exp": ATTR.expiresAt,
-      },
-      ExpressionAttributeValues: marshall({
-        ":until": until,
-        ":slot": slot,
-        ":now": now,
-        ":exp": this.#expiresAt(until),
-      }),
-      ReturnValues: "ALL_OLD",
-    };
-  }
-
-  /**
-   * The first shared 429 of a pause window: pause everyone and set the learned limit, in one write.
-   * Condition: no pause in force (else this 429 belongs to that window and must not cut again) and
-   * the learned limit is the one we cut from (else we would cut from a stale limit).
-   */
-  #cutInput(now: number, ra: number, until: number, rate: number): UpdateItemCommandInput {
-    const values: Record<string, number> = {
-      ":now": now,
-      ":until": until,
-      ":ra": ra,
-      ":rate": rate,
-      ":exp": this.#expiresAt(until),
-    };
-    const sameRate = this.#sameRateCondition(values);
-    return {
-      TableName: this.#table,
-      Key: marshall({ pk: this.#pk }),
-      UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #rate = :rate, #cut = :now, #exp = :exp",
-      // No pause in force at now (a pause that ended before now is over), and same learned limit.
-      ConditionExpression: `(attribute_not_exists(#pu) OR #pu < :now) AND ${sameRate}`,
-      ExpressionAttributeNames: {
-        "#pu": ATTR.pausedUntil,
-        "#l429": ATTR.last429At,
-        "#lra": ATTR.lastRetryAfterMs,
-        "#rate": ATTR.rateAtCut,
-        "#cut": ATTR.rateCutAt,
-        "#exp": ATTR.expiresAt,
-      },
-      ExpressionAttributeValues: marshall(values),
-      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-    };
-  }
-
-  /** A later 429 (no cut): extend the pause only if ours ends later than the stored one. */
-  #extendInput(now: number, ra: number, until: number): UpdateItemCommandInput {
-    return {
-      TableName: this.#table,
-      Key: marshall({ pk: this.#pk }),
-      UpdateExpression: "SET #pu = :until, #l429 = :now, #lra = :ra, #exp = :exp",
-      // Never shorten: write only when no pause is stored or it ends strictly before ours.
-      ConditionExpression: "attribute_not_exists(#pu) OR #pu < :until",
-      ExpressionAttributeNames: {
-        "#pu": ATTR.pausedUntil,
-        "#l429": ATTR.last429At,
-        "#lra": ATTR.lastRetryAfterMs,
-        "#exp": ATTR.expiresAt,
-      },
-      ExpressionAttributeValues: marshall({
-        ":now": now,
-        ":until": until,
-        ":ra": ra,
-        ":exp": this.#expiresAt(until),
-      }),
-      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-    };
   }
 }
 

@@ -8,6 +8,11 @@
  *
  *   learned(now) = rateAtCut * (1 + increaseFraction * max(0, now - rateCutAt - hold) / window)
  *
+ * Each climb probes above the limit, and a probe costs a 429 and a pause. A cut that finds the limit
+ * where the last one put it (within `SAME_LEVEL`) confirms it: the hold doubles with each confirmation
+ * in a row (`cutStreak`, at most `MAX_STREAK` doublings), so a sync settles at a hidden limit and
+ * probes above it less and less often; a cut elsewhere (the limit moved) starts over.
+ *
  * A cut does not take a fixed fraction: it takes the limit the 429 reveals (`estimateLimit`). A
  * sliding window of W that sends us away for RA more ms holds the calls made since `now - W + RA`:
  * at the rate we were admitted at, that is `rate x (W - RA)`. The rate is the cells granted to every
@@ -24,13 +29,32 @@ export interface LearnedLimitState {
   readonly rateAtCut: number | undefined;
   /** Epoch ms of the last cut; `undefined` when never cut. */
   readonly rateCutAt: number | undefined;
+  /** Cuts in a row that confirmed the one before (`confirmsCut`); `undefined`: none. */
+  readonly cutStreak: number | undefined;
+}
+
+/** A cut within this share of the last cut's limit (either way) confirms it. */
+const SAME_LEVEL = 0.1;
+/** The hold doubles at most this many times (4 windows become 64). */
+const MAX_STREAK = 4;
+
+/** How long the learned limit holds after its cut before it climbs, ms. */
+function holdMs(state: LearnedLimitState, config: ResolvedRateLimitConfig): number {
+  return config.holdWindows * config.windowMs * 2 ** Math.min(MAX_STREAK, state.cutStreak ?? 0);
+}
+
+/** The streak after a cut to `cutTo`: one more when it confirms the last cut's limit, else 0. */
+export function streakAfterCut(state: LearnedLimitState, cutTo: number): number {
+  const last = state.rateAtCut;
+  if (last === undefined || Math.abs(cutTo - last) > SAME_LEVEL * last) return 0;
+  return (state.cutStreak ?? 0) + 1;
 }
 
 /** The learned limit at `now`, calls/min; `Infinity` when nothing was learned (the configured limits bind). */
 export function learnedLimit(state: LearnedLimitState, now: number, config: ResolvedRateLimitConfig): number {
   const { rateAtCut, rateCutAt } = state;
   if (rateAtCut === undefined || rateCutAt === undefined) return Number.POSITIVE_INFINITY;
-  const climbingMs = Math.max(0, now - rateCutAt - config.holdWindows * config.windowMs);
+  const climbingMs = Math.max(0, now - rateCutAt - holdMs(state, config));
   return Math.max(
     config.minRatePerMinute,
     rateAtCut * (1 + (config.increaseFraction * climbingMs) / config.windowMs),

@@ -15,6 +15,13 @@ export interface RateLimitConfig {
   readonly perTokenPerMinute: number;
   /** Requests per minute of the client across its tokens. Default: `poolSize` x `perTokenPerMinute`. */
   readonly clientPerMinute?: number;
+  /**
+   * Whether `clientPerMinute` is known (a setting, or the org's limits API) rather than assumed. An
+   * assumed total is never trusted to grow the pool on: the pool then grows one doubling a window,
+   * only while no shared limit has been seen (`rampTarget`), and a 429 within a window of a growth
+   * is a shared limit at once. @default true
+   */
+  readonly clientLimitKnown?: boolean;
   /** Most tokens in use at once, across every invocation (1 to 50). Default 1. */
   readonly poolSize?: number;
   /** The window the server counts over, ms. Default `RATE_LIMIT_DEFAULTS.windowMs`. */
@@ -54,6 +61,8 @@ export interface RateLimitConfig {
 export const RATE_LIMIT_DEFAULTS = {
   /** @default 1 */
   poolSize: 1,
+  /** @default true */
+  clientLimitKnown: true,
   /** Genesys's limits are "per minute". @default 60_000 */
   windowMs: 60_000,
   /** @default 3 */
@@ -86,6 +95,7 @@ export const RATE_LIMIT_DEFAULTS = {
 export interface ResolvedRateLimitConfig {
   readonly perTokenPerMinute: number;
   readonly clientPerMinute: number;
+  readonly clientLimitKnown: boolean;
   readonly poolSize: number;
   readonly windowMs: number;
   readonly burst: number;

@@ -10,8 +10,13 @@
  * | `lastRetryAfterMs` | N    | its Retry-After, ms                                                  |
  * | `rateAtCut`        | N    | learned rate right after the last cut, calls/min (see `aimd.ts`)     |
  * | `rateCutAt`        | N    | epoch ms of that cut; also the version of the learned rate           |
+ * | `cutStreak`        | N    | cuts in a row that confirmed the last one's limit (doubles the hold) |
  * | `seq`              | N    | cells granted so far; cell `s` goes to token `s mod pool`            |
  * | `pool`             | N    | tokens in use (absent: 1); grows only when callers wait              |
+ * | `pooledAt`         | N    | epoch ms the pool last changed (one token: the budget's first use)   |
+ * | `poolBefore`       | N    | tokens in use before the last growth                                 |
+ * | `announcedRate`    | N    | shared limit the answers' headers announced, calls/min               |
+ * | `announcedAt`      | N    | epoch ms it was last announced (it holds `holdWindows` windows)      |
  * | `tokenPausedUntil_<j>` | N | epoch ms; token j is not used before it (its own 429)              |
  * | `lastToken429Slot` | N    | the token of the last 429 that paused one token...                   |
  * | `lastToken429At`   | N    | ...and when (a 429 on another token within a window: shared limit)   |
@@ -36,10 +41,15 @@ export const ATTR = {
   lastRetryAfterMs: "lastRetryAfterMs",
   rateAtCut: "rateAtCut",
   rateCutAt: "rateCutAt",
+  cutStreak: "cutStreak",
   seq: "seq",
   pool: "pool",
   lastToken429Slot: "lastToken429Slot",
   lastToken429At: "lastToken429At",
+  pooledAt: "pooledAt",
+  poolBefore: "poolBefore",
+  announcedRate: "announcedRate",
+  announcedAt: "announcedAt",
   expiresAt: "expiresAt",
 } as const;
 
@@ -70,10 +80,15 @@ const LimiterItemSchema = z.object({
   [ATTR.lastRetryAfterMs]: optionalNumber,
   [ATTR.rateAtCut]: optionalNumber,
   [ATTR.rateCutAt]: optionalNumber,
+  [ATTR.cutStreak]: z.number().int().nonnegative().optional().catch(undefined),
   [ATTR.seq]: z.number().int().nonnegative().catch(0).default(0),
   [ATTR.pool]: z.number().int().positive().catch(1).default(1),
   [ATTR.lastToken429Slot]: z.number().int().nonnegative().optional().catch(undefined),
   [ATTR.lastToken429At]: optionalNumber,
+  [ATTR.pooledAt]: optionalNumber,
+  [ATTR.poolBefore]: z.number().int().positive().optional().catch(undefined),
+  [ATTR.announcedRate]: z.number().finite().positive().optional().catch(undefined),
+  [ATTR.announcedAt]: optionalNumber,
 });
 
 /** Reads the limiter state from an item (`undefined` or `{}`: no item yet). */

@@ -3,12 +3,20 @@
  * (`DynamoRateGate`, see `limiter-item.ts`), and the pure reducers for a 429.
  */
 
+import { type AnnouncedLimitState, announcedLimit } from "./announced-limit.ts";
 import type { LearnedLimitState } from "./learned-limit.ts";
-import { estimateLimit, learnedLimit, shouldCut } from "./learned-limit.ts";
+import { estimateLimit, learnedLimit, shouldCut, streakAfterCut } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
-import { bindingLimit, isSharedLimit, paceRate, type TokenRateLimited } from "./pool-budget.ts";
+import {
+  bindingLimit,
+  isProbeFailure,
+  isSharedLimit,
+  type PoolHistory,
+  paceRate,
+  type TokenRateLimited,
+} from "./pool-budget.ts";
 
-export interface LimiterState extends LearnedLimitState {
+export interface LimiterState extends LearnedLimitState, AnnouncedLimitState, PoolHistory {
   /** GCRA theoretical arrival time, epoch ms; `undefined`: never used. */
   readonly tat: number | undefined;
   /** Cells granted so far (numbers the cells: cell `s` goes to token `s mod pool`). */
@@ -36,9 +44,27 @@ export const EMPTY_LIMITER_STATE: LimiterState = {
   lastRetryAfterMs: undefined,
   rateAtCut: undefined,
   rateCutAt: undefined,
+  cutStreak: undefined,
   tokenPausedUntil: new Map(),
   lastToken429: undefined,
+  announcedRate: undefined,
+  announcedAt: undefined,
+  pooledAt: undefined,
+  poolBefore: undefined,
 };
+
+/**
+ * The limit the tokens share below the configured ones, calls/min: the lower of the learned limit
+ * (from 429s) and the limit the answers' headers announce; `Infinity` when neither is in force.
+ */
+export function sharedLimit(state: LimiterState, now: number, config: ResolvedRateLimitConfig): number {
+  return Math.min(learnedLimit(state, now, config), announcedLimit(state, now, config));
+}
+
+/** Whether a limit shared by the tokens has been seen: a learned limit, or one announced and in force. */
+export function sharedLimitSeen(state: LimiterState, now: number, config: ResolvedRateLimitConfig): boolean {
+  return state.rateAtCut !== undefined || Number.isFinite(announcedLimit(state, now, config));
+}
 
 /** Whether a pause of every caller is in force at `now`. */
 export function isPaused(state: Pick<LimiterState, "pausedUntil">, now: number): boolean {
@@ -59,6 +85,9 @@ export function normaliseRetryAfter(retryAfterMs: number): number {
   if (!Number.isFinite(retryAfterMs) || retryAfterMs < 0) return 0;
   return Math.ceil(retryAfterMs);
 }
+
+/** The share of its estimate a failed growth step keeps (the estimate errs high by leased cells). */
+const PROBE_ESTIMATE_SHAVE = 0.97;
 
 /** What a 429 does to the budget. */
 export type RateLimitedEffect =
@@ -84,7 +113,7 @@ export function rateLimitedEffect(
   admittedPerMinute: number | undefined,
   config: ResolvedRateLimitConfig,
 ): RateLimitedEffect {
-  if (!isSharedLimit(slot, state.pool, state.lastToken429, now, config)) {
+  if (!isSharedLimit(slot, state, now, config)) {
     return { kind: "token", slot, until: now + normaliseRetryAfter(retryAfterMs) };
   }
   return sharedLimitEffect(state, now, retryAfterMs, admittedPerMinute, config);
@@ -93,6 +122,8 @@ export function rateLimitedEffect(
 /**
  * A 429 of a limit the tokens share: pause every caller and, when `shouldCut` allows, set the
  * learned limit to what the 429 reveals.
+ * @param grantedSinceGrowth cells granted to everyone since the pool last grew, if known (what a
+ *   failed growth step sent beyond the limit it falls back to is waited out)
  */
 export function sharedLimitEffect(
   state: LimiterState,
@@ -100,21 +131,35 @@ export function sharedLimitEffect(
   retryAfterMs: number,
   admittedPerMinute: number | undefined,
   config: ResolvedRateLimitConfig,
+  grantedSinceGrowth?: number,
 ): RateLimitedEffect & { readonly kind: "shared" } {
   const ra = normaliseRetryAfter(retryAfterMs);
   const until = now + ra;
   if (!shouldCut(state, state.pausedUntil, now, config)) return { kind: "shared", until, cutTo: undefined };
-  const learned = learnedLimit(state, now, config);
-  const cutTo = estimateLimit(
+  const shared = sharedLimit(state, now, config);
+  const estimate = estimateLimit(
     {
-      limitPerMinute: bindingLimit(config, state.pool, learned),
-      pacedPerMinute: paceRate(config, state.pool, learned),
+      limitPerMinute: bindingLimit(config, state.pool, shared),
+      pacedPerMinute: paceRate(config, state.pool, shared),
       retryAfterMs: ra,
       admittedPerMinute,
     },
     config,
   );
-  return { kind: "shared", until, cutTo };
+  // A growth step that failed: the pool before it ran a whole window without a shared 429 (that is
+  // when an assumed pool grows), so its limit holds; the estimate, which counts cells granted and not
+  // yet spent, errs high by a lease or two: shaved.
+  // The calls the step made beyond that limit stay in the server's window as long as the window: the
+  // pause lasts as long as they would have taken at it (when longer than Retry-After), so that the
+  // window comes back to that limit instead of meeting 429s until they leave it.
+  if (isProbeFailure(state, now, config) && state.poolBefore !== undefined) {
+    const proven = bindingLimit(config, state.poolBefore, shared);
+    const cutTo = Math.max(proven, estimate * PROBE_ESTIMATE_SHAVE);
+    const sinceMs = now - (state.pooledAt ?? now);
+    const excess = Math.max(0, (grantedSinceGrowth ?? 0) - (cutTo * sinceMs) / 60_000);
+    return { kind: "shared", until: Math.max(until, now + (excess * 60_000) / cutTo), cutTo };
+  }
+  return { kind: "shared", until, cutTo: estimate };
 }
 
 /** The state after `effect` (a pause is only ever extended, never shortened). */
@@ -131,7 +176,14 @@ export function applyRateLimited(
     return { ...state, tokenPausedUntil: pauses, lastToken429: { slot: effect.slot, at: now } };
   }
   let next: LimiterState = state;
-  if (effect.cutTo !== undefined) next = { ...next, rateAtCut: effect.cutTo, rateCutAt: now };
+  if (effect.cutTo !== undefined) {
+    next = {
+      ...next,
+      rateAtCut: effect.cutTo,
+      rateCutAt: now,
+      cutStreak: streakAfterCut(state, effect.cutTo),
+    };
+  }
   if (state.pausedUntil === undefined || effect.until > state.pausedUntil) {
     next = { ...next, pausedUntil: effect.until, last429At: now, lastRetryAfterMs: ra };
   }

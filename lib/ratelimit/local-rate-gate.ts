@@ -4,7 +4,9 @@
  * tokens in turn, a 429 pausing one token or every caller.
  */
 
+import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
+import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
 import { gcraAcquire } from "./gcra.ts";
 import { learnedLimit } from "./learned-limit.ts";
 import {
@@ -19,6 +21,8 @@ import {
   isTokenPaused,
   type LimiterState,
   rateLimitedEffect,
+  sharedLimit,
+  sharedLimitSeen,
 } from "./limiter-state.ts";
 import { paceRate, rampPaddingMs, rampTarget, slotOf } from "./pool-budget.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
@@ -36,6 +40,8 @@ export class LocalRateGate implements RateGate {
   readonly #config: ResolvedRateLimitConfig;
   readonly #now: () => number;
   #state: LimiterState = EMPTY_LIMITER_STATE;
+  /** When each cell of the last window was granted (for the growth of an assumed pool). */
+  #granted: number[] = [];
 
   constructor(options: LocalRateGateOptions) {
     const o = withDefaults(DEFAULTS, options);
@@ -56,30 +62,74 @@ export class LocalRateGate implements RateGate {
       return { granted: false, waitMs: Math.max(1, Math.ceil(pausedUntil - now)), reason: "paused" };
     }
     for (let ramped = false; ; ) {
-      const learned = learnedLimit(this.#state, now, this.#config);
-      const intervalMs = 60_000 / paceRate(this.#config, this.#state.pool, learned);
+      const shared = sharedLimit(this.#state, now, this.#config);
+      const intervalMs = 60_000 / paceRate(this.#config, this.#state.pool, shared);
       const { tat, pool: active } = this.#state;
       const decision = gcraAcquire(tat, now, { intervalMs, burst: this.#config.burst });
       if (!decision.granted) {
-        const pool = rampTarget(this.#config, active, learned);
+        const pool = rampTarget(this.#config, active, shared, {
+          now,
+          pooledAt: this.#state.pooledAt,
+          poolBefore: this.#state.poolBefore,
+          sharedSeen: sharedLimitSeen(this.#state, now, this.#config),
+          grantedInWindow: this.#grantedInWindow(now),
+        });
         if (pool !== undefined && !ramped) {
           const padded = tat === undefined ? tat : tat + rampPaddingMs(active, intervalMs);
-          this.#state = { ...this.#state, pool, tat: padded };
+          this.#state = { ...this.#state, pool, tat: padded, pooledAt: now, poolBefore: active };
           ramped = true;
           continue;
         }
         return { granted: false, waitMs: decision.waitMs, reason: "paced" };
       }
       const slot = slotOf(this.#state.seq, this.#state.pool);
-      this.#state = { ...this.#state, tat: decision.tat, seq: this.#state.seq + 1 };
+      this.#state = {
+        ...this.#state,
+        tat: decision.tat,
+        seq: this.#state.seq + 1,
+        pooledAt: this.#state.pooledAt ?? now,
+      };
+      this.#granted.push(now);
       // A cell of a paused token is spent unused: the other tokens do not take its share.
       if (!isTokenPaused(this.#state, slot, now)) return { granted: true, slot };
     }
   }
 
+  /** Cells granted over the last window; `undefined` before the gate's first window has passed. */
+  #grantedInWindow(now: number): number | undefined {
+    const from = now - this.#config.windowMs;
+    const first = this.#granted[0];
+    if (first === undefined || first > from) return undefined;
+    while ((this.#granted[0] ?? now) <= from) this.#granted.shift();
+    return this.#granted.length;
+  }
+
   /** Nothing to count: this gate grants one cell at a time. */
   waiting(): () => void {
     return () => {};
+  }
+
+  /** As the shared gate, without the count of cells granted over a window (the headers are read alone). */
+  async recordLimitHeaders(headers: RateLimitHeaders, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const now = this.#now();
+    const { pool } = this.#state;
+    // The pace without the announced limit: the one in force must read as still binding, to confirm it.
+    const pacePerMinute = paceRate(this.#config, pool, learnedLimit(this.#state, now, this.#config));
+    const reading = readLimitHeaders(
+      headers,
+      { pool, pacePerMinute, grantedInWindow: undefined },
+      this.#config,
+    );
+    const limit = reading?.limitPerMinute;
+    if (limit !== undefined && shouldAnnounce(this.#state, limit, now, this.#config)) {
+      this.#state = { ...this.#state, announcedRate: limit, announcedAt: now };
+    }
+    const pauseMs = reading?.pauseMs;
+    if (pauseMs !== undefined) {
+      const until = now + pauseMs;
+      this.#state = { ...this.#state, pausedUntil: Math.max(this.#state.pausedUntil ?? 0, until) };
+    }
   }
 
   async recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {

@@ -1,3 +1,5 @@
+import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
+
 /**
  * The port every Genesys Cloud call goes through before it is sent.
  *
@@ -38,4 +40,11 @@ export interface RateGate {
    * tokens, every caller (a pause is only ever extended), and slow down.
    */
   recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * An answer carried the rate limit's headers: when they announce
+   * a limit the tokens share below the pace, pace below it (and grow the pool no further); when they
+   * say its window is full, pause every caller until it resets (`announced-limit.ts`). Never
+   * rejects: evidence the store cannot take is dropped (the next `tryAcquire` meets the store anyway).
+   */
+  recordLimitHeaders(headers: RateLimitHeaders, signal?: AbortSignal): Promise<void>;
 }

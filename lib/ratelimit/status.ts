@@ -3,10 +3,11 @@
  * the state plus a formatter for humans. (`read-limiter-status.ts` reads the shared item.)
  */
 
+import { announcedLimit } from "./announced-limit.ts";
 import type { LimitSource } from "./effective-limits.ts";
 import { learnedLimit } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
-import { isPaused, isTokenPaused, type LimiterState } from "./limiter-state.ts";
+import { isPaused, isTokenPaused, type LimiterState, sharedLimit } from "./limiter-state.ts";
 import { bindingLimit, paceRate } from "./pool-budget.ts";
 
 export interface LimiterStatus {
@@ -24,6 +25,8 @@ export interface LimiterStatus {
   readonly pausedTokens: number;
   /** The learned limit at `at`, calls/min; null when nothing was learned. */
   readonly learnedPerMinute: number | null;
+  /** The limit the answers' headers announce, in force at `at`, calls/min; null when none. */
+  readonly announcedPerMinute: number | null;
   /** The limit that binds at `at`, and the rate the budget paces at under it, calls/min. */
   readonly bindingPerMinute: number;
   readonly pacePerMinute: number;
@@ -44,6 +47,8 @@ export function limiterStatus(
   sources?: LimiterStatus["sources"],
 ): LimiterStatus {
   const learned = learnedLimit(state, now, config);
+  const announced = announcedLimit(state, now, config);
+  const shared = sharedLimit(state, now, config);
   let pausedTokens = 0;
   for (let slot = 0; slot < state.pool; slot++) if (isTokenPaused(state, slot, now)) pausedTokens += 1;
   return {
@@ -56,8 +61,9 @@ export function limiterStatus(
     activeTokens: state.pool,
     pausedTokens,
     learnedPerMinute: Number.isFinite(learned) ? learned : null,
-    bindingPerMinute: bindingLimit(config, state.pool, learned),
-    pacePerMinute: paceRate(config, state.pool, learned),
+    announcedPerMinute: Number.isFinite(announced) ? announced : null,
+    bindingPerMinute: bindingLimit(config, state.pool, shared),
+    pacePerMinute: paceRate(config, state.pool, shared),
     paused: isPaused(state, now),
     pausedUntil: state.pausedUntil ?? null,
     last429At: state.last429At ?? null,
@@ -82,6 +88,7 @@ export function formatLimiterStatus(status: LimiterStatus): string {
     `  client total:    ${round1(status.clientPerMinute)}/min${from(status.sources?.client)}`,
     `  tokens:          ${tokens}`,
     `  learned limit:   ${learned}`,
+    `  announced limit: ${status.announcedPerMinute === null ? "none (no inin-ratelimit headers below the pace)" : `${round1(status.announcedPerMinute)}/min (inin-ratelimit headers)`}`,
     `  binding limit:   ${round1(status.bindingPerMinute)}/min, paced at ${round1(status.pacePerMinute)}/min`,
   ];
   if (status.paused && status.pausedUntil !== null) {

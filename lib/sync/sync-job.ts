@@ -14,6 +14,7 @@ import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
 import { DynamoTokenStore } from "../genesys/dynamo-token-store.ts";
 import { type CallRecord, GenesysHttp } from "../genesys/http-client.ts";
 import { readOrgLimits } from "../genesys/org-limits.ts";
+import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { type ClientCredentials, TokenProvider } from "../genesys/token-provider.ts";
 import { UsersApi } from "../genesys/users-api.ts";
 import { acquirePermit } from "../ratelimit/acquire-permit.ts";
@@ -116,6 +117,8 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       limits: {
         perTokenPerMinute: effective.perToken.perMinute,
         clientPerMinute: effective.client.perMinute,
+        // A default is an assumption (pool x per token), not the org's word: grow only on evidence.
+        clientLimitKnown: effective.client.source !== "default",
         poolSize,
         windowMs: config.genesys.rateLimitWindowMs,
       },
@@ -195,6 +198,10 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     onDependency("DynamoDB", "record the 429 pause", async () =>
       (await gateFor(AbortSignal.timeout(config.genesys.timeoutMs))).recordRateLimited(retryAfterMs, slot),
     );
+  // Evidence for the gate that paced the call (never resolved anew here: the headers must not fail
+  // an answer that came); it drops what its store cannot take.
+  const onLimitHeaders = async (headers: RateLimitHeaders): Promise<void> =>
+    (deps.gate ?? gate)?.recordLimitHeaders(headers, AbortSignal.timeout(config.genesys.timeoutMs));
   /** The queue's redrive limit, read once per container (undefined until a read succeeds). */
   let maxReceiveCount: number | undefined;
   const redriveLimit = async (): Promise<number | undefined> => {
@@ -236,6 +243,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     tokens,
     acquire,
     onRateLimited,
+    onLimitHeaders,
     onCall: deps.onCall,
     timeoutMs: config.genesys.timeoutMs,
     fetch: deps.fetch,

@@ -111,6 +111,7 @@ class BudgetGate implements RateGate {
     return () => {};
   }
   async recordRateLimited(): Promise<void> {}
+  async recordLimitHeaders(): Promise<void> {}
 }
 
 /** Every request a job sends, with its answer (status 0: no answer). */

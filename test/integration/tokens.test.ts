@@ -34,6 +34,7 @@ function countingGate(now: () => number): RateGate & { readonly granted: () => n
     },
     waiting: () => inner.waiting(),
     recordRateLimited: (ms, slot, signal) => inner.recordRateLimited(ms, slot, signal),
+    recordLimitHeaders: (headers, signal) => inner.recordLimitHeaders(headers, signal),
     granted: () => granted,
   };
 }

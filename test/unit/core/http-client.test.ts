@@ -214,6 +214,55 @@ describe("GenesysHttp.request", () => {
     assert.equal(h.requests.length, 1, "a 429 is not retried inside the call");
   });
 
+  it("hands the inin-ratelimit headers of any answer to onLimitHeaders before the call resolves; none when absent or garbage", async () => {
+    const seen: unknown[] = [];
+    const events: string[] = [];
+    const limit = {
+      "inin-ratelimit-allowed": "180",
+      "inin-ratelimit-count": "7",
+      "inin-ratelimit-reset": "61",
+    };
+    const h = harness(
+      [
+        () => json(200, { ok: 1 }, limit),
+        () => json(429, { code: "too.many.requests" }, { ...limit, "retry-after": "2" }),
+        () => json(200, { ok: 2 }),
+        () => json(200, { ok: 3 }, { "inin-ratelimit-allowed": "lots", "inin-ratelimit-count": "7" }),
+        () => json(200, { ok: 4 }, { "inin-ratelimit-allowed": "180", "inin-ratelimit-count": "-1" }),
+        () => json(200, { ok: 5 }, { "inin-ratelimit-allowed": "0", "inin-ratelimit-count": "0" }),
+        () =>
+          json(
+            200,
+            { ok: 6 },
+            {
+              "inin-ratelimit-allowed": " 50 ",
+              "inin-ratelimit-count": "50",
+              "inin-ratelimit-reset": "soon",
+            },
+          ),
+      ],
+      {
+        onLimitHeaders: async (headers) => {
+          await Promise.resolve();
+          events.push("headers");
+          seen.push(headers);
+        },
+        onRateLimited: async () => {
+          events.push("429");
+        },
+      },
+    );
+    await h.http.request("GET", "/a", "GET /a", ANY, { signal }).then(() => events.push("resolved"));
+    await assert.rejects(h.http.request("GET", "/a", "GET /a", ANY, { signal }), RateLimitedError);
+    for (let i = 0; i < 5; i++) await h.http.request("GET", "/a", "GET /a", ANY, { signal });
+    assert.deepEqual(events, ["headers", "resolved", "headers", "429", "headers"]);
+    assert.deepEqual(seen, [
+      { allowed: 180, count: 7, resetMs: 61_000 },
+      { allowed: 180, count: 7, resetMs: 61_000 },
+      { allowed: 50, count: 50, resetMs: undefined },
+    ]);
+  });
+
   it("other errors do not call onRateLimited", async () => {
     const h = harness([
       () => json(409, { code: "general.conflict", message: "Version does not match current version." }),

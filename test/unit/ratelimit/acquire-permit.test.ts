@@ -21,6 +21,7 @@ function scripted(permits: Permit[]): RateGate & { asked: number; waiters: numbe
       };
     },
     recordRateLimited: async (): Promise<void> => {},
+    recordLimitHeaders: async (): Promise<void> => {},
   };
   return gate;
 }

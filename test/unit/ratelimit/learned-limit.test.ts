@@ -1,18 +1,59 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { estimateLimit, learnedLimit, shouldCut } from "../../../lib/ratelimit/learned-limit.ts";
+import {
+  estimateLimit,
+  learnedLimit,
+  shouldCut,
+  streakAfterCut,
+} from "../../../lib/ratelimit/learned-limit.ts";
 import { resolveRateLimitConfig } from "../../../lib/ratelimit/limiter-config.ts";
-import { EMPTY_LIMITER_STATE, rateLimitedEffect } from "../../../lib/ratelimit/limiter-state.ts";
+import {
+  applyRateLimited,
+  EMPTY_LIMITER_STATE,
+  rateLimitedEffect,
+} from "../../../lib/ratelimit/limiter-state.ts";
 
 const config = resolveRateLimitConfig({ perTokenPerMinute: 600, windowMs: 10_000 });
 
 describe("learned limit", () => {
   it("is unbounded until a cut; after one it holds four windows, then climbs 5 % of itself a window", () => {
     assert.equal(learnedLimit(EMPTY_LIMITER_STATE, 0, config), Number.POSITIVE_INFINITY);
-    const state = { rateAtCut: 300, rateCutAt: 0 };
+    const state = { rateAtCut: 300, rateCutAt: 0, cutStreak: undefined };
     assert.equal(learnedLimit(state, 40_000, config), 300);
     assert.equal(learnedLimit(state, 50_000, config), 315);
     assert.equal(learnedLimit(state, 60_000, config), 330);
+  });
+
+  it("settles: each cut in a row that finds the limit where the last one put it doubles the hold (at most 16 times)", () => {
+    const first = { rateAtCut: 300, rateCutAt: 0, cutStreak: undefined };
+    assert.equal(streakAfterCut(EMPTY_LIMITER_STATE, 300), 0, "a first cut confirms nothing");
+    assert.equal(streakAfterCut(first, 320), 1);
+    assert.equal(streakAfterCut(first, 271), 1);
+    assert.equal(streakAfterCut(first, 269), 0, "the limit moved: start over");
+    assert.equal(streakAfterCut({ ...first, cutStreak: 2 }, 300), 3);
+    const confirmed = (streak: number, at: number) =>
+      learnedLimit({ ...first, cutStreak: streak }, at, config);
+    assert.equal(confirmed(1, 80_000), 300, "8 windows held");
+    assert.equal(confirmed(1, 90_000), 315);
+    assert.equal(confirmed(9, 640_000), 300, "at most 64 windows");
+    assert.equal(confirmed(9, 650_000), 315);
+    // The cut the streak counts is the one a shared 429 makes.
+    const effect = rateLimitedEffect(
+      { ...EMPTY_LIMITER_STATE, ...first, rateCutAt: -100_000 },
+      0,
+      0,
+      5_000,
+      600,
+      config,
+    );
+    assert.equal(effect.kind === "shared" ? effect.cutTo : undefined, 300);
+    const after = applyRateLimited(
+      { ...EMPTY_LIMITER_STATE, ...first, rateCutAt: -100_000 },
+      effect,
+      0,
+      5_000,
+    );
+    assert.deepEqual([after.rateAtCut, after.rateCutAt, after.cutStreak], [300, 0, 1]);
   });
 
   it("takes the rate the server admitted us at over the span it still counts, when known", () => {
@@ -45,7 +86,7 @@ describe("learned limit", () => {
   });
 
   it("cuts once per pause window and not within the cool-down", () => {
-    const cut = { rateAtCut: 300, rateCutAt: 1_000 };
+    const cut = { rateAtCut: 300, rateCutAt: 1_000, cutStreak: undefined };
     assert.equal(shouldCut(cut, 3_000, 2_000, config), false);
     assert.equal(shouldCut(cut, undefined, 1_999, config), false);
     assert.equal(shouldCut(cut, undefined, 2_000, config), true);

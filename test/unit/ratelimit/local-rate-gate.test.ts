@@ -61,4 +61,40 @@ describe("LocalRateGate", () => {
     const gate = new LocalRateGate({ limits: { perTokenPerMinute: 300 } });
     await assert.rejects(gate.tryAcquire(AbortSignal.abort()), { name: "AbortError" });
   });
+  it("paces below a limit the headers announce and grows no pool past it; an assumed pool grows only once a window was used", async () => {
+    let now = 0;
+    // Told 120 a window (10 s) per token, the client's total assumed; the headers say 60.
+    const limits = { perTokenPerMinute: 720, poolSize: 4, clientLimitKnown: false, windowMs: 10_000 };
+    const gate = new LocalRateGate({ limits, now: () => now });
+    const grantsIn = async (ms: number): Promise<number[]> => {
+      const slots: number[] = [];
+      for (const end = now + ms; now < end; now += 5) {
+        const p = await gate.tryAcquire();
+        if (p.granted) slots.push(p.slot);
+      }
+      return slots;
+    };
+    await gate.recordLimitHeaders({ allowed: 60, count: 1, resetMs: 10_000 });
+    const first = await grantsIn(10_000);
+    assert.ok(first.length <= 60 && first.length >= 55, `${first.length} grants in a window announced at 60`);
+    assert.ok(
+      first.every((slot) => slot === 0),
+      "one token",
+    );
+    await grantsIn(20_000);
+
+    // Without headers, the same gate's pool grows one doubling a window used at its pace.
+    const assumed = new LocalRateGate({ limits, now: () => now });
+    const seen = new Set<number>();
+    for (const end = now + 9_000; now < end; now += 5) {
+      const p = assumed.acquireNow();
+      if (p.granted) seen.add(p.slot);
+    }
+    assert.deepEqual([...seen], [0], "no growth within the first window");
+    for (const end = now + 2_000; now < end; now += 5) {
+      const p = assumed.acquireNow();
+      if (p.granted) seen.add(p.slot);
+    }
+    assert.deepEqual([...seen].sort(), [0, 1], "one doubling after it");
+  });
 });

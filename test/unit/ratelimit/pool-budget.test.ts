@@ -5,6 +5,7 @@ import { resolveRateLimitConfig } from "../../../lib/ratelimit/limiter-config.ts
 import { LocalRateGate } from "../../../lib/ratelimit/local-rate-gate.ts";
 import {
   bindingLimit,
+  isProbeFailure,
   isSharedLimit,
   paceRate,
   rampPaddingMs,
@@ -60,11 +61,67 @@ describe("pool budget arithmetic", () => {
   });
 
   it("calls a 429 shared with one token, or when another token met one within the window", () => {
-    assert.equal(isSharedLimit(0, 1, undefined, 0, config), true);
-    assert.equal(isSharedLimit(3, 10, undefined, 0, config), false);
-    assert.equal(isSharedLimit(3, 10, { slot: 3, at: 0 }, 1_000, config), false);
-    assert.equal(isSharedLimit(3, 10, { slot: 4, at: 0 }, 60_000, config), true);
-    assert.equal(isSharedLimit(3, 10, { slot: 4, at: 0 }, 60_001, config), false);
+    const pool = (n: number, lastToken429?: { slot: number; at: number }) => ({
+      pool: n,
+      lastToken429,
+      pooledAt: 0,
+      poolBefore: n > 1 ? 1 : undefined,
+    });
+    assert.equal(isSharedLimit(0, pool(1), 0, config), true);
+    assert.equal(isSharedLimit(3, pool(10), 0, config), false);
+    assert.equal(isSharedLimit(3, pool(10, { slot: 3, at: 0 }), 1_000, config), false);
+    assert.equal(isSharedLimit(3, pool(10, { slot: 4, at: 0 }), 60_000, config), true);
+    assert.equal(isSharedLimit(3, pool(10, { slot: 4, at: 0 }), 60_001, config), false);
+  });
+
+  describe("with the client's total only assumed (not a setting, not the org's)", () => {
+    const assumed = resolveRateLimitConfig({
+      perTokenPerMinute: 300,
+      poolSize: 10,
+      clientLimitKnown: false,
+    });
+    // Granted over the last window: 9/10 of what 8 tokens are paced at, by default.
+    const evidence = (now: number, pooledAt: number | undefined, sharedSeen = false, granted = 2_160) => ({
+      now,
+      pooledAt,
+      poolBefore: undefined,
+      sharedSeen,
+      grantedInWindow: granted,
+    });
+    const inf = Number.POSITIVE_INFINITY;
+
+    it("grows one doubling a window, and only after the pool has used its pace for a whole window", () => {
+      assert.equal(rampTarget(assumed, 1, inf), undefined, "no evidence: stays");
+      assert.equal(rampTarget(assumed, 1, inf, evidence(59_999, 0)), undefined);
+      assert.equal(rampTarget(assumed, 1, inf, evidence(60_000, 0)), 2);
+      assert.equal(rampTarget(assumed, 4, inf, evidence(200_000, 100_000)), 8);
+      assert.equal(rampTarget(assumed, 8, inf, evidence(200_000, 100_000)), 10);
+      assert.equal(rampTarget(assumed, 1, inf, evidence(1e6, undefined)), undefined);
+      // Callers waited, but for something else than the tokens (a slow store): the pool stays.
+      const pace8 = paceRate(assumed, 8, inf);
+      assert.equal(rampTarget(assumed, 8, inf, evidence(200_000, 100_000, false, 0.89 * pace8)), undefined);
+      assert.equal(rampTarget(assumed, 8, inf, evidence(200_000, 100_000, false, 0.9 * pace8)), 10);
+      assert.equal(
+        rampTarget(assumed, 1, inf, { ...evidence(60_000, 0), grantedInWindow: undefined }),
+        undefined,
+      );
+    });
+
+    it("grows no further than a shared limit seen allows (at once, as with a known total)", () => {
+      assert.equal(rampTarget(assumed, 1, 300, evidence(1e6, 0, true)), undefined, "one token's worth");
+      assert.equal(rampTarget(assumed, 1, 700, evidence(10, 0, true)), 3);
+      assert.equal(rampTarget(assumed, 3, 700, evidence(1e6, 0, true)), undefined);
+    });
+
+    it("reads a 429 within a window of a growth as the step's failure: a shared limit at once", () => {
+      const grown = { pool: 2, lastToken429: undefined, pooledAt: 120_000, poolBefore: 1 };
+      assert.equal(isProbeFailure(grown, 180_000, assumed), true);
+      assert.equal(isSharedLimit(1, grown, 180_000, assumed), true);
+      assert.equal(isProbeFailure(grown, 180_001, assumed), false, "the step has held a window");
+      assert.equal(isSharedLimit(1, grown, 180_001, assumed), false);
+      assert.equal(isProbeFailure(grown, 130_000, config), false, "a known total: a token's 429 first");
+      assert.equal(isProbeFailure({ ...grown, pool: 1 }, 130_000, assumed), false);
+    });
   });
 
   it("moves the budget on by one round of the old pool when it grows from two tokens or more", () => {

@@ -38,8 +38,33 @@ describe("limiter item", () => {
     });
     assert.equal(state.seq, 42);
     assert.equal(state.pool, 4);
+    assert.equal(state.pooledAt, undefined);
     assert.deepEqual([...state.tokenPausedUntil], [[2, 9000]]);
     assert.deepEqual(state.lastToken429, { slot: 2, at: 8000 });
+  });
+
+  it("parses the pool's history and the announced limit; garbage reads as absent", () => {
+    const state = parseLimiterItem({
+      pk: { S: "ratelimit#x" },
+      pooledAt: { N: "5000" },
+      poolBefore: { N: "2" },
+      announcedRate: { N: "1800" },
+      announcedAt: { N: "6000" },
+    });
+    assert.deepEqual(
+      [state.pooledAt, state.poolBefore, state.announcedRate, state.announcedAt],
+      [5000, 2, 1800, 6000],
+    );
+    const garbage = parseLimiterItem({
+      pk: { S: "ratelimit#x" },
+      poolBefore: { N: "0" },
+      announcedRate: { N: "-5" },
+      announcedAt: { S: "soon" },
+    });
+    assert.deepEqual(
+      [garbage.poolBefore, garbage.announcedRate, garbage.announcedAt],
+      [undefined, undefined, undefined],
+    );
   });
 });
 
@@ -73,6 +98,7 @@ describe("formatLimiterStatus", () => {
         "  client total:    1200/min (setting)",
         "  tokens:          1 of 10 in use",
         "  learned limit:   none (no shared 429 yet)",
+        "  announced limit: none (no inin-ratelimit headers below the pace)",
         "  binding limit:   300/min, paced at 297.7/min",
         "  paused:          no",
         "  last 429:        never",
@@ -90,6 +116,8 @@ describe("formatLimiterStatus", () => {
       lastRetryAfterMs: 3_000,
       rateAtCut: 900,
       rateCutAt: at - 500,
+      announcedRate: 1_000,
+      announcedAt: at - 10_000,
     };
     assert.equal(
       formatLimiterStatus(limiterStatus("client-1", state, config, at)),
@@ -99,6 +127,7 @@ describe("formatLimiterStatus", () => {
         "  client total:    1200/min",
         "  tokens:          4 of 10 in use, 1 paused",
         "  learned limit:   900/min (learned from 429s)",
+        "  announced limit: 1000/min (inin-ratelimit headers)",
         "  binding limit:   900/min, paced at 897.2/min",
         "  paused:          until 2025-01-01T00:01:02.500Z (2.5 s left)",
         "  last 429:        2025-01-01T00:00:59.500Z (500 ms ago, Retry-After 3 s)",

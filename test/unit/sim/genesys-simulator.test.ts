@@ -106,7 +106,12 @@ describe("Genesys Cloud simulator", () => {
     sim.seedUsers(baseUsers());
     sim.clearFaults();
     sim.setRateLimit({ perTokenLimit: 300, perClientLimit: Number.POSITIVE_INFINITY, windowMs: 60_000 });
-    sim.setRateLimit({ retryAfterMode: "seconds", countRejected: false, perRouteLimits: {} });
+    sim.setRateLimit({
+      retryAfterMode: "seconds",
+      countRejected: false,
+      perRouteLimits: {},
+      limitHeaders: "off",
+    });
     sim.setOrgLimits({});
     sim.resetStats();
     sim.configureDirectory({
@@ -482,6 +487,48 @@ describe("Genesys Cloud simulator", () => {
       );
       clock += 9_000;
       assert.equal((await second.get(`/api/v2/users/${ALICE}`)).status, 200);
+    });
+
+    it("sends the inin-ratelimit headers of the tightest window a call counted against, 429s included, only when asked", async () => {
+      const headers = (res: Response) =>
+        ["allowed", "count", "reset"].map((h) => res.headers.get(`inin-ratelimit-${h}`));
+      const client = api(sim, await token(sim));
+      assert.deepEqual(
+        headers(await client.get(`/api/v2/users/${ALICE}`)),
+        [null, null, null],
+        "off by default",
+      );
+
+      sim.setRateLimit({ perTokenLimit: 4, perClientLimit: 5, windowMs: 10_000, limitHeaders: "tightest" });
+      const first = api(sim, await token(sim));
+      const second = api(sim, await token(sim));
+      // One call: the token has 3 left, the client 4: the token's window binds.
+      assert.deepEqual(headers(await first.get(`/api/v2/users/${ALICE}`)), ["4", "1", "10"]);
+      clock += 2_000;
+      assert.deepEqual(headers(await first.get(`/api/v2/users/${ALICE}`)), ["4", "2", "8"]);
+      // The second token: 3 left for it, 2 for the client: the client's window binds.
+      assert.deepEqual(headers(await second.get(`/api/v2/users/${ALICE}`)), ["5", "3", "8"]);
+      assert.deepEqual(headers(await second.patch(BOB, { version: 1, title: "x" })), ["5", "4", "8"]);
+      // Even a refusal that counted carries them (404: the call was counted first).
+      const missing = await second.get("/api/v2/users/00000000-0000-4000-8000-0000000000ff");
+      assert.equal(missing.status, 404);
+      assert.deepEqual(headers(missing), ["5", "5", "8"]);
+      const limited = await first.get(`/api/v2/users/${ALICE}`);
+      assert.equal(limited.status, 429);
+      assert.deepEqual(headers(limited), ["5", "5", "8"], "the client's full window turned it away");
+
+      // A route limit is a window too; "token" and "client" name theirs whatever the room (each
+      // setRateLimit empties the windows).
+      sim.setRateLimit({ perRouteLimits: { getUser: 2 }, perClientLimit: 50 });
+      assert.deepEqual(headers(await first.get(`/api/v2/users/${ALICE}`)), ["2", "1", "10"]);
+      sim.setRateLimit({ limitHeaders: "token" });
+      await second.get(`/api/v2/users/${ALICE}`);
+      assert.deepEqual(headers(await first.get(`/api/v2/users/${ALICE}`)), ["4", "1", "10"]);
+      sim.setRateLimit({ limitHeaders: "client" });
+      await second.get(`/api/v2/users/${ALICE}`);
+      assert.deepEqual(headers(await first.get(`/api/v2/users?id=${ALICE}`)), ["50", "2", "10"]);
+      // Nothing is sent for calls that count against no window (a token request).
+      assert.equal((await requestToken(sim)).headers.get("inin-ratelimit-allowed"), null);
     });
 
     it("can announce the wait as an HTTP-date or not at all", async () => {
