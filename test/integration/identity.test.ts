@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
 import type { Message } from "@aws-sdk/client-sqs";
-import { syntheticContext } from "../../bin/commands/lambda-context.ts";
 import { replayDeadLetters } from "../../lib/dlq/dlq-operations.ts";
 import type { SeedUser } from "../../sim/genesys-simulator.ts";
 import { type VirtualClock, virtualClock } from "../helpers/virtual-clock.ts";
