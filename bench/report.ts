@@ -72,8 +72,9 @@ const TARGETS: Record<Condition, { readonly minThroughput: number; readonly max4
 /** Genesys API calls (token requests left out: they have their own target) per applied update, at most. */
 const MAX_API_CALLS_PER_UPDATE = 1.05;
 
-/** Token requests per invocation (container) or worker. */
-const tokensPerContainer = (o: RowOutcome): number => o.figures.tokenCalls / o.spec.invocations;
+/** Token requests per invocation (container) or worker; a recycled row's containers are its passes. */
+const tokensPerContainer = (o: RowOutcome): number =>
+  o.figures.tokenCalls / (o.spec.recycled ? Number(o.extra.passes) : o.spec.invocations);
 /** Genesys API calls, token requests left out, per applied update. */
 const apiCallsPerUpdate = (o: RowOutcome): number =>
   o.figures.appliedPatches > 0
@@ -98,10 +99,11 @@ export function targetsMet(o: RowOutcome): { ok: boolean; missed: string[] } | u
 }
 
 /** `real` limits per window, and what the project was told when it differs. */
-function limitsCell(l: RowLimits): string {
+function limitsCell(l: RowLimits, limitsFrom: RowSpec["limitsFrom"]): string {
   const real = `${l.real.perToken} / ${l.real.perClient}`;
   const told = l.configured;
   if (told === undefined) return real;
+  if (limitsFrom === "org") return `${real} (from the org's API)`;
   return told.perToken === l.real.perToken && told.perClient === l.real.perClient
     ? `${real} (told)`
     : `${real} (told ${told.perToken} / ${told.perClient})`;
@@ -119,7 +121,7 @@ export function renderTable(outcomes: readonly RowOutcome[]): string {
     const project = o.spec.approach === "project";
     const tokens = project ? `pool ${o.spec.pool}` : `${o.spec.pool} × ${o.spec.invocations}`;
     const tokenTarget = project ? ` (≤ ${o.spec.pool + 1})` : "";
-    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""} | ${o.spec.invocations} | ${tokens} | ${CONDITION[o.spec.condition]} | ${limitsCell(o.limits)} | ${o.limits.binding} | ${f3(f.throughputRatio)} | ${f3(f.sustainedRatio)} | ${f3(f.wallRatio)} | ${f1(f.per1000Calls429)} | ${f3(f.callsPerUpdate)} | ${f1(tokensPerContainer(o))}${tokenTarget} | ${project ? f2(o.dynamoRequests / Math.max(1, f.calls)) : "0"} | ${o.verdict.lost} | ${o.verdict.deadLettered} | ${o.verdict.inQueue} | ${targets} |`;
+    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""}${o.spec.recycled ? `, a process per ${o.spec.recycled.budgetSeconds}-s pass` : ""} | ${o.spec.invocations} | ${tokens} | ${CONDITION[o.spec.condition]} | ${limitsCell(o.limits, o.spec.limitsFrom)} | ${o.limits.binding} | ${f3(f.throughputRatio)} | ${f3(f.sustainedRatio)} | ${f3(f.wallRatio)} | ${f1(f.per1000Calls429)} | ${f3(f.callsPerUpdate)} | ${f1(tokensPerContainer(o))}${tokenTarget} | ${project ? f2(o.dynamoRequests / Math.max(1, f.calls)) : "0"} | ${o.verdict.lost} | ${o.verdict.deadLettered} | ${o.verdict.inQueue} | ${targets} |`;
   });
   return [head, sep, ...lines].join("\n");
 }
@@ -158,7 +160,7 @@ export function renderTimeTable(outcomes: readonly RowOutcome[]): string {
         : limit === REAL_CLIENT && o.limits.tokens === GENESYS_DEFAULTS.tokenPoolSize
           ? `${o.limits.tokens} (the default pool)`
           : String(o.limits.tokens);
-    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""} | ${o.spec.invocations} | ${setup} | ${limit.toLocaleString("en-US")} | ${f3(o.figures.sustainedRatio)} | ${f3(o.figures.callsPerUpdate)} | ${Number.isFinite(perMinute) ? Math.round(perMinute).toLocaleString("en-US") : "–"} | ${USERS.map((n) => duration(n / perMinute)).join(" | ")} |`;
+    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""}${o.spec.recycled ? `, a process per ${o.spec.recycled.budgetSeconds}-s pass` : ""} | ${o.spec.invocations} | ${setup} | ${limit.toLocaleString("en-US")} | ${f3(o.figures.sustainedRatio)} | ${f3(o.figures.callsPerUpdate)} | ${Number.isFinite(perMinute) ? Math.round(perMinute).toLocaleString("en-US") : "–"} | ${USERS.map((n) => duration(n / perMinute)).join(" | ")} |`;
   });
   return [head, sep, ...lines].join("\n");
 }
