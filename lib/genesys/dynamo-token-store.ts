@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -53,6 +54,30 @@ export class DynamoTokenStore implements TokenStore {
       { abortSignal: signal },
     );
     return this.#parse(out.Item);
+  }
+
+  async loadMany(slots: readonly number[], signal: AbortSignal): Promise<Map<number, SharedToken>> {
+    const found = new Map<number, SharedToken>();
+    if (slots.length === 0) return found;
+    const bySlot = new Map<string, number>();
+    for (const slot of slots) bySlot.set(await this.#pk(slot), slot);
+    // At most 100 keys a request (the pool has at most 50 slots); keys DynamoDB leaves unprocessed
+    // are not found here and are loaded one by one on first use.
+    const out = await this.#ddb.send(
+      new BatchGetItemCommand({
+        RequestItems: {
+          [this.#table]: { Keys: [...bySlot.keys()].map((pk) => marshall({ pk })), ConsistentRead: true },
+        },
+      }),
+      { abortSignal: signal },
+    );
+    for (const raw of out.Responses?.[this.#table] ?? []) {
+      const pk = raw.pk?.S;
+      const slot = pk === undefined ? undefined : bySlot.get(pk);
+      const token = this.#parse(raw);
+      if (slot !== undefined && token !== undefined) found.set(slot, token);
+    }
+    return found;
   }
 
   async save(

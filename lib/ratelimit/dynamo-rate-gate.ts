@@ -32,6 +32,7 @@
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  GetItemCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
@@ -129,8 +130,10 @@ export class DynamoRateGate implements RateGate {
   #hungry = false;
   /** Callers waiting for a permit (`waiting`). */
   #waiting = 0;
-  /** The store write in flight, if any (settles, never rejects; its caller gets the outcome). */
+  /** The store write (or `prime`'s read) in flight, if any (settles, never rejects; its caller gets the outcome). */
   #inFlight: Promise<void> | undefined;
+  /** Whether the item was read or written yet: `prime` reads it only before. */
+  #seen = false;
   #contention = INITIAL_CONTENTION;
 
   constructor(options: DynamoRateGateOptions) {
@@ -182,6 +185,38 @@ export class DynamoRateGate implements RateGate {
     }
   }
 
+  /**
+   * One consistent read of the item, unless the gate has seen it already. A new gate knows nothing
+   * (one token, no tat): its first grant write is made on that and, against an item whose pool has
+   * grown, fails its condition and costs a second round trip before the first call, in every
+   * recycled container (the bench's recycled rows: every process's first write). Read ahead of the
+   * first call, it takes the pool, the learned rate and tat of the item instead.
+   */
+  prime(signal?: AbortSignal): Promise<void> {
+    if (this.#seen || this.#inFlight !== undefined) return this.#inFlight ?? Promise.resolve();
+    const read = this.#client
+      .send(
+        new GetItemCommand({ TableName: this.#table, Key: marshall({ pk: this.#pk }), ConsistentRead: true }),
+        {
+          abortSignal: signal,
+        },
+      )
+      .then(
+        (out) => {
+          if (this.#seen) return;
+          this.#seen = true;
+          this.#known = parseLimiterItem(out.Item);
+          this.#observe(this.#now(), this.#known.seq);
+        },
+        () => undefined,
+      );
+    const settled = read.finally(() => {
+      if (this.#inFlight === settled) this.#inFlight = undefined;
+    });
+    this.#inFlight = settled;
+    return settled;
+  }
+
   waiting(): () => void {
     this.#waiting += 1;
     let done = false;
@@ -208,6 +243,7 @@ export class DynamoRateGate implements RateGate {
       );
       const old = parseLimiterItem(out.Attributes);
       this.#known = applyRateLimited(old, effect, now, ra);
+      this.#seen = true;
       // Another token's 429 within the window, unseen until now: the limit is shared after all.
       if (!shared(old)) return;
     }
@@ -236,6 +272,7 @@ export class DynamoRateGate implements RateGate {
         const old = conditionFailedItem(error);
         if (old === undefined) throw error;
         this.#known = old;
+        this.#seen = true;
         // Extend failed: the stored pause already ends at or after ours. Nothing to do.
         if (effect.cutTo === undefined) return;
         // Cut failed: a pause is in force or the learned limit changed; decide again on the fresh item.
@@ -358,6 +395,7 @@ export class DynamoRateGate implements RateGate {
         const base = old.tat === undefined ? now : Math.max(old.tat, now);
         const newTat = base + lease * params.intervalMs;
         this.#known = { ...old, tat: newTat, seq: old.seq + lease };
+        this.#seen = true;
         this.#observe(now, old.seq + lease);
         // The caller takes its cell from the lease like any other (`#nextCell`): the first conforms
         // at once unless the lease was taken ahead of the opening, and is dropped if the write
@@ -382,6 +420,7 @@ export class DynamoRateGate implements RateGate {
         if (old === undefined) throw error; // fail closed
         const { rateCutAt: usedCutAt, pool: usedPool } = this.#known;
         this.#known = old;
+        this.#seen = true;
         const later = this.#now();
         this.#observe(later, old.seq);
         const paused = this.#pausedPermit(later);
@@ -446,10 +485,12 @@ export class DynamoRateGate implements RateGate {
         { abortSignal: signal },
       );
       this.#known = parseLimiterItem(out.Attributes);
+      this.#seen = true;
     } catch (error) {
       const old = conditionFailedItem(error);
       if (old === undefined) throw error;
       this.#known = old;
+      this.#seen = true;
     }
   }
 

@@ -38,4 +38,10 @@ export interface RateGate {
    * tokens, every caller (a pause is only ever extended), and slow down.
    */
   recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: reads the shared state ahead of the first call, so that a new container's first
+   * `tryAcquire` is decided on it (callers that ask meanwhile wait for the read). Never rejects: a
+   * failed read leaves the gate as it was.
+   */
+  prime?(signal?: AbortSignal): Promise<void>;
 }

@@ -247,6 +247,35 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     });
   }
 
+  it("a new gate primed on an item whose pool grew takes its first lease in one write; unprimed, in two", async () => {
+    const limits: RateLimitConfig = { perTokenPerMinute: 600, clientPerMinute: 2_400, poolSize: 4, burst: 3 };
+    const key = `client-${randomUUID()}`;
+    // An earlier container grew the pool: callers waited for the budget.
+    const { client: grower } = countingClient();
+    const first = new DynamoRateGate({ client: grower, tableName, key, limits });
+    const done = [first.waiting(), first.waiting()];
+    for (let i = 0; i < 12; i++) {
+      const permit = await first.tryAcquire();
+      if (!permit.granted) await sleep(permit.waitMs);
+    }
+    for (const d of done) d();
+    grower.destroy();
+    assert.equal((await readLimiterStatus({ client: admin, tableName, key, limits })).activeTokens, 4);
+    const writesForFirstGrant = async (primed: boolean): Promise<{ requests: number; slot: number }> => {
+      await sleep(200); // the budget is idle again
+      const { client, requests } = countingClient();
+      const gate = new DynamoRateGate({ client, tableName, key, limits });
+      if (primed) await gate.prime();
+      const before = requests.length;
+      const permit = await gate.tryAcquire();
+      client.destroy();
+      assert.ok(permit.granted);
+      return { requests: requests.length - before, slot: permit.slot };
+    };
+    assert.equal((await writesForFirstGrant(false)).requests, 2, "the write on the empty state fails on the pool");
+    assert.equal((await writesForFirstGrant(true)).requests, 1);
+  });
+
   it("fails closed when DynamoDB is unreachable", async () => {
     const client = new DynamoDBClient({
       endpoint: "http://127.0.0.1:9",
