@@ -16,7 +16,9 @@
  *   (at most `preLeaseMs + tau + (maxLease - 1) * interval`); cells already leased are dropped when
  *   it is learnt.
  * - A lease may be taken up to `preLeaseMs` before the budget's opening: its cells are spent at
- *   their times, and the budget does not idle while a waking caller's timer runs late.
+ *   their times, and the budget does not idle while a waking caller's timer runs late. Its first cell
+ *   lies no earlier than the write's expected round trip leaves it spendable (`leaseStartOffsetMs`):
+ *   on a slow store, a lease taken from the moment the write was sent lost its first cells.
  * - The learned limit lives in the item (`rateAtCut`, `rateCutAt`), and so does the number of tokens
  *   in use (`pool`); the gate caches both and every grant write is conditioned on them being the ones
  *   it paced at, so no process paces at a stale rate or deals cells to a stale number of tokens.
@@ -47,6 +49,8 @@ import {
   INITIAL_CONTENTION,
   type LeasePolicy,
   leaseSize,
+  leaseStartOffsetMs,
+  nextRoundTripMs,
   nextWriteAt,
 } from "./lease-policy.ts";
 import {
@@ -135,6 +139,8 @@ export class DynamoRateGate implements RateGate {
   /** Whether the item was read or written yet: `prime` reads it only before. */
   #seen = false;
   #contention = INITIAL_CONTENTION;
+  /** The store's round trip as expected (`nextRoundTripMs`), ms. */
+  #roundTripMs = 0;
 
   constructor(options: DynamoRateGateOptions) {
     const o = withDefaults(DEFAULTS, options);
@@ -194,12 +200,11 @@ export class DynamoRateGate implements RateGate {
    */
   prime(signal?: AbortSignal): Promise<void> {
     if (this.#seen || this.#inFlight !== undefined) return this.#inFlight ?? Promise.resolve();
+    // Not timed: a process's first request sets up its connection and is no measure of the store.
     const read = this.#client
       .send(
         new GetItemCommand({ TableName: this.#table, Key: marshall({ pk: this.#pk }), ConsistentRead: true }),
-        {
-          abortSignal: signal,
-        },
+        { abortSignal: signal },
       )
       .then(
         (out) => {
@@ -382,17 +387,21 @@ export class DynamoRateGate implements RateGate {
       const now = this.#now();
       const params = this.#params(now);
       const lease = leaseSize(params.intervalMs, this.#demandExceedsLease(), this.#waiting, this.#policy);
+      // The lease starts no earlier than its cells can still be spent when it lands.
+      const start = now + this.#startOffsetMs();
       const tat = this.#known.tat;
-      const idle = tat === undefined || tat < now;
+      const idle = tat === undefined || tat < start;
       try {
-        const out = await this.#client.send(
-          new UpdateItemCommand(this.#grantInput(now, params, lease, idle)),
-          { abortSignal: signal },
+        const out = await this.#timed(
+          this.#client.send(new UpdateItemCommand(this.#grantInput(now, start, params, lease, idle)), {
+            abortSignal: signal,
+          }),
+          now,
         );
-        // ALL_OLD: the item before our write (absent on a new item). Our condition made max(old, now)
+        // ALL_OLD: the item before our write (absent on a new item). Our condition made max(old, start)
         // the base of the lease in either branch, and the pool the one we know.
         const old = parseLimiterItem(out.Attributes);
-        const base = old.tat === undefined ? now : Math.max(old.tat, now);
+        const base = old.tat === undefined ? start : Math.max(old.tat, start);
         const newTat = base + lease * params.intervalMs;
         this.#known = { ...old, tat: newTat, seq: old.seq + lease };
         this.#seen = true;
@@ -496,10 +505,24 @@ export class DynamoRateGate implements RateGate {
 
   /**
    * When a grant write can next succeed against stored `tat`: `preLeaseMs` before its first cell
-   * conforms, so that a caller's timer lag and the write's round trip do not leave the budget idle.
+   * conforms, so that a caller's timer lag and the write's round trip do not leave the budget idle,
+   * and earlier by the part of the round trip a cell cannot absorb (`leaseStartOffsetMs`).
    */
   #openingAt(tat: number, params: GcraParams): number {
-    return nextConformingAt(tat, params) - this.#policy.preLeaseMs;
+    return nextConformingAt(tat, params) - this.#policy.preLeaseMs - this.#startOffsetMs();
+  }
+
+  #startOffsetMs(): number {
+    return leaseStartOffsetMs(this.#roundTripMs, spendLateMs(this.#config), this.#policy);
+  }
+
+  /** `request`, with its round trip (from `sentAt`, success or failure) taught to the estimate. */
+  async #timed<T>(request: Promise<T>, sentAt: number): Promise<T> {
+    try {
+      return await request;
+    } finally {
+      this.#roundTripMs = nextRoundTripMs(this.#roundTripMs, this.#now() - sentAt);
+    }
   }
 
   /** The TTL attribute's value, epoch s. */
@@ -528,7 +551,13 @@ export class DynamoRateGate implements RateGate {
    * chosen from the cached tat (a failed branch tells the real tat, then the other is taken), and
    * `seq` moved on by the lease (its old value numbers our cells).
    */
-  #grantInput(now: number, params: GcraParams, lease: number, idle: boolean): UpdateItemCommandInput {
+  #grantInput(
+    now: number,
+    start: number,
+    params: GcraParams,
+    lease: number,
+    idle: boolean,
+  ): UpdateItemCommandInput {
     const names: Record<string, string> = {
       "#tat": ATTR.tat,
       "#pu": ATTR.pausedUntil,
@@ -539,6 +568,7 @@ export class DynamoRateGate implements RateGate {
     };
     const values: Record<string, number> = {
       ":now": now,
+      ":start": start,
       ":exp": this.#expiresAt(now),
       ":lease": lease,
       ":zero": 0,
@@ -551,17 +581,18 @@ export class DynamoRateGate implements RateGate {
     let budget: string;
     let update: string;
     if (idle) {
-      // Idle branch: the budget is unused up to now (tat in the past, or no item): lease starts at now.
-      budget = "(attribute_not_exists(#tat) OR #tat < :now)";
+      // Idle branch: the budget is unused up to the lease's start (tat before it, or no item): the
+      // lease starts there (`start`: now, or later by the part of the round trip a cell cannot absorb).
+      budget = "(attribute_not_exists(#tat) OR #tat < :start)";
       update = `SET #tat = :newTat, ${seq}, #exp = :exp`;
-      values[":newTat"] = now + lease * params.intervalMs;
+      values[":newTat"] = start + lease * params.intervalMs;
     } else {
-      // Busy branch: tat is ahead of now but within the tolerance and the pre-lease
-      // (now <= tat <= now + tau + preLeaseMs): the first cell conforms now or within preLeaseMs;
-      // the lease continues from the stored tat.
-      budget = "#tat BETWEEN :now AND :nowTau";
+      // Busy branch: tat is at or after the start but within the tolerance and the pre-lease
+      // (start <= tat <= start + tau + preLeaseMs): the first cell conforms within preLeaseMs of the
+      // lease's start; the lease continues from the stored tat.
+      budget = "#tat BETWEEN :start AND :nowTau";
       update = `SET #tat = #tat + :leaseMs, ${seq}, #exp = :exp`;
-      values[":nowTau"] = now + toleranceMs(params) + this.#policy.preLeaseMs;
+      values[":nowTau"] = start + toleranceMs(params) + this.#policy.preLeaseMs;
       values[":leaseMs"] = lease * params.intervalMs;
     }
     return {
