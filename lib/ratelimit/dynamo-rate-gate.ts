@@ -48,6 +48,7 @@ import {
   DEFAULT_LEASE_POLICY,
   INITIAL_CONTENTION,
   type LeasePolicy,
+  leaseBefore,
   leaseSize,
   leaseStartOffsetMs,
   nextRoundTripMs,
@@ -154,7 +155,7 @@ export class DynamoRateGate implements RateGate {
     this.#random = o.random;
   }
 
-  async tryAcquire(signal?: AbortSignal): Promise<Permit> {
+  async tryAcquire(signal?: AbortSignal, deadlineMs = Number.POSITIVE_INFINITY): Promise<Permit> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.#now();
@@ -174,7 +175,7 @@ export class DynamoRateGate implements RateGate {
         await this.#inFlight;
         continue;
       }
-      const write = this.#acquireFromStore(signal);
+      const write = this.#acquireFromStore(signal, deadlineMs);
       this.#inFlight = write.then(
         () => undefined,
         () => undefined,
@@ -378,7 +379,7 @@ export class DynamoRateGate implements RateGate {
   }
 
   /** One grant write (after a pool ramp if callers wait); undefined when it leased cells, else the denial. */
-  async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit | undefined> {
+  async #acquireFromStore(signal: AbortSignal | undefined, deadlineMs: number): Promise<Permit | undefined> {
     if (this.#demandExceedsLease()) {
       const pool = rampTarget(this.#config, this.#known.pool, this.#learned(this.#now()));
       if (pool !== undefined) await this.#ramp(pool, signal);
@@ -386,10 +387,15 @@ export class DynamoRateGate implements RateGate {
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       const now = this.#now();
       const params = this.#params(now);
-      const lease = leaseSize(params.intervalMs, this.#demandExceedsLease(), this.#waiting, this.#policy);
       // The lease starts no earlier than its cells can still be spent when it lands.
       const start = now + this.#startOffsetMs();
       const tat = this.#known.tat;
+      const lease = leaseBefore(
+        leaseSize(params.intervalMs, this.#demandExceedsLease(), this.#waiting, this.#policy),
+        Math.max(tat ?? start, start),
+        params.intervalMs,
+        deadlineMs,
+      );
       const idle = tat === undefined || tat < start;
       try {
         const out = await this.#timed(

@@ -90,6 +90,15 @@ export function leaseStartOffsetMs(
   return Math.min(policy.leaseMs, Math.max(0, expectedRoundTripMs - spendLateMs));
 }
 
+/**
+ * A lease of `lease` cells whose first lies at `firstAt`, cut to the cells before `deadlineMs` (at
+ * least one): the callers cannot spend a cell from their deadline on, and a cell leased past it is
+ * budget no one spends (in the bench's recycled rows, up to 8 cells at the end of a pass).
+ */
+export function leaseBefore(lease: number, firstAt: number, intervalMs: number, deadlineMs: number): number {
+  return Math.max(1, Math.min(lease, Math.ceil((deadlineMs - firstAt) / intervalMs)));
+}
+
 /** Contention estimate after a lost race. */
 export function contentionAfterLoss(contention: number, policy: LeasePolicy): number {
   return Math.min(policy.maxContention, contention * 2);

@@ -24,9 +24,10 @@ export interface RateGate {
   /**
    * Asks for one call. Resolves to a denial with the time to wait when the budget is spent or a
    * pause is in force. Rejects only when the gate's own store fails: callers must then make no call
-   * (fail closed).
+   * (fail closed). `deadlineMs` (epoch ms): the caller cannot use a permit from then on, so a gate
+   * that leases cells leases none past it for its callers.
    */
-  tryAcquire(signal?: AbortSignal): Promise<Permit>;
+  tryAcquire(signal?: AbortSignal, deadlineMs?: number): Promise<Permit>;
   /**
    * One more caller waits for a permit, until it calls the returned function (granted or given up).
    * A gate that leases cells takes no more at once than callers wait, so that a caller's work ending

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoRateGate, type DynamoRateGateOptions } from "../../lib/ratelimit/dynamo-rate-gate.ts";
 import { DEFAULT_LEASE_POLICY, type LeasePolicy, maxLeaseFor } from "../../lib/ratelimit/lease-policy.ts";
 import { type RateLimitConfig, resolveRateLimitConfig } from "../../lib/ratelimit/limiter-config.ts";
@@ -307,6 +307,34 @@ describe("DynamoRateGate on DynamoDB Local", () => {
     // the moment their writes were sent, the leases landed spent: 2 and 4 grants of 200 in two runs
     // (32 to 62 with the leases starting where they land, on this 2-core machine under load).
     assert.ok(worker.grants.length >= 0.1 * bound, `${worker.grants.length} grants of ${bound}`);
+  });
+
+  it("a gate leases its waiting callers no cell past their deadline", async () => {
+    const limits: RateLimitConfig = { perTokenPerMinute: 6_000, burst: 3 };
+    const cellsGranted = async (deadlineMs: number | undefined): Promise<number> => {
+      const key = `client-${randomUUID()}`;
+      const { client } = countingClient();
+      const gate = new DynamoRateGate({ client, tableName, key, limits });
+      const done = Array.from({ length: 8 }, () => gate.waiting());
+      const permit = await gate.tryAcquire(
+        undefined,
+        deadlineMs === undefined ? undefined : Date.now() + deadlineMs,
+      );
+      for (const d of done) d();
+      client.destroy();
+      assert.ok(permit.granted);
+      const item = await admin.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: `ratelimit#${key}` } },
+          ConsistentRead: true,
+        }),
+      );
+      return Number(item.Item?.seq?.N);
+    };
+    // 8 callers wait: a lease of 8 cells 10 ms apart, unless their deadline comes within 15 ms.
+    assert.equal(await cellsGranted(undefined), 8);
+    assert.ok((await cellsGranted(15)) <= 2);
   });
 
   it("fails closed when DynamoDB is unreachable", async () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   DEFAULT_LEASE_POLICY,
+  leaseBefore,
   leaseSize,
   leaseStartOffsetMs,
   maxLeaseFor,
@@ -31,6 +32,13 @@ describe("lease policy", () => {
     let expected = 80;
     for (let i = 0; i < 30; i++) expected = nextRoundTripMs(expected, 5);
     assert.ok(expected < 6, `settles near the fast round trip: ${expected}`);
+  });
+
+  it("leases no cell past the callers' deadline, but always one", () => {
+    assert.equal(leaseBefore(8, 1_000, 10, Number.POSITIVE_INFINITY), 8);
+    assert.equal(leaseBefore(8, 1_000, 10, 1_030), 3, "cells at 1000, 1010, 1020");
+    assert.equal(leaseBefore(8, 1_000, 10, 1_031), 4);
+    assert.equal(leaseBefore(8, 1_000, 10, 900), 1);
   });
 
   it("starts a lease the round trip less the spend time ahead of its write, never before, at most leaseMs", () => {
