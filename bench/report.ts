@@ -227,6 +227,17 @@ The run took ${(c.tookMs / 60_000).toFixed(1)} min (estimated at its start: ${(c
   runs \`job.run({ budgetSeconds: ${s.budgetSeconds} }, ${c.lambdaTimeoutSeconds * 1000})\` in a loop until the queue has no visible, in-flight or
   delayed message. All changes are enqueued before the row starts. Fresh queue, DLQ and table per row
   (\`lib/infra/provision.ts\`).
+- **This project, recycled** (\`*-recycled\` rows, \`bench/process-row.ts\`): every pass a process of its
+  own, \`genesys-user-sync run --budget 25\` (the Lambda handler as deployed), N side by side; a slot starts a
+  new process as soon as its last exits, as Lambda recycles containers, and the slots are staggered (slot
+  i's first process gets (i + 1) / N of the budget, so one process in N ends and one starts cold every
+  25 / N s from the start). Only the window Genesys counts over is compressed (the processes are told it
+  with \`GENESYS_RATE_LIMIT_WINDOW_MS\`); calls, round trips, a process's start and the pass budget are
+  wall-clock time, as in the warm rows, so a 25-s pass is 25 s of calls at the row's rate. Tokens live 5
+  minutes. The limits are told (\`GENESYS_RATE_LIMIT_PER_MINUTE\`, \`GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE\`)
+  or, in \`-org\` rows, read from the org's limits API (the simulator answers its own limits). Their
+  DynamoDB requests are not counted (the processes build their own clients); "token requests / container"
+  counts a container per pass.
 - **Usual script**: N workers, one token each, share the list; per change \`GET /api/v2/users/{id}\` then
   \`PATCH\` with the version; a 429 sleeps Retry-After and retries once; a second 429 (or any other error)
   drops the change.
