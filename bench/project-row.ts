@@ -146,7 +146,7 @@ export async function runProjectRow(
           { budgetSeconds: Math.min(options.budgetSeconds, leftS) },
           FUNCTION_TIMEOUT_SECONDS * 1000,
         );
-        add(total, summary);
+        addSummary(total, summary);
       } catch (error) {
         errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
         await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -178,7 +178,8 @@ export async function runProjectRow(
   };
 }
 
-function add(total: PassSummary, s: PassSummary): void {
+/** Adds a pass's counts to `total` (the longest queue lag is kept). */
+export function addSummary(total: PassSummary, s: PassSummary): void {
   const sum = total as unknown as Record<string, unknown>;
   for (const [key, v] of Object.entries(s)) {
     if (key === "maxQueueLagMs") total.maxQueueLagMs = Math.max(total.maxQueueLagMs, s.maxQueueLagMs);
@@ -187,7 +188,7 @@ function add(total: PassSummary, s: PassSummary): void {
 }
 
 /** The changeIds of every visible message of a queue (received with a long visibility: read once). */
-async function changeIdsIn(world: BenchWorld, queueUrl: string): Promise<Set<string>> {
+export async function changeIdsIn(world: BenchWorld, queueUrl: string): Promise<Set<string>> {
   const ids = new Set<string>();
   for (;;) {
     const out = await world.admin.sqs.send(

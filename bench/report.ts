@@ -78,8 +78,9 @@ const HEADER_TARGETS = { minThroughput: 0.97, max429: 1 } as const;
 /** Genesys API calls (token requests left out: they have their own target) per applied update, at most. */
 const MAX_API_CALLS_PER_UPDATE = 1.05;
 
-/** Token requests per invocation (container) or worker. */
-const tokensPerContainer = (o: RowOutcome): number => o.figures.tokenCalls / o.spec.invocations;
+/** Token requests per invocation (container) or worker; a recycled row's containers are its passes. */
+const tokensPerContainer = (o: RowOutcome): number =>
+  o.figures.tokenCalls / (o.spec.recycled ? Number(o.extra.passes) : o.spec.invocations);
 /** Genesys API calls, token requests left out, per applied update. */
 const apiCallsPerUpdate = (o: RowOutcome): number =>
   o.figures.appliedPatches > 0
@@ -104,10 +105,11 @@ export function targetsMet(o: RowOutcome): { ok: boolean; missed: string[] } | u
 }
 
 /** `real` limits per window, and what the project was told when it differs. */
-function limitsCell(l: RowLimits): string {
+function limitsCell(l: RowLimits, limitsFrom: RowSpec["limitsFrom"]): string {
   const real = `${l.real.perToken} / ${l.real.perClient}`;
   const told = l.configured;
   if (told === undefined) return real;
+  if (limitsFrom === "org") return `${real} (from the org's API)`;
   return told.perToken === l.real.perToken && told.perClient === l.real.perClient
     ? `${real} (told)`
     : `${real} (told ${told.perToken} / ${told.perClient ?? "nothing"})`;
@@ -125,7 +127,7 @@ export function renderTable(outcomes: readonly RowOutcome[]): string {
     const project = o.spec.approach === "project";
     const tokens = project ? `pool ${o.spec.pool}` : `${o.spec.pool} × ${o.spec.invocations}`;
     const tokenTarget = project ? ` (≤ ${o.spec.pool + 1})` : "";
-    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""} | ${o.spec.invocations} | ${tokens} | ${CONDITION[o.spec.condition]}${o.spec.headers === true ? ", headers" : ""} | ${limitsCell(o.limits)} | ${o.limits.binding} | ${f3(f.throughputRatio)} | ${f3(f.sustainedRatio)} | ${f3(f.wallRatio)} | ${f1(f.per1000Calls429)} | ${f3(f.callsPerUpdate)} | ${f1(tokensPerContainer(o))}${tokenTarget} | ${project ? f2(o.dynamoRequests / Math.max(1, f.calls)) : "0"} | ${o.verdict.lost} | ${o.verdict.deadLettered} | ${o.verdict.inQueue} | ${targets} |`;
+    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""}${o.spec.recycled ? `, a process per ${o.spec.recycled.budgetSeconds}-s pass` : ""} | ${o.spec.invocations} | ${tokens} | ${CONDITION[o.spec.condition]}${o.spec.headers === true ? ", headers" : ""} | ${limitsCell(o.limits, o.spec.limitsFrom)} | ${o.limits.binding} | ${f3(f.throughputRatio)} | ${f3(f.sustainedRatio)} | ${f3(f.wallRatio)} | ${f1(f.per1000Calls429)} | ${f3(f.callsPerUpdate)} | ${f1(tokensPerContainer(o))}${tokenTarget} | ${project ? f2(o.dynamoRequests / Math.max(1, f.calls)) : "0"} | ${o.verdict.lost} | ${o.verdict.deadLettered} | ${o.verdict.inQueue} | ${targets} |`;
   });
   return [head, sep, ...lines].join("\n");
 }
@@ -164,7 +166,7 @@ export function renderTimeTable(outcomes: readonly RowOutcome[]): string {
         : limit === REAL_CLIENT && o.limits.tokens === GENESYS_DEFAULTS.tokenPoolSize
           ? `${o.limits.tokens} (the default pool)`
           : String(o.limits.tokens);
-    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""} | ${o.spec.invocations} | ${setup} | ${limit.toLocaleString("en-US")} | ${f3(o.figures.sustainedRatio)} | ${f3(o.figures.callsPerUpdate)} | ${Number.isFinite(perMinute) ? Math.round(perMinute).toLocaleString("en-US") : "–"} | ${USERS.map((n) => duration(n / perMinute)).join(" | ")} |`;
+    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""}${o.spec.recycled ? `, a process per ${o.spec.recycled.budgetSeconds}-s pass` : ""} | ${o.spec.invocations} | ${setup} | ${limit.toLocaleString("en-US")} | ${f3(o.figures.sustainedRatio)} | ${f3(o.figures.callsPerUpdate)} | ${Number.isFinite(perMinute) ? Math.round(perMinute).toLocaleString("en-US") : "–"} | ${USERS.map((n) => duration(n / perMinute)).join(" | ")} |`;
   });
   return [head, sep, ...lines].join("\n");
 }
@@ -231,6 +233,17 @@ The run took ${(c.tookMs / 60_000).toFixed(1)} min (estimated at its start: ${(c
   runs \`job.run({ budgetSeconds: ${s.budgetSeconds} }, ${c.lambdaTimeoutSeconds * 1000})\` in a loop until the queue has no visible, in-flight or
   delayed message. All changes are enqueued before the row starts. Fresh queue, DLQ and table per row
   (\`lib/infra/provision.ts\`).
+- **This project, recycled** (\`*-recycled\` rows, \`bench/process-row.ts\`): every pass a process of its
+  own, \`genesys-user-sync run --budget 25\` (the Lambda handler as deployed), N side by side; a slot starts a
+  new process as soon as its last exits, as Lambda recycles containers, and the slots are staggered (slot
+  i's first process gets (i + 1) / N of the budget, so one process in N ends and one starts cold every
+  25 / N s from the start). Only the window Genesys counts over is compressed (the processes are told it
+  with \`GENESYS_RATE_LIMIT_WINDOW_MS\`); calls, round trips, a process's start and the pass budget are
+  wall-clock time, as in the warm rows, so a 25-s pass is 25 s of calls at the row's rate. Tokens live 5
+  minutes. The limits are told (\`GENESYS_RATE_LIMIT_PER_MINUTE\`, \`GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE\`)
+  or, in \`-org\` rows, read from the org's limits API (the simulator answers its own limits). Their
+  DynamoDB requests are not counted (the processes build their own clients); "token requests / container"
+  counts a container per pass.
 - **Usual script**: N workers, one token each, share the list; per change \`GET /api/v2/users/{id}\` then
   \`PATCH\` with the version; a 429 sleeps Retry-After and retries once; a second 429 (or any other error)
   drops the change.

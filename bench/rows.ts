@@ -37,6 +37,13 @@ export interface RowSpec {
   readonly namedBy?: "id" | "email";
   /** Whether the simulator sends the rate limit's headers on every answer (default: none). */
   readonly headers?: boolean;
+  /**
+   * The project's passes each a process of its own through the CLI's `run`, as Lambda recycles
+   * containers (`bench/process-row.ts`); absent: warm in-process jobs (`bench/project-row.ts`).
+   */
+  readonly recycled?: { readonly budgetSeconds: number };
+  /** The project is told its limits (default), or told none and reads the org's limits API. */
+  readonly limitsFrom?: "told" | "org";
 }
 
 /** Calls per window. */
@@ -99,6 +106,17 @@ const project = (pool: number, n: number, condition: Condition, headers = false)
   ...(headers ? { headers } : {}),
 });
 
+/**
+ * Recycled containers: 4 processes side by side, staggered, 25-s passes (wall-clock: see
+ * bench/process-row.ts), pool 4, the limits told or read from the org's limits API.
+ */
+const recycled = (limitsFrom: "told" | "org"): RowSpec => ({
+  ...project(4, 4, "known"),
+  id: `project-t4-4-recycled${limitsFrom === "org" ? "-org" : ""}`,
+  recycled: { budgetSeconds: 25 },
+  limitsFrom,
+});
+
 const peer = (approach: ScriptKind, n: number, condition: Condition): RowSpec => ({
   id: `${approach}-${n}${condition === "known" ? "" : `-${condition}`}`,
   approach,
@@ -111,6 +129,8 @@ const peer = (approach: ScriptKind, n: number, condition: Condition): RowSpec =>
 export const ALL_ROWS: readonly RowSpec[] = [
   ...[1, 4, 10].flatMap((pool) => CONCURRENCY.map((n) => project(pool, n, "known"))),
   { ...project(10, 4, "known"), id: "project-4-email", namedBy: "email" },
+  recycled("told"),
+  recycled("org"),
   ...CONCURRENCY.map((n) => peer("sdk", n, "known")),
   ...CONCURRENCY.map((n) => peer("terraform", n, "known")),
   peer("usual", 4, "known"),
@@ -136,7 +156,7 @@ const QUICK_ROWS = [
   "project-t1-4-half",
 ];
 
-/** What `--rows` can name besides ids: the approach, the condition, `t<pool>` (project), `peers`, `email`, `all`. */
+/** What `--rows` can name besides ids: the approach, the condition, `t<pool>` (project), `peers`, `email`, `recycled`, `org`, `all`. */
 function tags(spec: RowSpec): string[] {
   return [
     "all",
@@ -146,6 +166,8 @@ function tags(spec: RowSpec): string[] {
     spec.approach === "project" ? `t${spec.pool}` : "peers",
     ...(spec.namedBy === "email" ? ["email"] : []),
     ...(spec.headers === true ? ["headers"] : []),
+    ...(spec.recycled ? ["recycled"] : []),
+    ...(spec.limitsFrom === "org" ? ["org"] : []),
   ];
 }
 
@@ -168,7 +190,7 @@ export function selectRows(filter: string | undefined, quick: boolean): RowSpec[
   });
   if (rows.length === 0) {
     throw new Error(
-      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, hidden-half, client-unknown, headers, t1, t4, t10, email, all`,
+      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, hidden-half, client-unknown, headers, t1, t4, t10, email, recycled, org, all`,
     );
   }
   return rows;

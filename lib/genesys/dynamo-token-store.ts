@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -70,6 +71,33 @@ export class DynamoTokenStore implements TokenStore {
       { abortSignal: signal },
     );
     return this.#open(slotKey, out.Item);
+  }
+
+  async loadMany(slots: readonly number[], signal: AbortSignal): Promise<Map<number, SharedToken>> {
+    const found = new Map<number, SharedToken>();
+    if (slots.length === 0) return found;
+    const bySlot = new Map<string, { slot: number; key: SlotKey }>();
+    for (const slot of slots) {
+      const key = await this.#slotKey(slot);
+      bySlot.set(key.pk, { slot, key });
+    }
+    // At most 100 keys a request (the pool has at most 50 slots); keys DynamoDB leaves unprocessed
+    // are not found here and are loaded one by one on first use.
+    const out = await this.#ddb.send(
+      new BatchGetItemCommand({
+        RequestItems: {
+          [this.#table]: { Keys: [...bySlot.keys()].map((pk) => marshall({ pk })), ConsistentRead: true },
+        },
+      }),
+      { abortSignal: signal },
+    );
+    for (const raw of out.Responses?.[this.#table] ?? []) {
+      const pk = raw.pk?.S;
+      const entry = pk === undefined ? undefined : bySlot.get(pk);
+      const token = entry === undefined ? undefined : this.#open(entry.key, raw);
+      if (entry !== undefined && token !== undefined) found.set(entry.slot, token);
+    }
+    return found;
   }
 
   /**

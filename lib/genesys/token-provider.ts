@@ -33,6 +33,8 @@ export interface SharedToken {
 export interface TokenStore {
   /** The token stored for pool slot `slot`, if one is stored and unexpired. */
   load(slot: number, signal: AbortSignal): Promise<SharedToken | undefined>;
+  /** The tokens stored for `slots` in one round trip: the slots that hold an unexpired one. */
+  loadMany(slots: readonly number[], signal: AbortSignal): Promise<Map<number, SharedToken>>;
   /**
    * Stores `token` for `slot` unless another container stored one meanwhile that is not yet due for
    * renewal (and is not `replacing`, a token a 401 refused); resolves to the token the slot holds
@@ -134,6 +136,8 @@ export class TokenProvider {
   #pacerTat: number | undefined;
   /** The login service said "rate limit": no request before this time (epoch ms). */
   #blockedUntilMs = 0;
+  /** `prefetch`'s read in flight: a caller without a cached token waits for it before it loads its own. */
+  #prefetching: Promise<void> | undefined;
 
   constructor(options: TokenProviderOptions) {
     this.#options = withDefaults(DEFAULTS, options);
@@ -142,6 +146,7 @@ export class TokenProvider {
 
   /** A valid access token for pool slot `slot`; renewed first once it is past its renewal time. */
   async getToken(signal: AbortSignal, slot = 0): Promise<string> {
+    if (this.#prefetching !== undefined && !this.#cached.has(slot)) await this.#prefetching;
     const cached = this.#cached.get(slot);
     if (cached && this.#now() < cached.renewAtMs) return cached.value;
     const fallback = cached && this.#now() < cached.expiresAtMs ? cached : undefined;
@@ -152,6 +157,36 @@ export class TokenProvider {
         return fallback.value;
       throw error;
     }
+  }
+
+  /**
+   * Takes the stored tokens of slots `0 .. slots - 1` that this process has not cached, in one read
+   * of the store, and mints none. A new container otherwise loads each slot's token when its first
+   * cell of the budget comes, and that call then goes out a store round trip after its cell (late,
+   * or dropped past `lateMs`); read ahead of the first call, every token is there when it is needed.
+   * Never rejects: a slot not found, or a failed read, is loaded or minted on first use as before.
+   */
+  prefetch(slots: number, signal: AbortSignal): Promise<void> {
+    const { store } = this.#options;
+    const wanted = Array.from({ length: slots }, (_, slot) => slot).filter(
+      (slot) => !this.#cached.has(slot) && !this.#renewals.has(slot),
+    );
+    if (store === undefined || wanted.length === 0 || this.#prefetching !== undefined) {
+      return this.#prefetching ?? Promise.resolve();
+    }
+    const read = store.loadMany(wanted, signal).then(
+      (found) => {
+        for (const [slot, token] of found) {
+          const usable = this.#now() < token.renewAtMs && !this.#rejected.has(token.value);
+          if (usable && !this.#cached.has(slot)) this.#cached.set(slot, token);
+        }
+      },
+      () => undefined,
+    );
+    this.#prefetching = read.finally(() => {
+      this.#prefetching = undefined;
+    });
+    return this.#prefetching;
   }
 
   /** Forget `token` after a 401, so the next `getToken` renews (unless another caller already did). */

@@ -54,7 +54,7 @@ export async function acquirePermit(
   try {
     for (;;) {
       signal?.throwIfAborted();
-      const permit = await gate.tryAcquire(signal);
+      const permit = await gate.tryAcquire(signal, deadlineMs);
       if (permit.granted) return { ok: true, slot: permit.slot };
       const waitMs = Math.max(1, permit.waitMs);
       // Sleep only if we wake before the deadline (strictly: a permit at the deadline is useless)

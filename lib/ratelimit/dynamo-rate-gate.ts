@@ -16,7 +16,9 @@
  *   (at most `preLeaseMs + tau + (maxLease - 1) * interval`); cells already leased are dropped when
  *   it is learnt.
  * - A lease may be taken up to `preLeaseMs` before the budget's opening: its cells are spent at
- *   their times, and the budget does not idle while a waking caller's timer runs late.
+ *   their times, and the budget does not idle while a waking caller's timer runs late. Its first cell
+ *   lies no earlier than the write's expected round trip leaves it spendable (`leaseStartOffsetMs`):
+ *   on a slow store, a lease taken from the moment the write was sent lost its first cells.
  * - The learned limit lives in the item (`rateAtCut`, `rateCutAt`), and so does the number of tokens
  *   in use (`pool`); the gate caches both and every grant write is conditioned on them being the ones
  *   it paced at, so no process paces at a stale rate or deals cells to a stale number of tokens.
@@ -38,8 +40,10 @@
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
+  GetItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
 import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
@@ -51,7 +55,10 @@ import {
   DEFAULT_LEASE_POLICY,
   INITIAL_CONTENTION,
   type LeasePolicy,
+  leaseBefore,
   leaseSize,
+  leaseStartOffsetMs,
+  nextRoundTripMs,
   nextWriteAt,
 } from "./lease-policy.ts";
 import {
@@ -146,9 +153,13 @@ export class DynamoRateGate implements RateGate {
   #hungry = false;
   /** Callers waiting for a permit (`waiting`). */
   #waiting = 0;
-  /** The store write in flight, if any (settles, never rejects; its caller gets the outcome). */
+  /** The store write (or `prime`'s read) in flight, if any (settles, never rejects; its caller gets the outcome). */
   #inFlight: Promise<void> | undefined;
+  /** Whether the item was read or written yet: `prime` reads it only before. */
+  #seen = false;
   #contention = INITIAL_CONTENTION;
+  /** The store's round trip as expected (`nextRoundTripMs`), ms. */
+  #roundTripMs = 0;
 
   constructor(options: DynamoRateGateOptions) {
     const o = withDefaults(DEFAULTS, options);
@@ -161,7 +172,7 @@ export class DynamoRateGate implements RateGate {
     this.#random = o.random;
   }
 
-  async tryAcquire(signal?: AbortSignal): Promise<Permit> {
+  async tryAcquire(signal?: AbortSignal, deadlineMs = Number.POSITIVE_INFINITY): Promise<Permit> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.#now();
@@ -181,7 +192,7 @@ export class DynamoRateGate implements RateGate {
         await this.#inFlight;
         continue;
       }
-      const write = this.#acquireFromStore(signal);
+      const write = this.#acquireFromStore(signal, deadlineMs);
       this.#inFlight = write.then(
         () => undefined,
         () => undefined,
@@ -196,6 +207,41 @@ export class DynamoRateGate implements RateGate {
       // Leased: take a cell on the next turn (a write always leaves `#writeNotBefore` ahead, so a
       // lease whose cells are all unusable ends in `paced`, not in another write).
     }
+  }
+
+  /**
+   * One consistent read of the item, unless the gate has seen it already. A new gate knows nothing
+   * (one token, no tat): its first grant write is made on that and, against an item whose pool has
+   * grown, fails its condition and costs a second round trip before the first call, in every
+   * recycled container (the bench's recycled rows: every process's first write). Read ahead of the
+   * first call, it takes the pool, the learned rate and tat of the item instead.
+   */
+  prime(signal?: AbortSignal): Promise<void> {
+    if (this.#seen || this.#inFlight !== undefined) return this.#inFlight ?? Promise.resolve();
+    // Not timed: a process's first request sets up its connection and is no measure of the store.
+    const read = this.#client
+      .send(
+        new GetItemCommand({
+          TableName: this.#ref.table,
+          Key: marshall({ pk: this.#ref.pk }),
+          ConsistentRead: true,
+        }),
+        { abortSignal: signal },
+      )
+      .then(
+        (out) => {
+          if (this.#seen) return;
+          this.#seen = true;
+          this.#known = parseLimiterItem(out.Item);
+          this.#observe(this.#now(), this.#known.seq);
+        },
+        () => undefined,
+      );
+    const settled = read.finally(() => {
+      if (this.#inFlight === settled) this.#inFlight = undefined;
+    });
+    this.#inFlight = settled;
+    return settled;
   }
 
   waiting(): () => void {
@@ -223,6 +269,7 @@ export class DynamoRateGate implements RateGate {
       );
       const old = parseLimiterItem(out.Attributes);
       this.#known = applyRateLimited(old, effect, now, ra);
+      this.#seen = true;
       // Another token's 429 within the window, unseen until now: the limit is shared after all.
       if (!shared(old)) return;
     }
@@ -334,6 +381,7 @@ export class DynamoRateGate implements RateGate {
         const old = conditionFailedItem(error);
         if (old === undefined) throw error;
         this.#known = old;
+        this.#seen = true;
         // Extend failed: the stored pause already ends at or after ours. Nothing to do.
         if (effect.cutTo === undefined) return;
         // Cut failed: a pause is in force or the learned limit changed; decide again on the fresh item.
@@ -461,7 +509,7 @@ export class DynamoRateGate implements RateGate {
   }
 
   /** One grant write (after a pool ramp if callers wait); undefined when it leased cells, else the denial. */
-  async #acquireFromStore(signal: AbortSignal | undefined): Promise<Permit | undefined> {
+  async #acquireFromStore(signal: AbortSignal | undefined, deadlineMs: number): Promise<Permit | undefined> {
     if (this.#demandExceedsLease()) {
       const now = this.#now();
       const known = this.#known;
@@ -477,28 +525,40 @@ export class DynamoRateGate implements RateGate {
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       const now = this.#now();
       const params = this.#params(now);
-      const lease = leaseSize(params.intervalMs, this.#demandExceedsLease(), this.#waiting, this.#policy);
+      // The lease starts no earlier than its cells can still be spent when it lands.
+      const start = now + this.#startOffsetMs();
       const tat = this.#known.tat;
-      const idle = tat === undefined || tat < now;
+      const lease = leaseBefore(
+        leaseSize(params.intervalMs, this.#demandExceedsLease(), this.#waiting, this.#policy),
+        Math.max(tat ?? start, start),
+        params.intervalMs,
+        deadlineMs,
+      );
+      const idle = tat === undefined || tat < start;
       try {
-        const out = await this.#client.send(
-          new UpdateItemCommand(
-            grantWrite(this.#ref, this.#known, {
-              now,
-              params,
-              lease,
-              idle,
-              preLeaseMs: this.#policy.preLeaseMs,
-            }),
+        const out = await this.#timed(
+          this.#client.send(
+            new UpdateItemCommand(
+              grantWrite(this.#ref, this.#known, {
+                now,
+                start,
+                params,
+                lease,
+                idle,
+                preLeaseMs: this.#policy.preLeaseMs,
+              }),
+            ),
+            { abortSignal: signal },
           ),
-          { abortSignal: signal },
+          now,
         );
-        // ALL_OLD: the item before our write (absent on a new item). Our condition made max(old, now)
+        // ALL_OLD: the item before our write (absent on a new item). Our condition made max(old, start)
         // the base of the lease in either branch, and the pool the one we know.
         const old = parseLimiterItem(out.Attributes);
-        const base = old.tat === undefined ? now : Math.max(old.tat, now);
+        const base = old.tat === undefined ? start : Math.max(old.tat, start);
         const newTat = base + lease * params.intervalMs;
         this.#known = { ...old, tat: newTat, seq: old.seq + lease };
+        this.#seen = true;
         this.#observe(now, old.seq + lease);
         // The caller takes its cell from the lease like any other (`#nextCell`): the first conforms
         // at once unless the lease was taken ahead of the opening, and is dropped if the write
@@ -523,6 +583,7 @@ export class DynamoRateGate implements RateGate {
         if (old === undefined) throw error; // fail closed
         const { rateCutAt: usedCutAt, pool: usedPool, announcedRate: usedAnnounced } = this.#known;
         this.#known = old;
+        this.#seen = true;
         const later = this.#now();
         this.#observe(later, old.seq);
         const paused = this.#pausedPermit(later);
@@ -570,19 +631,35 @@ export class DynamoRateGate implements RateGate {
         { abortSignal: signal },
       );
       this.#known = parseLimiterItem(out.Attributes);
+      this.#seen = true;
     } catch (error) {
       const old = conditionFailedItem(error);
       if (old === undefined) throw error;
       this.#known = old;
+      this.#seen = true;
     }
   }
 
   /**
    * When a grant write can next succeed against stored `tat`: `preLeaseMs` before its first cell
-   * conforms, so that a caller's timer lag and the write's round trip do not leave the budget idle.
+   * conforms, so that a caller's timer lag and the write's round trip do not leave the budget idle,
+   * and earlier by the part of the round trip a cell cannot absorb (`leaseStartOffsetMs`).
    */
   #openingAt(tat: number, params: GcraParams): number {
-    return nextConformingAt(tat, params) - this.#policy.preLeaseMs;
+    return nextConformingAt(tat, params) - this.#policy.preLeaseMs - this.#startOffsetMs();
+  }
+
+  #startOffsetMs(): number {
+    return leaseStartOffsetMs(this.#roundTripMs, spendLateMs(this.#config), this.#policy);
+  }
+
+  /** `request`, with its round trip (from `sentAt`, success or failure) taught to the estimate. */
+  async #timed<T>(request: Promise<T>, sentAt: number): Promise<T> {
+    try {
+      return await request;
+    } finally {
+      this.#roundTripMs = nextRoundTripMs(this.#roundTripMs, this.#now() - sentAt);
+    }
   }
 }
 

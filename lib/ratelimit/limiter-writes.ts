@@ -52,6 +52,11 @@ function poolCondition(pool: number, values: Record<string, number>): string {
 /** What a grant write takes besides the item as known. */
 export interface GrantWrite {
   readonly now: number;
+  /**
+   * Where the lease starts: `now`, or later by the part of the write's expected round trip that a
+   * cell cannot absorb (`leaseStartOffsetMs`), so that its first cells are still spendable when it lands.
+   */
+  readonly start: number;
   readonly params: GcraParams;
   /** Cells to lease. */
   readonly lease: number;
@@ -62,12 +67,12 @@ export interface GrantWrite {
 }
 
 /**
- * The grant write: GCRA's `tat = max(tat, now) + lease * T` as one of two conditional branches,
+ * The grant write: GCRA's `tat = max(tat, start) + lease * T` as one of two conditional branches,
  * chosen from the cached tat (a failed branch tells the real tat, then the other is taken), and
  * `seq` moved on by the lease (its old value numbers our cells).
  */
 export function grantWrite(ref: LimiterItemRef, known: LimiterState, w: GrantWrite): UpdateItemCommandInput {
-  const { now, params, lease } = w;
+  const { now, start, params, lease } = w;
   const names: Record<string, string> = {
     "#tat": ATTR.tat,
     "#pu": ATTR.pausedUntil,
@@ -80,6 +85,7 @@ export function grantWrite(ref: LimiterItemRef, known: LimiterState, w: GrantWri
   };
   const values: Record<string, number> = {
     ":now": now,
+    ":start": start,
     ":exp": expiresAt(ref, now),
     ":lease": lease,
     ":zero": 0,
@@ -97,17 +103,18 @@ export function grantWrite(ref: LimiterItemRef, known: LimiterState, w: GrantWri
   let budget: string;
   let update: string;
   if (w.idle) {
-    // Idle branch: the budget is unused up to now (tat in the past, or no item): lease starts at now.
-    budget = "(attribute_not_exists(#tat) OR #tat < :now)";
+    // Idle branch: the budget is unused up to the lease's start (tat before it, or no item): the
+    // lease starts there.
+    budget = "(attribute_not_exists(#tat) OR #tat < :start)";
     update = `SET #tat = :newTat, ${seq}, #exp = :exp`;
-    values[":newTat"] = now + lease * params.intervalMs;
+    values[":newTat"] = start + lease * params.intervalMs;
   } else {
-    // Busy branch: tat is ahead of now but within the tolerance and the pre-lease
-    // (now <= tat <= now + tau + preLeaseMs): the first cell conforms now or within preLeaseMs;
-    // the lease continues from the stored tat.
-    budget = "#tat BETWEEN :now AND :nowTau";
+    // Busy branch: tat is at or after the start but within the tolerance and the pre-lease
+    // (start <= tat <= start + tau + preLeaseMs): the first cell conforms within preLeaseMs of the
+    // lease's start; the lease continues from the stored tat.
+    budget = "#tat BETWEEN :start AND :nowTau";
     update = `SET #tat = #tat + :leaseMs, ${seq}, #exp = :exp`;
-    values[":nowTau"] = now + toleranceMs(params) + w.preLeaseMs;
+    values[":nowTau"] = start + toleranceMs(params) + w.preLeaseMs;
     values[":leaseMs"] = lease * params.intervalMs;
   }
   return {

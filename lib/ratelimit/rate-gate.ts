@@ -26,9 +26,10 @@ export interface RateGate {
   /**
    * Asks for one call. Resolves to a denial with the time to wait when the budget is spent or a
    * pause is in force. Rejects only when the gate's own store fails: callers must then make no call
-   * (fail closed).
+   * (fail closed). `deadlineMs` (epoch ms): the caller cannot use a permit from then on, so a gate
+   * that leases cells leases none past it for its callers.
    */
-  tryAcquire(signal?: AbortSignal): Promise<Permit>;
+  tryAcquire(signal?: AbortSignal, deadlineMs?: number): Promise<Permit>;
   /**
    * One more caller waits for a permit, until it calls the returned function (granted or given up).
    * A gate that leases cells takes no more at once than callers wait, so that a caller's work ending
@@ -47,4 +48,11 @@ export interface RateGate {
    * rejects: evidence the store cannot take is dropped (the next `tryAcquire` meets the store anyway).
    */
   recordLimitHeaders(headers: RateLimitHeaders, signal?: AbortSignal): Promise<void>;
+
+  /**
+   * Optional: reads the shared state ahead of the first call, so that a new container's first
+   * `tryAcquire` is decided on it (callers that ask meanwhile wait for the read). Never rejects: a
+   * failed read leaves the gate as it was.
+   */
+  prime?(signal?: AbortSignal): Promise<void>;
 }

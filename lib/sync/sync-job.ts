@@ -107,6 +107,8 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   let gate: DynamoRateGate | undefined;
   let limits: EffectiveLimits | undefined;
   let limitsAt = Number.NEGATIVE_INFINITY;
+  /** Whether `gate` paces by limits loaded once (until then it is the provisional gate of the org's read). */
+  let loadedOnce = false;
   let resolving: Promise<RateGate> | undefined;
   const buildGate = (clientId: string, effective: EffectiveLimits): DynamoRateGate =>
     new DynamoRateGate({
@@ -125,8 +127,9 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     });
   /**
    * The limits to pace by: the settings, else the org's (cached in the state table, read at most
-   * daily), else the defaults. The read itself is paced by a gate on the defaults (the same shared
-   * item), set before the read so that its `acquire` finds it instead of resolving again.
+   * daily), else the defaults. The read itself is paced by the gate in force, at first one on the
+   * settings and defaults (the same shared item); no other call uses that provisional gate: they wait
+   * for the limits (on the defaults, a pool grows towards tokens the org may not allow).
    */
   const resolveGate = async (signal: AbortSignal): Promise<RateGate> => {
     const { clientId } = await deps.credentials();
@@ -134,13 +137,19 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       limits = resolveEffectiveLimits({ settings: limitSettings, org: undefined, poolSize });
       gate = buildGate(clientId, limits);
     }
+    const pacing = gate;
     limitsAt = now();
+    const limitsHttp = httpWith(
+      acquireFrom(async () => pacing),
+      (retryAfterMs, slot) =>
+        onDependency("DynamoDB", "record the 429 pause", () => pacing.recordRateLimited(retryAfterMs, slot)),
+    );
     const loaded = await loadEffectiveLimits({
       clientId,
       settings: limitSettings,
       poolSize,
       cache: limitsCache,
-      read: (s) => readOrgLimits(http, s),
+      read: (s) => readOrgLimits(limitsHttp, s),
       now,
       signal,
     });
@@ -159,11 +168,13 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       limits = loaded.limits;
       deps.log.info("rate limits", { ...loaded.limits, tokenPoolSize: poolSize });
     }
+    loadedOnce = true;
     return gate;
   };
+  /** The gate to pace by; while the limits are refreshed, the one in force. */
   const gateFor = async (signal: AbortSignal): Promise<RateGate> => {
     if (deps.gate) return deps.gate;
-    if (gate && now() - limitsAt < LIMITS_REFRESH_MS) return gate;
+    if (gate && loadedOnce && now() - limitsAt < LIMITS_REFRESH_MS) return gate;
     resolving ??= resolveGate(signal).finally(() => {
       resolving = undefined;
     });
@@ -174,10 +185,10 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
    * Waits for the shared budget and gives the token slot to call with; a denial is a
    * `BudgetDeniedError`, a DynamoDB failure names DynamoDB.
    */
-  const acquire = async (signal: AbortSignal): Promise<number> => {
+  const acquireFrom = (pick: (signal: AbortSignal) => Promise<RateGate>) => async (signal: AbortSignal) => {
     const asked = now();
     const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () =>
-      acquirePermit(await gateFor(signal), {
+      acquirePermit(await pick(signal), {
         signal,
         deadlineMs,
         maxSleepMs: MAX_BUDGET_SLEEP_MS,
@@ -238,17 +249,22 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     now,
     sleep: deps.sleep,
   });
-  const http = new GenesysHttp({
-    apiUrl: config.genesys.apiUrl,
-    tokens,
-    acquire,
-    onRateLimited,
-    onLimitHeaders,
-    onCall: deps.onCall,
-    timeoutMs: config.genesys.timeoutMs,
-    fetch: deps.fetch,
-    now,
-  });
+  const httpWith = (
+    acquire: (signal: AbortSignal) => Promise<number>,
+    onRateLimited: (retryAfterMs: number, slot: number) => Promise<void>,
+  ): GenesysHttp =>
+    new GenesysHttp({
+      apiUrl: config.genesys.apiUrl,
+      tokens,
+      acquire,
+      onRateLimited,
+      onLimitHeaders,
+      onCall: deps.onCall,
+      timeoutMs: config.genesys.timeoutMs,
+      fetch: deps.fetch,
+      now,
+    });
+  const http = httpWith(acquireFrom(gateFor), onRateLimited);
   const users = new UsersApi(http);
   const queue = new SqsChangeQueue({ sqs: deps.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl, now });
   const marks = new DynamoHighWaterMarks({ client: deps.dynamodb, tableName: config.stateTable, now });
@@ -271,9 +287,25 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     return deadlineMs;
   };
 
+  /**
+   * Reads what the invocations share (the limiter item, the pool's tokens; the org's limits when they
+   * are not set) while the pass checks the table and receives its first batch, so that a container's
+   * first calls go out on them without a round trip each: a new container otherwise made its first
+   * grant write on an empty state (failed against a grown pool, then written again) and loaded each
+   * token after its cell came (in the bench's recycled rows, every process, 4 to 6 round trips
+   * before or after its first calls). A failure here is met again, and handled, by the pass's own
+   * first call.
+   */
+  const warmUp = (signal: AbortSignal): void => {
+    const gateRead = gateFor(signal).then((g) => g.prime?.(signal));
+    void Promise.all([gateRead, tokens.prefetch(poolSize, signal)]).catch(() => undefined);
+  };
+
   return {
     async run(input, remainingMs, signal) {
       startRun(input, remainingMs);
+      // The pass's own signal: the gate it resolves is the one the pass's calls wait for.
+      warmUp(signal ?? new AbortController().signal);
       try {
         return await runSyncPass(
           { queue, marks, users, resolver, log: deps.log, now },

@@ -197,4 +197,16 @@ describe("DynamoTokenStore on DynamoDB Local", () => {
     assert.equal(interleaved, 1);
     assert.equal((await a.load(1, signal))?.value, "b-1");
   });
+
+  it("loads many slots in one read: the ones holding an unexpired token", async () => {
+    const store = storeOf("client-many");
+    const token = (value: string) => ({ value, renewAtMs: clock + 1_000, expiresAtMs: clock + 2_000 });
+    await store.save(0, token("t0"), undefined, signal);
+    await store.save(2, token("t2"), undefined, signal);
+    await store.save(3, { value: "t3", renewAtMs: clock - 2, expiresAtMs: clock - 1 }, undefined, signal);
+    const found = await store.loadMany([0, 1, 2, 3], signal);
+    assert.deepEqual([...found.keys()].sort(), [0, 2]);
+    assert.equal(found.get(2)?.value, "t2");
+    assert.equal((await storeOf("client-other").loadMany([0, 2], signal)).size, 0);
+  });
 });

@@ -64,6 +64,7 @@ describe("loadConfig", () => {
         GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: "600",
         GENESYS_TOKEN_POOL_SIZE: "4",
         GENESYS_TIMEOUT_MS: "2500",
+        GENESYS_RATE_LIMIT_WINDOW_MS: "10000",
         SYNC_MAX_ATTEMPTS: "3",
         SYNC_SAFETY_MARGIN_MS: "5000",
         SYNC_BATCH_SIZE: "20",
@@ -73,6 +74,7 @@ describe("loadConfig", () => {
     assert.equal(config.genesys.clientRateLimitPerMinute, 600);
     assert.equal(config.genesys.tokenPoolSize, 4);
     assert.equal(config.genesys.timeoutMs, 2500);
+    assert.equal(config.genesys.rateLimitWindowMs, 10_000);
     assert.equal(config.maxAttempts, 3);
     assert.equal(config.safetyMarginMs, 5000);
     assert.equal(config.batchSize, 20);

@@ -41,17 +41,29 @@ function provider(fetchImpl: typeof fetch, extra: Partial<TokenProviderOptions> 
 function memoryStore(): TokenStore & {
   slots: Map<number, SharedToken>;
   loads: number;
+  batchLoads: number;
   fail: boolean;
   now: () => number;
 } {
   const store = {
     slots: new Map<number, SharedToken>(),
     loads: 0,
+    batchLoads: 0,
     fail: false,
     async load(slot: number): Promise<SharedToken | undefined> {
       store.loads += 1;
       if (store.fail) throw new Error("DynamoDB down");
       return store.slots.get(slot);
+    },
+    async loadMany(slots: readonly number[]): Promise<Map<number, SharedToken>> {
+      store.batchLoads += 1;
+      if (store.fail) throw new Error("DynamoDB down");
+      const found = new Map<number, SharedToken>();
+      for (const slot of slots) {
+        const token = store.slots.get(slot);
+        if (token) found.set(slot, token);
+      }
+      return found;
     },
     async save(slot: number, token: SharedToken, replacing: string | undefined): Promise<SharedToken> {
       if (store.fail) throw new Error("DynamoDB down");
@@ -108,6 +120,46 @@ describe("TokenProvider with a pool shared through a store", () => {
     const [ta, tb] = await Promise.all([a.getToken(signal, 0), b.getToken(signal, 0)]);
     assert.equal(fake.requests.length, 2, "both minted (neither found one stored)");
     assert.equal(ta, tb, "the one stored first is the slot's token for both");
+  });
+
+  it("prefetch: a new container takes every stored token in one read, before its first call", async () => {
+    const store = memoryStore();
+    const fake = fakeFetch(freshTokens());
+    const a = provider(fake.fetch, { store });
+    for (const slot of [0, 1, 2]) await a.getToken(signal, slot);
+    const b = provider(fake.fetch, { store });
+    const prefetched = b.prefetch(4, signal);
+    // A caller that comes while the read is in flight waits for it instead of loading its slot.
+    const during = b.getToken(signal, 1);
+    await prefetched;
+    assert.equal(await during, "tok-2");
+    assert.deepEqual([await b.getToken(signal, 0), await b.getToken(signal, 2)], ["tok-1", "tok-3"]);
+    assert.equal(store.batchLoads, 1);
+    assert.equal(store.loads, 3, "only a's loads: b loaded no slot one by one");
+    assert.equal(fake.requests.length, 3, "b minted nothing");
+    // Slot 3 held no token: it is loaded, then minted, on first use as before.
+    assert.equal(await b.getToken(signal, 3), "tok-4");
+    assert.equal(store.loads, 4);
+  });
+
+  it("prefetch skips a stored token due for renewal or refused, and a failed read changes nothing", async () => {
+    let now = 0;
+    const store = memoryStore();
+    store.now = () => now;
+    store.slots.set(0, { value: "due", renewAtMs: 100, expiresAtMs: 1_000 });
+    store.slots.set(1, { value: "refused", renewAtMs: 5_000, expiresAtMs: 10_000 });
+    const fake = fakeFetch(freshTokens());
+    const b = provider(fake.fetch, { store, now: () => now });
+    b.invalidate("refused");
+    now = 200;
+    await b.prefetch(2, signal);
+    assert.equal(await b.getToken(signal, 0), "tok-1", "renewed, not the stored one past its renewal time");
+    assert.equal(await b.getToken(signal, 1), "tok-2", "the refused one is not used");
+    const c = provider(fake.fetch, { store, now: () => now });
+    store.fail = true;
+    await c.prefetch(2, signal);
+    store.fail = false;
+    assert.equal(await c.getToken(signal, 0), "tok-1", "loaded on first use after the failed read");
   });
 
   it("renews from the store when another container renewed first", async () => {

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_LEASE_POLICY, leaseSize, maxLeaseFor } from "../../../lib/ratelimit/lease-policy.ts";
+import {
+  DEFAULT_LEASE_POLICY,
+  leaseBefore,
+  leaseSize,
+  leaseStartOffsetMs,
+  maxLeaseFor,
+  nextRoundTripMs,
+} from "../../../lib/ratelimit/lease-policy.ts";
 
 describe("lease policy", () => {
   it("leases about leaseMs worth of cells, at most maxLease, rounded", () => {
@@ -15,5 +22,28 @@ describe("lease policy", () => {
     assert.equal(leaseSize(10, true, 20, DEFAULT_LEASE_POLICY), 8);
     // Asked without a registered waiter (a caller that does not use acquirePermit): one cell.
     assert.equal(leaseSize(10, true, 0, DEFAULT_LEASE_POLICY), 1);
+  });
+
+  it("expects the store's round trip slow: up at once to a slower write, down a fifth of the gap", () => {
+    assert.equal(nextRoundTripMs(0, 80), 80);
+    assert.equal(nextRoundTripMs(80, 30), 70);
+    assert.equal(nextRoundTripMs(70, 70), 70);
+    assert.equal(nextRoundTripMs(70, Number.NaN), 70);
+    let expected = 80;
+    for (let i = 0; i < 30; i++) expected = nextRoundTripMs(expected, 5);
+    assert.ok(expected < 6, `settles near the fast round trip: ${expected}`);
+  });
+
+  it("leases no cell past the callers' deadline, but always one", () => {
+    assert.equal(leaseBefore(8, 1_000, 10, Number.POSITIVE_INFINITY), 8);
+    assert.equal(leaseBefore(8, 1_000, 10, 1_030), 3, "cells at 1000, 1010, 1020");
+    assert.equal(leaseBefore(8, 1_000, 10, 1_031), 4);
+    assert.equal(leaseBefore(8, 1_000, 10, 900), 1);
+  });
+
+  it("starts a lease the round trip less the spend time ahead of its write, never before, at most leaseMs", () => {
+    assert.equal(leaseStartOffsetMs(5, 25, DEFAULT_LEASE_POLICY), 0);
+    assert.equal(leaseStartOffsetMs(80, 25, DEFAULT_LEASE_POLICY), 55);
+    assert.equal(leaseStartOffsetMs(5_000, 25, DEFAULT_LEASE_POLICY), DEFAULT_LEASE_POLICY.leaseMs);
   });
 });

@@ -1,0 +1,145 @@
+/**
+ * "This project", recycled: every pass a process of its own, through the CLI's `run` (the Lambda
+ * handler as deployed), as Lambda recycles containers. N slots run side by side; each slot runs one
+ * `genesys-user-sync run --budget S` at a time and starts a new one as soon as the last exits, until
+ * the queue is drained. The slots are staggered: slot i's first process gets (i + 1) / N of the budget,
+ * so from the start one process of N ends (and a new one starts cold) every S / N seconds, as in a
+ * steady state of overlapping invocations.
+ *
+ * Time: the bench compresses only the window Genesys counts over (10 s for its minute, told to the
+ * processes with `GENESYS_RATE_LIMIT_WINDOW_MS`); calls, round trips, a process's start and the pass
+ * budget are wall-clock time, as in the warm rows (their passes have 60-s budgets). A 25-s budget is
+ * 25 s of calls at the row's rate, so what a new process costs weighs in a pass as it does in a
+ * Lambda's 25-s pass; the tokens live 5 minutes on the same clock.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { emptySummary, type PassSummary } from "../lib/sync/pass-summary.ts";
+import { withLocalAwsEnv } from "../local/aws-env.ts";
+import { addSummary, changeIdsIn, type ProjectRowResult } from "./project-row.ts";
+import type { BenchWorld, Resources } from "./world.ts";
+
+export interface ProcessRowOptions {
+  /** Processes side by side (slots). */
+  readonly invocations: number;
+  readonly poolSize: number;
+  /** Per token and client total per minute; undefined: the processes read the org's limits API. */
+  readonly told:
+    | { readonly perTokenPerMinute: number; readonly clientPerMinute: number | undefined }
+    | undefined;
+  readonly windowMs: number;
+  /** `--budget` of every process but the slots' first (staggered). */
+  readonly budgetSeconds: number;
+  /** The OAuth client the processes use (the bench gives it tokens of the row's lifetime). */
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly rowTimeoutMs: number;
+}
+
+const CLI = join(import.meta.dirname, "..", "bin", "genesys-user-sync.ts");
+
+/** The environment of one process: the emulators, the simulator, the row's settings; nothing of ours inherited. */
+function processEnv(world: BenchWorld, resources: Resources, o: ProcessRowOptions): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(SYNC|GENESYS|POWERTOOLS)_/.test(k)),
+  );
+  const env: Record<string, string | undefined> = {
+    ...withLocalAwsEnv(base, { sqs: world.sqsEndpoint, dynamodb: world.ddbEndpoint }),
+    SYNC_QUEUE_URL: resources.queueUrl,
+    SYNC_DLQ_URL: resources.dlqUrl,
+    SYNC_STATE_TABLE: resources.tableName,
+    GENESYS_API_URL: world.sim.apiUrl,
+    GENESYS_LOGIN_URL: world.sim.loginUrl,
+    GENESYS_CLIENT_ID: o.clientId,
+    GENESYS_CLIENT_SECRET: o.clientSecret,
+    GENESYS_TOKEN_POOL_SIZE: String(o.poolSize),
+    GENESYS_RATE_LIMIT_WINDOW_MS: String(o.windowMs),
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+  };
+  if (o.told !== undefined) {
+    env.GENESYS_RATE_LIMIT_PER_MINUTE = String(o.told.perTokenPerMinute);
+    if (o.told.clientPerMinute !== undefined)
+      env.GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE = String(o.told.clientPerMinute);
+  }
+  return env;
+}
+
+/** One `genesys-user-sync run --budget <s>`: its summary (the JSON it prints), or why it failed. */
+function runPass(env: NodeJS.ProcessEnv, budgetSeconds: number): Promise<PassSummary | string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, "run", "--budget", String(budgetSeconds)], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
+    });
+    child.on("error", (error) => resolve(`spawn failed: ${error.message}`));
+    child.on("close", (code) => {
+      if (code !== 0) {
+        resolve(`exit ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`);
+        return;
+      }
+      try {
+        resolve(JSON.parse(out.slice(out.indexOf("{"))) as PassSummary);
+      } catch {
+        resolve(`no summary on stdout: ${out.slice(0, 200)}`);
+      }
+    });
+  });
+}
+
+export async function runProcessRow(
+  world: BenchWorld,
+  resources: Resources,
+  options: ProcessRowOptions,
+): Promise<ProjectRowResult> {
+  const env = processEnv(world, resources, options);
+  const total = emptySummary();
+  const errors: string[] = [];
+  let passes = 0;
+  let drained = false;
+  const started = Date.now();
+  const rowDeadline = started + options.rowTimeoutMs;
+  const n = options.invocations;
+
+  const slot = async (i: number): Promise<void> => {
+    let budget = Math.max(1, Math.round((options.budgetSeconds * (i + 1)) / n));
+    while (!drained) {
+      const leftS = Math.floor((rowDeadline - Date.now()) / 1000);
+      if (leftS < 1) break;
+      const outcome = await runPass(env, Math.min(budget, leftS));
+      passes += 1;
+      if (typeof outcome === "string") errors.push(outcome);
+      else addSummary(total, outcome);
+      budget = options.budgetSeconds;
+      const depth = await world.queueDepth(resources.queueUrl);
+      if (depth.messages + depth.delayed === 0) drained = true;
+    }
+  };
+  await Promise.all(Array.from({ length: n }, (_, i) => slot(i)));
+  const wallMs = Date.now() - started;
+  let depth = await world.queueDepth(resources.queueUrl);
+  for (let waited = 0; depth.delayed > 0 && waited < 20_000; waited += 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    depth = await world.queueDepth(resources.queueUrl);
+  }
+  return {
+    wallMs,
+    drained,
+    passes,
+    errors,
+    summary: total,
+    deadLettered: await changeIdsIn(world, resources.dlqUrl),
+    leftInQueue: depth.messages + depth.delayed,
+    queued: depth.messages + depth.delayed > 0 ? await changeIdsIn(world, resources.queueUrl) : new Set(),
+    // Measured inside the processes only; not collected across them.
+    time: { activeMs: 0, budgetWaitMs: 0, genesysCallMs: 0, genesysCalls: 0, acquiresThatWaited: 0 },
+  };
+}
