@@ -100,6 +100,8 @@ export function targetsMet(o: RowOutcome): { ok: boolean; missed: string[] } | u
     missed.push(`API calls/update > ${MAX_API_CALLS_PER_UPDATE}`);
   }
   if (o.verdict.lost > 0) missed.push("lost > 0");
+  if (o.verdict.fieldsAltered > 0)
+    missed.push(`${o.verdict.fieldsAltered} employer fields no change named altered`);
   if (o.verdict.inQueue > 0) missed.push("queue not drained in 2x the ideal time");
   return { ok: missed.length === 0, missed };
 }
@@ -127,7 +129,7 @@ export function renderTable(outcomes: readonly RowOutcome[]): string {
     const project = o.spec.approach === "project";
     const tokens = project ? `pool ${o.spec.pool}` : `${o.spec.pool} × ${o.spec.invocations}`;
     const tokenTarget = project ? ` (≤ ${o.spec.pool + 1})` : "";
-    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""}${o.spec.recycled ? `, a process per ${o.spec.recycled.budgetSeconds}-s pass` : ""} | ${o.spec.invocations} | ${tokens} | ${CONDITION[o.spec.condition]}${o.spec.headers === true ? ", headers" : ""} | ${limitsCell(o.limits, o.spec.limitsFrom)} | ${o.limits.binding} | ${f3(f.throughputRatio)} | ${f3(f.sustainedRatio)} | ${f3(f.wallRatio)} | ${f1(f.per1000Calls429)} | ${f3(f.callsPerUpdate)} | ${f1(tokensPerContainer(o))}${tokenTarget} | ${project ? f2(o.dynamoRequests / Math.max(1, f.calls)) : "0"} | ${o.verdict.lost} | ${o.verdict.deadLettered} | ${o.verdict.inQueue} | ${targets} |`;
+    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""}${o.spec.recycled ? `, a process per ${o.spec.recycled.budgetSeconds}-s pass` : ""}${o.spec.expandDropRate ? `, employerInfo left out of ${o.spec.expandDropRate * 100} % of reads` : ""} | ${o.spec.invocations} | ${tokens} | ${CONDITION[o.spec.condition]}${o.spec.headers === true ? ", headers" : ""} | ${limitsCell(o.limits, o.spec.limitsFrom)} | ${o.limits.binding} | ${f3(f.throughputRatio)} | ${f3(f.sustainedRatio)} | ${f3(f.wallRatio)} | ${f1(f.per1000Calls429)} | ${f3(f.callsPerUpdate)} | ${f1(tokensPerContainer(o))}${tokenTarget} | ${project ? f2(o.dynamoRequests / Math.max(1, f.calls)) : "0"} | ${o.verdict.lost} | ${o.verdict.deadLettered} | ${o.verdict.inQueue} | ${targets} |`;
   });
   return [head, sep, ...lines].join("\n");
 }
@@ -166,7 +168,7 @@ export function renderTimeTable(outcomes: readonly RowOutcome[]): string {
         : limit === REAL_CLIENT && o.limits.tokens === GENESYS_DEFAULTS.tokenPoolSize
           ? `${o.limits.tokens} (the default pool)`
           : String(o.limits.tokens);
-    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""}${o.spec.recycled ? `, a process per ${o.spec.recycled.budgetSeconds}-s pass` : ""} | ${o.spec.invocations} | ${setup} | ${limit.toLocaleString("en-US")} | ${f3(o.figures.sustainedRatio)} | ${f3(o.figures.callsPerUpdate)} | ${Number.isFinite(perMinute) ? Math.round(perMinute).toLocaleString("en-US") : "–"} | ${USERS.map((n) => duration(n / perMinute)).join(" | ")} |`;
+    return `| ${o.spec.id} | ${APPROACH[o.spec.approach]}${o.spec.namedBy === "email" ? ", by email" : ""}${o.spec.recycled ? `, a process per ${o.spec.recycled.budgetSeconds}-s pass` : ""}${o.spec.expandDropRate ? `, employerInfo left out of ${o.spec.expandDropRate * 100} % of reads` : ""} | ${o.spec.invocations} | ${setup} | ${limit.toLocaleString("en-US")} | ${f3(o.figures.sustainedRatio)} | ${f3(o.figures.callsPerUpdate)} | ${Number.isFinite(perMinute) ? Math.round(perMinute).toLocaleString("en-US") : "–"} | ${USERS.map((n) => duration(n / perMinute)).join(" | ")} |`;
   });
   return [head, sep, ...lines].join("\n");
 }

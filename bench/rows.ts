@@ -44,6 +44,12 @@ export interface RowSpec {
   readonly recycled?: { readonly budgetSeconds: number };
   /** The project is told its limits (default), or told none and reads the org's limits API. */
   readonly limitsFrom?: "told" | "org";
+  /**
+   * The share of users whose `employerInfo` the simulator leaves out of each read (expansions are best
+   * effort); the users then hold employer info and every change sets an employer field besides its
+   * title, which must never wipe the fields it does not name. Default 0, and titles only.
+   */
+  readonly expandDropRate?: number;
 }
 
 /** Calls per window. */
@@ -129,6 +135,7 @@ const peer = (approach: ScriptKind, n: number, condition: Condition): RowSpec =>
 export const ALL_ROWS: readonly RowSpec[] = [
   ...[1, 4, 10].flatMap((pool) => CONCURRENCY.map((n) => project(pool, n, "known"))),
   { ...project(10, 4, "known"), id: "project-4-email", namedBy: "email" },
+  { ...project(10, 4, "known"), id: "project-4-expand-half", expandDropRate: 0.5 },
   recycled("told"),
   recycled("org"),
   ...CONCURRENCY.map((n) => peer("sdk", n, "known")),
@@ -156,7 +163,7 @@ const QUICK_ROWS = [
   "project-t1-4-half",
 ];
 
-/** What `--rows` can name besides ids: the approach, the condition, `t<pool>` (project), `peers`, `email`, `recycled`, `org`, `all`. */
+/** What `--rows` can name besides ids: the approach, the condition, `t<pool>` (project), `peers`, `email`, `recycled`, `org`, `expand`, `all`. */
 function tags(spec: RowSpec): string[] {
   return [
     "all",
@@ -167,6 +174,7 @@ function tags(spec: RowSpec): string[] {
     ...(spec.namedBy === "email" ? ["email"] : []),
     ...(spec.headers === true ? ["headers"] : []),
     ...(spec.recycled ? ["recycled"] : []),
+    ...(spec.expandDropRate ? ["expand"] : []),
     ...(spec.limitsFrom === "org" ? ["org"] : []),
   ];
 }
@@ -190,7 +198,7 @@ export function selectRows(filter: string | undefined, quick: boolean): RowSpec[
   });
   if (rows.length === 0) {
     throw new Error(
-      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, hidden-half, client-unknown, headers, t1, t4, t10, email, recycled, org, all`,
+      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, hidden-half, client-unknown, headers, t1, t4, t10, email, recycled, org, expand, all`,
     );
   }
   return rows;

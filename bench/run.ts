@@ -106,7 +106,15 @@ async function runRow(
   const limits = rowLimits(spec, settings.limit);
   const { sim } = world;
   sim.clearFaults();
-  const changes = prepareWorkload(sim, spec.id, changesCount, spec.namedBy ?? "id");
+  const changes = prepareWorkload(
+    sim,
+    spec.id,
+    changesCount,
+    spec.namedBy ?? "id",
+    spec.expandDropRate !== undefined,
+  );
+  // Best-effort expansions: this share of the users read come back without their employer info.
+  sim.configureDirectory({ expandDropRate: spec.expandDropRate ?? 0 });
   const rowName = `bench-${spec.id}-${Date.now().toString(36)}`;
   const loop = monitorEventLoopDelay({ resolution: 5 });
   /** Cold windows (API and login), empty stats, zero counters: the same start for every row. */

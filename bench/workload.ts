@@ -1,7 +1,9 @@
 /**
  * The workload of one row: `count` users seeded fresh in the simulator (version 1, title "Agent"),
- * and one change per user setting a title unique to the row. At the end, each change is either in
- * effect (the simulator shows its title), dead-lettered (its changeId is in the DLQ), or lost.
+ * and one change per user setting a title unique to the row (and, for an `employer` row, the
+ * `employeeType` of users who hold all four employer fields). At the end, each change is either in
+ * effect (the simulator shows its title and employee type, and the three employer fields it does not
+ * name unchanged), dead-lettered (its changeId is in the DLQ), still queued, or lost.
  */
 import type { GenesysSimulator } from "../sim/genesys-simulator.ts";
 
@@ -9,7 +11,7 @@ export interface BenchChange {
   readonly changeId: string;
   /** The user the change is about (the sync may have to resolve it from `body`). */
   readonly userId: string;
-  readonly set: { readonly title: string };
+  readonly set: { readonly title: string; readonly employeeType?: string };
   /** The message body as a producer sends it: naming the user by id, or by email. */
   readonly body: string;
 }
@@ -26,6 +28,7 @@ export function prepareWorkload(
   rowId: string,
   count: number,
   namedBy: "id" | "email",
+  employer = false,
 ): BenchChange[] {
   sim.clearUsers();
   sim.seedUsers(
@@ -36,17 +39,26 @@ export function prepareWorkload(
       title: "Agent",
       department: "Support",
       extension: String(10_000 + i),
+      ...(employer ? { employerInfo: employerInfoOf(i + 1) } : {}),
     })),
   );
   const changedAt = new Date().toISOString();
   return Array.from({ length: count }, (_, i) => {
     const changeId = `${rowId}-${i + 1}`;
     const userId = benchUserId(i + 1);
-    const set = { title: `Title ${rowId} ${i + 1}` };
+    const set = { title: `Title ${rowId} ${i + 1}`, ...(employer ? { employeeType: "Contractor" } : {}) };
     const who = namedBy === "email" ? { user: { email: `USER${i + 1}@example.com` } } : { userId };
     return { changeId, userId, set, body: JSON.stringify({ changeId, ...who, changedAt, set }) };
   });
 }
+
+/** The employer info a bench user holds before its change (all four fields). */
+const employerInfoOf = (n: number) => ({
+  employeeId: `E-${n}`,
+  employeeType: "Full-time",
+  dateHire: "2020-01-15",
+  officialName: `Official ${n}`,
+});
 
 export interface Verdict {
   /** Changes whose value is in effect in the simulator. */
@@ -57,6 +69,8 @@ export interface Verdict {
   readonly inQueue: number;
   /** Neither in effect, nor dead-lettered, nor still queued. */
   readonly lost: number;
+  /** Employer fields a change did not name that are no longer what they were (wiped or altered). */
+  readonly fieldsAltered: number;
 }
 
 export function verify(
@@ -69,11 +83,21 @@ export function verify(
   let deadLettered = 0;
   let inQueue = 0;
   let lost = 0;
-  for (const c of changes) {
-    if (sim.getUser(c.userId)?.title === c.set.title) inEffect += 1;
+  let fieldsAltered = 0;
+  for (const [i, c] of changes.entries()) {
+    const user = sim.getUser(c.userId, ["employerInfo"]);
+    if (c.set.employeeType !== undefined) {
+      const { employeeType: _named, ...kept } = employerInfoOf(i + 1);
+      const now = user?.employerInfo ?? {};
+      for (const [field, value] of Object.entries(kept))
+        if (now[field as keyof typeof now] !== value) fieldsAltered += 1;
+    }
+    const employerInEffect =
+      c.set.employeeType === undefined || user?.employerInfo?.employeeType === c.set.employeeType;
+    if (user?.title === c.set.title && employerInEffect) inEffect += 1;
     else if (deadLetteredIds.has(c.changeId)) deadLettered += 1;
     else if (queuedIds.has(c.changeId)) inQueue += 1;
     else lost += 1;
   }
-  return { inEffect, deadLettered, inQueue, lost };
+  return { inEffect, deadLettered, inQueue, lost, fieldsAltered };
 }
