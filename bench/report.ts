@@ -77,6 +77,8 @@ const TARGETS: Record<Condition, { readonly minThroughput: number; readonly max4
 const HEADER_TARGETS = { minThroughput: 0.97, max429: 1 } as const;
 /** Genesys API calls (token requests left out: they have their own target) per applied update, at most. */
 const MAX_API_CALLS_PER_UPDATE = 1.05;
+/** The same with employerInfo left out of half the reads: the re-reads of a batch cost a call each. */
+const MAX_API_CALLS_PER_UPDATE_EXPAND = 1.1;
 
 /** Token requests per invocation (container) or worker; a recycled row's containers are its passes. */
 const tokensPerContainer = (o: RowOutcome): number =>
@@ -93,12 +95,14 @@ export function targetsMet(o: RowOutcome): { ok: boolean; missed: string[] } | u
   const f = o.figures;
   const { minThroughput, max429 } = o.spec.headers === true ? HEADER_TARGETS : TARGETS[o.spec.condition];
   const missed: string[] = [];
-  if (f.throughputRatio < minThroughput) missed.push(`throughput < ${minThroughput}`);
+  // A row whose expansions do not come back re-queues the changes it cannot plan (5 s, half a
+  // compressed window): its targets are the fields kept and the calls spent, not throughput.
+  const expand = o.spec.expandDropRate !== undefined;
+  if (!expand && f.throughputRatio < minThroughput) missed.push(`throughput < ${minThroughput}`);
   if (f.per1000Calls429 > max429) missed.push(`429s > ${max429}/1000`);
   if (tokensPerContainer(o) > o.spec.pool + 1) missed.push(`token requests > ${o.spec.pool + 1}/container`);
-  if (apiCallsPerUpdate(o) > MAX_API_CALLS_PER_UPDATE) {
-    missed.push(`API calls/update > ${MAX_API_CALLS_PER_UPDATE}`);
-  }
+  const maxCalls = expand ? MAX_API_CALLS_PER_UPDATE_EXPAND : MAX_API_CALLS_PER_UPDATE;
+  if (apiCallsPerUpdate(o) > maxCalls) missed.push(`API calls/update > ${maxCalls}`);
   if (o.verdict.lost > 0) missed.push("lost > 0");
   if (o.verdict.fieldsAltered > 0)
     missed.push(`${o.verdict.fieldsAltered} employer fields no change named altered`);
