@@ -16,7 +16,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { emptySummary, type PassSummary } from "../lib/sync/pass-summary.ts";
 import { withLocalAwsEnv } from "../local/aws-env.ts";
-import { addSummary, changeIdsIn, type ProjectRowResult } from "./project-row.ts";
+import { addSummary, type ProjectRowResult, whatIsLeft } from "./project-row.ts";
 import type { BenchWorld, Resources } from "./world.ts";
 
 export interface ProcessRowOptions {
@@ -125,20 +125,13 @@ export async function runProcessRow(
   };
   await Promise.all(Array.from({ length: n }, (_, i) => slot(i)));
   const wallMs = Date.now() - started;
-  let depth = await world.queueDepth(resources.queueUrl);
-  for (let waited = 0; depth.delayed > 0 && waited < 20_000; waited += 1000) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    depth = await world.queueDepth(resources.queueUrl);
-  }
   return {
     wallMs,
     drained,
     passes,
     errors,
     summary: total,
-    deadLettered: await changeIdsIn(world, resources.dlqUrl),
-    leftInQueue: depth.messages + depth.delayed,
-    queued: depth.messages + depth.delayed > 0 ? await changeIdsIn(world, resources.queueUrl) : new Set(),
+    ...(await whatIsLeft(world, resources)),
     // Measured inside the processes only; not collected across them.
     time: { activeMs: 0, budgetWaitMs: 0, genesysCallMs: 0, genesysCalls: 0, acquiresThatWaited: 0 },
   };

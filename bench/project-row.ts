@@ -158,6 +158,15 @@ export async function runProjectRow(
   };
   await Promise.all(Array.from({ length: options.invocations }, invocation));
   const wallMs = Date.now() - started;
+  return { wallMs, drained, passes, errors, summary: total, ...(await whatIsLeft(world, resources)), time };
+}
+
+/** Adds a pass's counts to `total` (the longest queue lag is kept). */
+/** After a row: its dead letters, and what is left in its queue (delayed copies given a moment to show). */
+export async function whatIsLeft(
+  world: BenchWorld,
+  resources: Resources,
+): Promise<Pick<ProjectRowResult, "deadLettered" | "leftInQueue" | "queued">> {
   let depth = await world.queueDepth(resources.queueUrl);
   // Re-queued copies still delayed cannot be received yet: give them a moment to show.
   for (let waited = 0; depth.delayed > 0 && waited < 20_000; waited += 1000) {
@@ -165,20 +174,13 @@ export async function runProjectRow(
     depth = await world.queueDepth(resources.queueUrl);
   }
   return {
-    wallMs,
-    drained,
-    passes,
-    errors,
-    summary: total,
     deadLettered: await changeIdsIn(world, resources.dlqUrl),
     leftInQueue: depth.messages + depth.delayed,
     // In-flight and delayed copies are not receivable now; the row's timeout leaves them few.
     queued: depth.messages + depth.delayed > 0 ? await changeIdsIn(world, resources.queueUrl) : new Set(),
-    time,
   };
 }
 
-/** Adds a pass's counts to `total` (the longest queue lag is kept). */
 export function addSummary(total: PassSummary, s: PassSummary): void {
   const sum = total as unknown as Record<string, unknown>;
   for (const [key, v] of Object.entries(s)) {
