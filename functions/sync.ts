@@ -46,6 +46,10 @@ export interface HandlerDeps {
   readonly logger?: Logger;
   /** Default: Powertools Metrics in the `GenesysUserSync` namespace (EMF on stdout). */
   readonly metrics?: Metrics;
+  /** The job's clock (`SyncJobDeps.now`). @default `Date.now` */
+  readonly now?: () => number;
+  /** How the job waits (`SyncJobDeps.sleep`). @default `timers/promises` `setTimeout` */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export type SyncHandler = MiddyfiedHandler<unknown, PassSummary | DirectoryRefreshSummary, Error, Context>;
@@ -77,6 +81,8 @@ export function createHandler(deps: HandlerDeps): SyncHandler {
     credentials: credentialsResolver(config.genesys.credentials, clients.readSecret),
     onCall: (call) => currentRun.getStore()?.onCall(call),
     onBudgetWait: (ms) => currentRun.getStore()?.onBudgetWait(ms),
+    now: deps.now,
+    sleep: deps.sleep,
   });
 
   const publish = (recorder: RunRecorder, summary: PassSummary): void => {
