@@ -56,6 +56,10 @@ export interface HandlerDeps {
   readonly logger?: Logger;
   /** Default: Powertools Metrics in the `GenesysUserSync` namespace (EMF on stdout). */
   readonly metrics?: Metrics;
+  /** The job's clock (`SyncJobDeps.now`). @default `Date.now` */
+  readonly now?: () => number;
+  /** How the job waits (`SyncJobDeps.sleep`). @default `timers/promises` `setTimeout` */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export type SyncHandler = MiddyfiedHandler<
@@ -93,6 +97,8 @@ export function createHandler(deps: HandlerDeps): SyncHandler {
     onCall: (call) => currentRun.getStore()?.onCall(call),
     onBudgetWait: (ms) => currentRun.getStore()?.onBudgetWait(ms),
     onLimiterStatus: (status) => currentRun.getStore()?.onLimiterStatus(status),
+    now: deps.now,
+    sleep: deps.sleep,
   });
 
   const publish = (recorder: RunRecorder, summary: PassSummary): void => {

@@ -41,9 +41,10 @@ export interface WorldOptions {
   /** The window the budget assumes the server counts over (time compressed); default a minute. */
   readonly rateLimitWindowMs?: number;
   /**
-   * The clock of the simulator and of every job (`now`; `sleep` for their waits and the simulator's
-   * latency), e.g. `virtualClock()`, so that what a test asserts on time does not depend on how busy
-   * the machine is. Default: real time. `handler()` always runs on real time.
+   * The clock of the simulator, of every job and of the handler (`now`; `sleep` for their waits and the
+   * simulator's latency), e.g. `virtualClock()`, so that what a test asserts on time does not depend on
+   * how busy the machine is. Default: real time. Every actor on the world's state table must read the
+   * same clock: the shared budget's item holds times.
    */
   readonly clock?: Pick<VirtualClock, "now" | "sleep">;
 }
@@ -67,7 +68,7 @@ export interface World {
   sqsClient(): SQSClient;
   /** A fresh job, as a new Lambda container would build it. */
   job(options?: JobOptions): SyncJob;
-  /** A fresh Lambda handler (`createHandler`) on this world's configuration and clients; logs nothing. */
+  /** A fresh Lambda handler (`createHandler`) on this world's configuration, clients and clock; logs nothing. */
   handler(): SyncHandler;
   /** Sends raw bodies (strings) or changes (objects, JSON-encoded) to the main queue. */
   send(bodies: readonly (string | object)[]): Promise<void>;
@@ -168,6 +169,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
           },
         },
         logger: new Logger({ serviceName: "genesys-user-sync-test", logLevel: "SILENT" }),
+        ...(clock ? { now: clock.now, sleep: clock.sleep } : {}),
       }),
     async send(bodies) {
       const entries = bodies.map((b, i) => ({
