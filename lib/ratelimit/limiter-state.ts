@@ -5,7 +5,7 @@
 
 import { type AnnouncedLimitState, announcedLimit } from "./announced-limit.ts";
 import type { LearnedLimitState } from "./learned-limit.ts";
-import { estimateLimit, learnedLimit, shouldCut, streakAfterCut } from "./learned-limit.ts";
+import { estimateLimit, learnedLimit, shouldCut, streakAfterCut, trueWaitMs } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
 import {
   bindingLimit,
@@ -150,14 +150,23 @@ export function sharedLimitEffect(
   // when an assumed pool grows), so its limit holds; the estimate, which counts cells granted and not
   // yet spent, errs high by a lease or two: shaved.
   // The calls the step made beyond that limit stay in the server's window as long as the window: the
-  // pause lasts as long as they would have taken at it (when longer than Retry-After), so that the
-  // window comes back to that limit instead of meeting 429s until they leave it.
+  // pause lasts as long as they would have taken at it, so that the window comes back to that limit
+  // instead of meeting 429s until they leave it, and then as long as the pace keeps below the limit
+  // (the room the step spent). A Retry-After of a second or less says only "within the second" (a
+  // whole-second header; `trueWaitMs`): the step is undone by that pause alone, since the pace before
+  // it ran a whole window without a 429. Waiting the whole second cost a tenth of a compressed window
+  // per failed step (the bench's client-unknown rows). A longer Retry-After is a real wait: honoured.
+  // Only the step's first 429 is read so: it cuts, and a cut is not repeated within its cooldown
+  // (`shouldCut`), so a second 429 waits out its Retry-After.
   if (isProbeFailure(state, now, config) && state.poolBefore !== undefined) {
     const proven = bindingLimit(config, state.poolBefore, shared);
     const cutTo = Math.max(proven, estimate * PROBE_ESTIMATE_SHAVE);
     const sinceMs = now - (state.pooledAt ?? now);
     const excess = Math.max(0, (grantedSinceGrowth ?? 0) - (cutTo * sinceMs) / 60_000);
-    return { kind: "shared", until: Math.max(until, now + (excess * 60_000) / cutTo), cutTo };
+    const payBackMs = (excess * 60_000) / cutTo;
+    if (trueWaitMs(ra) > 0) return { kind: "shared", until: Math.max(until, now + payBackMs), cutTo };
+    const roomMs = config.windowMs * (1 - paceRate(config, state.pool, cutTo) / cutTo);
+    return { kind: "shared", until: now + Math.ceil(payBackMs + roomMs), cutTo };
   }
   return { kind: "shared", until, cutTo: estimate };
 }

@@ -139,11 +139,23 @@ describe("a failed growth step", () => {
     const exact = rateLimitedEffect(grown, 1, 20_100, 1_000, 6_100, told);
     assert.equal(exact.kind === "shared" ? exact.cutTo : undefined, 6_000, "never below the proven limit");
     // The step sent 2,000 cells in 100 ms where the proven limit allows 10: the pause waits out the
-    // other 1,990 at it (19.9 s), past the 1-s Retry-After; without that count, Retry-After alone.
+    // other 1,990 at it (19.9 s), then the room its pace keeps below the limit (2 calls of burst and
+    // 50 ms of lateness a window: 993 of 1,000, 70 ms).
     const waited = sharedLimitEffect(grown, 20_100, 1_000, 6_100, told, 2_000);
-    assert.deepEqual(waited, { kind: "shared", until: 20_100 + 19_900, cutTo: 6_000 });
-    assert.equal(sharedLimitEffect(grown, 20_100, 1_000, 6_100, told).until, 21_100);
-    assert.equal(sharedLimitEffect(grown, 20_100, 1_000, 6_100, told, 5).until, 21_100, "nothing beyond it");
+    assert.deepEqual(waited, { kind: "shared", until: 20_100 + 19_900 + 70, cutTo: 6_000 });
+    // A Retry-After of 1 s says "within the second": without an excess, the room alone, not the second.
+    assert.equal(sharedLimitEffect(grown, 20_100, 1_000, 6_100, told).until, 20_170);
+    assert.equal(sharedLimitEffect(grown, 20_100, 1_000, 6_100, told, 5).until, 20_170, "nothing beyond it");
+    // A longer Retry-After is a real wait: honoured, or the excess if longer.
+    assert.equal(sharedLimitEffect(grown, 20_100, 3_000, 6_100, told, 5).until, 23_100);
+    assert.equal(sharedLimitEffect(grown, 20_100, 3_000, 6_100, told, 2_000).until, 40_000);
+    // Once cut, the next 429 within the cooldown waits its whole Retry-After (no second short pause).
+    const cut = { ...grown, rateAtCut: 6_000, rateCutAt: 20_100, pausedUntil: 20_170 };
+    assert.deepEqual(sharedLimitEffect(cut, 20_300, 1_000, 6_100, told, 5), {
+      kind: "shared",
+      until: 21_300,
+      cutTo: undefined,
+    });
     // A window after the step, a 429 on one token is that token's until another token meets one.
     assert.equal(rateLimitedEffect(grown, 1, 30_001, 1_000, 6_100, told).kind, "token");
   });
