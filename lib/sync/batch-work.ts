@@ -1,6 +1,7 @@
-import { type ChangeField, userKeyString } from "../contract/user-change.ts";
+import { type ChangeField, type UserKey, userKeyString } from "../contract/user-change.ts";
 import { UserNotFoundError } from "../genesys/errors.ts";
-import type { GenesysUser, UpdateUserBody } from "../genesys/types.ts";
+import type { GenesysUser } from "../genesys/types.ts";
+import { afterFailure } from "./after-failure.ts";
 import type { BatchPlan } from "./batch-plan.ts";
 import type { ChangeMark } from "./change-order.ts";
 import type { FieldWant } from "./coalesce.ts";
@@ -9,14 +10,15 @@ import { absenceConclusive, expandMissing } from "./employer-info-evidence.ts";
 import { type ExtensionMove, orderSteps, type Step } from "./extension-order.ts";
 import { classifyFailure, type Failure, outcomeOf, whyOf } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
-import { explainForbiddenPatch, reasonForExtension } from "./forbidden-patch.ts";
 import type { HeldMessage } from "./held-message.ts";
+import { clearExtension } from "./operations/clear-extension.ts";
+import type { Operation } from "./operations/operation.ts";
+import { planOperations, runOperation } from "./operations/registry.ts";
 import { SYNC_PASS_DEFAULTS as DEFAULTS, type SyncPassDeps, type SyncPassOptions } from "./pass-deps.ts";
 import { atDeadline, nextMode, type PassMode, untriedOutcome } from "./pass-mode.ts";
 import { currentExtension, isEmployerField, planUpdate } from "./plan-update.ts";
 import type { BatchOutcomes } from "./settlement.ts";
 import { type CachedNameCheck, checkCachedNames, readUsers } from "./user-read.ts";
-import { mergeExtension } from "./work-phone.ts";
 
 /** Calls a batch made (the summary's call counts). */
 export interface CallCounts {
@@ -241,77 +243,61 @@ export class BatchWork {
     return true;
   }
 
-  /** Brings the user's pending fields into effect: claim, plan, PATCH; re-read and retry on a conflict. */
+  /**
+   * Brings the user's pending fields into effect: claim, plan the operations, run them in order,
+   * each settling its fields; after a failure, what `afterFailure` says.
+   */
   async #apply(work: UserWork): Promise<void> {
-    const maxConflicts = this.#options.maxConflictRetries ?? DEFAULTS.maxConflictRetries;
-    for (let conflicts = 0, limited = 0; work.pending.size > 0 && !this.#held(work); ) {
+    let conflicts = 0;
+    let rateLimited = 0;
+    while (work.pending.size > 0 && !this.#held(work)) {
       let sending: readonly ChangeField[] = [];
       try {
         if (work.reread) await this.#reread(work);
         else if (!work.claimed) await this.#claim(work);
         if (work.pending.size === 0) return;
-        const plan = this.#planFor(work);
-        for (const field of plan.noop) this.#resolve(work, field, { kind: "noop" });
-        for (const field of plan.unknown) this.#resolve(work, field, this.#expandMissing(work.userId));
-        const deleted = work.user.state === "deleted";
-        if (deleted && !plan.state) {
-          // Only `state` can touch a deleted user (it restores it); anything else would be a 404.
-          this.#resolveAll(work, {
-            kind: "dead",
-            why: {
-              code: "genesys.user.deleted",
-              reason: `user ${work.userId} is deleted in Genesys Cloud: restore it (a change setting state) or drop this change`,
-            },
-          });
+        const update = this.#planFor(work);
+        for (const field of update.noop) this.#resolve(work, field, { kind: "noop" });
+        for (const field of update.unknown) this.#resolve(work, field, this.#expandMissing(work.userId));
+        const plan = planOperations({ user: work.user, update });
+        if (plan.kind === "refused") {
+          this.#resolveAll(work, { kind: "dead", why: plan.why });
           return;
         }
-        const bodies: { fields: readonly ChangeField[]; body: Omit<UpdateUserBody, "version"> }[] = [];
-        if (plan.profile) bodies.push(plan.profile);
-        // State goes alone; for a deleted user it goes first, since it restores the user.
-        if (plan.state) {
-          const state = { fields: ["state"] as const, body: { state: plan.state.value } };
-          if (deleted) bodies.unshift(state);
-          else bodies.push(state);
-        }
-        for (const { fields, body } of bodies) {
-          sending = fields;
-          await this.#patch(work, body);
-          for (const field of fields) this.#resolve(work, field, { kind: "applied" });
-          if (body.email !== undefined) await this.#rememberEmail(work.userId, body.email);
+        for (const operation of plan.operations) {
+          sending = operation.fields;
+          await this.#run(work, operation);
+          for (const field of operation.fields) this.#resolve(work, field, { kind: "applied" });
+          for (const name of operation.gives ?? []) await this.#remember(work.userId, name);
         }
         return;
       } catch (error) {
         const failure = this.#classify(error);
-        if (failure.kind === "rate-limited" && limited < DEFAULTS.rateLimitRetries) {
-          // Nothing was applied (the PATCH was refused): send it again once the budget lets us.
-          limited += 1;
-          continue;
+        const next = afterFailure(failure, {
+          sending,
+          pending: work.pending.size,
+          rateLimited,
+          rateLimitRetries: DEFAULTS.rateLimitRetries,
+          conflicts,
+          maxConflicts: this.#options.maxConflictRetries ?? DEFAULTS.maxConflictRetries,
+          user: work.user,
+          nowMs: this.#now(),
+        });
+        switch (next.kind) {
+          case "send-again":
+            rateLimited += 1;
+            break;
+          case "read-again":
+            conflicts += 1;
+            work.reread = true;
+            break;
+          case "without-extension":
+            this.#resolve(work, "extension", next.outcome);
+            break;
+          case "settle-all":
+            this.#resolveAll(work, this.#modeFor(failure));
+            return;
         }
-        if (failure.kind === "conflict" && conflicts < maxConflicts) {
-          // Someone changed the user since our read: read again and claim again, so that a newer
-          // change recorded meanwhile makes ours stale instead of being overwritten.
-          conflicts += 1;
-          work.reread = true;
-          continue;
-        }
-        if (
-          failure.kind === "forbidden" &&
-          explainForbiddenPatch(failure.error, sending.includes("extension")) === "extension"
-        ) {
-          // Only the extension was refused: dead-letter it, send the rest again without it.
-          this.#resolve(work, "extension", {
-            kind: "dead",
-            why: reasonForExtension(work.user, failure.error),
-          });
-          continue;
-        }
-        if (failure.kind === "extension-in-use" && sending.includes("extension") && work.pending.size > 1) {
-          // Apply the other fields now; the extension waits for whoever holds it.
-          this.#resolve(work, "extension", outcomeOf(failure, this.#now()));
-          continue;
-        }
-        this.#resolveAll(work, this.#modeFor(failure));
-        return;
       }
     }
   }
@@ -326,7 +312,7 @@ export class BatchWork {
     try {
       if (!work.claimed) await this.#claim(work);
       if (!work.pending.has("extension")) return;
-      await this.#patch(work, { addresses: mergeExtension(work.user.addresses, null) });
+      await this.#run(work, clearExtension(work.user));
     } catch (error) {
       const failure = this.#classify(error);
       if (failure.kind === "conflict") work.reread = true;
@@ -355,29 +341,19 @@ export class BatchWork {
     return planUpdate({ ...work.user, employerInfo: {} }, wants);
   }
 
-  /** Binds the email a PATCH just gave the user in the name cache. */
-  async #rememberEmail(userId: string, email: string): Promise<void> {
+  /** Binds a name an operation just gave the user (an email it set) in the name cache. */
+  async #remember(userId: string, name: UserKey): Promise<void> {
     const resolver = this.#deps.resolver;
     if (!resolver) return;
     await onDependency("DynamoDB", "bind a new email in the name cache", () =>
-      resolver.remember({ by: "email", value: email.toLowerCase() }, userId, this.#signal),
+      resolver.remember(name, userId, this.#signal),
     );
   }
 
-  async #patch(work: UserWork, body: Omit<UpdateUserBody, "version">): Promise<void> {
+  /** Runs one operation of the user's plan; the user afterwards is the base of the next one. */
+  async #run(work: UserWork, operation: Operation): Promise<void> {
     this.#count({ patches: 1 });
-    const before = work.user;
-    const updated = await this.#deps.users.patchUser(
-      work.userId,
-      { ...body, version: before.version },
-      this.#signal,
-    );
-    // The answer has no employerInfo (a PATCH has no expand), and the next plan of this user (after a
-    // swap's clearing) merges into it: keep what was sent, else what was read, unless someone else
-    // changed the user in between (the version moved by more than this PATCH).
-    const known = updated.employerInfo === undefined && updated.version <= before.version + 1;
-    const employerInfo = body.employerInfo ? { ...body.employerInfo } : before.employerInfo;
-    work.user = known ? { ...updated, employerInfo } : updated;
+    work.user = await runOperation(operation, work.user, { users: this.#deps.users, signal: this.#signal });
   }
 
   /** Reads the user again, then claims again (a newer change recorded meanwhile makes ours stale). */

@@ -1,0 +1,68 @@
+/**
+ * A plan of operations: what one user's coalesced changes become after the read. Each operation is
+ * one Genesys call (or, for a batchable kind, one call that carries several users), names the
+ * endpoint family whose budget it spends, and the fields it settles when it succeeds.
+ *
+ * A new kind of operation is a new file in this folder (its planning from the user and the wanted
+ * fields, and its call) and one entry in `registry.ts`; the pass (`batch-work.ts`) runs whatever the
+ * registry plans and settles each operation's fields from its outcome.
+ */
+import type { ChangeField, UserKey } from "../../contract/user-change.ts";
+import type { GenesysUser } from "../../genesys/types.ts";
+import type { UsersPort } from "../pass-deps.ts";
+import type { UpdatePlan } from "../plan-update.ts";
+
+/**
+ * The group of Genesys endpoints an operation spends the budget of. Genesys enforces limits per
+ * endpoint family besides the token's and the client's (the assignment service's per-minute limits on
+ * queue, agent and queue-member endpoints since 2026-08-10; a Users API limit reported on the forum).
+ */
+export type EndpointFamily = "users.read" | "users.write" | "users.search";
+
+/** One operation of a user's plan. Pure data: what to send, and what it settles. */
+export interface Operation<P = unknown> {
+  /** The registered kind (`registry.ts`) that plans and runs it. */
+  readonly kind: string;
+  readonly family: EndpointFamily;
+  /** The change's fields this operation brings into effect when it succeeds (none for a preparatory step). */
+  readonly fields: readonly ChangeField[];
+  /** Whether one call may carry this operation for several users (none of today's kinds). */
+  readonly batchable: boolean;
+  /** What the kind sends. */
+  readonly payload: P;
+  /** Names the operation gives the user (an email it sets): bound in the name cache once it succeeds. */
+  readonly gives?: readonly UserKey[];
+}
+
+/** What a kind plans from: the user as read and the field diff (`planUpdate`) of its wanted values. */
+export interface PlanInput {
+  readonly user: GenesysUser;
+  readonly update: UpdatePlan;
+}
+
+/** What running an operation may use. */
+export interface OperationContext {
+  readonly users: UsersPort;
+  readonly signal: AbortSignal;
+}
+
+/** A kind of operation: how it is planned and how it is sent. */
+export interface OperationKind<P = unknown> {
+  readonly kind: string;
+  /**
+   * The operations of this kind for one user, with their rank in the plan (lower goes first): a
+   * deleted user's restore goes before anything else, since nothing else can touch a deleted user.
+   * Absent for a kind the batch plans across users (the swap's clearing: `extension-order.ts`).
+   */
+  plan?(input: PlanInput): readonly RankedOperation<P>[];
+  /**
+   * Sends the operation for the user as last known; resolves with the user as it is afterwards (for
+   * the next operation of the plan), rejects with the call's typed error.
+   */
+  run(operation: Operation<P>, user: GenesysUser, context: OperationContext): Promise<GenesysUser>;
+}
+
+export interface RankedOperation<P = unknown> {
+  readonly rank: number;
+  readonly operation: Operation<P>;
+}

@@ -1,0 +1,71 @@
+/**
+ * The kinds of operation the sync knows, in one place: a new kind is one entry here (and its file).
+ * Planning asks every kind that plans for a user; running looks the operation's kind up.
+ */
+
+import type { GenesysUser } from "../../genesys/types.ts";
+import type { DeadLetterReason } from "../held-message.ts";
+import { CLEAR_EXTENSION } from "./clear-extension.ts";
+import type { Operation, OperationContext, OperationKind, PlanInput, RankedOperation } from "./operation.ts";
+import { PROFILE_PATCH } from "./profile-patch.ts";
+import { STATE_PATCH } from "./state-patch.ts";
+
+/** A kind with its payload type erased, as the registry holds it. */
+interface RegisteredKind {
+  readonly kind: string;
+  plan(input: PlanInput): readonly RankedOperation[];
+  run(operation: Operation, user: GenesysUser, context: OperationContext): Promise<GenesysUser>;
+}
+
+/**
+ * Erases a kind's payload type. The cast is sound as long as an operation is only ever built by its
+ * own kind (its `plan`, or a builder in its file), which is what `kind` names.
+ */
+const register = <P>(k: OperationKind<P>): RegisteredKind => ({
+  kind: k.kind,
+  plan: (input) => k.plan?.(input) ?? [],
+  run: (operation, user, context) => k.run(operation as Operation<P>, user, context),
+});
+
+const KINDS: readonly RegisteredKind[] = [PROFILE_PATCH, STATE_PATCH, CLEAR_EXTENSION].map(register);
+const BY_NAME = new Map(KINDS.map((k) => [k.kind, k]));
+
+/** One user's plan, or why none can be made (a dead letter for every pending field). */
+export type UserPlan =
+  | { readonly kind: "operations"; readonly operations: readonly Operation[] }
+  | { readonly kind: "refused"; readonly why: DeadLetterReason };
+
+/**
+ * One user's plan: every registered kind's operations, in rank order (pure). A deleted user can only
+ * be restored (a PATCH of `state`; anything else is a 404): a plan for it without one is refused.
+ */
+export function planOperations(input: PlanInput): UserPlan {
+  const operations = KINDS.flatMap((k) => k.plan(input))
+    .sort((a, b) => a.rank - b.rank)
+    .map((r) => r.operation);
+  if (
+    input.user.state === "deleted" &&
+    operations.length > 0 &&
+    !operations.some((o) => o.fields.includes("state"))
+  ) {
+    return {
+      kind: "refused",
+      why: {
+        code: "genesys.user.deleted",
+        reason: `user ${input.user.id} is deleted in Genesys Cloud: restore it (a change setting state) or drop this change`,
+      },
+    };
+  }
+  return { kind: "operations", operations };
+}
+
+/** Runs one operation by its kind; resolves with the user afterwards. */
+export function runOperation(
+  operation: Operation,
+  user: GenesysUser,
+  context: OperationContext,
+): Promise<GenesysUser> {
+  const kind = BY_NAME.get(operation.kind);
+  if (kind === undefined) throw new Error(`no operation kind "${operation.kind}" is registered`);
+  return kind.run(operation, user, context);
+}
