@@ -8,14 +8,14 @@ import type { FieldWant } from "./coalesce.ts";
 import { onDependency } from "./dependency.ts";
 import { absenceConclusive, expandMissing } from "./employer-info-evidence.ts";
 import { type ExtensionMove, orderSteps, type Step } from "./extension-order.ts";
-import { classifyFailure, type Failure, outcomeOf, whyOf } from "./failure.ts";
+import { classifyFailure, type Failure, whyOf } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
 import type { HeldMessage } from "./held-message.ts";
 import { clearExtension } from "./operations/clear-extension.ts";
 import type { Operation } from "./operations/operation.ts";
 import { planOperations, runOperation } from "./operations/registry.ts";
 import { SYNC_PASS_DEFAULTS as DEFAULTS, type SyncPassDeps, type SyncPassOptions } from "./pass-deps.ts";
-import { atDeadline, nextMode, type PassMode, untriedOutcome } from "./pass-mode.ts";
+import type { PassModePort } from "./pass-mode.ts";
 import { currentExtension, isEmployerField, planUpdate } from "./plan-update.ts";
 import type { BatchOutcomes } from "./settlement.ts";
 import { type CachedNameCheck, checkCachedNames, readUsers } from "./user-read.ts";
@@ -53,7 +53,8 @@ export class BatchWork {
   readonly #signal: AbortSignal;
   readonly #now: () => number;
   readonly #outcomes = new Map<string, Map<ChangeField, FieldOutcome>>();
-  #mode: PassMode;
+  /** The pass's mode, owned by the pass. */
+  readonly #pass: PassModePort;
   #calls: CallCounts = { reads: 0, patches: 0, rateLimited: 0 };
   /** Reads of the latest bulk read that were asked for `employerInfo` (the first and its re-reads). */
   #employerReads = 1;
@@ -64,9 +65,9 @@ export class BatchWork {
     plan: BatchPlan,
     held: ReadonlyMap<string, HeldMessage>,
     signal: AbortSignal,
-    mode: PassMode,
+    pass: PassModePort,
   ) {
-    this.#mode = mode;
+    this.#pass = pass;
     this.#deps = deps;
     this.#options = options;
     this.#plan = plan;
@@ -75,9 +76,6 @@ export class BatchWork {
     this.#now = deps.now ?? Date.now;
   }
 
-  get mode(): PassMode {
-    return this.#mode;
-  }
   get outcomes(): BatchOutcomes {
     return this.#outcomes;
   }
@@ -106,7 +104,7 @@ export class BatchWork {
       current = await this.#read(readIds, needEmployer);
       cached = await this.#confirmCachedNames(current);
     } catch (error) {
-      const outcome = this.#modeFor(this.#classify(error));
+      const outcome = this.#pass.fail(this.#classify(error));
       for (const userId of userIds)
         this.#decideAll(userId, this.#plan.users.get(userId)?.fields.keys(), outcome);
       return;
@@ -228,7 +226,7 @@ export class BatchWork {
       this.#decideAll(
         work.userId,
         work.pending.keys(),
-        this.#modeFor({ kind: "stop", stop: { kind: "defect", error } }),
+        this.#pass.fail({ kind: "stop", stop: { kind: "defect", error } }),
       );
       work.pending.clear();
     }
@@ -236,8 +234,7 @@ export class BatchWork {
 
   /** Whether the user may not start a call now; if so, its pending fields get the mode's outcome. */
   #held(work: UserWork): boolean {
-    if (this.#now() >= this.#options.deadlineMs) this.#mode = atDeadline(this.#mode);
-    const outcome = untriedOutcome(this.#mode, this.#now());
+    const outcome = this.#pass.untried();
     if (!outcome) return false;
     this.#resolveAll(work, outcome);
     return true;
@@ -295,7 +292,7 @@ export class BatchWork {
             this.#resolve(work, "extension", next.outcome);
             break;
           case "settle-all":
-            this.#resolveAll(work, this.#modeFor(failure));
+            this.#resolveAll(work, this.#pass.fail(failure));
             return;
         }
       }
@@ -316,7 +313,7 @@ export class BatchWork {
     } catch (error) {
       const failure = this.#classify(error);
       if (failure.kind === "conflict") work.reread = true;
-      else if (failure.kind !== "forbidden") this.#mode = nextMode(this.#mode, failure);
+      else if (failure.kind !== "forbidden") this.#pass.take(failure);
       this.#deps.log.warn("could not free the extension for a swap; the users involved will retry", {
         userId: work.userId,
         failure: failure.kind,
@@ -383,12 +380,6 @@ export class BatchWork {
     const failure = classifyFailure(error, this.#now());
     if (failure.kind === "rate-limited" || failure.kind === "paused") this.#count({ rateLimited: 1 });
     return failure;
-  }
-
-  /** A failure the call site has no use for: the pass's mode takes it, the fields get its outcome. */
-  #modeFor(failure: Failure): FieldOutcome {
-    this.#mode = nextMode(this.#mode, failure);
-    return outcomeOf(failure, this.#now());
   }
 
   #count(add: Partial<CallCounts>): void {

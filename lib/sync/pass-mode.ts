@@ -18,6 +18,17 @@ export type PassMode =
 
 export const RUNNING: PassMode = { kind: "running" };
 
+/** The pass's mode as its owner (`sync-pass.ts`) lends it to a batch's work. */
+export interface PassModePort {
+  readonly mode: PassMode;
+  /** The pass takes the failure (its mode may change); resolves to the outcome of the fields it carried. */
+  fail(failure: Failure): FieldOutcome;
+  /** The pass takes a failure that decides no field (a swap's clearing that could not go). */
+  take(failure: Failure): void;
+  /** Whether no call may start now (the deadline came, or the mode says so): the untried fields' outcome. */
+  untried(): FieldOutcome | undefined;
+}
+
 /**
  * The mode after a failure (pure). A stop overrides everything and the first stop wins; otherwise the
  * first of budget-over and paused sticks (either ends the pass); other failures concern one change.

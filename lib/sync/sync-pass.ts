@@ -10,10 +10,20 @@ import {
 import { BatchWork, type CallCounts } from "./batch-work.ts";
 import { onDependency } from "./dependency.ts";
 import { classifyFailure, type Failure, outcomeOf, type StopCause } from "./failure.ts";
+import type { FieldOutcome } from "./field-outcome.ts";
 import type { ChangeQueuePort, HeldMessage } from "./held-message.ts";
 import type { Log } from "./log.ts";
 import { SYNC_PASS_DEFAULTS, type SyncPassDeps, type SyncPassOptions } from "./pass-deps.ts";
-import { endedBy, nextMode, type PassMode, RUNNING, stopCode } from "./pass-mode.ts";
+import {
+  atDeadline,
+  endedBy,
+  nextMode,
+  type PassMode,
+  type PassModePort,
+  RUNNING,
+  stopCode,
+  untriedOutcome,
+} from "./pass-mode.ts";
 import { emptySummary, type PassSummary } from "./pass-summary.ts";
 import { type Settlement, settleBatch, settlementCounts } from "./settlement.ts";
 
@@ -41,51 +51,152 @@ export class RunStoppedError extends Error {
  * settle every message durably (re-queued copy or dead letter sent before the original is deleted).
  * Resolves with the counts; rejects only with `RunStoppedError`, after settling what it held.
  */
-export async function runSyncPass(deps: SyncPassDeps, options: SyncPassOptions): Promise<PassSummary> {
-  const now = deps.now ?? Date.now;
-  const signal = options.signal ?? new AbortController().signal;
-  const batchSize = Math.min(100, Math.max(1, options.batchSize ?? DEFAULTS.batchSize));
-  let summary = emptySummary();
-  const stopped = (stop: StopCause): RunStoppedError => {
-    summary = { ...summary, endedBy: stopCode(stop) };
-    deps.log.error("sync run stopped", { reasonCode: summary.endedBy, reason: String(stop.error), summary });
-    return new RunStoppedError(stop, summary);
-  };
-  try {
-    // A pass that cannot record its marks must hold nothing: messages held through an outage only
-    // climb towards SQS's redrive limit.
-    await onDependency("DynamoDB", "read the state table before receiving any change", () =>
-      deps.marks.check(signal),
-    );
-  } catch (error) {
-    throw stopped(stopOf(classifyFailure(error, now())));
+export function runSyncPass(deps: SyncPassDeps, options: SyncPassOptions): Promise<PassSummary> {
+  return new SyncPass(deps, options).run();
+}
+
+/**
+ * The one owner of a pass (as sqs-consumer's `Consumer` owns its loop): receive → plan → execute →
+ * settle, with the pass's mode and its summary. A batch's work reads the mode and hands it its
+ * failures through `PassModePort`; nothing else changes either.
+ */
+class SyncPass implements PassModePort {
+  readonly #deps: SyncPassDeps;
+  readonly #options: SyncPassOptions;
+  readonly #now: () => number;
+  readonly #signal: AbortSignal;
+  #mode: PassMode = RUNNING;
+  #summary: PassSummary = emptySummary();
+
+  constructor(deps: SyncPassDeps, options: SyncPassOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    this.#now = deps.now ?? Date.now;
+    this.#signal = options.signal ?? new AbortController().signal;
   }
-  for (;;) {
-    if (now() >= options.deadlineMs) {
-      summary = { ...summary, endedBy: "budget" };
-      break;
-    }
-    let held: HeldMessage[];
+
+  get mode(): PassMode {
+    return this.#mode;
+  }
+
+  fail(failure: Failure): FieldOutcome {
+    this.take(failure);
+    return outcomeOf(failure, this.#now());
+  }
+
+  take(failure: Failure): void {
+    this.#mode = nextMode(this.#mode, failure);
+  }
+
+  untried(): FieldOutcome | undefined {
+    if (this.#now() >= this.#options.deadlineMs) this.#mode = atDeadline(this.#mode);
+    return untriedOutcome(this.#mode, this.#now());
+  }
+
+  async run(): Promise<PassSummary> {
+    const { deps, options } = { deps: this.#deps, options: this.#options };
+    const batchSize = Math.min(100, Math.max(1, options.batchSize ?? DEFAULTS.batchSize));
     try {
-      held = await onDependency("SQS", "receive changes", () =>
-        receiveBatch(deps.queue, deps.log, options, batchSize, now, signal),
+      // A pass that cannot record its marks must hold nothing: messages held through an outage only
+      // climb towards SQS's redrive limit.
+      await onDependency("DynamoDB", "read the state table before receiving any change", () =>
+        deps.marks.check(this.#signal),
       );
     } catch (error) {
-      throw stopped(stopOf(classifyFailure(error, now())));
+      throw this.#stopped(stopOf(classifyFailure(error, this.#now())));
     }
-    if (held.length === 0) break;
-    const batch = await runBatch(deps, options, held, signal);
-    summary = addBatch(summary, held, batch, now());
-    if (batch.mode.kind === "stopping") throw stopped(batch.mode.cause);
-    const end = endedBy(batch.mode);
-    if (end) {
-      // Receiving again would only release or re-queue again (and count a receive each time).
-      summary = { ...summary, endedBy: end };
-      break;
+    for (;;) {
+      if (this.#now() >= options.deadlineMs) {
+        this.#summary = { ...this.#summary, endedBy: "budget" };
+        break;
+      }
+      let held: HeldMessage[];
+      try {
+        held = await onDependency("SQS", "receive changes", () =>
+          receiveBatch(deps.queue, deps.log, options, batchSize, this.#now, this.#signal),
+        );
+      } catch (error) {
+        throw this.#stopped(stopOf(classifyFailure(error, this.#now())));
+      }
+      if (held.length === 0) break;
+      const batch = await this.#batch(held);
+      this.#summary = addBatch(this.#summary, held, batch, this.#now());
+      if (this.#mode.kind === "stopping") throw this.#stopped(this.#mode.cause);
+      const end = endedBy(this.#mode);
+      if (end) {
+        // Receiving again would only release or re-queue again (and count a receive each time).
+        this.#summary = { ...this.#summary, endedBy: end };
+        break;
+      }
     }
+    deps.log.info("sync pass finished", { summary: this.#summary });
+    return this.#summary;
   }
-  deps.log.info("sync pass finished", { summary });
-  return summary;
+
+  #stopped(stop: StopCause): RunStoppedError {
+    this.#summary = { ...this.#summary, endedBy: stopCode(stop) };
+    this.#deps.log.error("sync run stopped", {
+      reasonCode: this.#summary.endedBy,
+      reason: String(stop.error),
+      summary: this.#summary,
+    });
+    return new RunStoppedError(stop, this.#summary);
+  }
+
+  /** Resolves, works and settles a held batch; never rejects (a failure goes to the mode). */
+  async #batch(held: readonly HeldMessage[]): Promise<BatchResult> {
+    const { deps, options } = { deps: this.#deps, options: this.#options };
+    const parsed = parseBatch(held, this.#now());
+    const names = namesToResolve(parsed);
+    let resolutions: Resolutions = new Map();
+    if (names.length > 0) {
+      try {
+        if (!deps.resolver)
+          throw new Error("changes name users by email or employee id, but no resolver is wired");
+        resolutions = await deps.resolver.resolve(names, {
+          signal: this.#signal,
+          deadlineMs: options.deadlineMs,
+        });
+      } catch (error) {
+        const failed: Resolution = {
+          kind: "failed",
+          outcome: this.fail(classifyFailure(error, this.#now())),
+        };
+        resolutions = new Map(names.map(({ name }) => [userKeyString(name), failed]));
+      }
+    }
+    const plan = bindBatch(parsed, resolutions);
+    const work = new BatchWork(
+      deps,
+      options,
+      plan,
+      new Map(held.map((m) => [m.messageId, m])),
+      this.#signal,
+      this,
+    );
+    await work.run();
+    const settlement = settleBatch(held, plan, work.outcomes, {
+      maxAttempts: options.maxAttempts,
+      nowMs: this.#now(),
+      random: (deps.random ?? Math.random)(),
+      maxReceiveCount: options.maxReceiveCount,
+    });
+    logSettlement(deps.log, settlement, plan);
+    try {
+      await applySettlement(deps.queue, settlement, this.#signal);
+    } catch (error) {
+      // SQS failed mid-settlement: whatever was not deleted comes back after its visibility timeout,
+      // and a copy already sent is a no-op the second time (changeId, marks).
+      deps.log.error(
+        "could not settle the batch; what was not settled returns after its visibility timeout",
+        {
+          error: String(error),
+        },
+      );
+      this.take(classifyFailure(error, this.#now()));
+    }
+    return { settlement, calls: work.calls };
+  }
 }
 
 const stopOf = (failure: Failure): StopCause =>
@@ -132,63 +243,7 @@ async function receiveBatch(
 
 interface BatchResult {
   readonly settlement: Settlement;
-  readonly mode: PassMode;
   readonly calls: CallCounts;
-}
-
-/** Works a held batch, settles it, and reports; never rejects (a failure is in `mode`). */
-async function runBatch(
-  deps: SyncPassDeps,
-  options: SyncPassOptions,
-  held: readonly HeldMessage[],
-  signal: AbortSignal,
-): Promise<BatchResult> {
-  const now = deps.now ?? Date.now;
-  const parsed = parseBatch(held, now());
-  const names = namesToResolve(parsed);
-  let initial: PassMode = RUNNING;
-  let resolutions: Resolutions = new Map();
-  if (names.length > 0) {
-    try {
-      if (!deps.resolver)
-        throw new Error("changes name users by email or employee id, but no resolver is wired");
-      resolutions = await deps.resolver.resolve(names, { signal, deadlineMs: options.deadlineMs });
-    } catch (error) {
-      const failure = classifyFailure(error, now());
-      initial = nextMode(initial, failure);
-      const failed: Resolution = { kind: "failed", outcome: outcomeOf(failure, now()) };
-      resolutions = new Map(names.map(({ name }) => [userKeyString(name), failed]));
-    }
-  }
-  const plan = bindBatch(parsed, resolutions);
-  const work = new BatchWork(
-    deps,
-    options,
-    plan,
-    new Map(held.map((m) => [m.messageId, m])),
-    signal,
-    initial,
-  );
-  await work.run();
-  const settlement = settleBatch(held, plan, work.outcomes, {
-    maxAttempts: options.maxAttempts,
-    nowMs: now(),
-    random: (deps.random ?? Math.random)(),
-    maxReceiveCount: options.maxReceiveCount,
-  });
-  logSettlement(deps.log, settlement, plan);
-  let mode = work.mode;
-  try {
-    await applySettlement(deps.queue, settlement, signal);
-  } catch (error) {
-    // SQS failed mid-settlement: whatever was not deleted comes back after its visibility timeout,
-    // and a copy already sent is a no-op the second time (changeId, marks).
-    deps.log.error("could not settle the batch; what was not settled returns after its visibility timeout", {
-      error: String(error),
-    });
-    mode = nextMode(mode, classifyFailure(error, now()));
-  }
-  return { settlement, mode, calls: work.calls };
 }
 
 /** Durable first: a copy exists (queue or DLQ) before its original is deleted. */
