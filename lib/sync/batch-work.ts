@@ -2,6 +2,7 @@ import { type ChangeField, type UserKey, userKeyString } from "../contract/user-
 import { UserNotFoundError } from "../genesys/errors.ts";
 import type { GenesysUser } from "../genesys/types.ts";
 import { afterFailure } from "./after-failure.ts";
+import { BatchLedger, type CallCounts } from "./batch-ledger.ts";
 import type { BatchPlan } from "./batch-plan.ts";
 import type { ChangeMark } from "./change-order.ts";
 import type { FieldWant } from "./coalesce.ts";
@@ -17,15 +18,9 @@ import { planOperations, runOperation } from "./operations/registry.ts";
 import { SYNC_PASS_DEFAULTS as DEFAULTS, type SyncPassDeps, type SyncPassOptions } from "./pass-deps.ts";
 import type { PassModePort } from "./pass-mode.ts";
 import { currentExtension, isEmployerField, planUpdate } from "./plan-update.ts";
+import { runPool } from "./run-pool.ts";
 import type { BatchOutcomes } from "./settlement.ts";
 import { type CachedNameCheck, checkCachedNames, readUsers } from "./user-read.ts";
-
-/** Calls a batch made (the summary's call counts). */
-export interface CallCounts {
-  readonly reads: number;
-  readonly patches: number;
-  readonly rateLimited: number;
-}
 
 /** One user's work in a batch. */
 interface UserWork {
@@ -40,9 +35,10 @@ interface UserWork {
 }
 
 /**
- * The I/O of one batch: the bulk read, then per user claim → PATCH (→ re-read on a conflict). It owns
- * the pass's mode and the field outcomes; every call site hands its error to `classifyFailure`, and
- * nothing escapes `run`.
+ * The I/O of one batch: the bulk read, then per user claim → plan of operations → run them (→ re-read
+ * on a conflict). Its decisions go to a `BatchLedger`; every call site hands its error to
+ * `classifyFailure`, the pass's mode takes what concerns the pass (`PassModePort`), what follows for
+ * the user is `afterFailure`'s, and nothing escapes `run`.
  */
 export class BatchWork {
   readonly #deps: SyncPassDeps;
@@ -52,10 +48,9 @@ export class BatchWork {
   readonly #messages: ReadonlyMap<string, HeldMessage>;
   readonly #signal: AbortSignal;
   readonly #now: () => number;
-  readonly #outcomes = new Map<string, Map<ChangeField, FieldOutcome>>();
+  readonly #ledger = new BatchLedger();
   /** The pass's mode, owned by the pass. */
   readonly #pass: PassModePort;
-  #calls: CallCounts = { reads: 0, patches: 0, rateLimited: 0 };
   /** Reads of the latest bulk read that were asked for `employerInfo` (the first and its re-reads). */
   #employerReads = 1;
 
@@ -77,10 +72,10 @@ export class BatchWork {
   }
 
   get outcomes(): BatchOutcomes {
-    return this.#outcomes;
+    return this.#ledger.outcomes;
   }
   get calls(): CallCounts {
-    return this.#calls;
+    return this.#ledger.calls;
   }
 
   async run(): Promise<void> {
@@ -106,36 +101,36 @@ export class BatchWork {
     } catch (error) {
       const outcome = this.#pass.fail(this.#classify(error));
       for (const userId of userIds)
-        this.#decideAll(userId, this.#plan.users.get(userId)?.fields.keys(), outcome);
+        this.#ledger.decide(userId, this.#plan.users.get(userId)?.fields.keys(), outcome);
       return;
     }
     const { doubted, unconfirmed } = cached;
     const work: UserWork[] = [];
     for (const [userId, wants] of this.#plan.users) {
       if (doubted.has(userId)) {
-        this.#decideAll(userId, wants.fields.keys(), reresolve(userId));
+        this.#ledger.decide(userId, wants.fields.keys(), reresolve(userId));
         continue;
       }
       if (unconfirmed.has(userId)) {
-        this.#decideAll(userId, wants.fields.keys(), this.#expandMissing(userId));
+        this.#ledger.decide(userId, wants.fields.keys(), this.#expandMissing(userId));
         continue;
       }
       const manager = wants.fields.get("managerId");
       if (typeof manager?.value === "string" && doubted.has(manager.value)) {
-        this.#decideAll(userId, ["managerId"], reresolve(manager.value));
+        this.#ledger.decide(userId, ["managerId"], reresolve(manager.value));
       } else if (typeof manager?.value === "string" && unconfirmed.has(manager.value)) {
-        this.#decideAll(userId, ["managerId"], this.#expandMissing(manager.value));
+        this.#ledger.decide(userId, ["managerId"], this.#expandMissing(manager.value));
       }
       const user = current.get(userId);
       if (!user) {
-        this.#decideAll(userId, wants.fields.keys(), {
+        this.#ledger.decide(userId, wants.fields.keys(), {
           kind: "dead",
           why: whyOf(new UserNotFoundError(userId, { operation: "GET /api/v2/users" })),
         });
         continue;
       }
       const pending = new Map(wants.fields);
-      if (this.#outcomes.get(userId)?.has("managerId")) pending.delete("managerId");
+      if (this.#ledger.decided(userId, "managerId")) pending.delete("managerId");
       work.push({ userId, user, pending, claimed: false, reread: false });
     }
     await this.#execute(work);
@@ -144,7 +139,7 @@ export class BatchWork {
   /** Reads users in bulk, again where `employerInfo` did not come back (see user-read.ts). */
   async #read(ids: readonly string[], needEmployer: ReadonlySet<string>): Promise<Map<string, GenesysUser>> {
     const read = await readUsers(this.#deps.users, ids, needEmployer, this.#signal);
-    this.#count({ reads: read.calls });
+    this.#ledger.count({ reads: read.calls });
     this.#employerReads = read.employerReads;
     return read.users;
   }
@@ -223,7 +218,7 @@ export class BatchWork {
       if (step.kind === "clear-extension") await this.#clearExtension(work);
       else await this.#apply(work);
     } catch (error) {
-      this.#decideAll(
+      this.#ledger.decide(
         work.userId,
         work.pending.keys(),
         this.#pass.fail({ kind: "stop", stop: { kind: "defect", error } }),
@@ -349,7 +344,7 @@ export class BatchWork {
 
   /** Runs one operation of the user's plan; the user afterwards is the base of the next one. */
   async #run(work: UserWork, operation: Operation): Promise<void> {
-    this.#count({ patches: 1 });
+    this.#ledger.count({ patches: 1 });
     work.user = await runOperation(operation, work.user, { users: this.#deps.users, signal: this.#signal });
   }
 
@@ -378,35 +373,17 @@ export class BatchWork {
 
   #classify(error: unknown): Failure {
     const failure = classifyFailure(error, this.#now());
-    if (failure.kind === "rate-limited" || failure.kind === "paused") this.#count({ rateLimited: 1 });
+    if (failure.kind === "rate-limited" || failure.kind === "paused") this.#ledger.count({ rateLimited: 1 });
     return failure;
   }
 
-  #count(add: Partial<CallCounts>): void {
-    const c = this.#calls;
-    this.#calls = {
-      reads: c.reads + (add.reads ?? 0),
-      patches: c.patches + (add.patches ?? 0),
-      rateLimited: c.rateLimited + (add.rateLimited ?? 0),
-    };
-  }
-
   #resolve(work: UserWork, field: ChangeField, outcome: FieldOutcome): void {
-    this.#decideAll(work.userId, [field], outcome);
+    this.#ledger.decide(work.userId, [field], outcome);
     work.pending.delete(field);
   }
 
   #resolveAll(work: UserWork, outcome: FieldOutcome): void {
     for (const field of [...work.pending.keys()]) this.#resolve(work, field, outcome);
-  }
-
-  #decideAll(userId: string, fields: Iterable<ChangeField> | undefined, outcome: FieldOutcome): void {
-    let decided = this.#outcomes.get(userId);
-    if (!decided) {
-      decided = new Map();
-      this.#outcomes.set(userId, decided);
-    }
-    for (const field of fields ?? []) decided.set(field, outcome);
   }
 }
 
@@ -420,12 +397,3 @@ const reresolve = (userId: string): FieldOutcome => ({
     reason: `a cached name no longer names user ${userId} (renamed, re-created or corrected): the change is re-queued to resolve it afresh`,
   },
 });
-
-/** Runs tasks (which never reject) with at most `limit` in flight. */
-async function runPool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-}

@@ -1,4 +1,5 @@
 import { userKeyString } from "../contract/user-change.ts";
+import type { CallCounts } from "./batch-ledger.ts";
 import {
   type BatchPlan,
   bindBatch,
@@ -7,7 +8,7 @@ import {
   type Resolution,
   type Resolutions,
 } from "./batch-plan.ts";
-import { BatchWork, type CallCounts } from "./batch-work.ts";
+import { BatchWork } from "./batch-work.ts";
 import { onDependency } from "./dependency.ts";
 import { classifyFailure, type Failure, outcomeOf, type StopCause } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
