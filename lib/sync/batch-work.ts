@@ -231,7 +231,7 @@ export class BatchWork {
   #held(work: UserWork): boolean {
     const outcome = this.#pass.untried();
     if (!outcome) return false;
-    this.#resolveAll(work, outcome);
+    this.#decideAll(work, outcome);
     return true;
   }
 
@@ -249,17 +249,17 @@ export class BatchWork {
         else if (!work.claimed) await this.#claim(work);
         if (work.pending.size === 0) return;
         const update = this.#planFor(work);
-        for (const field of update.noop) this.#resolve(work, field, { kind: "noop" });
-        for (const field of update.unknown) this.#resolve(work, field, this.#expandMissing(work.userId));
+        for (const field of update.noop) this.#decide(work, field, { kind: "noop" });
+        for (const field of update.unknown) this.#decide(work, field, this.#expandMissing(work.userId));
         const plan = planOperations({ user: work.user, update });
         if (plan.kind === "refused") {
-          this.#resolveAll(work, { kind: "dead", why: plan.why });
+          this.#decideAll(work, { kind: "dead", why: plan.why });
           return;
         }
         for (const operation of plan.operations) {
           sending = operation.fields;
           await this.#run(work, operation);
-          for (const field of operation.fields) this.#resolve(work, field, { kind: "applied" });
+          for (const field of operation.fields) this.#decide(work, field, { kind: "applied" });
           for (const name of operation.gives ?? []) await this.#remember(work.userId, name);
         }
         return;
@@ -284,10 +284,10 @@ export class BatchWork {
             work.reread = true;
             break;
           case "without-extension":
-            this.#resolve(work, "extension", next.outcome);
+            this.#decide(work, "extension", next.outcome);
             break;
           case "settle-all":
-            this.#resolveAll(work, this.#pass.fail(failure));
+            this.#decideAll(work, this.#pass.fail(failure));
             return;
         }
       }
@@ -354,21 +354,21 @@ export class BatchWork {
     const user = (await this.#read([work.userId], new Set(needEmployer))).get(work.userId);
     work.reread = false;
     if (!user) {
-      this.#resolveAll(work, { kind: "dead", why: whyOf(new UserNotFoundError(work.userId)) });
+      this.#decideAll(work, { kind: "dead", why: whyOf(new UserNotFoundError(work.userId)) });
       return;
     }
     work.user = user;
     await this.#claim(work);
   }
 
-  /** Claims the pending fields' marks; the stale ones are resolved as stale. */
+  /** Claims the pending fields' marks; the stale ones are decided stale. */
   async #claim(work: UserWork): Promise<void> {
     const marks = new Map<ChangeField, ChangeMark>([...work.pending].map(([f, w]) => [f, w.mark]));
     const result = await onDependency("DynamoDB", "claim high-water marks", () =>
       this.#deps.marks.claim(work.userId, marks, this.#signal),
     );
     work.claimed = true;
-    for (const field of result.stale) this.#resolve(work, field, { kind: "stale" });
+    for (const field of result.stale) this.#decide(work, field, { kind: "stale" });
   }
 
   #classify(error: unknown): Failure {
@@ -377,13 +377,13 @@ export class BatchWork {
     return failure;
   }
 
-  #resolve(work: UserWork, field: ChangeField, outcome: FieldOutcome): void {
+  #decide(work: UserWork, field: ChangeField, outcome: FieldOutcome): void {
     this.#ledger.decide(work.userId, [field], outcome);
     work.pending.delete(field);
   }
 
-  #resolveAll(work: UserWork, outcome: FieldOutcome): void {
-    for (const field of [...work.pending.keys()]) this.#resolve(work, field, outcome);
+  #decideAll(work: UserWork, outcome: FieldOutcome): void {
+    for (const field of [...work.pending.keys()]) this.#decide(work, field, outcome);
   }
 }
 

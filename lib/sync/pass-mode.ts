@@ -21,7 +21,7 @@ export const RUNNING: PassMode = { kind: "running" };
 /** The pass's mode as its owner (`sync-pass.ts`) lends it to a batch's work. */
 export interface PassModePort {
   readonly mode: PassMode;
-  /** The pass takes the failure (its mode may change); resolves to the outcome of the fields it carried. */
+  /** The pass takes the failure (its mode may change); returns the outcome of the fields it carried. */
   fail(failure: Failure): FieldOutcome;
   /** The pass takes a failure that decides no field (a swap's clearing that could not go). */
   take(failure: Failure): void;
