@@ -1,6 +1,7 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { z } from "zod";
 import { gcraAcquire } from "../ratelimit/gcra.ts";
+import { maySleep } from "../ratelimit/pass-budget.ts";
 import { type WithDefaults, withDefaults } from "../with-defaults.ts";
 import { GENESYS_DEFAULTS } from "./defaults.ts";
 import {
@@ -268,8 +269,8 @@ export class TokenProvider {
   }
 
   #mayWait(waitMs: number): boolean {
-    const deadline = this.#options.deadlineMs();
-    return waitMs <= this.#options.maxWaitMs && this.#now() + waitMs < deadline;
+    const budget = { deadlineMs: this.#options.deadlineMs(), maxSleepMs: this.#options.maxWaitMs };
+    return maySleep(budget, waitMs, this.#now());
   }
 
   async #requestToken(signal: AbortSignal): Promise<SharedToken> {

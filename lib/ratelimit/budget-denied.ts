@@ -19,3 +19,11 @@ export class BudgetDeniedError extends Error {
     this.waitMs = waitMs;
   }
 }
+
+/** The error for a denial `acquirePermit` gave back at `nowMs` (`out-of-time` is the pass's deadline). */
+export function budgetDenied(
+  denial: { readonly kind: "paused" | "out-of-time"; readonly untilMs: number },
+  nowMs: number,
+): BudgetDeniedError {
+  return new BudgetDeniedError(denial.kind === "out-of-time" ? "deadline" : "paused", denial.untilMs - nowMs);
+}

@@ -9,6 +9,7 @@ import {
   VersionConflictError,
 } from "../genesys/errors.ts";
 import { BudgetDeniedError } from "../ratelimit/budget-denied.ts";
+import { pauseRetryWaitMs } from "../ratelimit/pass-budget.ts";
 import { DependencyError } from "./dependency.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
 import type { DeadLetterReason } from "./held-message.ts";
@@ -70,9 +71,6 @@ export function classifyFailure(error: unknown, nowMs: number): Failure {
   return { kind: "stop", stop: { kind: "defect", error } };
 }
 
-/** A pause or a 429 never waits less than this before the copy comes back. */
-const MIN_RATE_LIMIT_WAIT_MS = 1_000;
-
 /**
  * The outcome, for the fields a failed call carried, when the call site has nothing more specific to
  * do (a conflict re-read or a refused extension are the call site's). A 403 here means the client may
@@ -99,7 +97,7 @@ export function outcomeOf(failure: Failure, nowMs: number): FieldOutcome {
 /** A rate limit is not the change's fault: it does not count as an attempt. */
 const rateLimitRetry = (waitMs: number, why: DeadLetterReason): FieldOutcome => ({
   kind: "retry",
-  waitMs: Math.max(waitMs, MIN_RATE_LIMIT_WAIT_MS),
+  waitMs: pauseRetryWaitMs(waitMs),
   countsAttempt: false,
   why,
 });

@@ -1,3 +1,4 @@
+import { pauseRetryWaitMs } from "../ratelimit/pass-budget.ts";
 import type { Failure, StopCause } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
 import type { DeadLetterReason } from "./held-message.ts";
@@ -56,7 +57,7 @@ export function untriedOutcome(mode: PassMode, nowMs: number): FieldOutcome | un
     case "paused":
       return {
         kind: "retry",
-        waitMs: Math.max(1_000, mode.untilMs - nowMs),
+        waitMs: pauseRetryWaitMs(mode.untilMs - nowMs),
         countsAttempt: false,
         why: mode.why,
       };

@@ -18,12 +18,9 @@ import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { type ClientCredentials, TokenProvider } from "../genesys/token-provider.ts";
 import { UsersApi } from "../genesys/users-api.ts";
 import { acquirePermit } from "../ratelimit/acquire-permit.ts";
-import { BudgetDeniedError } from "../ratelimit/budget-denied.ts";
-import { DynamoRateGate } from "../ratelimit/dynamo-rate-gate.ts";
-import { type EffectiveLimits, resolveEffectiveLimits } from "../ratelimit/effective-limits.ts";
-import { rateLimitKey } from "../ratelimit/limiter-item.ts";
-import { loadEffectiveLimits } from "../ratelimit/load-effective-limits.ts";
-import { DynamoOrgLimitsCache } from "../ratelimit/org-limits-cache.ts";
+import { budgetDenied } from "../ratelimit/budget-denied.ts";
+import { GateForLimits } from "../ratelimit/gate-for-limits.ts";
+import type { PassBudget } from "../ratelimit/pass-budget.ts";
 import type { RateGate } from "../ratelimit/rate-gate.ts";
 import type { LimiterStatus } from "../ratelimit/status.ts";
 import { onDependency } from "./dependency.ts";
@@ -80,9 +77,6 @@ export interface SyncJob {
   ): Promise<DirectoryRefreshSummary | RefreshBusy>;
 }
 
-/** How long a container paces by the limits it resolved before it looks again (the cache's own freshness decides whether Genesys is asked). */
-const LIMITS_REFRESH_MS = 3_600_000;
-
 /** Longest single wait for the shared budget inside a pass; longer waits re-queue instead. */
 const MAX_BUDGET_SLEEP_MS = 10_000;
 
@@ -93,93 +87,35 @@ const MAX_BUDGET_SLEEP_MS = 10_000;
 export function createSyncJob(deps: SyncJobDeps): SyncJob {
   const { config } = deps;
   const now = deps.now ?? Date.now;
-  let deadlineMs = 0;
-  const limitSettings = {
-    perTokenPerMinute: config.genesys.rateLimitPerMinute,
-    clientPerMinute: config.genesys.clientRateLimitPerMinute,
-  };
+  /** The running pass's deadline and longest sleep: the one budget every wait of the pass is judged by. */
+  let budget: PassBudget = { deadlineMs: 0, maxSleepMs: MAX_BUDGET_SLEEP_MS };
   const poolSize = config.genesys.tokenPoolSize;
-  const limitsCache = new DynamoOrgLimitsCache({ client: deps.dynamodb, tableName: config.stateTable, now });
-  /**
-   * The container's gate and the limits it was built on, resolved at `limitsAt`; rebuilt only when
-   * the limits change (the first gate is on the settings and defaults).
-   */
-  let gate: DynamoRateGate | undefined;
-  let limits: EffectiveLimits | undefined;
-  let limitsAt = Number.NEGATIVE_INFINITY;
-  /** Whether `gate` paces by limits loaded once (until then it is the provisional gate of the org's read). */
-  let loadedOnce = false;
-  let resolving: Promise<RateGate> | undefined;
-  const buildGate = (clientId: string, effective: EffectiveLimits): DynamoRateGate =>
-    new DynamoRateGate({
-      client: deps.dynamodb,
-      tableName: config.stateTable,
-      key: rateLimitKey(clientId),
-      now,
-      limits: {
-        perTokenPerMinute: effective.perToken.perMinute,
-        clientPerMinute: effective.client.perMinute,
-        // A default is an assumption (pool x per token), not the org's word: grow only on evidence.
-        clientLimitKnown: effective.client.source !== "default",
-        poolSize,
-        windowMs: config.genesys.rateLimitWindowMs,
-      },
-    });
-  /**
-   * The limits to pace by: the settings, else the org's (cached in the state table, read at most
-   * daily), else the defaults. The read itself is paced by the gate in force, at first one on the
-   * settings and defaults (the same shared item); no other call uses that provisional gate: they wait
-   * for the limits (on the defaults, a pool grows towards tokens the org may not allow).
-   */
-  const resolveGate = async (signal: AbortSignal): Promise<RateGate> => {
-    const { clientId } = await deps.credentials();
-    if (gate === undefined || limits === undefined) {
-      limits = resolveEffectiveLimits({ settings: limitSettings, org: undefined, poolSize });
-      gate = buildGate(clientId, limits);
-    }
-    const pacing = gate;
-    limitsAt = now();
-    const limitsHttp = httpWith(
-      acquireFrom(async () => pacing),
-      (retryAfterMs, slot) =>
-        onDependency("DynamoDB", "record the 429 pause", () => pacing.recordRateLimited(retryAfterMs, slot)),
-    );
-    const loaded = await loadEffectiveLimits({
-      clientId,
-      settings: limitSettings,
-      poolSize,
-      cache: limitsCache,
-      read: (s) => readOrgLimits(limitsHttp, s),
-      now,
-      signal,
-    });
-    if (loaded.readError !== undefined) {
-      deps.log.warn("could not read the org's rate limits; pacing by the cached or default limits", {
-        error: String(loaded.readError),
-      });
-    }
-    if (loaded.org?.answer.kind === "refused") {
-      deps.log.warn("the org's rate limits were refused; pacing by the defaults", {
-        reason: loaded.org.answer.reason,
-      });
-    }
-    if (!sameLimits(limits, loaded.limits)) {
-      gate = buildGate(clientId, loaded.limits);
-      limits = loaded.limits;
-      deps.log.info("rate limits", { ...loaded.limits, tokenPoolSize: poolSize });
-    }
-    loadedOnce = true;
-    return gate;
-  };
-  /** The gate to pace by; while the limits are refreshed, the one in force. */
-  const gateFor = async (signal: AbortSignal): Promise<RateGate> => {
-    if (deps.gate) return deps.gate;
-    if (gate && loadedOnce && now() - limitsAt < LIMITS_REFRESH_MS) return gate;
-    resolving ??= resolveGate(signal).finally(() => {
-      resolving = undefined;
-    });
-    return resolving;
-  };
+  const gates = new GateForLimits({
+    client: deps.dynamodb,
+    tableName: config.stateTable,
+    clientId: async () => (await deps.credentials()).clientId,
+    settings: {
+      perTokenPerMinute: config.genesys.rateLimitPerMinute,
+      clientPerMinute: config.genesys.clientRateLimitPerMinute,
+    },
+    poolSize,
+    windowMs: config.genesys.rateLimitWindowMs,
+    readOrgLimits: (pacing, signal) =>
+      readOrgLimits(
+        httpWith(
+          acquireFrom(async () => pacing),
+          (retryAfterMs, slot) =>
+            onDependency("DynamoDB", "record the 429 pause", () =>
+              pacing.recordRateLimited(retryAfterMs, slot),
+            ),
+        ),
+        signal,
+      ),
+    log: deps.log,
+    now,
+  });
+  /** The gate to pace by: the one given, else the container's on the limits in force. */
+  const gateFor = async (signal: AbortSignal): Promise<RateGate> => deps.gate ?? gates.gate(signal);
 
   /**
    * Waits for the shared budget and gives the token slot to call with; a denial is a
@@ -188,20 +124,10 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   const acquireFrom = (pick: (signal: AbortSignal) => Promise<RateGate>) => async (signal: AbortSignal) => {
     const asked = now();
     const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () =>
-      acquirePermit(await pick(signal), {
-        signal,
-        deadlineMs,
-        maxSleepMs: MAX_BUDGET_SLEEP_MS,
-        now,
-        sleep: deps.sleep,
-      }),
+      acquirePermit(await pick(signal), { budget, signal, now, sleep: deps.sleep }),
     );
     deps.onBudgetWait?.(now() - asked);
-    if (!outcome.ok) {
-      const pastDeadline = outcome.reason === "paced" && now() + outcome.waitMs >= deadlineMs;
-      // A paced wait that ends before the deadline but is longer than a pass may sleep is a pause too.
-      throw new BudgetDeniedError(pastDeadline ? "deadline" : "paused", outcome.waitMs);
-    }
+    if (!outcome.ok) throw budgetDenied(outcome, now());
     return outcome.slot;
   };
 
@@ -212,7 +138,10 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   // Evidence for the gate that paced the call (never resolved anew here: the headers must not fail
   // an answer that came); it drops what its store cannot take.
   const onLimitHeaders = async (headers: RateLimitHeaders): Promise<void> =>
-    (deps.gate ?? gate)?.recordLimitHeaders(headers, AbortSignal.timeout(config.genesys.timeoutMs));
+    (deps.gate ?? gates.current())?.recordLimitHeaders(
+      headers,
+      AbortSignal.timeout(config.genesys.timeoutMs),
+    );
   /** The queue's redrive limit, read once per container (undefined until a read succeeds). */
   let maxReceiveCount: number | undefined;
   const redriveLimit = async (): Promise<number | undefined> => {
@@ -243,7 +172,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       credentials: deps.credentials,
       now,
     }),
-    deadlineMs: () => deadlineMs,
+    deadlineMs: () => budget.deadlineMs,
     timeoutMs: config.genesys.timeoutMs,
     fetch: deps.fetch,
     now,
@@ -283,8 +212,8 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       remainingMs - config.safetyMarginMs,
       (input.budgetSeconds ?? Number.POSITIVE_INFINITY) * 1000,
     );
-    deadlineMs = now() + Math.max(0, budgetMs);
-    return deadlineMs;
+    budget = { deadlineMs: now() + Math.max(0, budgetMs), maxSleepMs: MAX_BUDGET_SLEEP_MS };
+    return budget.deadlineMs;
   };
 
   /**
@@ -310,7 +239,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
         return await runSyncPass(
           { queue, marks, users, resolver, log: deps.log, now },
           {
-            deadlineMs,
+            deadlineMs: budget.deadlineMs,
             maxAttempts: config.maxAttempts,
             batchSize: config.batchSize,
             concurrency: config.concurrency,
@@ -320,6 +249,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
         );
       } finally {
         // A stopped pass is counted too (the handler publishes its summary).
+        const gate = deps.gate === undefined ? gates.current() : undefined;
         if (gate !== undefined) deps.onLimiterStatus?.(gate.status());
       }
     },
@@ -331,12 +261,4 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       return summary;
     },
   };
-}
-
-function sameLimits(a: EffectiveLimits | undefined, b: EffectiveLimits): boolean {
-  return (
-    a !== undefined &&
-    a.perToken.perMinute === b.perToken.perMinute &&
-    a.client.perMinute === b.client.perMinute
-  );
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { acquirePermit } from "../../../lib/ratelimit/acquire-permit.ts";
+import type { PassBudget } from "../../../lib/ratelimit/pass-budget.ts";
 import type { Permit, RateGate } from "../../../lib/ratelimit/rate-gate.ts";
 
 /** Answers with `permits` in turn; `waiting` counts the callers registered and not yet done. */
@@ -26,6 +27,13 @@ function scripted(permits: Permit[]): RateGate & { asked: number; waiters: numbe
   return gate;
 }
 
+/** A pass's budget: no deadline and a 5 s sleep unless told. */
+const budget = (over: Partial<PassBudget> = {}): PassBudget => ({
+  deadlineMs: Number.POSITIVE_INFINITY,
+  maxSleepMs: 5_000,
+  ...over,
+});
+
 function fakeTime(): { now: () => number; sleep: (ms: number) => Promise<void>; slept: number[] } {
   let t = 0;
   const slept: number[] = [];
@@ -47,7 +55,10 @@ describe("acquirePermit", () => {
       { granted: false, waitMs: 300, reason: "paused" },
       { granted: true, slot: 0 },
     ]);
-    assert.deepEqual(await acquirePermit(gate, { ...time, deadlineMs: 10_000 }), { ok: true, slot: 0 });
+    assert.deepEqual(await acquirePermit(gate, { ...time, budget: budget({ deadlineMs: 10_000 }) }), {
+      ok: true,
+      slot: 0,
+    });
     assert.deepEqual(time.slept, [100, 300]);
     assert.equal(gate.waiters, 0, "still counted as waiting once granted");
   });
@@ -58,10 +69,10 @@ describe("acquirePermit", () => {
       { granted: false, waitMs: 100, reason: "paced" },
       { granted: false, waitMs: 950, reason: "paced" },
     ]);
-    assert.deepEqual(await acquirePermit(gate, { ...time, deadlineMs: 1_000 }), {
+    assert.deepEqual(await acquirePermit(gate, { ...time, budget: budget({ deadlineMs: 1_000 }) }), {
       ok: false,
-      waitMs: 950,
-      reason: "paced",
+      kind: "out-of-time",
+      untilMs: 1_050,
     });
     assert.deepEqual(time.slept, [100]);
     assert.equal(gate.waiters, 0, "still counted as waiting after giving up");
@@ -70,10 +81,10 @@ describe("acquirePermit", () => {
   it("gives the denial back when the wait is longer than maxSleepMs", async () => {
     const time = fakeTime();
     const gate = scripted([{ granted: false, waitMs: 30_000, reason: "paused" }]);
-    assert.deepEqual(await acquirePermit(gate, { ...time, maxSleepMs: 5_000 }), {
+    assert.deepEqual(await acquirePermit(gate, { ...time, budget: budget() }), {
       ok: false,
-      waitMs: 30_000,
-      reason: "paused",
+      kind: "paused",
+      untilMs: 30_000,
     });
     assert.deepEqual(time.slept, []);
   });
@@ -81,7 +92,7 @@ describe("acquirePermit", () => {
   it("rejects when the gate fails (fail closed)", async () => {
     const time = fakeTime();
     const gate = scripted([]);
-    await assert.rejects(acquirePermit(gate, time), /store down/);
+    await assert.rejects(acquirePermit(gate, { ...time, budget: budget() }), /store down/);
     assert.equal(gate.waiters, 0);
   });
 
@@ -91,7 +102,10 @@ describe("acquirePermit", () => {
       { granted: false, waitMs: 60_000, reason: "paced" },
       { granted: true, slot: 0 },
     ]);
-    const pending = acquirePermit(gate, { signal: controller.signal, maxSleepMs: 120_000 });
+    const pending = acquirePermit(gate, {
+      signal: controller.signal,
+      budget: budget({ maxSleepMs: 120_000 }),
+    });
     setTimeout(() => controller.abort(), 10);
     await assert.rejects(pending, { name: "AbortError" });
     assert.equal(gate.asked, 1);
