@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GENESYS_DEFAULTS } from "./genesys/defaults.ts";
+import { type FamilyLimits, parseFamilyLimits } from "./ratelimit/family-limits.ts";
 import { MAX_POOL_SIZE } from "./ratelimit/limiter-config.ts";
 import { SYNC_PASS_DEFAULTS } from "./sync/pass-deps.ts";
 
@@ -39,6 +40,23 @@ const envShape = z.object({
    * `org.app.user.rate.per.minute` (limits API), else pool size x the per-token limit.
    */
   GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
+  /**
+   * Per-minute limits of endpoint families, e.g. `users.search=60,users.write=900` (families:
+   * `users.read`, `users.write`, `users.search`, `organization`). A family named here is paced by its
+   * limit across every invocation, besides the token's and the client's budgets, and its 429s pause
+   * that family only. Default: none (every family shares the token's and the client's budgets).
+   */
+  GENESYS_FAMILY_RATE_LIMITS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseFamilyLimits(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
   /** Tokens of the OAuth client used at once, across every invocation (1 to 50). Default `GENESYS_DEFAULTS.tokenPoolSize` (10). */
   GENESYS_TOKEN_POOL_SIZE: z.coerce
     .number()
@@ -113,6 +131,8 @@ export interface SyncConfig {
     readonly rateLimitPerMinute: number | undefined;
     /** The client's total from the setting; undefined: from the org, else pool x per token. */
     readonly clientRateLimitPerMinute: number | undefined;
+    /** Limits of endpoint families (`GENESYS_FAMILY_RATE_LIMITS`); empty: none. */
+    readonly familyRateLimits: FamilyLimits;
     readonly tokenPoolSize: number;
     /**
      * The window over which Genesys counts requests, ms: a minute (the limits are "per minute");
@@ -177,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig {
       credentials,
       rateLimitPerMinute: e.GENESYS_RATE_LIMIT_PER_MINUTE,
       clientRateLimitPerMinute: e.GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE,
+      familyRateLimits: e.GENESYS_FAMILY_RATE_LIMITS,
       tokenPoolSize: e.GENESYS_TOKEN_POOL_SIZE,
       rateLimitWindowMs: e.GENESYS_RATE_LIMIT_WINDOW_MS,
       timeoutMs: e.GENESYS_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { type WithDefaults, withDefaults } from "../with-defaults.ts";
 import { GENESYS_DEFAULTS } from "./defaults.ts";
+import { type EndpointFamily, familyOf } from "./endpoint-family.ts";
 import { GenesysError, PermanentGenesysError, RateLimitedError, TransientGenesysError } from "./errors.ts";
 import { parseRateLimitHeaders, type RateLimitHeaders } from "./rate-limit-headers.ts";
 import { classifyErrorResponse } from "./response-outcome.ts";
@@ -23,9 +24,9 @@ export interface GenesysHttpOptions {
    * token to call with. Throws `BudgetDeniedError` (lib/ratelimit/budget-denied.ts) when no room
    * comes before the caller's deadline.
    */
-  readonly acquire: (signal: AbortSignal) => Promise<number>;
-  /** A call with the token of pool slot `slot` met a 429. */
-  readonly onRateLimited: (retryAfterMs: number, slot: number) => Promise<void>;
+  readonly acquire: (signal: AbortSignal, family: EndpointFamily) => Promise<number>;
+  /** A call of `family` with the token of pool slot `slot` met a 429. */
+  readonly onRateLimited: (retryAfterMs: number, slot: number, family: EndpointFamily) => Promise<void>;
   /**
    * An answer carried readable `inin-ratelimit-*` headers (any status; before `onRateLimited` on a
    * 429). Awaited before the call resolves, so that the budget hears of a limit before the caller's
@@ -66,7 +67,8 @@ export class GenesysHttp {
 
   /**
    * @param path e.g. `/api/v2/users?id=...`
-   * @param operation a stable name for logs and errors, e.g. `PATCH /api/v2/users/{userId}`
+   * @param operation a stable name for logs and errors, e.g. `PATCH /api/v2/users/{userId}`; it names
+   *   the call's endpoint family (`familyOf`)
    * @param schema what a 2xx body must be; the call resolves with its parsed output, and a body that
    *   does not match throws `PermanentGenesysError` `genesys.response.malformed` (never a cast).
    */
@@ -77,8 +79,9 @@ export class GenesysHttp {
     schema: S,
     options: RequestOptions,
   ): Promise<z.output<S>> {
+    const family = familyOf(operation);
     for (let renewed = false; ; renewed = true) {
-      const slot = await this.#o.acquire(options.signal);
+      const slot = await this.#o.acquire(options.signal, family);
       const token = await this.#o.tokens.getToken(options.signal, slot);
       const response = await this.#send(method, path, operation, token, options);
       if (response.status === 401 && !renewed) {
@@ -96,7 +99,7 @@ export class GenesysHttp {
         operation,
         nowMs: this.#o.now(),
       });
-      if (error instanceof RateLimitedError) await this.#o.onRateLimited(error.retryAfterMs, slot);
+      if (error instanceof RateLimitedError) await this.#o.onRateLimited(error.retryAfterMs, slot, family);
       throw error;
     }
   }

@@ -8,21 +8,16 @@
  * registry plans and settles each operation's fields from its outcome.
  */
 import type { ChangeField, UserKey } from "../../contract/user-change.ts";
+import type { EndpointFamily } from "../../genesys/endpoint-family.ts";
 import type { GenesysUser } from "../../genesys/types.ts";
 import type { UsersPort } from "../pass-deps.ts";
 import type { UpdatePlan } from "../plan-update.ts";
-
-/**
- * The group of Genesys endpoints an operation spends the budget of. Genesys enforces limits per
- * endpoint family besides the token's and the client's (the assignment service's per-minute limits on
- * queue, agent and queue-member endpoints since 2026-08-10; a Users API limit reported on the forum).
- */
-export type EndpointFamily = "users.read" | "users.write" | "users.search";
 
 /** One operation of a user's plan. Pure data: what to send, and what it settles. */
 export interface Operation<P = unknown> {
   /** The registered kind (`registry.ts`) that plans and runs it. */
   readonly kind: string;
+  /** The family whose budget its call spends (`lib/genesys/endpoint-family.ts`). */
   readonly family: EndpointFamily;
   /** The change's fields this operation brings into effect when it succeeds (none for a preparatory step). */
   readonly fields: readonly ChangeField[];
