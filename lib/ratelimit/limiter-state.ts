@@ -1,6 +1,6 @@
 /**
- * The whole state of one rate budget, as kept in memory (`LocalRateGate`) or in the DynamoDB item
- * (`DynamoRateGate`, see `limiter-item.ts`), and the pure reducers for a 429.
+ * The whole state of one rate budget, as kept in memory (`LocalRateGate`, `MemoryLimiterStore`) or in
+ * the DynamoDB item (`DynamoLimiterStore`, see `limiter-item.ts`), and the pure reducers for a 429.
  */
 
 import { type AnnouncedLimitState, announcedLimit } from "./announced-limit.ts";

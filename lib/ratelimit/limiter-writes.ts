@@ -1,13 +1,14 @@
 /**
  * The conditional writes of the shared limiter item (`limiter-item.ts`), as `UpdateItem` inputs built
- * from what the gate knows (pure: `DynamoRateGate` sends them and reads their answers). Every write
+ * from what the gate knows (pure: `DynamoLimiterStore` sends them and parses their answers). Every write
  * is one `UpdateItem`; a failed condition returns the item (`ALL_OLD`).
  */
 import type { UpdateItemCommandInput } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { type GcraParams, toleranceMs } from "./gcra.ts";
+import { toleranceMs } from "./gcra.ts";
 import { ATTR, tokenPauseAttr } from "./limiter-item.ts";
 import type { LimiterState } from "./limiter-state.ts";
+import type { CutWrite, GrantWrite, RateLimitedAt } from "./limiter-store.ts";
 
 /** Which item, and how long an untouched one lives. */
 export interface LimiterItemRef {
@@ -47,23 +48,6 @@ function sameAnnouncedCondition(known: LimiterState, values: Record<string, numb
 function poolCondition(pool: number, values: Record<string, number>): string {
   values[":pool"] = pool;
   return pool === 1 ? "(attribute_not_exists(#pool) OR #pool = :pool)" : "#pool = :pool";
-}
-
-/** What a grant write takes besides the item as known. */
-export interface GrantWrite {
-  readonly now: number;
-  /**
-   * Where the lease starts: `now`, or later by the part of the write's expected round trip that a
-   * cell cannot absorb (`leaseStartOffsetMs`), so that its first cells are still spendable when it lands.
-   */
-  readonly start: number;
-  readonly params: GcraParams;
-  /** Cells to lease. */
-  readonly lease: number;
-  /** Which branch: the budget unused up to now (by the cached tat), or busy. */
-  readonly idle: boolean;
-  /** How long before its opening a lease may be taken, ms (`LeasePolicy.preLeaseMs`). */
-  readonly preLeaseMs: number;
 }
 
 /**
@@ -221,15 +205,6 @@ export function tokenPauseWrite(
   };
 }
 
-/** A shared 429 that cuts: when, its Retry-After (ms), the pause's end, the new limit and streak. */
-export interface CutWrite {
-  readonly now: number;
-  readonly ra: number;
-  readonly until: number;
-  readonly rate: number;
-  readonly streak: number;
-}
-
 /**
  * The first shared 429 of a pause window: pause everyone and set the learned limit, in one write.
  * Condition: no pause in force (else this 429 belongs to that window and must not cut again) and
@@ -274,7 +249,7 @@ export function cutWrite(ref: LimiterItemRef, known: LimiterState, w: CutWrite):
 export function extendPauseWrite(
   ref: LimiterItemRef,
   until: number,
-  rateLimited?: { readonly now: number; readonly ra: number },
+  rateLimited?: RateLimitedAt,
 ): UpdateItemCommandInput {
   const names: Record<string, string> = { "#pu": ATTR.pausedUntil, "#exp": ATTR.expiresAt };
   const values: Record<string, number> = { ":until": until, ":exp": expiresAt(ref, until) };

@@ -1,7 +1,11 @@
 /**
  * `LocalRateGate`: the limiter for one process, in memory (tests, simulations).
- * Same arithmetic as the shared gate: one GCRA sequence at the pool's pacing rate, cells dealt to the
- * tokens in turn, a 429 pausing one token or every caller.
+ * Same pure decisions as the shared gate (`rampTarget`, `rateLimitedEffect`, `readLimitHeaders`): one
+ * GCRA sequence at the pool's pacing rate, cells dealt to the tokens in turn, a 429 pausing one token
+ * or every caller. Deliberately not `SharedRateGate` over `MemoryLimiterStore`: it grants one cell
+ * per call, synchronously (`acquireNow`), with GCRA's own waits and no leases, pre-lease or store
+ * round trip, which its callers and tests rely on. The shared gate's decisions in memory are
+ * `new SharedRateGate({ store: new MemoryLimiterStore(), ... })`.
  */
 
 import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";

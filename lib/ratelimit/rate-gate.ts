@@ -3,8 +3,8 @@ import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 /**
  * The port every Genesys Cloud call goes through before it is sent.
  *
- * Implementations: `LocalRateGate` (one process, in memory) and `DynamoRateGate`, the budget that
- * every concurrent invocation shares.
+ * Implementations: `LocalRateGate` (one process, in memory) and `SharedRateGate` over a
+ * `LimiterStore`: `DynamoRateGate`, the budget that every concurrent invocation shares.
  */
 
 /** The answer to "may I make one call now?". A denial is a value, never an exception. */

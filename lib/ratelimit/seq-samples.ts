@@ -1,0 +1,97 @@
+/**
+ * `SeqSamples`: what a gate saw of the item's `seq` (cells granted by everyone) and when, back to the
+ * newest observation a window old: from them, the cells granted over the last window, since a time,
+ * and the rate admitted over the span a 429 says the server still counts (`learned-limit.ts`).
+ */
+
+import { trueWaitMs } from "./learned-limit.ts";
+
+/** What the gate saw of `seq` at a time. */
+interface SeqSample {
+  readonly at: number;
+  readonly seq: number;
+}
+
+export class SeqSamples {
+  readonly #windowMs: number;
+  readonly #leaseMs: number;
+  /** Observations of `seq`, oldest first, back to the newest one a window old. */
+  #samples: SeqSample[] = [];
+
+  /**
+   * @param windowMs the limit's window, ms
+   * @param leaseMs the longest span of one lease (`LeasePolicy.leaseMs`): observations further apart
+   *   than two of them span a pause
+   */
+  constructor(windowMs: number, leaseMs: number) {
+    this.#windowMs = windowMs;
+    this.#leaseMs = leaseMs;
+  }
+
+  /** Records that `seq` was `seq` at `at`, keeping the newest sample a window old. */
+  observe(at: number, seq: number): void {
+    this.#samples.push({ at, seq });
+    const windowStart = at - this.#windowMs;
+    while (this.#samples.length > 1 && (this.#samples[1] as SeqSample).at <= windowStart)
+      this.#samples.shift();
+  }
+
+  /**
+   * Cells granted to everyone over (about) the last window (the span from the newest observation a
+   * window old, so it errs high by up to a lease); `undefined` when we have not watched a whole window.
+   */
+  grantedInWindow(now: number): number | undefined {
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    if (first === undefined || last === undefined || first.at > now - this.#windowMs) return undefined;
+    return last.seq - first.seq;
+  }
+
+  /**
+   * Cells granted to everyone since `at` (`seq` at `at` interpolated between the two observations
+   * around it); `undefined` when we first looked after `at`.
+   */
+  grantedSince(at: number): number | undefined {
+    const after = this.#samples.findIndex((sample) => sample.at > at);
+    if (after <= 0) return after === -1 && this.#samples.length > 0 ? 0 : undefined;
+    const before = this.#samples[after - 1] as SeqSample;
+    const next = this.#samples[after] as SeqSample;
+    const last = this.#samples[this.#samples.length - 1] as SeqSample;
+    const seqAt = before.seq + ((next.seq - before.seq) * (at - before.at)) / (next.at - before.at);
+    return last.seq - seqAt;
+  }
+
+  /**
+   * The rate (calls/min) cells were granted at, by everyone, over the span a 429 with `retryAfterMs`
+   * says the server still counts (from `now - window + wait`). `seq` at the span's start is
+   * interpolated between the observations around it, unless they are further apart than a lease or
+   * two (a pause): then the earlier one stands, which errs high, so the learned limit settles from
+   * above. When our first observation is later than the span's start (the gate is younger than the
+   * span), the rate over what we watched stands for the whole span, but never more than every cell the
+   * item ever granted, spread over the span: at the start of a sync the invocations ramp up, and
+   * neither the rate we paced at nor the rate at the end of the ramp was admitted over all of it.
+   * Undefined when we watched less than half a window of the span.
+   */
+  admittedRate(now: number, retryAfterMs: number): number | undefined {
+    const start = now - this.#windowMs + trueWaitMs(retryAfterMs);
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    if (first === undefined || last === undefined) return undefined;
+    const from = Math.max(start, first.at);
+    if (last.at - from < this.#windowMs / 2) return undefined;
+    if (first.at >= start) {
+      const watched = (last.seq - first.seq) / (last.at - first.at);
+      const everything = last.seq / (last.at - start);
+      return Math.min(watched, everything) * 60_000;
+    }
+    const after = this.#samples.findIndex((sample) => sample.at > start);
+    const before = this.#samples[(after === -1 ? this.#samples.length : after) - 1] as SeqSample;
+    const next = after === -1 ? undefined : this.#samples[after];
+    const gap = next === undefined ? 0 : next.at - before.at;
+    const seqAtStart =
+      next !== undefined && gap > 0 && gap <= 2 * this.#leaseMs
+        ? before.seq + ((next.seq - before.seq) * (start - before.at)) / gap
+        : before.seq;
+    return ((last.seq - seqAtStart) * 60_000) / (last.at - start);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The shared gate's decisions over the in-memory store (no DynamoDB): several gates share one
+ * `MemoryLimiterStore` as invocations share the item, on one virtual clock; every store call takes a
+ * round trip on that clock, half before its write is applied and half after.
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import type { LeasePolicy } from "../../../lib/ratelimit/lease-policy.ts";
+import { type RateLimitConfig, resolveRateLimitConfig } from "../../../lib/ratelimit/limiter-config.ts";
+import type { LimiterState } from "../../../lib/ratelimit/limiter-state.ts";
+import type { LimiterStore } from "../../../lib/ratelimit/limiter-store.ts";
+import { MemoryLimiterStore } from "../../../lib/ratelimit/memory-limiter-store.ts";
+import { bindingLimit, paceRate } from "../../../lib/ratelimit/pool-budget.ts";
+import { SharedRateGate } from "../../../lib/ratelimit/shared-rate-gate.ts";
+import { type VirtualClock, virtualClock } from "../../helpers/virtual-clock.ts";
+
+/** `store`, each call taking `roundTripMs` on `clock`: half before it is applied, half after. */
+function latentStore(store: LimiterStore, clock: VirtualClock, roundTripMs: number): LimiterStore {
+  const slow =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await clock.sleep(roundTripMs / 2);
+      const out = await call(...args);
+      await clock.sleep(roundTripMs / 2);
+      return out;
+    };
+  return {
+    read: slow((signal?: AbortSignal) => store.read(signal)),
+    grant: slow((known, w, signal) => store.grant(known, w, signal)),
+    ramp: slow((known, now, to, padMs, signal) => store.ramp(known, now, to, padMs, signal)),
+    announce: slow((known, now, rate, signal) => store.announce(known, now, rate, signal)),
+    pauseToken: slow((now, slot, until, signal) => store.pauseToken(now, slot, until, signal)),
+    cut: slow((known, w, signal) => store.cut(known, w, signal)),
+    extendPause: slow((until, rateLimited, signal) => store.extendPause(until, rateLimited, signal)),
+  };
+}
+
+interface Grant {
+  readonly at: number;
+  readonly slot: number;
+}
+
+/**
+ * `callers` callers on `gate` asking for permits until `end` (each registered as waiting), sleeping
+ * each denial's wait and `workMs` after each grant. Returns the grants (decision time, token).
+ */
+async function hammer(
+  clock: VirtualClock,
+  gate: SharedRateGate,
+  callers: number,
+  end: number,
+  workMs = 0,
+): Promise<Grant[]> {
+  const grants: Grant[] = [];
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      const done = gate.waiting();
+      while (clock.now() < end) {
+        const permit = await gate.tryAcquire();
+        if (permit.granted) {
+          grants.push({ at: clock.now(), slot: permit.slot });
+          await clock.sleep(workMs);
+        } else await clock.sleep(Math.min(permit.waitMs, Math.max(1, end - clock.now())));
+      }
+      done();
+    }),
+  );
+  return grants;
+}
+
+/** Most grants in any half-open window [t, t + windowMs). */
+function busiestWindow(unsorted: readonly number[], windowMs: number): number {
+  const times = [...unsorted].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (j < times.length && (times[j] as number) < (times[i] as number) + windowMs) j++;
+    best = Math.max(best, j - i);
+  }
+  return best;
+}
+
+/** Largest excess over `pace * (span + lateMs) + burst` across the spans between two grants (GCRA's bound). */
+function worstExcess(
+  unsorted: readonly number[],
+  pacePerMinute: number,
+  burst: number,
+  lateMs: number,
+): number {
+  const times = [...unsorted].sort((a, b) => a - b);
+  let worst = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < times.length; i++) {
+    for (let j = i; j < times.length; j++) {
+      const span = (times[j] as number) - (times[i] as number);
+      worst = Math.max(worst, j - i + 1 - ((pacePerMinute * (span + lateMs)) / 60_000 + burst));
+    }
+  }
+  return worst;
+}
+
+function gatesOn(
+  store: LimiterStore,
+  clock: VirtualClock,
+  n: number,
+  limits: RateLimitConfig,
+  lease: Partial<LeasePolicy> = {},
+  random: () => number = () => 0.5,
+): SharedRateGate[] {
+  return Array.from(
+    { length: n },
+    () => new SharedRateGate({ store, key: "client", limits, lease, now: clock.now, random }),
+  );
+}
+
+describe("SharedRateGate over the in-memory store", () => {
+  it("gates sharing one store never grant more in any window than the binding limit, and use most of it", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          gates: fc.integer({ min: 1, max: 5 }),
+          callers: fc.integer({ min: 1, max: 8 }),
+          // Whole calls a window, as Genesys counts (the pace leaves room for the burst and a late call,
+          // less than one call beyond it).
+          perWindow: fc.integer({ min: 10, max: 100 }),
+          burst: fc.integer({ min: 1, max: 4 }),
+          roundTripMs: fc.integer({ min: 0, max: 30 }),
+          maxLease: fc.integer({ min: 1, max: 8 }),
+          workMs: fc.integer({ min: 0, max: 50 }),
+          seed: fc.integer(),
+        }),
+        async ({ gates, callers, perWindow, burst, roundTripMs, maxLease, workMs, seed }) => {
+          const windowMs = 2_000;
+          const perMinute = (perWindow * 60_000) / windowMs;
+          const limits = { perTokenPerMinute: perMinute, burst, windowMs };
+          const clock = virtualClock(1_000_000);
+          const store = latentStore(new MemoryLimiterStore(), clock, roundTripMs);
+          let s = seed;
+          const random = (): number => {
+            s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
+            return Math.abs(s) / 2_147_483_648;
+          };
+          const end = clock.now() + 3 * windowMs;
+          const all = gatesOn(store, clock, gates, limits, { maxLease }, random);
+          const grants = (await Promise.all(all.map((g) => hammer(clock, g, callers, end, workMs)))).flat();
+          const times = grants.map((g) => g.at);
+          const config = resolveRateLimitConfig(limits);
+          const busiest = busiestWindow(times, windowMs);
+          assert.ok(busiest <= perWindow, `${busiest} grants in a window, limit ${perWindow}`);
+          const pace = paceRate(config, 1, Number.POSITIVE_INFINITY);
+          assert.ok(
+            worstExcess(times, pace, config.burst, config.lateMs) <= 1e-9,
+            "a span exceeded GCRA's bound",
+          );
+          // Demand well above the limit: the budget does not idle (half is far below what the gates reach).
+          assert.ok(times.length >= 0.5 * ((pace * 3 * windowMs) / 60_000), `only ${times.length} grants`);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("with the client's total known, the pool takes its full size at the first write; each token stays within its limit", async () => {
+    const limits = { perTokenPerMinute: 600, poolSize: 3, clientPerMinute: 1_500, windowMs: 2_000 };
+    const clock = virtualClock(0);
+    const memory = new MemoryLimiterStore();
+    const [gate, other] = gatesOn(latentStore(memory, clock, 4), clock, 2, limits);
+    assert.ok(gate && other);
+    // One caller, not waiting: still the whole pool the client's total allows (1,500 / 600: 3 tokens).
+    const first = await gate.tryAcquire();
+    assert.ok(first.granted);
+    assert.equal((await memory.read()).pool, 3);
+    const end = clock.now() + 6_000;
+    const grants = (await Promise.all([hammer(clock, gate, 4, end), hammer(clock, other, 4, end)])).flat();
+    const config = resolveRateLimitConfig(limits);
+    assert.ok(
+      busiestWindow(
+        grants.map((g) => g.at),
+        2_000,
+      ) <=
+        (bindingLimit(config, 3, Infinity) * 2_000) / 60_000,
+    );
+    for (const slot of [0, 1, 2]) {
+      const mine = grants.filter((g) => g.slot === slot).map((g) => g.at);
+      assert.ok(
+        busiestWindow(mine, 2_000) <= 20,
+        `token ${slot}: ${busiestWindow(mine, 2_000)} > 20 a window`,
+      );
+      assert.ok(mine.length > 0, `token ${slot} unused`);
+    }
+  });
+
+  it("with the client's total assumed, the pool grows only on evidence: a window used at its pace, callers waiting", async () => {
+    const limits = { perTokenPerMinute: 600, poolSize: 4, clientLimitKnown: false, windowMs: 2_000 };
+    const clock = virtualClock(0);
+    const memory = new MemoryLimiterStore();
+    const [gate] = gatesOn(latentStore(memory, clock, 2), clock, 1, limits);
+    assert.ok(gate);
+    // A light user (one call a second): no evidence that the tokens bind, however long it runs.
+    for (let i = 0; i < 6; i++) {
+      assert.ok((await gate.tryAcquire()).granted);
+      await clock.sleep(1_000);
+    }
+    assert.equal((await memory.read()).pool, 1);
+    // Callers that queue for a whole window at one token's pace: one doubling, not the whole pool.
+    await hammer(clock, gate, 4, clock.now() + 2_300);
+    const grown = await memory.read();
+    assert.equal(grown.pool, 2);
+    assert.equal(grown.poolBefore, 1);
+  });
+
+  it("a 429 on one token pauses that token only, for every gate; a second token's 429 within the window pauses everyone and learns a limit", async () => {
+    const limits = { perTokenPerMinute: 600, poolSize: 3, windowMs: 2_000 };
+    const clock = virtualClock(0);
+    const memory = new MemoryLimiterStore();
+    const [a, b] = gatesOn(latentStore(memory, clock, 2), clock, 2, limits);
+    assert.ok(a && b);
+    await hammer(clock, a, 3, clock.now() + 500);
+    await a.recordRateLimited(1_500, 1);
+    const afterToken = await memory.read();
+    assert.equal(afterToken.pausedUntil, undefined, "no pause of every caller");
+    assert.equal(afterToken.rateAtCut, undefined, "no cut");
+    const end = clock.now() + 1_000;
+    const grants = (await Promise.all([hammer(clock, a, 3, end), hammer(clock, b, 3, end)])).flat();
+    // Gate b learns of the pause at its first write; before it, it holds no cells.
+    // Two tokens of three at 600/min each (a paused token's cells are dropped, not given to others).
+    assert.ok(grants.length >= 15, `${grants.length} grants`);
+    assert.ok(!grants.some((g) => g.slot === 1), "token 1 used while paused");
+    assert.ok(grants.some((g) => g.slot === 0) && grants.some((g) => g.slot === 2));
+
+    await b.recordRateLimited(1_000, 2);
+    const shared = await memory.read();
+    assert.ok(shared.pausedUntil !== undefined && shared.pausedUntil >= clock.now() + 900, "everyone paused");
+    assert.ok(shared.rateAtCut !== undefined && shared.rateAtCut < 1_800, `learned ${shared.rateAtCut}`);
+    const denied = await b.tryAcquire();
+    assert.ok(!denied.granted && denied.reason === "paused", JSON.stringify(denied));
+  });
+
+  it("a 429 just after an assumed pool grew is a failed probe: every caller pauses and the limit is cut to no less than the pool before it proved", async () => {
+    const limits = { perTokenPerMinute: 600, poolSize: 4, clientLimitKnown: false, windowMs: 2_000 };
+    const clock = virtualClock(0);
+    const memory = new MemoryLimiterStore();
+    const [gate] = gatesOn(latentStore(memory, clock, 2), clock, 1, limits);
+    assert.ok(gate);
+    await hammer(clock, gate, 4, clock.now() + 2_300);
+    const grown = await memory.read();
+    assert.equal(grown.pool, 2);
+    await hammer(clock, gate, 4, clock.now() + 200);
+    // Token 1 (the new one) meets a 429: not its own limit, the growth step's.
+    await gate.recordRateLimited(1_000, 1);
+    const cut = await memory.read();
+    const config = resolveRateLimitConfig(limits);
+    assert.ok(cut.pausedUntil !== undefined && cut.pausedUntil > clock.now(), "every caller paused");
+    assert.ok(cut.rateAtCut !== undefined, "cut");
+    assert.ok(
+      cut.rateAtCut >= bindingLimit(config, 1, Infinity),
+      `cut to ${cut.rateAtCut}, below one token's proven limit`,
+    );
+    assert.ok(cut.rateAtCut < bindingLimit(config, 2, Infinity), `cut to ${cut.rateAtCut}: no cut`);
+    const denied = await gate.tryAcquire();
+    assert.ok(!denied.granted && denied.reason === "paused");
+  });
+
+  it("headers that announce a lower shared limit with a full window: stored, every gate paused until the reset, no cut", async () => {
+    const limits = { perTokenPerMinute: 600, windowMs: 2_000 };
+    const clock = virtualClock(0);
+    const memory = new MemoryLimiterStore();
+    const [a, b] = gatesOn(latentStore(memory, clock, 2), clock, 2, limits);
+    assert.ok(a && b);
+    await a.tryAcquire();
+    // 10 a window of 2 s: 300/min, below the pace of one token at 600/min.
+    await a.recordLimitHeaders({ allowed: 10, count: 10, resetMs: 800 });
+    const stored: LimiterState = await memory.read();
+    assert.equal(stored.announcedRate, 300);
+    assert.ok(stored.pausedUntil !== undefined && stored.pausedUntil > clock.now(), "paused");
+    assert.equal(stored.rateAtCut, undefined);
+    const denied = await b.tryAcquire();
+    assert.ok(!denied.granted && denied.reason === "paused", JSON.stringify(denied));
+  });
+});
