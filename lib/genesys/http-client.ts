@@ -66,9 +66,8 @@ export class GenesysHttp {
   }
 
   /**
-   * @param path e.g. `/api/v2/users?id=...`
-   * @param operation a stable name for logs and errors, e.g. `PATCH /api/v2/users/{userId}`; it names
-   *   the call's endpoint family (`familyOf`)
+   * @param path e.g. `/api/v2/users?id=...`; with `method`, it names the call's endpoint family (`familyOf`)
+   * @param operation a stable name for logs and errors, e.g. `PATCH /api/v2/users/{userId}`
    * @param schema what a 2xx body must be; the call resolves with its parsed output, and a body that
    *   does not match throws `PermanentGenesysError` `genesys.response.malformed` (never a cast).
    */
@@ -79,7 +78,7 @@ export class GenesysHttp {
     schema: S,
     options: RequestOptions,
   ): Promise<z.output<S>> {
-    const family = familyOf(operation);
+    const family = familyOf(method, path);
     for (let renewed = false; ; renewed = true) {
       const slot = await this.#o.acquire(options.signal, family);
       const token = await this.#o.tokens.getToken(options.signal, slot);

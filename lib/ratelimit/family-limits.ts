@@ -9,8 +9,9 @@ import { ENDPOINT_FAMILIES, type EndpointFamily } from "../genesys/endpoint-fami
 
 export type FamilyLimits = ReadonlyMap<EndpointFamily, number>;
 
-const isFamily = (name: string): name is EndpointFamily =>
-  (ENDPOINT_FAMILIES as readonly string[]).includes(name);
+/** The families a limit may be given to (`other` is whatever has no family yet: it gets none). */
+const LIMITABLE: readonly string[] = ENDPOINT_FAMILIES.filter((f) => f !== "other");
+const isFamily = (name: string): name is EndpointFamily => LIMITABLE.includes(name);
 
 /** Parses the setting; the error names the part it could not read and the families it knows. */
 export function parseFamilyLimits(setting: string | undefined): FamilyLimits {
@@ -21,7 +22,7 @@ export function parseFamilyLimits(setting: string | undefined): FamilyLimits {
     const perMinute = Number(value);
     if (!isFamily(name) || !Number.isInteger(perMinute) || perMinute <= 0) {
       throw new RangeError(
-        `cannot read "${part}": expected family=calls per minute, a positive integer, with family one of ${ENDPOINT_FAMILIES.join(", ")}`,
+        `cannot read "${part}": expected family=calls per minute, a positive integer, with family one of ${LIMITABLE.join(", ")}`,
       );
     }
     limits.set(name, perMinute);

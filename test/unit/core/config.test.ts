@@ -46,6 +46,7 @@ describe("loadConfig", () => {
         credentials: { kind: "inline", clientId: "client-id", clientSecret: "client-secret" },
         rateLimitPerMinute: undefined,
         clientRateLimitPerMinute: undefined,
+        familyRateLimits: new Map(),
         tokenPoolSize: 10,
         rateLimitWindowMs: 60_000,
         timeoutMs: 10_000,
@@ -55,6 +56,26 @@ describe("loadConfig", () => {
       batchSize: 100,
       concurrency: 8,
     });
+  });
+
+  it("reads per-family limits; a part it cannot read is named with the families it knows", () => {
+    const config = loadConfig(env({ GENESYS_FAMILY_RATE_LIMITS: " users.search=60, users.write=900 " }));
+    assert.deepEqual(
+      [...config.genesys.familyRateLimits],
+      [
+        ["users.search", 60],
+        ["users.write", 900],
+      ],
+    );
+    for (const bad of ["users.search=0", "users.search=ten", "queues=60", "other=60", "users.search"]) {
+      assert.throws(
+        () => loadConfig(env({ GENESYS_FAMILY_RATE_LIMITS: bad })),
+        (e: Error) =>
+          e.message.includes("GENESYS_FAMILY_RATE_LIMITS") &&
+          e.message.includes("users.read, users.write, users.search, organization"),
+        bad,
+      );
+    }
   });
 
   it("reads numeric overrides from strings", () => {
