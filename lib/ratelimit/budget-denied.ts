@@ -1,3 +1,5 @@
+import type { EndpointFamily } from "../genesys/endpoint-family.ts";
+
 /**
  * The shared budget allows no call now for this pass: its next slot comes after the pass's deadline
  * (`deadline`), or every invocation is paused after a 429 for longer than a pass may sleep (`paused`).
@@ -9,14 +11,22 @@ export class BudgetDeniedError extends Error {
   readonly reason: "deadline" | "paused";
   /** How long until the budget would allow the call, ms. */
   readonly waitMs: number;
-  constructor(reason: "deadline" | "paused", waitMs: number) {
+  /**
+   * Set when the denial is the budget of this endpoint family's own limit (`family-budget.ts`): it
+   * holds calls of that family only, not the pass.
+   */
+  readonly family: EndpointFamily | undefined;
+  constructor(reason: "deadline" | "paused", waitMs: number, family?: EndpointFamily) {
     super(
-      reason === "paused"
-        ? `every invocation is paused after a 429 from Genesys Cloud for ${Math.ceil(waitMs / 1000)} s, past what this pass may wait`
-        : "this pass's time is up before the shared budget allows the next call",
+      family !== undefined
+        ? `calls of ${family} wait ${Math.ceil(waitMs / 1000)} s for that family's own rate limit, past what this pass may wait`
+        : reason === "paused"
+          ? `every invocation is paused after a 429 from Genesys Cloud for ${Math.ceil(waitMs / 1000)} s, past what this pass may wait`
+          : "this pass's time is up before the shared budget allows the next call",
     );
     this.reason = reason;
     this.waitMs = waitMs;
+    this.family = family;
   }
 }
 
@@ -24,6 +34,11 @@ export class BudgetDeniedError extends Error {
 export function budgetDenied(
   denial: { readonly kind: "paused" | "out-of-time"; readonly untilMs: number },
   nowMs: number,
+  family?: EndpointFamily,
 ): BudgetDeniedError {
-  return new BudgetDeniedError(denial.kind === "out-of-time" ? "deadline" : "paused", denial.untilMs - nowMs);
+  return new BudgetDeniedError(
+    denial.kind === "out-of-time" ? "deadline" : "paused",
+    denial.untilMs - nowMs,
+    family,
+  );
 }

@@ -24,6 +24,11 @@ export type Failure =
   | { readonly kind: "budget-over" }
   /** Every invocation waits until `untilMs` (a shared pause, or the login service's limit). */
   | { readonly kind: "paused"; readonly untilMs: number; readonly why: DeadLetterReason }
+  /**
+   * Calls of one endpoint family wait for that family's own limit until `untilMs`, past what the
+   * pass may sleep: this change waits (re-queued, not an attempt); the pass and other families go on.
+   */
+  | { readonly kind: "family-held"; readonly untilMs: number; readonly why: DeadLetterReason }
   /** This call got a 429 (the HTTP layer has already paused everyone). */
   | { readonly kind: "rate-limited"; readonly waitMs: number; readonly why: DeadLetterReason }
   /** Someone changed the user since it was read (409, or 400 "does not match the current version"). */
@@ -48,6 +53,13 @@ export type StopCause =
 
 export function classifyFailure(error: unknown, nowMs: number): Failure {
   if (error instanceof BudgetDeniedError) {
+    if (error.family !== undefined) {
+      return {
+        kind: "family-held",
+        untilMs: nowMs + error.waitMs,
+        why: { code: "genesys.family.rate.limited", reason: error.message },
+      };
+    }
     return error.reason === "deadline"
       ? { kind: "budget-over" }
       : {
@@ -79,6 +91,7 @@ export function classifyFailure(error: unknown, nowMs: number): Failure {
 export function outcomeOf(failure: Failure, nowMs: number): FieldOutcome {
   switch (failure.kind) {
     case "paused":
+    case "family-held":
       return rateLimitRetry(failure.untilMs - nowMs, failure.why);
     case "rate-limited":
       return rateLimitRetry(failure.waitMs, failure.why);

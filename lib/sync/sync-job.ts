@@ -12,6 +12,7 @@ import { DynamoNameCache } from "../directory/name-cache.ts";
 import { UserResolver } from "../directory/user-resolver.ts";
 import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
 import { DynamoTokenStore } from "../genesys/dynamo-token-store.ts";
+import type { EndpointFamily } from "../genesys/endpoint-family.ts";
 import { type CallRecord, GenesysHttp } from "../genesys/http-client.ts";
 import { readOrgLimits } from "../genesys/org-limits.ts";
 import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
@@ -19,6 +20,7 @@ import { type ClientCredentials, TokenProvider } from "../genesys/token-provider
 import { UsersApi } from "../genesys/users-api.ts";
 import { acquirePermit } from "../ratelimit/acquire-permit.ts";
 import { budgetDenied } from "../ratelimit/budget-denied.ts";
+import { dynamoFamilyBudget } from "../ratelimit/dynamo-family-budget.ts";
 import { GateForLimits } from "../ratelimit/gate-for-limits.ts";
 import type { PassBudget } from "../ratelimit/pass-budget.ts";
 import type { RateGate } from "../ratelimit/rate-gate.ts";
@@ -104,10 +106,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       readOrgLimits(
         httpWith(
           acquireFrom(async () => pacing),
-          (retryAfterMs, slot) =>
-            onDependency("DynamoDB", "record the 429 pause", () =>
-              pacing.recordRateLimited(retryAfterMs, slot),
-            ),
+          recordRateLimited(async () => pacing),
         ),
         signal,
       ),
@@ -117,24 +116,51 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   /** The gate to pace by: the one given, else the container's on the limits in force. */
   const gateFor = async (signal: AbortSignal): Promise<RateGate> => deps.gate ?? gates.gate(signal);
 
-  /**
-   * Waits for the shared budget and gives the token slot to call with; a denial is a
-   * `BudgetDeniedError`, a DynamoDB failure names DynamoDB.
-   */
-  const acquireFrom = (pick: (signal: AbortSignal) => Promise<RateGate>) => async (signal: AbortSignal) => {
-    const asked = now();
-    const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () =>
-      acquirePermit(await pick(signal), { budget, signal, now, sleep: deps.sleep }),
-    );
-    deps.onBudgetWait?.(now() - asked);
-    if (!outcome.ok) throw budgetDenied(outcome, now());
-    return outcome.slot;
-  };
+  /** The budgets of endpoint families with a limit of their own (told, or learnt from a 429). */
+  const families = dynamoFamilyBudget({
+    client: deps.dynamodb,
+    tableName: config.stateTable,
+    told: config.genesys.familyRateLimits,
+    clientId: async () => (await deps.credentials()).clientId,
+    // An injected gate (tests) tells no pace: its families learn no limit, told ones still apply.
+    sharedPace: () => (deps.gate === undefined ? gates.current()?.status().pacePerMinute : undefined),
+    windowMs: config.genesys.rateLimitWindowMs,
+    now,
+  });
 
-  const onRateLimited = (retryAfterMs: number, slot: number): Promise<void> =>
-    onDependency("DynamoDB", "record the 429 pause", async () =>
-      (await gateFor(AbortSignal.timeout(config.genesys.timeoutMs))).recordRateLimited(retryAfterMs, slot),
-    );
+  /**
+   * Waits for the budget of the call's family when it has a limit of its own, then for the shared
+   * budget, and gives the token slot to call with; a denial is a `BudgetDeniedError` (naming the family
+   * when it is the family's), a DynamoDB failure names DynamoDB.
+   */
+  const acquireFrom =
+    (pick: (signal: AbortSignal) => Promise<RateGate>) =>
+    async (signal: AbortSignal, family: EndpointFamily) => {
+      const asked = now();
+      const permit = (gate: RateGate) => acquirePermit(gate, { budget, signal, now, sleep: deps.sleep });
+      const own = await onDependency("DynamoDB", "take a slot of the family's rate budget", async () => {
+        const gate = await families.gateOf(family, signal);
+        return gate === undefined ? undefined : permit(gate);
+      });
+      if (own !== undefined && !own.ok) throw budgetDenied(own, now(), family);
+      const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () =>
+        permit(await pick(signal)),
+      );
+      deps.onBudgetWait?.(now() - asked);
+      if (!outcome.ok) throw budgetDenied(outcome, now());
+      return outcome.slot;
+    };
+
+  /** A 429: the family's own limit's (its gate pauses and learns), else the shared budget's. */
+  const recordRateLimited =
+    (pick: () => Promise<RateGate>) =>
+    (retryAfterMs: number, slot: number, family: EndpointFamily): Promise<void> =>
+      onDependency("DynamoDB", "record the 429 pause", async () => {
+        const signal = AbortSignal.timeout(config.genesys.timeoutMs);
+        if ((await families.rateLimited(family, retryAfterMs, signal)) === "family") return;
+        await (await pick()).recordRateLimited(retryAfterMs, slot, signal);
+      });
+  const onRateLimited = recordRateLimited(() => gateFor(AbortSignal.timeout(config.genesys.timeoutMs)));
   // Evidence for the gate that paced the call (never resolved anew here: the headers must not fail
   // an answer that came); it drops what its store cannot take.
   const onLimitHeaders = async (headers: RateLimitHeaders): Promise<void> =>
@@ -179,8 +205,8 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     sleep: deps.sleep,
   });
   const httpWith = (
-    acquire: (signal: AbortSignal) => Promise<number>,
-    onRateLimited: (retryAfterMs: number, slot: number) => Promise<void>,
+    acquire: (signal: AbortSignal, family: EndpointFamily) => Promise<number>,
+    onRateLimited: (retryAfterMs: number, slot: number, family: EndpointFamily) => Promise<void>,
   ): GenesysHttp =>
     new GenesysHttp({
       apiUrl: config.genesys.apiUrl,
