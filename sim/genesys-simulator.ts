@@ -53,6 +53,16 @@ export type RouteKey = "token" | "getUser" | "getUsers" | "patchUser" | "searchU
 /** The routes counted against the API's rate limits (token requests have their own limit). */
 export type ApiRouteKey = Exclude<RouteKey, "token" | "other">;
 
+/** Groups of routes that may share a limit of their own (`RateLimitConfig.perFamilyLimits`). */
+export type RouteFamily = "users.read" | "users.write" | "users.search" | "organization";
+const FAMILY_OF: Record<ApiRouteKey, RouteFamily> = {
+  getUser: "users.read",
+  getUsers: "users.read",
+  patchUser: "users.write",
+  searchUsers: "users.search",
+  orgLimits: "organization",
+};
+
 /**
  * Needed for `POST /api/v2/users/search` (../shared/genesys-api-facts.md: "Search needs
  * `directory:user:view`"; the SDK's `UserSearchRequest.enforcePermissions` names it too).
@@ -137,6 +147,13 @@ export interface RateLimitConfig {
    * limit of 180 a minute reported on its forum). Default `{}`: none. `setRateLimit` replaces the map.
    */
   perRouteLimits: Partial<Record<ApiRouteKey, number>>;
+  /**
+   * Admitted calls of one family of routes (e.g. `users.read`: one user and the bulk read) per OAuth
+   * client within `windowMs`, on top of the other limits: Genesys limits groups of endpoints (the
+   * assignment service's queue, agent and queue-member endpoints, org-wide per minute, since
+   * 2026-08-10). Default `{}`: none. `setRateLimit` replaces the map.
+   */
+  perFamilyLimits: Partial<Record<RouteFamily, number>>;
   /**
    * `inin-ratelimit-allowed` (the limit, calls per `windowMs`), `-count` (calls it counts in the window,
    * this one included) and `-reset` (whole seconds until its oldest counted call leaves the window) on
@@ -355,6 +372,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     retryAfterMode: "seconds",
     countRejected: false,
     perRouteLimits: {},
+    perFamilyLimits: {},
     limitHeaders: "off",
     ...options.rateLimit,
   };
@@ -738,13 +756,19 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
    */
   function admit(tokenId: string, clientId: string, route: ApiRouteKey, call: Call): void {
     const at = now();
-    const { perTokenLimit, perClientLimit, perRouteLimits, windowMs, countRejected } = rateLimit;
+    const { perTokenLimit, perClientLimit, perRouteLimits, perFamilyLimits, windowMs, countRejected } =
+      rateLimit;
     const routeLimit = perRouteLimits[route];
+    const family = FAMILY_OF[route];
+    const familyLimit = perFamilyLimits[family];
     const windows: [key: string, limit: number][] = [
       [`token:${tokenId}`, perTokenLimit],
       [`client:${clientId}`, perClientLimit],
-      // Only a route with a limit has a window (the others would keep every call's time for nothing).
+      // Only a route or family with a limit has a window (others would keep every call's time for nothing).
       ...(routeLimit === undefined ? [] : [[`route:${clientId}:${route}`, routeLimit] as [string, number]]),
+      ...(familyLimit === undefined
+        ? []
+        : [[`family:${clientId}:${family}`, familyLimit] as [string, number]]),
     ];
     const verdicts = windows.map(([key, limit]) => apiWindow.check(key, limit, windowMs, at));
     const admitted = verdicts.every((v) => v.admitted);

@@ -67,7 +67,7 @@ describe("budgets per endpoint family", { concurrency: false }, () => {
         // Told twice what Genesys allows the family: its 429s teach its gate the rest.
         GENESYS_FAMILY_RATE_LIMITS: "users.write=120",
       },
-      simulator: { rateLimit: { perTokenLimit: 1200, perRouteLimits: { patchUser: 60 } } },
+      simulator: { rateLimit: { perTokenLimit: 1200, perFamilyLimits: { "users.write": 60 } } },
       clock,
     });
     const fetch = holdClockDuringCalls(w, clock);

@@ -110,6 +110,7 @@ describe("Genesys Cloud simulator", () => {
       retryAfterMode: "seconds",
       countRejected: false,
       perRouteLimits: {},
+      perFamilyLimits: {},
       limitHeaders: "off",
     });
     sim.setOrgLimits({});
@@ -487,6 +488,21 @@ describe("Genesys Cloud simulator", () => {
       );
       clock += 9_000;
       assert.equal((await second.get(`/api/v2/users/${ALICE}`)).status, 200);
+    });
+
+    it("limits a family of routes per client with perFamilyLimits: one user and the bulk read count together", async () => {
+      sim.setRateLimit({ perFamilyLimits: { "users.read": 2 }, windowMs: 10_000 });
+      const client = api(sim, await token(sim));
+      assert.equal((await client.get(`/api/v2/users/${ALICE}`)).status, 200);
+      assert.equal((await client.get(`/api/v2/users?id=${BOB}`)).status, 200);
+      await errorJson(await client.get(`/api/v2/users/${BOB}`), 429, "too.many.requests.retry.after");
+      assert.equal(
+        (await client.patch(BOB, { version: 1, title: "x" })).status,
+        200,
+        "writes are another family",
+      );
+      clock += 10_000;
+      assert.equal((await client.get(`/api/v2/users?id=${ALICE}`)).status, 200);
     });
 
     it("sends the inin-ratelimit headers of the tightest window a call counted against, 429s included, only when asked", async () => {
