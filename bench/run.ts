@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import { FUNCTION_TIMEOUT_SECONDS, SCHEDULE_BUDGET_SECONDS } from "../lib/infra/resources.ts";
 import type { CallRecord } from "../sim/genesys-simulator.ts";
 import { renderChart } from "./chart.ts";
+import { type FamilyRowResult, familyTargetsMet, runFamilyRow } from "./family-row.ts";
 import { computeFigures, perSecond, type RowFigures } from "./metrics.ts";
 import { runProcessRow } from "./process-row.ts";
 import { enqueue, runProjectRow } from "./project-row.ts";
@@ -338,6 +339,14 @@ async function main(): Promise<void> {
       );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    // The per-family row: in the full run, or when asked for (`--rows family`).
+    let family: FamilyRowResult | undefined;
+    if (values.rows === undefined ? !quick : values.rows.split(",").includes("family")) {
+      family = await runFamilyRow(world, { limit, windowMs, windows: 8, familyCallers: 2, otherCallers: 6 });
+      console.log(
+        `family-search-tenth   family ${family.familyRatio.toFixed(3)} of its limit (${family.familyLimit}/window)  whole ${family.wholeRatio.toFixed(3)}  family 429/1000 ${family.family429PerThousand.toFixed(1)}  other 429s ${family.other429}  calls ${family.familyCalls} + ${family.otherCalls}  targets ${familyTargetsMet(family) ? "met" : "missed"}`,
+      );
+    }
     const tookMs = Date.now() - Date.parse(date);
 
     const context = {
@@ -370,7 +379,7 @@ async function main(): Promise<void> {
         }),
         `Simulator: ${settings.limit} calls per ${settings.windowMs / 1000} s sliding window per OAuth client, ${settings.limit / 10} per token (${date.slice(0, 10)}); 1-s bins by arrival time.`,
       );
-      await writeResults(renderResults(outcomes, context), svg);
+      await writeResults(renderResults(outcomes, context, family), svg);
       console.log("wrote bench/results.md and bench/calls.svg");
     }
   } finally {

@@ -34,6 +34,8 @@ export interface GenesysHttpOptions {
    */
   readonly onLimitHeaders?: (headers: RateLimitHeaders) => Promise<void>;
   readonly onCall?: (call: CallRecord) => void;
+  /** Every answer of a call of `family` (the family budgets read who gets through). @default none */
+  readonly onAnswered?: (family: EndpointFamily, status: number) => void;
   /** Per-request timeout, ms. @default `GENESYS_DEFAULTS.timeoutMs` (10 000) */
   readonly timeoutMs?: number;
   /** @default the global `fetch` */
@@ -87,6 +89,7 @@ export class GenesysHttp {
         this.#o.tokens.invalidate(token);
         continue;
       }
+      this.#o.onAnswered?.(family, response.status);
       const body: unknown = await readJson(response);
       const limit = parseRateLimitHeaders((name) => response.headers.get(name));
       if (limit !== undefined) await this.#o.onLimitHeaders?.(limit);

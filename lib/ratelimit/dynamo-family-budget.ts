@@ -15,8 +15,8 @@ export interface DynamoFamilyBudgetOptions {
   /** `GENESYS_FAMILY_RATE_LIMITS`. */
   readonly told: FamilyLimits;
   readonly clientId: () => Promise<string>;
-  /** The shared budget's pace now, calls/min, when known. */
-  readonly sharedPace: () => number | undefined;
+  /** Calls every process made over the last window, by the shared budget's count, when known. */
+  readonly sharedGrantedInWindow: () => number | undefined;
   readonly windowMs: number;
   readonly now: () => number;
 }
@@ -45,7 +45,7 @@ export function dynamoFamilyBudget(o: DynamoFamilyBudgetOptions): FamilyBudget {
           windowMs: o.windowMs,
         },
       }),
-    sharedPace: o.sharedPace,
+    sharedGrantedInWindow: o.sharedGrantedInWindow,
     windowMs: o.windowMs,
     now: o.now,
   });

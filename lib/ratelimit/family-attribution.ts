@@ -1,57 +1,53 @@
 /**
  * Whose limit a 429 is (pure): the family of the call that met it, or the budget every family shares
- * (the token's and the client's). Genesys's 429 does not say which limit it enforced.
+ * (the token's and the client's). Genesys's 429 does not say which limit it enforced; what follows
+ * does.
  *
- * A family with a limit of its own (told, or learnt before) meets its own limit: its 429 pauses that
- * family. Otherwise a 429 reads as the family's only on evidence that the shared budget does not
- * bind: other families were in use over the last window and the family that met it made less than
- * half of the calls (a family that makes most calls meets the shared limit first, as with one family
- * in use: the token's and client's budget learns from it as before). Either way, a 429 of another
- * family within the last window says the limit is shared after all (as a second token's 429 does for
- * tokens, `pool-budget.ts` `isSharedLimit`).
+ * - A family with a limit of its own (told, or learnt before) meets its own limit.
+ * - A 429 of another family within the last window says the limit is shared (as a second token's
+ *   429 does for tokens, `pool-budget.ts` `isSharedLimit`).
+ * - The family that makes most of the calls (or the only one in use) meets the shared limit first:
+ *   its 429 is the shared budget's, as it always was.
+ * - Otherwise the first 429 of a family is a probe: that family alone waits out its Retry-After while
+ *   the others go on. A call of another family that gets through meanwhile proves the limit is the
+ *   family's own (it is then learnt: `familyLimitEstimate`); a second 429 of the same family before
+ *   any such proof reads as the shared limit (one family in use: the shared budget learns as before,
+ *   one 429 later).
  */
-import type { EndpointFamily } from "../genesys/endpoint-family.ts";
+
+export type Attribution = "family" | "probe" | "shared";
 
 export interface FamilyEvidence {
   /** Whether the family has a limit of its own (told, or learnt). */
   readonly limited: boolean;
-  /** Calls of each family this process made over the last window. */
-  readonly callsInWindow: ReadonlyMap<EndpointFamily, number>;
-  /** The last 429 of another family than this one, if any, and when (epoch ms). */
+  /** The last 429 of another family, epoch ms, if any. */
   readonly lastOther429At: number | undefined;
+  /** Whether this family's probe is open (its 429 not yet proven its own). */
+  readonly probing: boolean;
+  /** Whether the family made less than half of this process's calls over the last window. */
+  readonly minority: boolean;
   readonly now: number;
   readonly windowMs: number;
 }
 
-/** Below this share of the window's calls, a family that meets a 429 is taken to meet its own limit. */
-const MINORITY_SHARE = 0.5;
-
-export function attribute429(family: EndpointFamily, e: FamilyEvidence): "family" | "shared" {
+export function attribute429(e: FamilyEvidence): Attribution {
   if (e.lastOther429At !== undefined && e.now - e.lastOther429At <= e.windowMs) return "shared";
   if (e.limited) return "family";
-  let total = 0;
-  let others = 0;
-  for (const [f, calls] of e.callsInWindow) {
-    total += calls;
-    if (f !== family && calls > 0) others += 1;
-  }
-  const mine = e.callsInWindow.get(family) ?? 0;
-  return others > 0 && total > 0 && mine / total < MINORITY_SHARE ? "family" : "shared";
+  return e.probing || !e.minority ? "shared" : "probe";
 }
 
 /**
- * The limit a family's first 429 reveals, calls/min: its share of this process's calls over the
- * window, of the rate the shared budget paced every family at; a tenth under it, so that the family's
- * next calls fit (its own gate learns lower from a further 429; at least one call a window).
+ * The limit, calls/min, that a family's proven 429 reveals: the family's calls admitted over the last
+ * window (its window was full), as this process saw them, scaled by the calls every process made
+ * over it to this process's own (the shared budget's count; 1 when unknown); at least a call a window.
  */
 export function familyLimitEstimate(
-  family: EndpointFamily,
-  callsInWindow: ReadonlyMap<EndpointFamily, number>,
-  sharedPacePerMinute: number,
+  admittedHere: number,
+  callsHere: number,
+  grantedEverywhere: number | undefined,
   windowMs: number,
 ): number {
-  let total = 0;
-  for (const calls of callsInWindow.values()) total += calls;
-  const share = total === 0 ? 0 : (callsInWindow.get(family) ?? 0) / total;
-  return Math.max(60_000 / windowMs, Math.floor(share * sharedPacePerMinute * 0.9));
+  const scale =
+    grantedEverywhere === undefined || callsHere === 0 ? 1 : Math.max(1, grantedEverywhere / callsHere);
+  return Math.max(1, Math.round(admittedHere * scale)) * (60_000 / windowMs);
 }

@@ -1,15 +1,15 @@
 /**
  * The budgets of endpoint families (`lib/genesys/endpoint-family.ts`), on top of the token's and the
  * client's budget (`GateForLimits`). A family with a limit of its own, told (`GENESYS_FAMILY_RATE_LIMITS`)
- * or learnt from a 429 (`family-attribution.ts`, kept in the state table: `family-limit-store.ts`), has
- * a gate of its own (its own limiter item, shared by every invocation): its calls take a permit there
- * first, and its 429s pause and teach that gate only. The other families go on.
+ * or learnt from a 429 proven its own (`family-attribution.ts`; kept in the state table for every
+ * invocation: `family-limit-store.ts`), has a gate of its own (its own limiter item): its calls take a
+ * permit there first, and its 429s pause and teach that gate only. The other families go on.
  */
 import type { EndpointFamily } from "../genesys/endpoint-family.ts";
 import { attribute429, familyLimitEstimate } from "./family-attribution.ts";
 import type { FamilyLimitStorePort, LearnedFamilyLimit } from "./family-limit-store.ts";
 import type { FamilyLimits } from "./family-limits.ts";
-import type { RateGate } from "./rate-gate.ts";
+import type { Permit, RateGate } from "./rate-gate.ts";
 
 export interface FamilyBudgetOptions {
   /** The limits told (`GENESYS_FAMILY_RATE_LIMITS`), calls/min. */
@@ -18,49 +18,85 @@ export interface FamilyBudgetOptions {
   readonly clientId: () => Promise<string>;
   /** Builds the gate of one family's own limit, `perMinute` (one limiter item per client and family). */
   readonly buildGate: (clientId: string, family: EndpointFamily, perMinute: number) => RateGate;
-  /** The pace of the shared budget now, calls/min, when known (what a family's first 429 is read against). */
-  readonly sharedPace: () => number | undefined;
+  /** Calls every process made over the last window, by the shared budget's count, when known. */
+  readonly sharedGrantedInWindow: () => number | undefined;
   /** The limits' window, ms. */
   readonly windowMs: number;
   readonly now: () => number;
+}
+
+interface Stamp {
+  readonly at: number;
+  readonly family: EndpointFamily;
 }
 
 export class FamilyBudget {
   readonly #o: FamilyBudgetOptions;
   readonly #gates = new Map<EndpointFamily, { readonly perMinute: number; readonly gate: RateGate }>();
   #learned = new Map<EndpointFamily, LearnedFamilyLimit>();
-  /** When the learnt limits were last loaded (they are loaded at most once a window). */
+  /** When the learnt limits were last loaded (at most once a window). */
   #loadedAt = Number.NEGATIVE_INFINITY;
   #loading: Promise<void> | undefined;
-  /** This process's calls over (about) the last window, oldest first. */
-  #calls: { readonly at: number; readonly family: EndpointFamily }[] = [];
+  /** This process's permits and 2xx answers over (about) the last window, oldest first. */
+  #calls: Stamp[] = [];
+  #admitted: Stamp[] = [];
   readonly #last429 = new Map<EndpointFamily, number>();
+  /** The open probe: a family's 429 not yet proven its own, and until when that family waits. */
+  #probe: (Stamp & { readonly untilMs: number }) | undefined;
 
   constructor(options: FamilyBudgetOptions) {
     this.#o = options;
   }
 
   /**
-   * A call of `family` is about to be made: the gate of the family's own limit to take a permit
-   * from first, or undefined when the family has none.
+   * A call of `family` is about to be made: the gate to take a permit from first (the family's own
+   * limit, or its probe's wait), or undefined when the family has neither.
    */
   async gateOf(family: EndpointFamily, signal: AbortSignal): Promise<RateGate | undefined> {
     const now = this.#o.now();
     this.#calls.push({ at: now, family });
-    this.#forgetBefore(now - this.#o.windowMs);
+    this.#forget(now);
     if (now - this.#loadedAt >= this.#o.windowMs) {
       this.#loading ??= this.#load(now, signal).finally(() => {
         this.#loading = undefined;
       });
       await this.#loading;
     }
+    const probe = this.#probe;
+    if (probe?.family === family && now < probe.untilMs) return waitUntil(probe.untilMs, this.#o.now);
     return this.#gateFor(family);
   }
 
+  /** A call of `family` was answered with `status`: a 2xx of another family proves an open probe. */
+  answered(family: EndpointFamily, status: number): void {
+    if (status < 200 || status >= 300) return;
+    const now = this.#o.now();
+    this.#admitted.push({ at: now, family });
+    const probe = this.#probe;
+    if (probe === undefined || probe.family === family || now <= probe.at) return;
+    this.#probe = { ...probe, at: Number.POSITIVE_INFINITY }; // proven: keeps its wait, no longer open
+    const count = (list: readonly Stamp[], f?: EndpointFamily) =>
+      list.filter((s) => s.at >= now - this.#o.windowMs && (f === undefined || s.family === f)).length;
+    const learnt: LearnedFamilyLimit = {
+      perMinute: familyLimitEstimate(
+        count(this.#admitted, probe.family),
+        count(this.#calls),
+        this.#o.sharedGrantedInWindow(),
+        this.#o.windowMs,
+      ),
+      learnedAt: now,
+    };
+    this.#learned.set(probe.family, learnt);
+    // Evidence for the other invocations; a store that fails now only leaves them to learn it too.
+    void this.#o
+      .clientId()
+      .then((clientId) => this.#o.store.lower(clientId, probe.family, learnt))
+      .catch(() => undefined);
+  }
+
   /**
-   * A call of `family` met a 429: `family` when it is that family's own limit (recorded on its gate,
-   * which is built on the limit the 429 reveals if the family had none), `shared` when the caller must
-   * record it on the shared budget.
+   * A call of `family` met a 429: `family` when that family waits it out alone (its own limit, or a
+   * probe), `shared` when the caller must record it on the shared budget.
    */
   async rateLimited(
     family: EndpointFamily,
@@ -72,30 +108,29 @@ export class FamilyBudget {
     for (const [f, at] of this.#last429)
       if (f !== family) lastOther429At = Math.max(lastOther429At ?? at, at);
     this.#last429.set(family, now);
-    this.#forgetBefore(now - this.#o.windowMs);
-    const callsInWindow = new Map<EndpointFamily, number>();
-    for (const call of this.#calls) callsInWindow.set(call.family, (callsInWindow.get(call.family) ?? 0) + 1);
+    const probing = this.#probe?.family === family && this.#probe.at !== Number.POSITIVE_INFINITY;
     const limited = this.#limitOf(family) !== undefined;
-    const whose = attribute429(family, {
+    this.#forget(now);
+    const mine = this.#calls.filter((c) => c.family === family).length;
+    const minority = mine < this.#calls.length / 2;
+    const whose = attribute429({
       limited,
-      callsInWindow,
       lastOther429At,
+      probing,
+      minority,
       now,
       windowMs: this.#o.windowMs,
     });
-    if (whose === "shared") return "shared";
-    const pace = this.#o.sharedPace();
-    if (!limited && pace !== undefined) {
-      const learnt = {
-        perMinute: familyLimitEstimate(family, callsInWindow, pace, this.#o.windowMs),
-        learnedAt: now,
-      };
-      await this.#o.store.lower(await this.#o.clientId(), family, learnt, signal);
-      this.#learned.set(family, learnt);
+    if (whose === "shared") {
+      if (this.#probe?.family === family) this.#probe = undefined;
+      return "shared";
+    }
+    if (whose === "probe") {
+      this.#probe = { family, at: now, untilMs: now + retryAfterMs };
+      return "family";
     }
     const gate = await this.#gateFor(family);
-    if (gate === undefined) return "shared";
-    await gate.recordRateLimited(retryAfterMs, 0, signal);
+    await gate?.recordRateLimited(retryAfterMs, 0, signal);
     return "family";
   }
 
@@ -114,14 +149,35 @@ export class FamilyBudget {
   }
 
   async #load(now: number, signal: AbortSignal): Promise<void> {
-    // Only learnt limits live in the store; with none told and none learnt here, one read a window.
-    this.#learned = await this.#o.store.load(await this.#o.clientId(), now, signal);
+    const stored = await this.#o.store.load(await this.#o.clientId(), now, signal);
+    // A limit learnt here and not yet stored stays.
+    for (const [family, limit] of this.#learned) if (!stored.has(family)) stored.set(family, limit);
+    this.#learned = stored;
     this.#loadedAt = now;
   }
 
-  #forgetBefore(at: number): void {
-    let drop = 0;
-    while (drop < this.#calls.length && (this.#calls[drop]?.at ?? 0) < at) drop++;
-    if (drop > 0) this.#calls.splice(0, drop);
+  #forget(now: number): void {
+    const from = now - this.#o.windowMs;
+    this.#calls = dropBefore(this.#calls, from);
+    this.#admitted = dropBefore(this.#admitted, from);
   }
+}
+
+function dropBefore(list: Stamp[], from: number): Stamp[] {
+  let drop = 0;
+  while (drop < list.length && (list[drop]?.at ?? 0) < from) drop++;
+  return drop === 0 ? list : list.slice(drop);
+}
+
+/** A family's probe: no call before `untilMs`, then go (the shared budget still paces the call). */
+function waitUntil(untilMs: number, now: () => number): RateGate {
+  return {
+    tryAcquire: async (): Promise<Permit> => {
+      const waitMs = untilMs - now();
+      return waitMs > 0 ? { granted: false, waitMs, reason: "paused" } : { granted: true, slot: 0 };
+    },
+    waiting: () => () => undefined,
+    recordRateLimited: async () => undefined,
+    recordLimitHeaders: async () => undefined,
+  };
 }

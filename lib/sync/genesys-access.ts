@@ -86,8 +86,8 @@ export function createGenesysAccess(deps: GenesysAccessDeps): GenesysAccess {
     tableName: config.stateTable,
     told: config.genesys.familyRateLimits,
     clientId: async () => (await deps.credentials()).clientId,
-    // An injected gate (tests) tells no pace: its families learn no limit, told ones still apply.
-    sharedPace: () => (deps.gate === undefined ? gates.current()?.status().pacePerMinute : undefined),
+    // An injected gate (tests) counts nothing: a family's limit is then estimated from this process's calls.
+    sharedGrantedInWindow: () => (deps.gate === undefined ? gates.current()?.grantedInWindow() : undefined),
     windowMs: config.genesys.rateLimitWindowMs,
     now,
   });
@@ -163,6 +163,7 @@ export function createGenesysAccess(deps: GenesysAccessDeps): GenesysAccess {
       acquire,
       onRateLimited,
       onLimitHeaders,
+      onAnswered: (family, status) => families.answered(family, status),
       onCall: deps.onCall,
       timeoutMs: config.genesys.timeoutMs,
       fetch: deps.fetch,

@@ -7,86 +7,41 @@ import type { FamilyLimitStorePort, LearnedFamilyLimit } from "../../../lib/rate
 import type { RateGate } from "../../../lib/ratelimit/rate-gate.ts";
 
 const W = 10_000;
-const calls = (entries: [EndpointFamily, number][]) => new Map(entries);
 
 describe("attribute429: whose limit a 429 is", () => {
-  const base = { limited: false, lastOther429At: undefined, now: 50_000, windowMs: W };
-  const cases: [string, EndpointFamily, Parameters<typeof attribute429>[1], "family" | "shared"][] = [
-    [
-      "a family with a limit of its own",
-      "users.search",
-      { ...base, limited: true, callsInWindow: calls([]) },
-      "family",
-    ],
-    [
-      "a minority family while another keeps going",
-      "users.search",
-      {
-        ...base,
-        callsInWindow: calls([
-          ["users.search", 10],
-          ["users.write", 90],
-        ]),
-      },
-      "family",
-    ],
+  const base = {
+    limited: false,
+    lastOther429At: undefined,
+    probing: false,
+    minority: true,
+    now: 50_000,
+    windowMs: W,
+  };
+  const cases: [string, Parameters<typeof attribute429>[0], string][] = [
+    ["a family with a limit of its own", { ...base, limited: true }, "family"],
+    ["a family's first 429, while it makes fewer calls than the others", base, "probe"],
     [
       "the family that makes most calls (the shared limit binds first)",
-      "users.write",
-      {
-        ...base,
-        callsInWindow: calls([
-          ["users.search", 10],
-          ["users.write", 90],
-        ]),
-      },
+      { ...base, minority: false },
       "shared",
     ],
-    [
-      "the only family in use",
-      "users.write",
-      { ...base, callsInWindow: calls([["users.write", 90]]) },
-      "shared",
-    ],
+    ["a second 429 of the family before any proof", { ...base, probing: true }, "shared"],
     [
       "another family met a 429 within the window",
-      "users.search",
-      {
-        ...base,
-        limited: true,
-        lastOther429At: 45_000,
-        callsInWindow: calls([
-          ["users.search", 10],
-          ["users.write", 90],
-        ]),
-      },
+      { ...base, limited: true, lastOther429At: 45_000 },
       "shared",
     ],
-    [
-      "another family's 429 a window ago no longer counts",
-      "users.search",
-      {
-        ...base,
-        lastOther429At: 39_000,
-        callsInWindow: calls([
-          ["users.search", 10],
-          ["users.write", 90],
-        ]),
-      },
-      "family",
-    ],
+    ["another family's 429 a window ago no longer counts", { ...base, lastOther429At: 39_000 }, "probe"],
   ];
-  for (const [what, family, evidence, whose] of cases) {
-    it(`${what} → ${whose}`, () => assert.equal(attribute429(family, evidence), whose));
+  for (const [what, evidence, whose] of cases) {
+    it(`${what} → ${whose}`, () => assert.equal(attribute429(evidence), whose));
   }
 
-  it("the estimate is the family's share of the shared pace, a tenth under; at least a call a window", () => {
-    const window = calls([
-      ["users.search", 10],
-      ["users.write", 90],
-    ]);
-    assert.equal(familyLimitEstimate("users.search", window, 6_000, W), 540);
-    assert.equal(familyLimitEstimate("users.read", window, 6_000, W), 6);
+  it("the estimate: the family's calls admitted here over the window, scaled to every process's; per minute", () => {
+    // 50 admitted here, 100 calls here of 300 everywhere: 150 a window, 900 a minute (10-s window).
+    assert.equal(familyLimitEstimate(50, 100, 300, W), 900);
+    assert.equal(familyLimitEstimate(50, 100, undefined, W), 300, "unknown elsewhere: this process's alone");
+    assert.equal(familyLimitEstimate(0, 0, undefined, W), 6, "at least a call a window");
   });
 });
 
@@ -130,13 +85,20 @@ describe("FamilyBudget", () => {
         built.push({ family, perMinute, gate });
         return gate;
       },
-      sharedPace: () => 6_000,
+      sharedGrantedInWindow: () => undefined,
       windowMs: W,
       now: () => now,
     });
     return { budget, built, store, tick: (ms: number) => (now += ms) };
   };
   const signal = AbortSignal.timeout(5_000);
+  /** `n` calls of `family`, each answered `status`. */
+  const calls = async (b: FamilyBudget, family: EndpointFamily, n: number, status = 200) => {
+    for (let i = 0; i < n; i++) {
+      await b.gateOf(family, signal);
+      b.answered(family, status);
+    }
+  };
 
   it("a told family has a gate of its own; the others none", async () => {
     const { budget, built } = setup([["users.search", 60]]);
@@ -155,28 +117,56 @@ describe("FamilyBudget", () => {
     assert.deepEqual(built[0]?.gate.limited, [2_000]);
   });
 
-  it("a minority family's first 429 teaches a limit, kept for every invocation; its next calls go through its gate", async () => {
+  it("a first 429 holds that family alone; another family getting through proves it, and the limit is learnt and kept", async () => {
     const { budget, built, store, tick } = setup();
-    for (let i = 0; i < 90; i++) await budget.gateOf("users.write", signal);
-    for (let i = 0; i < 10; i++) await budget.gateOf("users.search", signal);
+    await calls(budget, "users.write", 40);
+    await calls(budget, "users.search", 10);
     tick(100);
     assert.equal(await budget.rateLimited("users.search", 1_000, signal), "family");
-    assert.equal(store.saved.get("users.search")?.perMinute, 540);
+    const held = await budget.gateOf("users.search", signal);
+    assert.deepEqual(await held?.tryAcquire(), { granted: false, waitMs: 1_000, reason: "paused" });
+    assert.equal(await budget.gateOf("users.write", signal), undefined, "the others go on");
+    tick(10);
+    budget.answered("users.write", 200);
+    await new Promise((resolve) => setImmediate(resolve));
+    // 10 searches admitted in the window, this process alone: 10 a window, 60 a minute.
+    assert.equal(store.saved.get("users.search")?.perMinute, 60);
+    tick(1_000);
+    const own = await budget.gateOf("users.search", signal);
     assert.deepEqual(
-      built.map((b) => [b.family, b.perMinute, b.gate.limited]),
-      [["users.search", 540, [1_000]]],
+      built.map((b) => [b.family, b.perMinute]),
+      [["users.search", 60]],
     );
-    assert.equal(await budget.gateOf("users.search", signal), built[0]?.gate);
-    assert.equal(await budget.gateOf("users.write", signal), undefined);
+    assert.equal(own, built[0]?.gate);
+    assert.equal(await budget.rateLimited("users.search", 1_000, signal), "family");
+    assert.deepEqual(built[0]?.gate.limited, [1_000], "from then on its 429s go to its gate");
   });
 
-  it("the majority family's 429 is the shared budget's; and once another family met one, so is the next", async () => {
+  it("the family that makes most calls: its 429 is the shared budget's at once", async () => {
     const { budget, built } = setup();
-    for (let i = 0; i < 90; i++) await budget.gateOf("users.write", signal);
-    for (let i = 0; i < 10; i++) await budget.gateOf("users.search", signal);
+    await calls(budget, "users.read", 5);
+    await calls(budget, "users.write", 50);
     assert.equal(await budget.rateLimited("users.write", 1_000, signal), "shared");
-    assert.equal(await budget.rateLimited("users.search", 1_000, signal), "shared");
     assert.deepEqual(built, []);
+  });
+
+  it("a probe's second 429 before any proof is the shared budget's", async () => {
+    const { budget, tick } = setup();
+    await calls(budget, "users.write", 40);
+    await calls(budget, "users.search", 10);
+    assert.equal(await budget.rateLimited("users.search", 1_000, signal), "family");
+    tick(1_000);
+    assert.equal(await budget.rateLimited("users.search", 1_000, signal), "shared");
+  });
+
+  it("once another family met a 429 within the window, a family's 429 is the shared budget's", async () => {
+    const { budget, tick } = setup();
+    await calls(budget, "users.write", 40);
+    await calls(budget, "users.search", 10);
+    await calls(budget, "users.read", 10);
+    assert.equal(await budget.rateLimited("users.read", 1_000, signal), "family");
+    tick(10);
+    assert.equal(await budget.rateLimited("users.search", 1_000, signal), "shared");
   });
 
   it("a limit learnt by another invocation is loaded (at most once a window)", async () => {
