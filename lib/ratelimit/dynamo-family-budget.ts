@@ -15,8 +15,6 @@ export interface DynamoFamilyBudgetOptions {
   /** `GENESYS_FAMILY_RATE_LIMITS`. */
   readonly told: FamilyLimits;
   readonly clientId: () => Promise<string>;
-  /** Calls every process made over the last window, by the shared budget's count, when known. */
-  readonly sharedGrantedInWindow: () => number | undefined;
   readonly windowMs: number;
   readonly now: () => number;
 }
@@ -27,6 +25,7 @@ export function dynamoFamilyBudget(o: DynamoFamilyBudgetOptions): FamilyBudget {
     store: new DynamoFamilyLimitStore({
       client: o.client,
       tableName: o.tableName,
+      windowMs: o.windowMs,
       holdMs: FAMILY_LIMIT_HOLD_WINDOWS * o.windowMs,
     }),
     clientId: o.clientId,
@@ -45,7 +44,6 @@ export function dynamoFamilyBudget(o: DynamoFamilyBudgetOptions): FamilyBudget {
           windowMs: o.windowMs,
         },
       }),
-    sharedGrantedInWindow: o.sharedGrantedInWindow,
     windowMs: o.windowMs,
     now: o.now,
   });

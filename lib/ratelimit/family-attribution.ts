@@ -10,9 +10,9 @@
  *   its 429 is the shared budget's, as it always was.
  * - Otherwise the first 429 of a family is a probe: that family alone waits out its Retry-After while
  *   the others go on. A call of another family that gets through meanwhile proves the limit is the
- *   family's own (it is then learnt: `familyLimitEstimate`); a second 429 of the same family before
- *   any such proof reads as the shared limit (one family in use: the shared budget learns as before,
- *   one 429 later).
+ *   family's own; a second 429 of the same family before any such proof (past the probe's wait: a
+ *   429 during it answers a call sent before) reads as the shared limit. A proven limit is what every container saw admitted
+ *   of the family over the window before (`family-limit-store.ts`).
  */
 
 export type Attribution = "family" | "probe" | "shared";
@@ -34,20 +34,4 @@ export function attribute429(e: FamilyEvidence): Attribution {
   if (e.lastOther429At !== undefined && e.now - e.lastOther429At <= e.windowMs) return "shared";
   if (e.limited) return "family";
   return e.probing || !e.minority ? "shared" : "probe";
-}
-
-/**
- * The limit, calls/min, that a family's proven 429 reveals: the family's calls admitted over the last
- * window (its window was full), as this process saw them, scaled by the calls every process made
- * over it to this process's own (the shared budget's count; 1 when unknown); at least a call a window.
- */
-export function familyLimitEstimate(
-  admittedHere: number,
-  callsHere: number,
-  grantedEverywhere: number | undefined,
-  windowMs: number,
-): number {
-  const scale =
-    grantedEverywhere === undefined || callsHere === 0 ? 1 : Math.max(1, grantedEverywhere / callsHere);
-  return Math.max(1, Math.round(admittedHere * scale)) * (60_000 / windowMs);
 }

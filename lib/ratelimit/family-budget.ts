@@ -5,8 +5,10 @@
  * invocation: `family-limit-store.ts`), has a gate of its own (its own limiter item): its calls take a
  * permit there first, and its 429s pause and teach that gate only. The other families go on.
  */
+
+import { randomUUID } from "node:crypto";
 import type { EndpointFamily } from "../genesys/endpoint-family.ts";
-import { attribute429, familyLimitEstimate } from "./family-attribution.ts";
+import { attribute429 } from "./family-attribution.ts";
 import type { FamilyLimitStorePort, LearnedFamilyLimit } from "./family-limit-store.ts";
 import type { FamilyLimits } from "./family-limits.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
@@ -18,8 +20,6 @@ export interface FamilyBudgetOptions {
   readonly clientId: () => Promise<string>;
   /** Builds the gate of one family's own limit, `perMinute` (one limiter item per client and family). */
   readonly buildGate: (clientId: string, family: EndpointFamily, perMinute: number) => RateGate;
-  /** Calls every process made over the last window, by the shared budget's count, when known. */
-  readonly sharedGrantedInWindow: () => number | undefined;
   /** The limits' window, ms. */
   readonly windowMs: number;
   readonly now: () => number;
@@ -41,6 +41,8 @@ export class FamilyBudget {
   #calls: Stamp[] = [];
   #admitted: Stamp[] = [];
   readonly #last429 = new Map<EndpointFamily, number>();
+  /** This container, among those that add their evidence of a family's limit. */
+  readonly #container = randomUUID();
   /** The open probe: a family's 429 not yet proven its own, and until when that family waits. */
   #probe: (Stamp & { readonly untilMs: number }) | undefined;
 
@@ -75,22 +77,17 @@ export class FamilyBudget {
     const probe = this.#probe;
     if (probe === undefined || probe.family === family || now <= probe.at) return;
     this.#probe = { ...probe, at: Number.POSITIVE_INFINITY }; // proven: keeps its wait, no longer open
-    const count = (list: readonly Stamp[], f?: EndpointFamily) =>
-      list.filter((s) => s.at >= now - this.#o.windowMs && (f === undefined || s.family === f)).length;
-    const learnt: LearnedFamilyLimit = {
-      perMinute: familyLimitEstimate(
-        count(this.#admitted, probe.family),
-        count(this.#calls),
-        this.#o.sharedGrantedInWindow(),
-        this.#o.windowMs,
-      ),
-      learnedAt: now,
-    };
-    this.#learned.set(probe.family, learnt);
+    const from = now - this.#o.windowMs;
+    const admitted = this.#admitted.filter((a) => a.at >= from && a.family === probe.family).length;
+    // What this container saw, until the sum of every container's is loaded (soon: a fifth of a window).
+    this.#learned.set(probe.family, { perWindow: Math.max(1, admitted), learnedAt: now });
+    this.#loadedAt = Math.min(this.#loadedAt, now - this.#o.windowMs * 0.8);
     // Evidence for the other invocations; a store that fails now only leaves them to learn it too.
     void this.#o
       .clientId()
-      .then((clientId) => this.#o.store.lower(clientId, probe.family, learnt))
+      .then((clientId) =>
+        this.#o.store.contribute(clientId, probe.family, this.#container, { admitted, at: now }),
+      )
       .catch(() => undefined);
   }
 
@@ -104,6 +101,9 @@ export class FamilyBudget {
     signal: AbortSignal,
   ): Promise<"family" | "shared"> {
     const now = this.#o.now();
+    // While a probe holds the family, no call of it is sent: a 429 now answers a call sent before
+    // the probe began, and is no new evidence (counted as neither a second 429 nor the family gate's).
+    if (this.#probe?.family === family && now < this.#probe.untilMs) return "family";
     let lastOther429At: number | undefined;
     for (const [f, at] of this.#last429)
       if (f !== family) lastOther429At = Math.max(lastOther429At ?? at, at);
@@ -134,8 +134,10 @@ export class FamilyBudget {
     return "family";
   }
 
+  /** The family's own limit, calls/min: told, else learnt; undefined: none. */
   #limitOf(family: EndpointFamily): number | undefined {
-    return this.#o.told.get(family) ?? this.#learned.get(family)?.perMinute;
+    const learnt = this.#learned.get(family);
+    return this.#o.told.get(family) ?? (learnt && (learnt.perWindow * 60_000) / this.#o.windowMs);
   }
 
   async #gateFor(family: EndpointFamily): Promise<RateGate | undefined> {
@@ -150,8 +152,11 @@ export class FamilyBudget {
 
   async #load(now: number, signal: AbortSignal): Promise<void> {
     const stored = await this.#o.store.load(await this.#o.clientId(), now, signal);
-    // A limit learnt here and not yet stored stays.
-    for (const [family, limit] of this.#learned) if (!stored.has(family)) stored.set(family, limit);
+    // A limit learnt here and not yet stored (or read before it was) stays.
+    for (const [family, limit] of this.#learned) {
+      if ((stored.get(family)?.learnedAt ?? Number.NEGATIVE_INFINITY) < limit.learnedAt)
+        stored.set(family, limit);
+    }
     this.#learned = stored;
     this.#loadedAt = now;
   }

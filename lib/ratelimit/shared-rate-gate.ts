@@ -202,11 +202,6 @@ export class SharedRateGate implements RateGate {
     return limiterStatus(this.#key, this.#view.known, this.#config, this.#now());
   }
 
-  /** Cells granted to every process over (about) the last window, as watched here; undefined: not watched that long. */
-  grantedInWindow(): number | undefined {
-    return this.#view.samples.grantedInWindow(this.#now());
-  }
-
   /** The first leased cell still usable at `now`; drops those past their time or of a paused token. */
   #nextCell(now: number): Cell | undefined {
     const cells = this.#view.cells;

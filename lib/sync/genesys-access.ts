@@ -86,8 +86,6 @@ export function createGenesysAccess(deps: GenesysAccessDeps): GenesysAccess {
     tableName: config.stateTable,
     told: config.genesys.familyRateLimits,
     clientId: async () => (await deps.credentials()).clientId,
-    // An injected gate (tests) counts nothing: a family's limit is then estimated from this process's calls.
-    sharedGrantedInWindow: () => (deps.gate === undefined ? gates.current()?.grantedInWindow() : undefined),
     windowMs: config.genesys.rateLimitWindowMs,
     now,
   });

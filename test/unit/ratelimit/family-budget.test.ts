@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { EndpointFamily } from "../../../lib/genesys/endpoint-family.ts";
-import { attribute429, familyLimitEstimate } from "../../../lib/ratelimit/family-attribution.ts";
+import { attribute429 } from "../../../lib/ratelimit/family-attribution.ts";
 import { FamilyBudget } from "../../../lib/ratelimit/family-budget.ts";
-import type { FamilyLimitStorePort, LearnedFamilyLimit } from "../../../lib/ratelimit/family-limit-store.ts";
+import {
+  type FamilyContribution,
+  type FamilyLimitStorePort,
+  sumContributions,
+} from "../../../lib/ratelimit/family-limit-store.ts";
 import type { RateGate } from "../../../lib/ratelimit/rate-gate.ts";
 
 const W = 10_000;
@@ -36,12 +40,23 @@ describe("attribute429: whose limit a 429 is", () => {
   for (const [what, evidence, whose] of cases) {
     it(`${what} → ${whose}`, () => assert.equal(attribute429(evidence), whose));
   }
+});
 
-  it("the estimate: the family's calls admitted here over the window, scaled to every process's; per minute", () => {
-    // 50 admitted here, 100 calls here of 300 everywhere: 150 a window, 900 a minute (10-s window).
-    assert.equal(familyLimitEstimate(50, 100, 300, W), 900);
-    assert.equal(familyLimitEstimate(50, 100, undefined, W), 300, "unknown elsewhere: this process's alone");
-    assert.equal(familyLimitEstimate(0, 0, undefined, W), 6, "at least a call a window");
+describe("sumContributions: a family's limit is what every container saw admitted of it", () => {
+  const c = (admitted: number, at: number) => ({ admitted, at });
+  it("sums the latest episode's contributions (within a window of its newest); older ones, and those past the hold, drop", () => {
+    const limits = sumContributions(
+      [
+        ["users.search", c(46, 100_000)],
+        ["users.search", c(54, 101_000)],
+        ["users.search", c(80, 80_000)],
+        ["users.read", c(30, 20_000)],
+      ],
+      105_000,
+      W,
+      60_000,
+    );
+    assert.deepEqual([...limits], [["users.search", { perWindow: 100, learnedAt: 101_000 }]]);
   });
 });
 
@@ -59,14 +74,15 @@ function fakeGate(): RateGate & { readonly limited: number[] } {
   };
 }
 
-function memoryStore(): FamilyLimitStorePort & { readonly saved: Map<EndpointFamily, LearnedFamilyLimit> } {
-  const saved = new Map<EndpointFamily, LearnedFamilyLimit>();
+function memoryStore(): FamilyLimitStorePort & {
+  readonly saved: [EndpointFamily, FamilyContribution][];
+} {
+  const saved: [EndpointFamily, FamilyContribution][] = [];
   return {
     saved,
-    load: async () => new Map(saved),
-    lower: async (_c, family, limit) => {
-      const old = saved.get(family);
-      if (old === undefined || old.perMinute > limit.perMinute) saved.set(family, limit);
+    load: async (_c, now) => sumContributions(saved, now, W, 300_000),
+    contribute: async (_c, family, _container, evidence) => {
+      saved.push([family, evidence]);
     },
   };
 }
@@ -85,7 +101,6 @@ describe("FamilyBudget", () => {
         built.push({ family, perMinute, gate });
         return gate;
       },
-      sharedGrantedInWindow: () => undefined,
       windowMs: W,
       now: () => now,
     });
@@ -129,8 +144,8 @@ describe("FamilyBudget", () => {
     tick(10);
     budget.answered("users.write", 200);
     await new Promise((resolve) => setImmediate(resolve));
-    // 10 searches admitted in the window, this process alone: 10 a window, 60 a minute.
-    assert.equal(store.saved.get("users.search")?.perMinute, 60);
+    // 10 searches admitted in the window here: its evidence, and its limit until every container's is summed.
+    assert.deepEqual(store.saved, [["users.search", { admitted: 10, at: 100_110 }]]);
     tick(1_000);
     const own = await budget.gateOf("users.search", signal);
     assert.deepEqual(
@@ -170,11 +185,16 @@ describe("FamilyBudget", () => {
   });
 
   it("a limit learnt by another invocation is loaded (at most once a window)", async () => {
-    const { budget, store, tick } = setup();
+    const { budget, built, store, tick } = setup();
     assert.equal(await budget.gateOf("users.search", signal), undefined);
-    store.saved.set("users.search", { perMinute: 120, learnedAt: 100_000 });
+    store.saved.push(["users.search", { admitted: 20, at: 100_000 }]);
     assert.equal(await budget.gateOf("users.search", signal), undefined, "not before a window has passed");
     tick(W);
     assert.ok(await budget.gateOf("users.search", signal));
+    assert.deepEqual(
+      built.map((b) => [b.family, b.perMinute]),
+      [["users.search", 120]],
+      "20 a window: 120 a minute",
+    );
   });
 });
