@@ -80,6 +80,7 @@ export async function runFamilyRow(world: BenchWorld, options: FamilyRowOptions)
     GENESYS_TOKEN_POOL_SIZE: "1",
     GENESYS_RATE_LIMIT_PER_MINUTE: String(perMinute),
     GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: String(perMinute),
+    GENESYS_LEARN_FAMILY_LIMITS: "true",
   });
   const config = { ...loaded, genesys: { ...loaded.genesys, rateLimitWindowMs: options.windowMs } };
   const ids = sim

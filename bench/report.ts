@@ -9,8 +9,13 @@ import { GENESYS_DEFAULTS } from "../lib/genesys/defaults.ts";
 import type { CallRecord } from "../sim/genesys-simulator.ts";
 import { FAMILY_ROW_TARGETS, type FamilyRowResult, familyTargetsMet } from "./family-row.ts";
 import type { RowFigures } from "./metrics.ts";
-import { type Condition, HIDDEN_CLIENT_TOKENS, type RowLimits, type RowSpec } from "./rows.ts";
-import type { BenchSettings } from "./run.ts";
+import {
+  type BenchSettings,
+  type Condition,
+  HIDDEN_CLIENT_TOKENS,
+  type RowLimits,
+  type RowSpec,
+} from "./rows.ts";
 import { TERRAFORM_POOL_SIZE } from "./script-rows.ts";
 import type { Verdict } from "./workload.ts";
 

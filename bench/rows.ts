@@ -52,6 +52,18 @@ export interface RowSpec {
   readonly expandDropRate?: number;
 }
 
+/** The settings of a run, every row's. */
+export interface BenchSettings {
+  readonly changes: number;
+  /** L: the binding limit of the rows, calls per window (see bench/rows.ts). */
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly budgetSeconds: number;
+  readonly warmupChanges: number;
+  /** Why this limit. */
+  readonly limitChoice: string;
+}
+
 /** Calls per window. */
 export interface Limits {
   readonly perToken: number;

@@ -31,21 +31,10 @@ import {
   renderTimeTable,
   writeResults,
 } from "./report.ts";
-import { type RowSpec, rowLimits, selectRows } from "./rows.ts";
+import { type BenchSettings, type RowSpec, rowLimits, selectRows } from "./rows.ts";
 import { runScriptRow } from "./script-rows.ts";
 import { prepareWorkload, verify } from "./workload.ts";
 import { type BenchWorld, probeDynamoWrites, startBenchWorld } from "./world.ts";
-
-export interface BenchSettings {
-  readonly changes: number;
-  /** L: the binding limit of the rows, calls per window (see bench/rows.ts). */
-  readonly limit: number;
-  readonly windowMs: number;
-  readonly budgetSeconds: number;
-  readonly warmupChanges: number;
-  /** Why this limit. */
-  readonly limitChoice: string;
-}
 
 /** DynamoDB writes per Genesys call of the project: 1 claim per update + up to 1 limiter write per call. */
 const WRITES_PER_CALL = 2;

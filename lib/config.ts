@@ -57,6 +57,16 @@ const envShape = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * Whether endpoint families' limits not told are learnt from their 429s (a minority family's 429
+   * that the other families' calls get through: `lib/ratelimit/family-attribution.ts`). Default
+   * `false`: on a full shared window such a 429 can be mistaken for the family's own, so a 429 of a
+   * family not told is the shared budget's.
+   */
+  GENESYS_LEARN_FAMILY_LIMITS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** Tokens of the OAuth client used at once, across every invocation (1 to 50). Default `GENESYS_DEFAULTS.tokenPoolSize` (10). */
   GENESYS_TOKEN_POOL_SIZE: z.coerce
     .number()
@@ -133,6 +143,8 @@ export interface SyncConfig {
     readonly clientRateLimitPerMinute: number | undefined;
     /** Limits of endpoint families (`GENESYS_FAMILY_RATE_LIMITS`); empty: none. */
     readonly familyRateLimits: FamilyLimits;
+    /** `GENESYS_LEARN_FAMILY_LIMITS`. */
+    readonly learnFamilyLimits: boolean;
     readonly tokenPoolSize: number;
     /**
      * The window over which Genesys counts requests, ms: a minute (the limits are "per minute");
@@ -198,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SyncConfig {
       rateLimitPerMinute: e.GENESYS_RATE_LIMIT_PER_MINUTE,
       clientRateLimitPerMinute: e.GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE,
       familyRateLimits: e.GENESYS_FAMILY_RATE_LIMITS,
+      learnFamilyLimits: e.GENESYS_LEARN_FAMILY_LIMITS,
       tokenPoolSize: e.GENESYS_TOKEN_POOL_SIZE,
       rateLimitWindowMs: e.GENESYS_RATE_LIMIT_WINDOW_MS,
       timeoutMs: e.GENESYS_TIMEOUT_MS,

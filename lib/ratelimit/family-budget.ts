@@ -16,6 +16,8 @@ import type { Permit, RateGate } from "./rate-gate.ts";
 export interface FamilyBudgetOptions {
   /** The limits told (`GENESYS_FAMILY_RATE_LIMITS`), calls/min. */
   readonly told: FamilyLimits;
+  /** Whether limits not told are learnt from 429s (`GENESYS_LEARN_FAMILY_LIMITS`). */
+  readonly learn: boolean;
   readonly store: FamilyLimitStorePort;
   readonly clientId: () => Promise<string>;
   /** Builds the gate of one family's own limit, `perMinute` (one limiter item per client and family). */
@@ -118,6 +120,7 @@ export class FamilyBudget {
       lastOther429At,
       probing,
       minority,
+      learn: this.#o.learn,
       now,
       windowMs: this.#o.windowMs,
     });

@@ -85,6 +85,7 @@ export function createGenesysAccess(deps: GenesysAccessDeps): GenesysAccess {
     client: deps.dynamodb,
     tableName: config.stateTable,
     told: config.genesys.familyRateLimits,
+    learn: config.genesys.learnFamilyLimits,
     clientId: async () => (await deps.credentials()).clientId,
     windowMs: config.genesys.rateLimitWindowMs,
     now,

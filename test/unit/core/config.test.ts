@@ -47,6 +47,7 @@ describe("loadConfig", () => {
         rateLimitPerMinute: undefined,
         clientRateLimitPerMinute: undefined,
         familyRateLimits: new Map(),
+        learnFamilyLimits: false,
         tokenPoolSize: 10,
         rateLimitWindowMs: 60_000,
         timeoutMs: 10_000,

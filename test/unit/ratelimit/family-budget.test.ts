@@ -18,6 +18,7 @@ describe("attribute429: whose limit a 429 is", () => {
     lastOther429At: undefined,
     probing: false,
     minority: true,
+    learn: true,
     now: 50_000,
     windowMs: W,
   };
@@ -94,6 +95,7 @@ describe("FamilyBudget", () => {
     const store = memoryStore();
     const budget = new FamilyBudget({
       told: new Map(told),
+      learn: true,
       store,
       clientId: async () => "c1",
       buildGate: (_clientId, family, perMinute) => {
