@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import type { EndpointFamily } from "../../../lib/genesys/endpoint-family.ts";
+import { familyGateLimit } from "../../../lib/ratelimit/dynamo-family-budget.ts";
 import { attribute429 } from "../../../lib/ratelimit/family-attribution.ts";
 import { FamilyBudget } from "../../../lib/ratelimit/family-budget.ts";
 import {
@@ -8,6 +10,7 @@ import {
   type FamilyLimitStorePort,
   sumContributions,
 } from "../../../lib/ratelimit/family-limit-store.ts";
+import { resolveRateLimitConfig } from "../../../lib/ratelimit/limiter-config.ts";
 import type { RateGate } from "../../../lib/ratelimit/rate-gate.ts";
 
 const W = 10_000;
@@ -197,6 +200,29 @@ describe("FamilyBudget", () => {
       built.map((b) => [b.family, b.perMinute]),
       [["users.search", 120]],
       "20 a window: 120 a minute",
+    );
+  });
+});
+
+describe("familyGateLimit: any family limit makes a valid gate", () => {
+  it("burst below the limit per window, at least 2 calls a window, never below the limit asked", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.01, max: 100_000, noNaN: true }),
+        fc.constantFrom(1_000, 10_000, 60_000),
+        (perMinute, windowMs) => {
+          const { limitPerMinute, burst } = familyGateLimit(perMinute, windowMs);
+          assert.ok(limitPerMinute >= perMinute);
+          // The gate's own check (a RangeError stopped every pass before).
+          resolveRateLimitConfig({
+            perTokenPerMinute: limitPerMinute,
+            clientPerMinute: limitPerMinute,
+            poolSize: 1,
+            windowMs,
+            burst,
+          });
+        },
+      ),
     );
   });
 });
