@@ -16,13 +16,32 @@ import { freshStateTable } from "../helpers/aws-emulators.ts";
 
 const table = await freshStateTable("pool-evidence-test");
 
-/** Gates on one key and one fake clock, each with `callers` callers waiting throughout. */
+/** A seeded uniform [0, 1): the gates' back-off draws, so that what the test asserts does not depend on luck. */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/**
+ * Gates on one key and one fake clock, each with `callers` callers waiting throughout. The clock moves
+ * only in `run`, and the back-off draws are seeded: the outcome is the same on any machine.
+ */
 function world(limits: RateLimitConfig, gates: number, callers = 8) {
   const key = `client-${randomUUID()}`;
   let t = 1_800_000_000_000;
   const now = (): number => t;
-  const list = Array.from({ length: gates }, () => {
-    const gate = new DynamoRateGate({ client: table.client, tableName: table.tableName, key, limits, now });
+  const list = Array.from({ length: gates }, (_, i) => {
+    const gate = new DynamoRateGate({
+      client: table.client,
+      tableName: table.tableName,
+      key,
+      limits,
+      now,
+      random: seeded(i + 1),
+    });
     for (let i = 0; i < callers; i++) gate.waiting();
     return { gate, grants: [] as number[] };
   });
