@@ -57,6 +57,8 @@ export class FamilyBudget {
    * limit, or its probe's wait), or undefined when the family has neither.
    */
   async gateOf(family: EndpointFamily, signal: AbortSignal): Promise<RateGate | undefined> {
+    // Without learning only told limits exist: no call to count, no learnt limit to load.
+    if (!this.#o.learn) return this.#gateFor(family);
     const now = this.#o.now();
     this.#calls.push({ at: now, family });
     this.#forget(now);
@@ -73,7 +75,7 @@ export class FamilyBudget {
 
   /** A call of `family` was answered with `status`: a 2xx of another family proves an open probe. */
   answered(family: EndpointFamily, status: number): void {
-    if (status < 200 || status >= 300) return;
+    if (!this.#o.learn || status < 200 || status >= 300) return;
     const now = this.#o.now();
     this.#admitted.push({ at: now, family });
     const probe = this.#probe;

@@ -92,13 +92,13 @@ function memoryStore(): FamilyLimitStorePort & {
 }
 
 describe("FamilyBudget", () => {
-  const setup = (told: [EndpointFamily, number][] = []) => {
+  const setup = (told: [EndpointFamily, number][] = [], learn = true) => {
     let now = 100_000;
     const built: { family: EndpointFamily; perMinute: number; gate: ReturnType<typeof fakeGate> }[] = [];
     const store = memoryStore();
     const budget = new FamilyBudget({
       told: new Map(told),
-      learn: true,
+      learn,
       store,
       clientId: async () => "c1",
       buildGate: (_clientId, family, perMinute) => {
@@ -128,6 +128,21 @@ describe("FamilyBudget", () => {
       built.map((b) => [b.family, b.perMinute]),
       [["users.search", 60]],
     );
+  });
+
+  it("learning off: told limits only, no learnt limit read, and a first 429 is the shared budget's", async () => {
+    const { budget, store } = setup([["users.search", 60]], false);
+    let loads = 0;
+    const load = store.load;
+    store.load = async (...args) => {
+      loads += 1;
+      return load(...args);
+    };
+    assert.ok(await budget.gateOf("users.search", signal));
+    assert.equal(await budget.gateOf("users.write", signal), undefined);
+    for (let i = 0; i < 10; i++) await budget.gateOf("users.read", signal);
+    assert.equal(await budget.rateLimited("users.write", 1_000, signal), "shared");
+    assert.equal(loads, 0);
   });
 
   it("a told family's 429 pauses its own gate only", async () => {
