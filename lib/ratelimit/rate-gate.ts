@@ -37,6 +37,12 @@ export interface RateGate {
    */
   waiting(): () => void;
   /**
+   * Optional: a caller holds a permit of a narrower budget that lapses while it waits here, until it
+   * calls the returned function; the gate then competes for the budget at each opening rather than
+   * backing off (`SharedRateGate`).
+   */
+  hurry?(): () => void;
+  /**
    * A call made with token `slot` met a 429: pause that token, or, when the limit is shared by the
    * tokens, every caller (a pause is only ever extended), and slow down.
    */

@@ -15,20 +15,16 @@
  *   until it ends. A pause reaches other processes at their next write, i.e. within one lease
  *   (at most `preLeaseMs + tau + (maxLease - 1) * interval`); cells already leased are dropped when
  *   it is learnt.
- * - A lease may be taken up to `preLeaseMs` before the budget's opening: its cells are spent at
- *   their times, and the budget does not idle while a waking caller's timer runs late. Its first cell
- *   lies no earlier than the write's expected round trip leaves it spendable (`leaseStartOffsetMs`):
- *   on a slow store, a lease taken from the moment the write was sent lost its first cells.
+ * - A lease may be taken `preLeaseMs` before the budget's opening (a waking caller's timer runs late);
+ *   its first cell lies where the write's round trip leaves it spendable (`leaseStartOffsetMs`).
  * - The learned and announced limits and the number of tokens in use (`pool`) live in the store; the
  *   gate caches them and every grant is conditioned on them being the ones it paced at, so no process
  *   paces at a stale rate or deals cells to a stale number of tokens.
  * - Each grant numbers its cells (`seq`); cell `s` goes to token `s mod pool` (`pool-budget.ts`), so
  *   the tokens share the budget evenly whoever holds the cells. A cell of a paused token is dropped.
- * - 429s and the answers' headers: `rate-limit-evidence.ts`.
- * - The pool grows (`rampTarget`): with the client's total known, to its full size at the first write;
- *   when the total is assumed, only while callers wait, by one doubling after a window in which the
- *   pool used its pace (`pooledAt`, `poolBefore` in the store).
- *
+ * - 429s and the answers' headers: `rate-limit-evidence.ts`. The pool grows (`rampTarget`): with the
+ *   client's total known, to its full size at the first write; when the total is assumed, only while
+ *   callers wait, by one doubling after a window in which the pool used its pace (`pooledAt`).
  * Time is each process's own clock; clock skew between processes loosens the bound by the skew.
  */
 
@@ -99,6 +95,9 @@ export class SharedRateGate implements RateGate {
   #hungry = false;
   /** Callers waiting for a permit (`waiting`). */
   #waiting = 0;
+  /** Callers in a hurry (`hurry`), and the opening the last back-off was computed from (epoch ms). */
+  #hurrying = 0;
+  #openAt = 0;
   /** The store write (or `prime`'s read) in flight, if any (settles, never rejects; its caller gets the outcome). */
   #inFlight: Promise<void> | undefined;
   #contention = INITIAL_CONTENTION;
@@ -182,6 +181,21 @@ export class SharedRateGate implements RateGate {
     let done = false;
     return () => {
       if (!done) this.#waiting -= 1;
+      done = true;
+    };
+  }
+
+  /**
+   * `RateGate.hurry`: while a caller is in a hurry, a lost race is retried at the opening, not at a
+   * random point of the back-off spread, which under saturation left a losing process without a cell
+   * for seconds (the per-family bench row). Each race it then wins sends the others into their spread.
+   */
+  hurry(): () => void {
+    this.#hurrying += 1;
+    this.#writeNotBefore = Math.min(this.#writeNotBefore, this.#openAt);
+    let done = false;
+    return () => {
+      if (!done) this.#hurrying -= 1;
       done = true;
     };
   }
@@ -296,9 +310,10 @@ export class SharedRateGate implements RateGate {
         this.#contention = contentionAfterWin(this.#contention);
         this.#hungry = false;
         // Next write: at the opening (plus the contention spread if we have been losing races).
+        this.#openAt = this.#openingAt(newTat, params);
         this.#writeNotBefore = nextWriteAt(
-          this.#openingAt(newTat, params),
-          this.#contention,
+          this.#openAt,
+          this.#hurrying > 0 ? 1 : this.#contention,
           params.intervalMs,
           this.#policy,
           this.#random(),
@@ -332,9 +347,10 @@ export class SharedRateGate implements RateGate {
       if (this.#contention <= 1 && openAt <= later) continue;
       // Otherwise it is a lost race: wait for the opening, spread against the other waiters.
       this.#contention = contentionAfterLoss(this.#contention, this.#policy);
+      this.#openAt = openAt;
       this.#writeNotBefore = nextWriteAt(
         openAt,
-        this.#contention,
+        this.#hurrying > 0 ? 1 : this.#contention,
         freshParams.intervalMs,
         this.#policy,
         this.#random(),

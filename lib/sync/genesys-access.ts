@@ -16,9 +16,10 @@ import { type ClientCredentials, TokenProvider } from "../genesys/token-provider
 import { UsersApi } from "../genesys/users-api.ts";
 import { acquirePermit } from "../ratelimit/acquire-permit.ts";
 import { budgetDenied } from "../ratelimit/budget-denied.ts";
-import { dynamoFamilyBudget } from "../ratelimit/dynamo-family-budget.ts";
+import { dynamoFamilyBudget, familySendWithinMs } from "../ratelimit/dynamo-family-budget.ts";
 import { GateForLimits } from "../ratelimit/gate-for-limits.ts";
 import type { PassBudget } from "../ratelimit/pass-budget.ts";
+import { PermitLine } from "../ratelimit/permit-line.ts";
 import type { RateGate } from "../ratelimit/rate-gate.ts";
 import type { LimiterStatus } from "../ratelimit/status.ts";
 import { onDependency } from "./dependency.ts";
@@ -91,28 +92,47 @@ export function createGenesysAccess(deps: GenesysAccessDeps): GenesysAccess {
     now,
   });
 
+  const sendWithinMs = familySendWithinMs(config.genesys.rateLimitWindowMs);
   /**
    * Waits for the budget of the call's family when it has a limit of its own, then for the shared
-   * budget, and gives the token slot to call with; a denial is a `BudgetDeniedError` (naming the family
-   * when it is the family's), a DynamoDB failure names DynamoDB.
+   * budget (first in this container's line, holding the family's permit: `PermitLine`), and gives the
+   * token slot to call with; a denial is a `BudgetDeniedError` (naming the family when it is the
+   * family's), a DynamoDB failure names DynamoDB. A call that came under its family's limit while it
+   * waited gives its shared permit back and asks its family first.
    */
   const acquireFrom =
-    (pick: (signal: AbortSignal) => Promise<RateGate>) =>
+    (pick: (signal: AbortSignal) => Promise<RateGate>, line = new PermitLine()) =>
     async (signal: AbortSignal, family: EndpointFamily) => {
       const asked = now();
       const permit = (gate: RateGate) =>
         acquirePermit(gate, { budget: deps.budget(), signal, now, sleep: deps.sleep });
-      const own = await onDependency("DynamoDB", "take a slot of the family's rate budget", async () => {
-        const gate = await families.gateOf(family, signal);
-        return gate === undefined ? undefined : permit(gate);
-      });
-      if (own !== undefined && !own.ok) throw budgetDenied(own, now(), family);
-      const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () =>
-        permit(await pick(signal)),
-      );
-      deps.onBudgetWait?.(now() - asked);
-      if (!outcome.ok) throw budgetDenied(outcome, now());
-      return outcome.slot;
+      for (;;) {
+        const own = await onDependency("DynamoDB", "take a slot of the family's rate budget", async () => {
+          const gate = await families.gateOf(family, signal);
+          return gate === undefined ? undefined : permit(gate);
+        });
+        if (own !== undefined && !own.ok) throw budgetDenied(own, now(), family);
+        const ownAt = now();
+        const outcome = await onDependency("DynamoDB", "take a slot of the shared rate budget", async () => {
+          const gate = await pick(signal);
+          const done = own === undefined ? undefined : gate.hurry?.();
+          try {
+            return await line.take(() => permit(gate), own !== undefined);
+          } finally {
+            done?.();
+          }
+        });
+        if (!outcome.ok) throw budgetDenied(outcome, now());
+        // Too late for the family's cell (its calls would bunch at Genesys), or no family permit
+        // where one is now needed: the shared permit goes to the next in line, the family is asked.
+        const late = own !== undefined && now() - ownAt > sendWithinMs;
+        if (late || (own === undefined && families.constrains(family))) {
+          line.giveBack(outcome.slot);
+          continue;
+        }
+        deps.onBudgetWait?.(now() - asked);
+        return outcome.slot;
+      }
     };
 
   /** A 429: the family's own limit's (its gate pauses and learns), else the shared budget's. */

@@ -278,3 +278,56 @@ describe("SharedRateGate over the in-memory store", () => {
     assert.ok(!denied.granted && denied.reason === "paused", JSON.stringify(denied));
   });
 });
+
+describe("SharedRateGate.hurry: a caller whose narrower permit lapses competes at each opening", () => {
+  /**
+   * Gate `a` saturates the budget with 6 callers; on gate `b` one caller asks for a permit every
+   * 100 ms (a family's pace), in a hurry or not. Its waits, and the grants of each.
+   */
+  const loneCaller = async (hurry: boolean) => {
+    const windowMs = 2_000;
+    const limits = { perTokenPerMinute: 3_000, windowMs }; // 100 a window: a cell every 20 ms
+    const clock = virtualClock(1_000_000);
+    const store = latentStore(new MemoryLimiterStore(), clock, 4);
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const [a, b] = gatesOn(store, clock, 2, limits, {}, random);
+    assert.ok(a && b);
+    const end = clock.now() + 3 * windowMs;
+    const busy = hammer(clock, a, 6, end);
+    await clock.sleep(200); // a takes the budget first
+    const waits: number[] = [];
+    while (clock.now() < end - 500) {
+      const asked = clock.now();
+      const done = hurry ? b.hurry() : () => undefined;
+      const registered = b.waiting();
+      for (;;) {
+        const permit = await b.tryAcquire();
+        if (permit.granted || clock.now() >= end) break;
+        await clock.sleep(permit.waitMs);
+      }
+      registered();
+      done();
+      waits.push(clock.now() - asked);
+      await clock.sleep(100);
+    }
+    const others = await busy;
+    return { waits, othersGrants: others.length };
+  };
+
+  it("in a hurry, each request is served within a few leases (calm, it starves for seconds); the budget's limit holds", async () => {
+    const calm = await loneCaller(false);
+    const hurried = await loneCaller(true);
+    assert.ok(Math.max(...calm.waits) > 1_000, `calm waits ${calm.waits.join(",")}`);
+    // A lease is 8 cells of 20 ms: within two of them.
+    assert.ok(Math.max(...hurried.waits) <= 350, `hurried waits ${hurried.waits.join(",")}`);
+    // The cost: each race the hurried caller wins sends the other process into its back-off spread.
+    // Here (a lone caller in a hurry ten times a second) the budget used falls to about 0.82 of it.
+    const used = (r: { waits: number[]; othersGrants: number }) => r.waits.length + r.othersGrants;
+    assert.ok(used(hurried) >= 0.75 * used(calm), `${used(hurried)} cells used vs ${used(calm)}`);
+    assert.ok(used(hurried) <= 100 * 3 + 1, "within the limit");
+  });
+});
