@@ -4,7 +4,6 @@ import { DynamoRateGate } from "./dynamo-rate-gate.ts";
 import { FamilyBudget } from "./family-budget.ts";
 import { DynamoFamilyLimitStore } from "./family-limit-store.ts";
 import type { FamilyLimits } from "./family-limits.ts";
-import { RATE_LIMIT_DEFAULTS } from "./limiter-config.ts";
 import { rateLimitKey } from "./limiter-item.ts";
 
 /** How long a family's learnt limit holds, in windows (half an hour at Genesys's minute); then it is learnt anew. */
@@ -23,19 +22,36 @@ export interface DynamoFamilyBudgetOptions {
 }
 
 /**
- * A family gate's limit and burst for a family limit of `perMinute` (pure): the burst stays below the
- * limit per window, as the gate's configuration requires (a small limit learnt or told must not stop
- * the pass with a configuration error); at least 2 calls a window.
+ * How late a family's call may reach Genesys after its cell, as a share of the window. A family's
+ * call waits for the shared budget after its family permit (`PermitLine`), so it is later than the
+ * shared gate's own calls: a quarter of this (0.75 % of the window: 450 ms at Genesys's minute) is
+ * the most it may wait there before it gives that permit back and asks its family anew
+ * (`familySendWithinMs`), half is the family gate's own (`spendLateMs`), the rest its way there.
+ * It costs 3 % of the family's limit.
  */
-export function familyGateLimit(
+const FAMILY_LATE_SHARE = 0.03;
+
+/**
+ * A family gate's limit, burst and lateness for a family limit of `perMinute` (pure). No burst
+ * (1): a family's few callers gain nothing by one, and it would cost two calls of each window. At
+ * least 2 calls a window, so that the gate's configuration holds for any limit told or learnt (a
+ * small one must not stop the pass with a configuration error).
+ */
+export function familyGateConfig(
   perMinute: number,
   windowMs: number,
-): { limitPerMinute: number; burst: number } {
+): { limitPerMinute: number; burst: number; lateMs: number } {
   const perWindow = Math.max(2, Math.floor((perMinute * windowMs) / 60_000));
   return {
     limitPerMinute: Math.max(perMinute, (perWindow * 60_000) / windowMs),
-    burst: Math.max(1, Math.min(RATE_LIMIT_DEFAULTS.burst, perWindow - 1)),
+    burst: 1,
+    lateMs: FAMILY_LATE_SHARE * windowMs,
   };
+}
+
+/** How long after its family permit a call may still take its shared one (see `FAMILY_LATE_SHARE`), ms. */
+export function familySendWithinMs(windowMs: number): number {
+  return (FAMILY_LATE_SHARE * windowMs) / 4;
 }
 
 export function dynamoFamilyBudget(o: DynamoFamilyBudgetOptions): FamilyBudget {
@@ -51,7 +67,7 @@ export function dynamoFamilyBudget(o: DynamoFamilyBudgetOptions): FamilyBudget {
     clientId: o.clientId,
     // One token's worth: a family's limit binds the client's calls of that family, whatever token.
     buildGate: (clientId, family, perMinute) => {
-      const { limitPerMinute, burst } = familyGateLimit(perMinute, o.windowMs);
+      const { limitPerMinute, burst, lateMs } = familyGateConfig(perMinute, o.windowMs);
       return new DynamoRateGate({
         client: o.client,
         tableName: o.tableName,
@@ -64,6 +80,7 @@ export function dynamoFamilyBudget(o: DynamoFamilyBudgetOptions): FamilyBudget {
           poolSize: 1,
           windowMs: o.windowMs,
           burst,
+          lateMs,
         },
       });
     },

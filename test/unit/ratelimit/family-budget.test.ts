@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { EndpointFamily } from "../../../lib/genesys/endpoint-family.ts";
-import { familyGateLimit } from "../../../lib/ratelimit/dynamo-family-budget.ts";
+import { familyGateConfig } from "../../../lib/ratelimit/dynamo-family-budget.ts";
 import { attribute429 } from "../../../lib/ratelimit/family-attribution.ts";
 import { FamilyBudget } from "../../../lib/ratelimit/family-budget.ts";
 import {
@@ -173,8 +173,65 @@ describe("FamilyBudget", () => {
       [["users.search", 60]],
     );
     assert.equal(own, built[0]?.gate);
+    assert.ok(budget.constrains("users.search"));
+    assert.ok(!budget.constrains("users.write"));
+    tick(W);
     assert.equal(await budget.rateLimited("users.search", 1_000, signal), "family");
     assert.deepEqual(built[0]?.gate.limited, [1_000], "from then on its 429s go to its gate");
+  });
+
+  /** A probe of `users.search` proven at 100_110 (10 searches admitted), its wait until 101_100. */
+  const proven = async () => {
+    const world = setup();
+    await calls(world.budget, "users.write", 40);
+    await calls(world.budget, "users.search", 10);
+    world.tick(100);
+    await world.budget.rateLimited("users.search", 1_000, signal);
+    const held = await world.budget.gateOf("users.search", signal);
+    world.tick(10);
+    world.budget.answered("users.write", 200);
+    await new Promise((resolve) => setImmediate(resolve));
+    return { ...world, held };
+  };
+
+  it("the probe's wait over, its callers take the family's gate (they all woke at once: let through together, a 429 each)", async () => {
+    const { budget, built, held, tick } = await proven();
+    assert.ok(budget.constrains("users.search"), "held while the wait lasts");
+    tick(990);
+    let asked = 0;
+    const permit = await held?.tryAcquire();
+    assert.deepEqual(permit, { granted: true, slot: 0 });
+    assert.equal(built.length, 1, "the learnt limit's gate was built for the callers that waited");
+    const own = built[0]?.gate;
+    assert.ok(own);
+    own.tryAcquire = async () => {
+      asked += 1;
+      return { granted: false, waitMs: 100, reason: "paced" };
+    };
+    assert.deepEqual(await held?.tryAcquire(), { granted: false, waitMs: 100, reason: "paced" });
+    assert.equal(asked, 1);
+  });
+
+  it("the learnt limits are loaded again when the probe's wait ends (the other containers' share added by then)", async () => {
+    const { budget, built, store, tick } = await proven();
+    store.saved.push(["users.search", { admitted: 12, at: 100_500 }]);
+    tick(990); // the wait ends at 101_100
+    await budget.gateOf("users.search", signal);
+    assert.deepEqual(
+      built.map((b) => b.perMinute),
+      [132],
+      "10 here and 12 there a window of 10 s: 132 a minute, not this container's 60",
+    );
+  });
+
+  it("a 429 within a window of the learning is of the window that taught it: waited out, not taught to the gate", async () => {
+    const { budget, built, tick } = await proven();
+    tick(990);
+    await budget.gateOf("users.search", signal);
+    assert.equal(await budget.rateLimited("users.search", 2_000, signal), "family");
+    assert.deepEqual(built[0]?.gate.limited, []);
+    const held = await budget.gateOf("users.search", signal);
+    assert.deepEqual(await held?.tryAcquire(), { granted: false, waitMs: 2_000, reason: "paused" });
   });
 
   it("the family that makes most calls: its 429 is the shared budget's at once", async () => {
@@ -219,14 +276,14 @@ describe("FamilyBudget", () => {
   });
 });
 
-describe("familyGateLimit: any family limit makes a valid gate", () => {
-  it("burst below the limit per window, at least 2 calls a window, never below the limit asked", () => {
+describe("familyGateConfig: any family limit makes a valid gate", () => {
+  it("at least 2 calls a window, never below the limit asked, a lateness within the window", () => {
     fc.assert(
       fc.property(
         fc.double({ min: 0.01, max: 100_000, noNaN: true }),
         fc.constantFrom(1_000, 10_000, 60_000),
         (perMinute, windowMs) => {
-          const { limitPerMinute, burst } = familyGateLimit(perMinute, windowMs);
+          const { limitPerMinute, burst, lateMs } = familyGateConfig(perMinute, windowMs);
           assert.ok(limitPerMinute >= perMinute);
           // The gate's own check (a RangeError stopped every pass before).
           resolveRateLimitConfig({
@@ -235,6 +292,7 @@ describe("familyGateLimit: any family limit makes a valid gate", () => {
             poolSize: 1,
             windowMs,
             burst,
+            lateMs,
           });
         },
       ),
