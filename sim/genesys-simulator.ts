@@ -38,9 +38,7 @@ import {
   type UserExpand,
 } from "./users.ts";
 
-export type { CreateUserOptions } from "./create-user.ts";
-export type { DivisionMoveOptions } from "./division-move.ts";
-export type { ApiDivision, DivisionListing, DivisionNameFilter, SeedDivision } from "./divisions.ts";
+export type { ApiDivision, DivisionListing, SeedDivision } from "./divisions.ts";
 export { HOME_DIVISION_ID } from "./divisions.ts";
 export type { ErrorBody, ErrorDetail, OAuthErrorBody } from "./errors.ts";
 export { DetailCodes, ErrorCodes } from "./errors.ts";

@@ -1,6 +1,8 @@
 /**
  * The simulator's user directory: storage, the `User` model as the API renders it, the bulk-read
- * filter and the PATCH (UpdateUser) semantics. Pure (no HTTP); handlers throw `SimHttpError`.
+ * filter, the PATCH (UpdateUser) semantics, and what changes users in the create (sim/create-user.ts
+ * validates its body) and the division move (sim/division-move.ts); the divisions themselves are in
+ * sim/divisions.ts. Pure (no HTTP); handlers throw `SimHttpError`.
  * The documented behaviours and the choices made where the docs are silent are in
  * docs/genesys-api-notes.md.
  */
@@ -482,10 +484,6 @@ export class UserDirectory {
   }
 
   /**
-   * `PATCH /api/v2/users/{userId}` with an UpdateUser body. Order of checks: the user exists (404),
-   * `version` is present (400) and current (409), then the fields (400). Returns the updated user.
-   */
-  /**
    * `POST /api/v2/users` with a body `parseCreateUser` validated: a conflict when any user holds the
    * email (deleted ones included; `createConflictStatus`), then `addresses` as a PATCH checks them (an
    * extension needs `assignExtension`, chosen). The new user has version 1 and is seen by the search
@@ -543,6 +541,10 @@ export class UserDirectory {
     }
   }
 
+  /**
+   * `PATCH /api/v2/users/{userId}` with an UpdateUser body. Order of checks: the user exists (404),
+   * `version` is present (400) and current (409), then the fields (400). Returns the updated user.
+   */
   patch(id: string, body: unknown, grants: PatchGrants = {}): ApiUser {
     const user = this.#users.get(id);
     if (!user) throw notFound();
