@@ -63,6 +63,7 @@ export const DetailCodes = {
   stateNotAlone: "state.not.alone",
   versionRequired: "version.required",
   tooManyIds: "too.many.ids",
+  objectNotFound: "object.not.found",
 } as const;
 
 export interface ErrorOptions {
@@ -126,4 +127,20 @@ export function badRequest(message: string, detail?: ErrorDetail): SimHttpError 
 export function invalidValue(value: string, field: string, allowed: readonly string[]): SimHttpError {
   const message = `Value [${value}] is not valid for field type [${field}]. Allowable values are: ${allowed.join(", ")}`;
   return apiError(400, ErrorCodes.invalidValue, message, { details: [{ fieldName: field }] });
+}
+
+/**
+ * 403 for an action that needs `permission` in the divisions of the objects it touches (an extension
+ * change, a division move). The body is undocumented: chosen, with a variant (`named: false`) that
+ * names no permission, so that clients cannot rely on the wording.
+ */
+export function divisionPermissionDenied(permission: string, named: boolean): SimHttpError {
+  return named
+    ? apiError(
+        403,
+        ErrorCodes.missingDivisionPermission,
+        `You are missing the following permission '${permission}' in the provided division(s).`,
+        { messageParams: { permission } },
+      )
+    : apiError(403, ErrorCodes.notAuthorized, "You are not authorized to perform the requested action.");
 }

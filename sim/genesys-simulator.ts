@@ -1,8 +1,9 @@
 /**
  * Genesys Cloud simulator: one HTTP server (node:http) with the login service (`POST /oauth/token`,
  * client credentials grant), the user endpoints the sync uses (`GET /api/v2/users/{id}`,
- * `GET /api/v2/users?id=...`, `PATCH /api/v2/users/{id}`, `POST /api/v2/users/search`) and the org's
- * limits (`GET /api/v2/organizations/limits/namespaces/{namespace}`), following the documented Genesys Cloud
+ * `GET /api/v2/users?id=...`, `PATCH /api/v2/users/{id}`, `POST /api/v2/users/search`, `POST /api/v2/users`),
+ * the divisions (`GET /api/v2/authorization/divisions[/{id}]`, `POST .../divisions/{id}/objects/USER`) and
+ * the org's limits (`GET /api/v2/organizations/limits/namespaces/{namespace}`), following the documented Genesys Cloud
  * behaviour (see docs/genesys-api-notes.md for each point and its source). Shared by the tests,
  * `npm start` and the benchmark; it also has knobs for rate limits, latency and injected faults.
  *
@@ -13,6 +14,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { CREATE_USER_PERMISSIONS, parseCreateUser } from "./create-user.ts";
+import { MOVE_USER_PERMISSION } from "./division-move.ts";
+import { answerDivisionRoute, divisionRouteOf } from "./division-routes.ts";
+import type { ApiDivision, SeedDivision } from "./divisions.ts";
 import {
   apiError,
   badRequest,
@@ -33,6 +38,8 @@ import {
   type UserExpand,
 } from "./users.ts";
 
+export type { ApiDivision, DivisionListing, SeedDivision } from "./divisions.ts";
+export { HOME_DIVISION_ID } from "./divisions.ts";
 export type { ErrorBody, ErrorDetail, OAuthErrorBody } from "./errors.ts";
 export { DetailCodes, ErrorCodes } from "./errors.ts";
 export type {
@@ -48,18 +55,44 @@ export type {
 } from "./users.ts";
 
 /** Route keys used in stats and fault rules. */
-export type RouteKey = "token" | "getUser" | "getUsers" | "patchUser" | "searchUsers" | "orgLimits" | "other";
+export type RouteKey =
+  | "token"
+  | "getUser"
+  | "getUsers"
+  | "patchUser"
+  | "searchUsers"
+  | "createUser"
+  | "getDivisions"
+  | "getDivision"
+  | "moveToDivision"
+  | "orgLimits"
+  | "other";
 
 /** The routes counted against the API's rate limits (token requests have their own limit). */
 export type ApiRouteKey = Exclude<RouteKey, "token" | "other">;
 
-/** Groups of routes that may share a limit of their own (`RateLimitConfig.perFamilyLimits`). */
-export type RouteFamily = "users.read" | "users.write" | "users.search" | "organization";
+/**
+ * Groups of routes that may share a limit of their own (`RateLimitConfig.perFamilyLimits`); the same
+ * grouping as lib/genesys/endpoint-family.ts. Creates are a family of their own (a heavier write than a
+ * PATCH, which a limit of its own must not starve), and the divisions' routes, served under
+ * `/api/v2/authorization/`, are `authorization` (the move too: it is that service's write).
+ */
+export type RouteFamily =
+  | "users.read"
+  | "users.write"
+  | "users.search"
+  | "organization"
+  | "users.create"
+  | "authorization";
 const FAMILY_OF: Record<ApiRouteKey, RouteFamily> = {
   getUser: "users.read",
   getUsers: "users.read",
   patchUser: "users.write",
   searchUsers: "users.search",
+  createUser: "users.create",
+  getDivisions: "authorization",
+  getDivision: "authorization",
+  moveToDivision: "authorization",
   orgLimits: "organization",
 };
 
@@ -112,7 +145,10 @@ export const MAX_REQUEST_BYTES = 512_000;
 export interface ClientConfig {
   clientId: string;
   clientSecret: string;
-  /** Defaults to `["directory:user:edit", "directory:user:view", "telephony:extension:assign"]`. */
+  /**
+   * Defaults to `["directory:user:edit", "directory:user:view", "telephony:extension:assign",
+   * "directory:user:add"]`.
+   */
   permissions?: string[];
   /** Lifetime of the tokens of this client; defaults to the simulator's `tokenTtlSeconds`. */
   tokenTtlSeconds?: number;
@@ -243,6 +279,8 @@ export interface SimulatorOptions {
   host?: string;
   /** Users to load at start. */
   users?: SeedUser[];
+  /** Divisions to load at start, besides the Home division (a string is a name). */
+  divisions?: (string | SeedDivision)[];
   /** Default token lifetime in seconds (default 86 400). */
   tokenTtlSeconds?: number;
   /** Whether the default client (`local-client` / `local-secret`) exists (default true). */
@@ -300,6 +338,10 @@ export interface GenesysSimulator {
   seedUsers(users: SeedUser[]): string[];
   /** Removes every user. */
   clearUsers(): void;
+  /** Adds (or replaces) divisions, besides the Home division (a string is a name); returns their ids. */
+  seedDivisions(divisions: (string | SeedDivision)[]): string[];
+  /** Every division as the API renders it, sorted by name. */
+  listDivisions(): ApiDivision[];
   /**
    * The stored user as the API renders it (whatever its state), or undefined; `expand` as the query
    * parameter (`["employerInfo"]` adds the employer info).
@@ -343,6 +385,15 @@ interface StoredToken {
   clientId: string;
   expiresAt: number;
   revoked: boolean;
+}
+
+/** What a request asks for: its route and the ids in its path. */
+interface Target {
+  route: Exclude<RouteKey, "token">;
+  userId?: string;
+  namespace?: string;
+  divisionId?: string;
+  objectType?: string;
 }
 
 interface Call {
@@ -401,6 +452,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
         "directory:user:edit",
         SEARCH_USERS_PERMISSION,
         EXTENSION_ASSIGN_PERMISSION,
+        ...CREATE_USER_PERMISSIONS,
       ],
       tokenTtlSeconds: client.tokenTtlSeconds,
     });
@@ -408,16 +460,19 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
   if (options.defaultClient !== false) {
     addClient({ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET });
   }
+  if (options.divisions) directory.divisions.seed(options.divisions);
   if (options.users) directory.seed(options.users);
 
   // ---- routing ------------------------------------------------------------------------------
 
-  function routeOf(method: string, path: string): { route: RouteKey; userId?: string; namespace?: string } {
+  function routeOf(method: string, path: string): Target | { route: "token" } {
     if (path === "/oauth/token") return { route: "token" };
     if (path === "/api/v2/users/search")
       return { route: method === "POST" || method === "GET" ? "searchUsers" : "other" };
     if (path === "/api/v2/users" || path === "/api/v2/users/")
-      return { route: method === "GET" ? "getUsers" : "other" };
+      return { route: method === "GET" ? "getUsers" : method === "POST" ? "createUser" : "other" };
+    const division = divisionRouteOf(method, path);
+    if (division) return division;
     const limits = /^\/api\/v2\/organizations\/limits\/namespaces\/([^/]+)$/.exec(path);
     if (limits?.[1]) {
       return method === "GET"
@@ -438,7 +493,8 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     const startedHr = performance.now();
     const url = new URL(req.url ?? "/", "http://sim.local");
     const method = req.method ?? "GET";
-    const { route, userId, namespace } = routeOf(method, url.pathname);
+    const target = routeOf(method, url.pathname);
+    const { route } = target;
     const call: Call = { route, clientId: null, token: null };
     const record = (status: number): void => {
       series.push({
@@ -465,9 +521,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       if (injected !== undefined) throw injected;
 
       const result =
-        route === "token"
-          ? await handleToken(req, call)
-          : await handleApi(req, url, { route, userId, namespace }, call);
+        target.route === "token" ? await handleToken(req, call) : await handleApi(req, url, target, call);
       send(res, result.status, result.body, {
         "inin-correlation-id": contextId,
         ...call.limitHeaders,
@@ -611,16 +665,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
 
   // ---- /api/v2/users ----------------------------------------------------------------------------
 
-  async function handleApi(
-    req: IncomingMessage,
-    url: URL,
-    target: {
-      route: Exclude<RouteKey, "token">;
-      userId?: string | undefined;
-      namespace?: string | undefined;
-    },
-    call: Call,
-  ): Promise<Result> {
+  async function handleApi(req: IncomingMessage, url: URL, target: Target, call: Call): Promise<Result> {
     const { route, userId } = target;
     const token = authenticate(req.headers.authorization);
     call.clientId = token.clientId;
@@ -628,6 +673,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     if (route === "other") {
       const known =
         url.pathname.startsWith("/api/v2/users") ||
+        url.pathname.startsWith("/api/v2/authorization/divisions") ||
         url.pathname.startsWith("/api/v2/organizations/limits/namespaces/");
       if (known) throw apiError(405, ErrorCodes.methodNotAllowed, "Method Not Allowed");
       throw apiError(404, ErrorCodes.notFound, "The requested resource was not found.");
@@ -649,10 +695,21 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       return { status: 200, body: searchUsers(directory, body) };
     }
 
-    // patchUser
+    const assignExtension = ["admin", EXTENSION_ASSIGN_PERMISSION].some((p) => granted.includes(p));
+    if (route === "createUser") {
+      requireAny(granted, CREATE_USER_PERMISSIONS);
+      const input = parseCreateUser(await readJson(req), directory.divisions, directory.createOptions);
+      return { status: 200, body: directory.create(input, { assignExtension }) };
+    }
+    if (route !== "patchUser") {
+      const editUsers = ["admin", MOVE_USER_PERMISSION].some((p) => granted.includes(p));
+      const { divisionId, objectType } = target;
+      const division = { route, divisionId, objectType };
+      return answerDivisionRoute(directory, division, url.searchParams, () => readJson(req), { editUsers });
+    }
+
     requireAny(granted, PATCH_USER_PERMISSIONS);
     const body = await readJson(req);
-    const assignExtension = ["admin", EXTENSION_ASSIGN_PERMISSION].some((p) => granted.includes(p));
     return { status: 200, body: directory.patch(userId ?? "", body, { assignExtension }) };
   }
 
@@ -914,6 +971,8 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       }),
     seedUsers: (users) => directory.seed(users),
     clearUsers: () => directory.clear(),
+    seedDivisions: (divisions) => directory.divisions.seed(divisions),
+    listDivisions: () => directory.divisions.all(),
     getUser: (id, expand) => directory.render(id, expand),
     listUsers: (expand) => directory.renderAll(expand),
     addClient,
@@ -978,7 +1037,13 @@ interface Result {
   headers?: Record<string, string>;
 }
 
+/** Writes the answer; a `body` of undefined is an answer without a body (204). */
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  if (body === undefined) {
+    res.writeHead(status, { "cache-control": "no-cache, no-store, must-revalidate", ...headers });
+    res.end();
+    return;
+  }
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=UTF-8",

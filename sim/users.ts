@@ -1,14 +1,20 @@
 /**
  * The simulator's user directory: storage, the `User` model as the API renders it, the bulk-read
- * filter and the PATCH (UpdateUser) semantics. Pure (no HTTP); handlers throw `SimHttpError`.
+ * filter, the PATCH (UpdateUser) semantics, and what changes users in the create (sim/create-user.ts
+ * validates its body) and the division move (sim/division-move.ts); the divisions themselves are in
+ * sim/divisions.ts. Pure (no HTTP); handlers throw `SimHttpError`.
  * The documented behaviours and the choices made where the docs are silent are in
  * docs/genesys-api-notes.md.
  */
 import { randomUUID } from "node:crypto";
+import { type CreateUserOptions, emailConflict, type NewUser } from "./create-user.ts";
+import { type DivisionMoveOptions, MOVE_USER_PERMISSION, unknownObjects } from "./division-move.ts";
+import { type DivisionOptions, DivisionRegistry, HOME_DIVISION_ID } from "./divisions.ts";
 import {
   apiError,
   badRequest,
   DetailCodes,
+  divisionPermissionDenied,
   ErrorCodes,
   type ErrorDetail,
   invalidValue,
@@ -105,6 +111,8 @@ export interface SeedUser {
   employerInfo?: EmployerInfo;
   /** Defaults to false. */
   acdAutoAnswer?: boolean;
+  /** Defaults to the Home division; must be a division of the simulator. */
+  divisionId?: string;
 }
 
 interface StoredUser {
@@ -120,6 +128,7 @@ interface StoredUser {
   preferredName: string | undefined;
   employerInfo: EmployerInfo | undefined;
   acdAutoAnswer: boolean;
+  divisionId: string;
 }
 
 /**
@@ -139,7 +148,8 @@ export interface PhoneRendering {
   extensionOnly: "pooled" | "unpooled";
 }
 
-export interface DirectoryOptions {
+/** The directory's renderings and answers; the create's, the divisions' and the move's are in their files. */
+export interface DirectoryOptions extends CreateUserOptions, DivisionOptions, DivisionMoveOptions {
   phoneRendering?: Partial<PhoneRendering>;
   /**
    * A stale `version`: 409 (default), or 400 whose message says it "does not match the current
@@ -188,11 +198,11 @@ export interface PatchGrants {
   assignExtension?: boolean;
 }
 
-const HOME_DIVISION = {
-  id: "00000000-0000-4000-8000-000000000001",
-  name: "Home",
-  selfUri: "/api/v2/authorization/divisions/00000000-0000-4000-8000-000000000001",
-};
+/** What the caller of a division move may do (`MOVE_USER_PERMISSION` in the divisions). */
+export interface MoveGrants {
+  /** `directory:user:edit` (or `admin`). Default true. */
+  editUsers?: boolean;
+}
 
 /** Loose email check: something@something.tld, no spaces. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -261,6 +271,14 @@ export class UserDirectory {
   #expandDropRate = 0;
   #employerInfoWhenNone: "omitted" | "empty" = "omitted";
   #searchLagMs = 0;
+  #create: Required<CreateUserOptions> = {
+    createConflictStatus: 409,
+    createDefaultState: "active",
+    createRequiresDivisionId: false,
+  };
+  #move: Required<DivisionMoveOptions> = { divisionMoveBumpsVersion: true, divisionMoveUnknownIds: 400 };
+  /** The org's divisions (users are in one each). */
+  readonly divisions = new DivisionRegistry();
   /** Each user's versions as the search index will see them, oldest first (only with a search lag). */
   readonly #history = new Map<string, { at: number; user: StoredUser }[]>();
   readonly #now: () => number;
@@ -282,6 +300,22 @@ export class UserDirectory {
     this.#expandDropRate = options.expandDropRate ?? this.#expandDropRate;
     this.#employerInfoWhenNone = options.employerInfoWhenNone ?? this.#employerInfoWhenNone;
     this.#searchLagMs = options.searchLagMs ?? this.#searchLagMs;
+    const create = this.#create;
+    this.#create = {
+      createConflictStatus: options.createConflictStatus ?? create.createConflictStatus,
+      createDefaultState: options.createDefaultState ?? create.createDefaultState,
+      createRequiresDivisionId: options.createRequiresDivisionId ?? create.createRequiresDivisionId,
+    };
+    this.#move = {
+      divisionMoveBumpsVersion: options.divisionMoveBumpsVersion ?? this.#move.divisionMoveBumpsVersion,
+      divisionMoveUnknownIds: options.divisionMoveUnknownIds ?? this.#move.divisionMoveUnknownIds,
+    };
+    this.divisions.configure(options);
+  }
+
+  /** What a create takes beyond its body (see `CreateUserOptions`). */
+  get createOptions(): Required<CreateUserOptions> {
+    return { ...this.#create };
   }
 
   /** Whether the search accepts `employerInfo.employeeId` (see `DirectoryOptions.employeeIdSearch`). */
@@ -326,12 +360,16 @@ export class UserDirectory {
         preferredName: seed.preferredName || undefined,
         employerInfo: compactEmployerInfo(seed.employerInfo ?? {}),
         acdAutoAnswer: seed.acdAutoAnswer ?? false,
+        divisionId: seed.divisionId ?? HOME_DIVISION_ID,
       };
     });
     const previous = new Map(this.#users);
     for (const user of staged) this.#users.set(user.id, user);
     try {
       for (const user of staged) {
+        if (!this.divisions.has(user.divisionId)) {
+          throw new Error(`seed user ${user.id}: division ${user.divisionId} does not exist`);
+        }
         if (user.managerId !== undefined && !this.#users.has(user.managerId)) {
           throw new Error(`seed user ${user.id}: manager ${user.managerId} does not exist`);
         }
@@ -443,6 +481,64 @@ export class UserDirectory {
       if (user.addresses.some((c) => extensionOf(c) === extension)) return user.id;
     }
     return undefined;
+  }
+
+  /**
+   * `POST /api/v2/users` with a body `parseCreateUser` validated: a conflict when any user holds the
+   * email (deleted ones included; `createConflictStatus`), then `addresses` as a PATCH checks them (an
+   * extension needs `assignExtension`, chosen). The new user has version 1 and is seen by the search
+   * only once `searchLagMs` has passed.
+   */
+  create(input: NewUser, grants: PatchGrants = {}): ApiUser {
+    const lower = input.email.toLowerCase();
+    if ([...this.#users.values()].some((u) => u.email.toLowerCase() === lower)) {
+      throw emailConflict(input.email, this.#create.createConflictStatus);
+    }
+    const user: StoredUser = {
+      id: randomUUID(),
+      name: input.name,
+      email: input.email,
+      title: input.title,
+      department: input.department,
+      state: input.state,
+      managerId: undefined,
+      addresses: [],
+      version: 1,
+      preferredName: undefined,
+      employerInfo: undefined,
+      acdAutoAnswer: false,
+      divisionId: input.divisionId,
+    };
+    if (input.addresses !== undefined) user.addresses = this.#addresses(input.addresses, user);
+    if (grants.assignExtension === false && user.addresses.some((c) => extensionOf(c) !== undefined)) {
+      throw extensionPermissionDenied(this.#permissionErrors === "named");
+    }
+    this.#users.set(user.id, user);
+    this.#remember(user);
+    return this.#render(user, []);
+  }
+
+  /**
+   * `POST /api/v2/authorization/divisions/{divisionId}/objects/USER` with ids `parseMoveBody` validated,
+   * into a division that exists: all or nothing (a deleted user is no user to move). A user already
+   * there is left as it is; a moved one gets a new version when `divisionMoveBumpsVersion`.
+   */
+  moveToDivision(ids: readonly string[], divisionId: string, grants: MoveGrants = {}): void {
+    if (grants.editUsers === false) {
+      throw divisionPermissionDenied(MOVE_USER_PERMISSION, this.#permissionErrors === "named");
+    }
+    const movable = (user: StoredUser | undefined): user is StoredUser =>
+      user !== undefined && user.state !== "deleted";
+    const unknown = ids.filter((id) => !movable(this.#users.get(id)));
+    const { divisionMoveUnknownIds: refuse, divisionMoveBumpsVersion: bump } = this.#move;
+    if (unknown.length > 0 && refuse !== "skip") throw unknownObjects(unknown, refuse);
+    for (const id of ids) {
+      const user = this.#users.get(id);
+      if (!movable(user) || user.divisionId === divisionId) continue;
+      const moved: StoredUser = { ...user, divisionId, version: user.version + (bump ? 1 : 0) };
+      this.#users.set(id, moved);
+      this.#remember(moved);
+    }
   }
 
   /**
@@ -688,7 +784,7 @@ export class UserDirectory {
     const out: ApiUser = {
       id: user.id,
       name: user.name,
-      division: { ...HOME_DIVISION },
+      division: this.divisions.reference(user.divisionId),
       email: user.email,
       primaryContactInfo: [{ address: user.email, mediaType: "EMAIL", type: "PRIMARY" }],
       addresses: user.addresses.map((c) => renderContact(c)),
@@ -713,18 +809,10 @@ export class UserDirectory {
 
 /**
  * 403 for an extension change without `telephony:extension:assign` (documented in the SDK's
- * `patchUser`: "Without it, the request will return 403 Forbidden"). The body is undocumented:
- * chosen, with a variant that names no permission so that clients cannot rely on the wording.
+ * `patchUser`: "Without it, the request will return 403 Forbidden"; the body is chosen).
  */
 function extensionPermissionDenied(named: boolean): SimHttpError {
-  return named
-    ? apiError(
-        403,
-        ErrorCodes.missingDivisionPermission,
-        "You are missing the following permission 'telephony:extension:assign' in the provided division(s).",
-        { messageParams: { permission: "telephony:extension:assign" } },
-      )
-    : apiError(403, ErrorCodes.notAuthorized, "You are not authorized to perform the requested action.");
+  return divisionPermissionDenied("telephony:extension:assign", named);
 }
 
 export function notFound(): SimHttpError {

@@ -11,6 +11,8 @@ export const ENDPOINT_FAMILIES = [
   "users.write",
   "users.search",
   "organization",
+  "users.create",
+  "authorization",
   "other",
 ] as const;
 export type EndpointFamily = (typeof ENDPOINT_FAMILIES)[number];
@@ -18,11 +20,19 @@ export type EndpointFamily = (typeof ENDPOINT_FAMILIES)[number];
 /**
  * The family of a call, from its method and path (query left out). A path of no family named here is
  * `other`: paced by the token's and the client's budgets only, until it is named here.
+ * - `users.create`: `POST /api/v2/users`, a family of its own (a create is a heavier write than a
+ *   PATCH, and a limit on creates must not pause the updates);
+ * - `authorization`: everything under `/api/v2/authorization/` (the division listing and the division
+ *   moves: that service's reads and writes, whatever objects they move).
+ * Which endpoints Genesys limits together is not documented: the grouping is ours, and the
+ * simulator's (sim/genesys-simulator.ts `FAMILY_OF`) is the same.
  */
 export function familyOf(method: string, path: string): EndpointFamily {
   const route = path.split("?", 1)[0] ?? "";
   if (route.startsWith("/api/v2/organizations/")) return "organization";
+  if (route.startsWith("/api/v2/authorization/")) return "authorization";
   if (route === "/api/v2/users/search") return "users.search";
+  if ((route === "/api/v2/users" || route === "/api/v2/users/") && method === "POST") return "users.create";
   if (route === "/api/v2/users" || route.startsWith("/api/v2/users/"))
     return method === "GET" ? "users.read" : "users.write";
   return "other";

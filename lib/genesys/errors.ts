@@ -6,9 +6,10 @@
  * | --- | --- |
  * | `RateLimitedError` | re-queue with a delay of `retryAfterMs` (+ jitter); not counted as an attempt (a login limit too: never "bad credentials") |
  * | `VersionConflictError` | read the user again and retry (bounded) |
+ * | `UserConflictError` | a create whose email a user holds: find that user by email (any state) and restore or update it |
  * | `ExtensionInUseError` | re-queue; dead-letter after the attempt limit |
  * | `TransientGenesysError` | re-queue; dead-letter after the attempt limit |
- * | `PermanentGenesysError` (incl. `UserNotFoundError`) | dead-letter now |
+ * | `PermanentGenesysError` (incl. `UserNotFoundError`, `DivisionNotFoundError`, `DivisionMoveRefusedError`) | dead-letter now (a refused move: the users it names, or split the batch when it names none) |
  * | `AuthenticationError` | stop the run; release every held message |
  * | `PermissionError` | an extension refused: dead-letter it, apply the rest; otherwise stop the run |
  */
@@ -22,6 +23,8 @@ export interface GenesysErrorDetails {
   readonly operation?: string | undefined;
   /** Genesys `contextId` / `ININ-Correlation-Id`, for support cases. */
   readonly correlationId?: string | undefined;
+  /** The ids the error body names (`details[].entityId`), e.g. the objects a division move refused. */
+  readonly entityIds?: readonly string[] | undefined;
 }
 
 export abstract class GenesysError extends Error {
@@ -29,6 +32,8 @@ export abstract class GenesysError extends Error {
   readonly code: string | undefined;
   readonly operation: string | undefined;
   readonly correlationId: string | undefined;
+  /** The ids the error body names (`details[].entityId`); empty when it names none. */
+  readonly entityIds: readonly string[];
   /** A stable, dotted reason code for logs, metrics and dead letters. */
   abstract readonly reasonCode: string;
   constructor(message: string, details: GenesysErrorDetails = {}, options?: ErrorOptions) {
@@ -37,7 +42,14 @@ export abstract class GenesysError extends Error {
     this.code = details.code;
     this.operation = details.operation;
     this.correlationId = details.correlationId;
+    this.entityIds = details.entityIds ?? [];
   }
+}
+
+/** The details of `error`, to carry into an error that refines it. */
+export function detailsOf(error: GenesysError): GenesysErrorDetails {
+  const { status, code, operation, correlationId, entityIds } = error;
+  return { status, code, operation, correlationId, entityIds };
 }
 
 /**
@@ -66,6 +78,23 @@ export class RateLimitedError extends GenesysError {
 export class VersionConflictError extends GenesysError {
   override readonly name = "VersionConflictError";
   readonly reasonCode = "genesys.version.conflict";
+}
+
+/**
+ * A create (`POST /api/v2/users`) refused because a user already holds the email: `general.conflict`,
+ * answered 409 or 400 (Genesys's Terraform provider checks the code, not the status). That user
+ * exists in some state, deleted included; the answer does not say which user, and the search may not
+ * show it yet (it trails writes). Never create again: find it by email and restore or update it.
+ */
+export class UserConflictError extends GenesysError {
+  override readonly name = "UserConflictError";
+  readonly reasonCode = "genesys.user.conflict";
+  /** The email of the create. */
+  readonly email: string;
+  constructor(email: string, details?: GenesysErrorDetails, options?: ErrorOptions) {
+    super(`a user with the email ${email} already exists in Genesys Cloud (in some state)`, details, options);
+    this.email = email;
+  }
 }
 
 /** 400 because the WORK extension belongs to another user; the change that frees it may still be queued. */
@@ -102,6 +131,41 @@ export class UserNotFoundError extends PermanentGenesysError {
       status: 404,
       ...details,
     });
+  }
+}
+
+/** The division does not exist in Genesys Cloud (404 on reading it, or on a move into it). */
+export class DivisionNotFoundError extends PermanentGenesysError {
+  override readonly name = "DivisionNotFoundError";
+  readonly divisionId: string;
+  constructor(divisionId: string, details?: GenesysErrorDetails) {
+    super(`division ${divisionId} does not exist in Genesys Cloud`, "genesys.division.not.found", {
+      status: 404,
+      ...details,
+    });
+    this.divisionId = divisionId;
+  }
+}
+
+/**
+ * A division move (`POST /api/v2/authorization/divisions/{divisionId}/objects/USER`) refused with 400 or
+ * 404 into a division that exists. Whether such a call moves the other users is undocumented: read it
+ * as "nobody moved". `userIds` are the ids of the call the answer names (unknown or deleted users);
+ * empty when it names none, then only splitting the batch tells which user is at fault.
+ */
+export class DivisionMoveRefusedError extends PermanentGenesysError {
+  override readonly name = "DivisionMoveRefusedError";
+  readonly divisionId: string;
+  readonly userIds: readonly string[];
+  constructor(
+    message: string,
+    divisionId: string,
+    userIds: readonly string[],
+    details?: GenesysErrorDetails,
+  ) {
+    super(message, "genesys.division.move.refused", details);
+    this.divisionId = divisionId;
+    this.userIds = userIds;
   }
 }
 

@@ -25,7 +25,15 @@ const GenesysErrorBodySchema = z.object({
   status: lenient(z.number()),
   contextId: lenient(z.string()),
   details: lenient(
-    z.array(z.object({ errorCode: lenient(z.string()), fieldName: lenient(z.string()) }).catch({})),
+    z.array(
+      z
+        .object({
+          errorCode: lenient(z.string()),
+          fieldName: lenient(z.string()),
+          entityId: lenient(z.string()),
+        })
+        .catch({}),
+    ),
   ),
   errors: lenient(z.array(z.object({ message: lenient(z.string()), code: lenient(z.string()) }).catch({}))),
 });
@@ -42,8 +50,10 @@ export interface ResponseFacts {
   readonly nowMs: number;
 }
 
-/** The permission every user update needs. */
+/** The permission every user update needs (and a division move of users: Genesys help, "Move objects"). */
 export const USER_EDIT_PERMISSION = "directory:user:edit";
+/** The permission a user create needs (SDK docs of `postUsers`: "Requires ANY permissions: directory:user:add"). */
+export const USER_ADD_PERMISSION = "directory:user:add";
 
 /**
  * What a non-2xx response means, as a typed error (pure: no I/O). 2xx responses are not passed here.
@@ -57,6 +67,7 @@ export function classifyErrorResponse(facts: ResponseFacts): GenesysError {
     code: body.code,
     operation: facts.operation,
     correlationId: body.contextId ?? facts.header("inin-correlation-id") ?? undefined,
+    entityIds: (body.details ?? []).flatMap((d) => (d.entityId ? [d.entityId] : [])),
   };
   const said = body.message ? `: ${body.message}` : "";
   const { status } = facts;
@@ -86,13 +97,13 @@ export function classifyErrorResponse(facts: ResponseFacts): GenesysError {
   }
   if (status === 403) {
     // A user update needs directory:user:edit whatever else the answer lists; other calls name
-    // what Genesys named.
+    // what Genesys named, or, when it named nothing, what they need: a create directory:user:add,
+    // anything else (a division move of users among them) directory:user:edit.
     const named = namedPermissions(body);
+    const needed = facts.operation === "POST /api/v2/users" ? USER_ADD_PERMISSION : USER_EDIT_PERMISSION;
     const grant =
-      facts.operation.startsWith("PATCH /api/v2/users") ||
-      named.length === 0 ||
-      named.includes(USER_EDIT_PERMISSION)
-        ? USER_EDIT_PERMISSION
+      facts.operation.startsWith("PATCH /api/v2/users") || named.length === 0 || named.includes(needed)
+        ? needed
         : named.join(" or ");
     return new PermissionError(
       `the OAuth client is not allowed to ${facts.operation}: give its role the permission ${grant} (in the divisions of the users it updates)${said}`,

@@ -104,3 +104,36 @@ export interface UpdateUserBody {
   /** Documented: "If specified, it is the only modifiable field" — so state goes in a PATCH of its own. */
   state?: "active" | "inactive";
 }
+
+/**
+ * The body of `POST /api/v2/users` (the SDK's `CreateUser`, every field of it). Manager, employer
+ * info, preferred name, acdAutoAnswer are not in it: a second call (PATCH) sets them.
+ */
+export interface CreateUserBody {
+  readonly name: string;
+  /** The user's email and username; a user holding it already (deleted included) makes a conflict. */
+  readonly email: string;
+  readonly department?: string;
+  readonly title?: string;
+  /** As in a PATCH; an extension needs `telephony:extension:assign` (as a PATCH's, assumed). */
+  readonly addresses?: GenesysContact[];
+  readonly password?: string;
+  /**
+   * The division to create the user in. Required in the SDK's model, but Genesys's Terraform provider
+   * omits it and documents that the home division is used then.
+   */
+  readonly divisionId?: string;
+  /** SDK: "If not specified, state will be Active if invites are sent, otherwise Inactive": send it. */
+  readonly state?: "active" | "inactive";
+}
+
+/** A division (the SDK's `AuthzDivision`): what the listing and the read of one division answer. */
+export const GenesysDivisionSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  /** True for the org's Home division (where users are created without a `divisionId`). */
+  homeDivision: z.boolean().optional(),
+  selfUri: z.string().optional(),
+});
+export type GenesysDivision = z.infer<typeof GenesysDivisionSchema>;

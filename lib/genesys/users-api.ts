@@ -1,7 +1,14 @@
 import { z } from "zod";
-import { PermanentGenesysError, UserNotFoundError } from "./errors.ts";
+import {
+  detailsOf,
+  GenesysError,
+  PermanentGenesysError,
+  UserConflictError,
+  UserNotFoundError,
+} from "./errors.ts";
 import type { GenesysHttp } from "./http-client.ts";
 import {
+  type CreateUserBody,
   type GenesysUser,
   GenesysUserSchema,
   type UpdateUserBody,
@@ -119,6 +126,44 @@ export class UsersApi {
   }
 
   /**
+   * `POST /api/v2/users`: the new user (its id and version, in the division asked for or the Home
+   * division). Needs `directory:user:add`. Not idempotent: a create whose answer is lost has made the
+   * user all the same; the next attempt gets the conflict.
+   * @throws UserConflictError when a user (in any state, deleted included) holds the email: 409, or 400
+   *   with `general.conflict` (a create carries no version, so any 409 is this conflict)
+   */
+  async createUser(body: CreateUserBody, signal: AbortSignal): Promise<GenesysUser> {
+    try {
+      return await this.#http.request("POST", "/api/v2/users", CREATE_USER, GenesysUserSchema, {
+        signal,
+        body,
+      });
+    } catch (error) {
+      if (error instanceof GenesysError && isCreateConflict(error)) {
+        throw new UserConflictError(body.email, detailsOf(error), { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Restores a deleted user (same id) with a PATCH whose only field is `state`: the SDK's `UpdateUser`
+   * says `state` "can be used to restore a deleted user" and, if given, "is the only modifiable
+   * field"; Genesys's Terraform provider restores so, with the version of the deleted user. `version`
+   * is the deleted user's (`getUsers` reads deleted users too). The fields are then set by a PATCH of
+   * their own.
+   * @throws VersionConflictError when `version` is stale; UserNotFoundError when no such user exists
+   */
+  restoreUser(
+    userId: string,
+    version: number,
+    signal: AbortSignal,
+    state: "active" | "inactive" = "active",
+  ): Promise<GenesysUser> {
+    return this.patchUser(userId, { version, state }, signal);
+  }
+
+  /**
    * `PATCH /api/v2/users/{userId}`; the body must carry the user's current `version`. The answer has
    * no `employerInfo` (the PATCH has no `expand`).
    */
@@ -138,4 +183,14 @@ export class UsersApi {
       throw error;
     }
   }
+}
+
+const CREATE_USER = "POST /api/v2/users";
+
+/**
+ * A create answered as "the email is taken": 409 (there is no version to conflict with), or 400 with
+ * `general.conflict`, the code Genesys's Terraform provider checks on a create.
+ */
+function isCreateConflict(error: GenesysError): boolean {
+  return error.status === 409 || (error.status === 400 && error.code === "general.conflict");
 }

@@ -1,25 +1,36 @@
 /**
  * Type-level contract with Genesys's own model (npm `purecloud-platform-client-v2`, its `Models`).
  * Nothing here runs: `npm run typecheck` (part of `npm test`) fails when
- * - a body we PATCH is not assignable to `Models.UpdateUser`;
+ * - a body we PATCH is not assignable to `Models.UpdateUser`, or one we create names a field
+ *   `Models.CreateUser` lacks;
  * - a field we read from a `User`, a `Contact`, a division or a manager reference is not a field of the
  *   SDK's model under that name, or has a type the model does not allow;
  * - a field we read from a `LimitsEntityListing` (the org's limits) is not a field of the SDK's model;
- * - the simulator renders a `User`, a `Contact`, an error body or a `LimitsEntityListing` with a field
- *   the model does not have.
+ * - a field we read from a division (`AuthzDivision`) is not the model's;
+ * - the simulator renders a `User`, a `Contact`, an error body, a `LimitsEntityListing`, an
+ *   `AuthzDivision` or its listing with a field the model does not have.
  * The error names the field, e.g. `Type '"titel"' does not satisfy the constraint 'never'`.
  */
 import type { Models } from "purecloud-platform-client-v2";
 import type { z } from "zod";
 import type { LimitsEntityListingSchema } from "../../lib/genesys/org-limits.ts";
 import type {
+  CreateUserBody,
   GenesysContact,
+  GenesysDivision,
   GenesysUser,
   UpdateUserBody,
   UserSearchRequestBody,
 } from "../../lib/genesys/types.ts";
 import type { UsersSearchResult } from "../../lib/genesys/users-api.ts";
-import type { ApiUser, Contact, ErrorBody, OrgLimitsListing } from "../../sim/genesys-simulator.ts";
+import type {
+  ApiDivision,
+  ApiUser,
+  Contact,
+  DivisionListing,
+  ErrorBody,
+  OrgLimitsListing,
+} from "../../sim/genesys-simulator.ts";
 import type { UsersSearchResponse } from "../../sim/user-search.ts";
 
 /** The keys a type names (the `[k: string]: unknown` of a loose schema left out). */
@@ -65,6 +76,12 @@ type _ContractChecks = [
   // What the sync sends: every field by its model name, and the whole body assignable.
   NoMisfit<Misfits<UpdateUserBody, Models.UpdateUser>>,
   UpdateUserBody extends Models.UpdateUser ? true : never,
+  // A create: every field by its model name (`divisionId` is optional in ours, required in the model:
+  // the Home division is used without it, as Genesys's Terraform provider documents).
+  NoMisfit<Misfits<CreateUserBody, Models.CreateUser>>,
+  Omit<CreateUserBody, "divisionId"> & { divisionId: string } extends Models.CreateUser ? true : never,
+  // The divisions: what we read of an AuthzDivision.
+  NoMisfit<Misfits<GenesysDivision, Models.AuthzDivision>>,
   // The search: our request body is a UserSearchRequest, what we read of the answer its fields.
   NoMisfit<Misfits<UserSearchRequestBody, Models.UserSearchRequest>>,
   UserSearchRequestBody extends Models.UserSearchRequest ? true : never,
@@ -77,4 +94,6 @@ type _ContractChecks = [
   NoMisfit<Misfits<Contact, Models.Contact>>,
   NoMisfit<Misfits<ErrorBody, Models.ErrorBody>>,
   NoMisfit<Misfits<OrgLimitsListing, Models.LimitsEntityListing>>,
+  NoMisfit<Misfits<ApiDivision, Models.AuthzDivision>>,
+  NoMisfit<Misfits<DivisionListing, Models.AuthzDivisionEntityListing>>,
 ];

@@ -1,0 +1,145 @@
+import { z } from "zod";
+import {
+  DivisionMoveRefusedError,
+  DivisionNotFoundError,
+  detailsOf,
+  PermanentGenesysError,
+} from "./errors.ts";
+import type { GenesysHttp } from "./http-client.ts";
+import { type GenesysDivision, GenesysDivisionSchema } from "./types.ts";
+
+/**
+ * Most users in one division move. Genesys documents no maximum; the simulator refuses more than this
+ * (chosen, as the bulk read's 100 ids), so a caller splits larger batches.
+ */
+export const MAX_USERS_PER_DIVISION_MOVE = 100;
+
+/** Page size of the division listing: what Genesys's Terraform provider asks for (`getAllAuthDivisionFn`). */
+const DIVISIONS_PAGE_SIZE = 100;
+
+/** The parts of an `AuthzDivisionEntityListing` the listing uses. */
+const DivisionListingSchema = z.looseObject({
+  entities: z.array(GenesysDivisionSchema).optional(),
+  pageNumber: z.number().int().optional(),
+  pageCount: z.number().int().optional(),
+});
+
+/** The move answers 204 without a body (the SDK's `postAuthorizationDivisionObject` resolves with nothing). */
+const NoBodySchema = z.unknown();
+
+const MOVE_USERS = "POST /api/v2/authorization/divisions/{divisionId}/objects/USER";
+
+/** The division endpoints the sync needs (`AuthorizationApi` in the SDK). */
+export class DivisionsApi {
+  readonly #http: GenesysHttp;
+  constructor(http: GenesysHttp) {
+    this.#http = http;
+  }
+
+  /**
+   * One page of `GET /api/v2/authorization/divisions`. `name` is a search term ("Search term to filter
+   * by division name"): the page may hold divisions whose name only contains it, so match the names
+   * yourself (`findDivisionByName`). Requires no permission (SDK docs).
+   */
+  async listDivisions(
+    query: { readonly name?: string; readonly pageNumber?: number; readonly pageSize?: number },
+    signal: AbortSignal,
+  ): Promise<{ divisions: GenesysDivision[]; pageCount: number }> {
+    const params = new URLSearchParams([
+      ["pageSize", String(query.pageSize ?? DIVISIONS_PAGE_SIZE)],
+      ["pageNumber", String(query.pageNumber ?? 1)],
+      ...(query.name === undefined ? [] : [["name", query.name] as [string, string]]),
+    ]);
+    const listing = await this.#http.request(
+      "GET",
+      `/api/v2/authorization/divisions?${params}`,
+      "GET /api/v2/authorization/divisions",
+      DivisionListingSchema,
+      { signal },
+    );
+    return { divisions: listing.entities ?? [], pageCount: listing.pageCount ?? 1 };
+  }
+
+  /**
+   * The division named `name`: every page of the listing filtered by it, then the division whose name
+   * is `name` exactly, else the only one whose name is `name` in another case (as Genesys's Terraform
+   * provider, which filters the listing by name and then compares the names itself). Undefined when no
+   * division has that name (or several have it in other cases).
+   */
+  async findDivisionByName(name: string, signal: AbortSignal): Promise<GenesysDivision | undefined> {
+    const found: GenesysDivision[] = [];
+    for (let page = 1; ; page++) {
+      const { divisions, pageCount } = await this.listDivisions({ name, pageNumber: page }, signal);
+      found.push(...divisions);
+      if (divisions.length === 0 || page >= pageCount) break;
+    }
+    const exact = found.find((d) => d.name === name);
+    if (exact) return exact;
+    const folded = found.filter((d) => d.name.toLowerCase() === name.toLowerCase());
+    return folded.length === 1 ? folded[0] : undefined;
+  }
+
+  /**
+   * `GET /api/v2/authorization/divisions/{divisionId}`.
+   * @throws DivisionNotFoundError on 404
+   */
+  async getDivision(divisionId: string, signal: AbortSignal): Promise<GenesysDivision> {
+    const operation = "GET /api/v2/authorization/divisions/{divisionId}";
+    try {
+      return await this.#http.request(
+        "GET",
+        `/api/v2/authorization/divisions/${encodeURIComponent(divisionId)}`,
+        operation,
+        GenesysDivisionSchema,
+        { signal },
+      );
+    } catch (error) {
+      if (error instanceof PermanentGenesysError && error.status === 404) {
+        throw new DivisionNotFoundError(divisionId, { ...detailsOf(error), operation });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Moves users into a division in one call (`POST /api/v2/authorization/divisions/{divisionId}/objects/USER`
+   * with the ids; 204). Needs `directory:user:edit` in the divisions moved from and to (Genesys help,
+   * "Move objects from one division to another"); a 403 is a `PermissionError` naming it. Ids are sent
+   * once each; none: no call.
+   * @throws RangeError for more than `MAX_USERS_PER_DIVISION_MOVE` ids
+   * @throws DivisionNotFoundError when the division does not exist (a 404 that names no user is checked
+   *   with a read of the division)
+   * @throws DivisionMoveRefusedError for a 400, or a 404 into a division that exists: nobody moved,
+   *   `userIds` the users it names (unknown or deleted), empty when it names none
+   */
+  async moveUsersToDivision(
+    divisionId: string,
+    userIds: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return;
+    if (ids.length > MAX_USERS_PER_DIVISION_MOVE) {
+      throw new RangeError(
+        `at most ${MAX_USERS_PER_DIVISION_MOVE} users move in one call; ${ids.length} were given`,
+      );
+    }
+    const path = `/api/v2/authorization/divisions/${encodeURIComponent(divisionId)}/objects/USER`;
+    try {
+      await this.#http.request("POST", path, MOVE_USERS, NoBodySchema, { signal, body: ids });
+    } catch (error) {
+      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
+        throw error;
+      const named = error.entityIds.filter((id) => ids.includes(id));
+      // A 404 that names none of the users may mean the division: read it (DivisionNotFoundError if so).
+      if (error.status === 404 && named.length === 0) await this.getDivision(divisionId, signal);
+      const which = named.length > 0 ? `the users ${named.join(", ")}` : "users it did not name";
+      throw new DivisionMoveRefusedError(
+        `Genesys Cloud refused to move ${ids.length} user(s) into division ${divisionId} (${error.status}), for ${which}: ${error.message}`,
+        divisionId,
+        named,
+        detailsOf(error),
+      );
+    }
+  }
+}

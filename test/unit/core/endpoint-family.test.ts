@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ENDPOINT_FAMILIES, familyOf } from "../../../lib/genesys/endpoint-family.ts";
+import type { RouteFamily } from "../../../sim/genesys-simulator.ts";
+
+describe("familyOf: the endpoint family of a call", () => {
+  const cases: [method: string, path: string, family: string][] = [
+    ["GET", "/api/v2/users?id=a&id=b&state=any", "users.read"],
+    ["GET", "/api/v2/users/3f2b", "users.read"],
+    ["PATCH", "/api/v2/users/3f2b", "users.write"],
+    ["POST", "/api/v2/users/search", "users.search"],
+    ["GET", "/api/v2/users/search?q64=abc", "users.search"],
+    ["POST", "/api/v2/users", "users.create"],
+    ["POST", "/api/v2/users/", "users.create"],
+    ["GET", "/api/v2/authorization/divisions?name=EMEA&pageSize=100", "authorization"],
+    ["GET", "/api/v2/authorization/divisions/home", "authorization"],
+    ["POST", "/api/v2/authorization/divisions/d1/objects/USER", "authorization"],
+    ["GET", "/api/v2/organizations/limits/namespaces/platform.api", "organization"],
+    ["GET", "/api/v2/routing/queues", "other"],
+  ];
+  for (const [method, path, family] of cases) {
+    it(`${method} ${path} is ${family}`, () => {
+      assert.equal(familyOf(method, path), family);
+    });
+  }
+
+  it("a create is not a users.write (a limit on creates pauses no PATCH), a user's sub-resource write is", () => {
+    assert.equal(familyOf("POST", "/api/v2/users/3f2b/routingskills"), "users.write");
+  });
+
+  it("names every family the simulator limits (its FAMILY_OF groups the same routes)", () => {
+    const simulated: Record<RouteFamily, true> = {
+      "users.read": true,
+      "users.write": true,
+      "users.search": true,
+      organization: true,
+      "users.create": true,
+      authorization: true,
+    };
+    assert.deepEqual(ENDPOINT_FAMILIES.filter((f) => f !== "other").sort(), Object.keys(simulated).sort());
+  });
+});
