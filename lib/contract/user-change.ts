@@ -30,6 +30,13 @@ export const userRefSchema = z
     message: "must name the user by exactly one of id, email, employeeId",
   });
 
+/** A division named by its id or its name (matched exactly, else without regard to case). */
+export const divisionRefSchema = z.union([
+  z.strictObject({ id: uuid }),
+  z.strictObject({ name: z.string().min(1).max(255) }),
+]);
+export type DivisionRef = z.infer<typeof divisionRefSchema>;
+
 /** The fields a change may set. Unknown keys are rejected so that a typo never silently does nothing. */
 export const changeSetSchema = z
   .strictObject({
@@ -64,6 +71,8 @@ export const changeSetSchema = z
     /** The MOBILE phone's number, or null to remove it. */
     mobilePhone: phoneNumber.nullable().optional(),
     acdAutoAnswer: z.boolean().optional(),
+    /** The user's division, by id or by name (a name is looked up; see README "Joiners and divisions"). */
+    division: divisionRefSchema.optional(),
   })
   .refine((set) => Object.values(set).some((value) => value !== undefined), {
     message: "must set at least one field",
@@ -83,11 +92,25 @@ export const userChangeSchema = z
     user: userRefSchema.optional(),
     /** When the change happened at the source: ISO-8601 with a zone (Z or ±hh:mm). */
     changedAt: z.iso.datetime({ offset: true, message: "must be an ISO-8601 timestamp with a zone" }),
+    /**
+     * What to do when no user (active or inactive) has the change's email: `deadLetter` (the default)
+     * dead-letters it `genesys.user.not.found`; `create` restores a deleted user with that email, or
+     * creates one. Only with `user: { email }`, and then `set.name` is required.
+     */
+    ifMissing: z.enum(["create", "deadLetter"]).optional(),
     set: changeSetSchema,
   })
   .refine((change) => (change.userId === undefined) !== (change.user === undefined), {
     message: "name the user by exactly one of userId or user",
     path: ["user"],
+  })
+  .refine((change) => change.ifMissing !== "create" || change.user?.email !== undefined, {
+    message: 'ifMissing "create" needs the user named by email',
+    path: ["ifMissing"],
+  })
+  .refine((change) => change.ifMissing !== "create" || change.set.name !== undefined, {
+    message: 'ifMissing "create" needs set.name (a user is created with a name)',
+    path: ["set", "name"],
   });
 
 export type UserChange = z.infer<typeof userChangeSchema>;
@@ -122,8 +145,8 @@ function toKey(ref: UserRef): UserKey {
   return { by: "employeeId", value: (ref.employeeId as string).trim() };
 }
 
-/** What a change wants of one field: a value, or a manager still to be resolved. */
-export type WantedValue = FieldValue | { readonly manager: UserKey };
+/** What a change wants of one field: a value, or a manager or a division still to be resolved. */
+export type WantedValue = FieldValue | { readonly manager: UserKey } | { readonly division: DivisionRef };
 
 /** A parsed change with its ordering key, its subject and its fields. */
 export interface ParsedChange {
@@ -140,7 +163,10 @@ function fieldsOf(set: ChangeSet): Map<ChangeField, WantedValue> {
   const fields = new Map<ChangeField, WantedValue>();
   for (const [key, value] of Object.entries(set)) {
     if (value === undefined) continue;
-    if (key === "manager") {
+    if (key === "division") {
+      const ref = value as DivisionRef;
+      fields.set("division", "id" in ref ? ref.id : { division: ref });
+    } else if (key === "manager") {
       const ref = value as UserRef | null;
       const key = ref === null ? null : toKey(ref);
       fields.set("managerId", key === null ? null : key.by === "id" ? key.value : { manager: key });

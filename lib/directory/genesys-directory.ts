@@ -10,6 +10,12 @@ export const SEARCH_PAGE_SIZE = 100;
 const LISTING_PAGE_SIZE = 500;
 /** Without a state criterion a search finds only active users; the sync also names inactive ones. */
 const NOT_DELETED: UserSearchCriterion = { type: "EXACT", fields: ["state"], values: ["active", "inactive"] };
+/** Every state: a joiner's email may belong to a deleted user, restored rather than duplicated. */
+const ANY_STATE: UserSearchCriterion = {
+  type: "EXACT",
+  fields: ["state"],
+  values: ["active", "inactive", "deleted"],
+};
 
 /**
  * The directory lookups on Genesys Cloud: `POST /api/v2/users/search` with an EXACT criterion whose
@@ -24,6 +30,11 @@ export class GenesysDirectory implements DirectorySearchPort, DirectoryListingPo
 
   findByEmails(emails: readonly string[], signal: AbortSignal): Promise<readonly GenesysUser[]> {
     return this.#search("email", emails, signal);
+  }
+
+  /** Users in any state, deleted included, whose email is one of `emails` (the search trails writes). */
+  findByEmailsInAnyState(emails: readonly string[], signal: AbortSignal): Promise<readonly GenesysUser[]> {
+    return this.#search("email", emails, signal, ANY_STATE);
   }
 
   async findByEmployeeIds(
@@ -58,14 +69,19 @@ export class GenesysDirectory implements DirectorySearchPort, DirectoryListingPo
     return [...(await this.#users.getUsers(ids, signal)).values()];
   }
 
-  async #search(field: string, values: readonly string[], signal: AbortSignal): Promise<GenesysUser[]> {
+  async #search(
+    field: string,
+    values: readonly string[],
+    signal: AbortSignal,
+    states = NOT_DELETED,
+  ): Promise<GenesysUser[]> {
     const found: GenesysUser[] = [];
     for (let i = 0; i < values.length; i += SEARCH_PAGE_SIZE) {
       const chunk = [...new Set(values.slice(i, i + SEARCH_PAGE_SIZE))];
       for (let pageNumber = 1; ; pageNumber++) {
         const page = await this.#users.searchUsers(
           {
-            query: [{ type: "EXACT", fields: [field], values: chunk }, NOT_DELETED],
+            query: [{ type: "EXACT", fields: [field], values: chunk }, states],
             pageSize: SEARCH_PAGE_SIZE,
             pageNumber,
             expand: ["employerInfo"],

@@ -27,8 +27,11 @@ export interface ParsedBatch {
 
 /** What a name (email, employee id) resolved to. */
 export type Resolution =
-  /** `cached`: from the state table's cache, so the bulk read must confirm it. */
-  | { readonly kind: "found"; readonly id: string; readonly cached: boolean }
+  /**
+   * `cached`: from the state table's cache, so the bulk read must confirm it. `created`: the pass has
+   * just created the user (a joiner), so it has no employer info yet.
+   */
+  | { readonly kind: "found"; readonly id: string; readonly cached: boolean; readonly created?: boolean }
   /** `hint`: what the operator may do about it, added to the dead letter's reason. */
   | { readonly kind: "not-found"; readonly hint?: string }
   | { readonly kind: "ambiguous"; readonly ids: readonly string[] }
@@ -36,6 +39,16 @@ export type Resolution =
   | { readonly kind: "failed"; readonly outcome: FieldOutcome }
   /** Nobody found, but absence is not proven yet: the changes that use the name get this (a retry). */
   | { readonly kind: "unproven"; readonly outcome: FieldOutcome };
+
+/** What a division's name resolved to (an id needs no lookup). */
+export type DivisionResolution =
+  | { readonly kind: "found"; readonly id: string }
+  | { readonly kind: "not-found" }
+  /** The lookup failed (Genesys): the changes that name the division get this outcome for it. */
+  | { readonly kind: "failed"; readonly outcome: FieldOutcome };
+
+/** Division resolutions by the name as the changes give it. */
+export type DivisionResolutions = ReadonlyMap<string, DivisionResolution>;
 
 /** A name a batch uses, with the newest change that uses it (absence must be proven after it). */
 export interface NameToResolve {
@@ -55,6 +68,8 @@ export interface BatchPlan {
   readonly refused: ReadonlyMap<string, readonly FieldOutcome[]>;
   /** Names resolved from the cache, per user id: the bulk read must confirm each still names that user. */
   readonly cachedNames: ReadonlyMap<string, readonly UserKey[]>;
+  /** Users the pass created for joiners: what a read does not show of them they do not have. */
+  readonly created: ReadonlySet<string>;
   /** changeId and user (id, or the name when unresolved) per message id, for log correlation. */
   readonly ids: ReadonlyMap<string, { readonly changeId: string; readonly userId: string }>;
 }
@@ -107,8 +122,25 @@ export function namesToResolve(batch: ParsedBatch): NameToResolve[] {
   return [...keys.values()];
 }
 
-const isManagerKey = (value: WantedValue | undefined): value is Extract<WantedValue, object> =>
+const isManagerKey = (
+  value: WantedValue | undefined,
+): value is Extract<WantedValue, { readonly manager: UserKey }> =>
   typeof value === "object" && value !== null && "manager" in value;
+
+const isDivisionName = (
+  value: WantedValue | undefined,
+): value is Extract<WantedValue, { readonly division: unknown }> =>
+  typeof value === "object" && value !== null && "division" in value;
+
+/** The division names (not ids) the batch's changes use, each once. */
+export function divisionsToResolve(batch: ParsedBatch): string[] {
+  const names = new Set<string>();
+  for (const { parsed } of batch.changes) {
+    const division = parsed.fields.get("division");
+    if (isDivisionName(division) && "name" in division.division) names.add(division.division.name);
+  }
+  return [...names];
+}
 
 /**
  * Binds every change to Genesys ids and coalesces per user (pure). A change whose user does not
@@ -116,7 +148,11 @@ const isManagerKey = (value: WantedValue | undefined): value is Extract<WantedVa
  * A name that finds nobody but is the new email another change of the batch gives a resolved user is
  * that user (a rename and a change by the new name, held together).
  */
-export function bindBatch(batch: ParsedBatch, resolutions: Resolutions): BatchPlan {
+export function bindBatch(
+  batch: ParsedBatch,
+  resolutions: Resolutions,
+  divisions: DivisionResolutions = new Map(),
+): BatchPlan {
   const early = new Map(batch.early);
   const refused = new Map<string, FieldOutcome[]>();
   const cachedNames = new Map<string, UserKey[]>();
@@ -143,6 +179,10 @@ export function bindBatch(batch: ParsedBatch, resolutions: Resolutions): BatchPl
       cachedNames.set(id, [...(cachedNames.get(id) ?? []), key]);
   };
 
+  const refuse = (messageKey: string, outcome: FieldOutcome): void => {
+    refused.set(messageKey, [...(refused.get(messageKey) ?? []), outcome]);
+  };
+
   const bound: BoundChange[] = [];
   for (const { messageKey, parsed, attempts } of batch.changes) {
     const { change, subject } = parsed;
@@ -152,7 +192,7 @@ export function bindBatch(batch: ParsedBatch, resolutions: Resolutions): BatchPl
       userId: who.kind === "found" ? who.id : describeUserKey(subject),
     });
     if (who.kind === "failed" || who.kind === "unproven") {
-      refused.set(messageKey, [who.outcome]);
+      refuse(messageKey, who.outcome);
       continue;
     }
     if (who.kind !== "found") {
@@ -162,6 +202,14 @@ export function bindBatch(batch: ParsedBatch, resolutions: Resolutions): BatchPl
     remember(who.id, subject, who);
     const fields = new Map<ChangeField, FieldValue>();
     for (const [field, value] of parsed.fields) {
+      if (isDivisionName(value)) {
+        const name = "name" in value.division ? value.division.name : value.division.id;
+        const division = divisions.get(name) ?? { kind: "not-found" };
+        if (division.kind === "found") fields.set(field, division.id);
+        else if (division.kind === "failed") refuse(messageKey, division.outcome);
+        else refuse(messageKey, { kind: "dead", why: divisionNotFound(name) });
+        continue;
+      }
       if (!isManagerKey(value)) {
         fields.set(field, value);
         continue;
@@ -171,14 +219,24 @@ export function bindBatch(batch: ParsedBatch, resolutions: Resolutions): BatchPl
         fields.set(field, manager.id);
         remember(manager.id, value.manager, manager);
       } else if (manager.kind === "failed" || manager.kind === "unproven") {
-        refused.set(messageKey, [manager.outcome]);
+        refuse(messageKey, manager.outcome);
       } else {
-        refused.set(messageKey, [{ kind: "dead", why: unresolved(value.manager, manager, "manager") }]);
+        refuse(messageKey, { kind: "dead", why: unresolved(value.manager, manager, "manager") });
       }
     }
     bound.push({ messageKey, userId: who.id, mark: { at: parsed.changedAtMs, id: change.changeId }, fields });
   }
-  return { early, users: coalesceByUser(bound), refused, cachedNames, ids };
+  const created = new Set(
+    [...resolutions.values()].flatMap((r) => (r.kind === "found" && r.created === true ? [r.id] : [])),
+  );
+  return { early, users: coalesceByUser(bound), refused, cachedNames, created, ids };
+}
+
+function divisionNotFound(name: string): DeadLetterReason {
+  return {
+    code: "genesys.division.not.found",
+    reason: `no Genesys Cloud division is named "${name}" (the change's other fields were applied): create the division or correct the name, then replay`,
+  };
 }
 
 function unresolved(

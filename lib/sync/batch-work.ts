@@ -4,11 +4,12 @@ import type { GenesysUser } from "../genesys/types.ts";
 import { afterFailure } from "./after-failure.ts";
 import { BatchLedger, type CallCounts } from "./batch-ledger.ts";
 import type { BatchPlan } from "./batch-plan.ts";
+import { type DeferredOperation, runDeferred } from "./batched-operations.ts";
 import type { ChangeMark } from "./change-order.ts";
 import type { FieldWant } from "./coalesce.ts";
 import { onDependency } from "./dependency.ts";
 import { absenceConclusive, expandMissing } from "./employer-info-evidence.ts";
-import { type ExtensionMove, orderSteps, type Step } from "./extension-order.ts";
+import { type ExtensionMove, runSteps, type Step } from "./extension-order.ts";
 import { classifyFailure, type Failure, whyOf } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
 import type { HeldMessage } from "./held-message.ts";
@@ -18,9 +19,8 @@ import { planOperations, runOperation } from "./operations/registry.ts";
 import { SYNC_PASS_DEFAULTS as DEFAULTS, type SyncPassDeps, type SyncPassOptions } from "./pass-deps.ts";
 import type { PassModePort } from "./pass-mode.ts";
 import { currentExtension, isEmployerField, planUpdate } from "./plan-update.ts";
-import { runPool } from "./run-pool.ts";
 import type { BatchOutcomes } from "./settlement.ts";
-import { type CachedNameCheck, checkCachedNames, readUsers } from "./user-read.ts";
+import { type CachedNameCheck, checkCachedNames, readUsers, reresolve } from "./user-read.ts";
 
 /** One user's work in a batch. */
 interface UserWork {
@@ -53,6 +53,8 @@ export class BatchWork {
   readonly #pass: PassModePort;
   /** Reads of the latest bulk read that were asked for `employerInfo` (the first and its re-reads). */
   #employerReads = 1;
+  /** Batchable operations, run for every user at once after their own (`batched-operations.ts`). */
+  readonly #deferred = new Map<string, { work: UserWork; operation: Operation }>();
 
   constructor(
     deps: SyncPassDeps,
@@ -134,6 +136,22 @@ export class BatchWork {
       work.push({ userId, user, pending, claimed: false, reread: false });
     }
     await this.#execute(work);
+    // Still wanted (a failure of the user's own operations settled every field) and the pass may call.
+    const deferred = [...this.#deferred.values()].filter(
+      (d) => d.operation.fields.every((f) => d.work.pending.has(f)) && !this.#held(d.work),
+    );
+    await runDeferred(
+      deferred.map((d): DeferredOperation => ({ userId: d.work.userId, operation: d.operation })),
+      {
+        context: this.#context(),
+        classify: (error) => this.#classify(error),
+        fail: (failure) => this.#pass.fail(failure),
+        decide: (userId, fields, outcome) => {
+          const w = this.#deferred.get(userId)?.work;
+          for (const field of fields) if (w) this.#decide(w, field, outcome);
+        },
+      },
+    );
   }
 
   /** Reads users in bulk, again where `employerInfo` did not come back (see user-read.ts). */
@@ -182,11 +200,7 @@ export class BatchWork {
     );
   }
 
-  /**
-   * Runs the users' steps: the users whose extension moves go one after another in the order that
-   * frees an extension before it is taken; every other user goes in a pool of `concurrency`, so that
-   * calls in flight cover Genesys' latency and the budget is used to the full.
-   */
+  /** Runs the users' steps in the order that frees an extension before another takes it (`runSteps`). */
   async #execute(work: readonly UserWork[]): Promise<void> {
     const byId = new Map(work.map((w) => [w.userId, w]));
     const moves: ExtensionMove[] = [];
@@ -195,21 +209,10 @@ export class BatchWork {
       if (ext)
         moves.push({ userId: w.userId, from: currentExtension(w.user), to: ext.value as string | null });
     }
-    const moving = new Set(moves.filter((m) => m.from !== m.to).map((m) => m.userId));
-    const steps = orderSteps([...byId.keys()], moves);
-    const chain = steps.filter((step) => moving.has(step.userId));
-    const pool = steps.filter((step) => !moving.has(step.userId));
     const concurrency = Math.max(1, this.#options.concurrency ?? DEFAULTS.concurrency);
-    const run = (step: Step) => this.#step(step, byId.get(step.userId) as UserWork);
-    await Promise.all([
-      (async () => {
-        for (const step of chain) await run(step);
-      })(),
-      runPool(
-        pool.map((step) => () => run(step)),
-        chain.length > 0 ? Math.max(1, concurrency - 1) : concurrency,
-      ),
-    ]);
+    await runSteps([...byId.keys()], moves, concurrency, (step) =>
+      this.#step(step, byId.get(step.userId) as UserWork),
+    );
   }
 
   /** One step of one user. Never rejects: whatever escapes the step is a defect that stops the pass. */
@@ -257,6 +260,10 @@ export class BatchWork {
           return;
         }
         for (const operation of plan.operations) {
+          if (operation.batchable) {
+            this.#deferred.set(work.userId, { work, operation });
+            continue;
+          }
           sending = operation.fields;
           await this.#run(work, operation);
           for (const field of operation.fields) this.#decide(work, field, { kind: "applied" });
@@ -322,7 +329,8 @@ export class BatchWork {
    */
   #planFor(work: UserWork): ReturnType<typeof planUpdate> {
     const wants = new Map([...work.pending].map(([f, w]) => [f, w.value]));
-    const plan = planUpdate(work.user, wants);
+    const created = this.#plan.created.has(work.userId); // a joiner's: no employer info to lose
+    const plan = planUpdate(created ? { ...work.user, employerInfo: {} } : work.user, wants);
     if (plan.unknown.length === 0) return plan;
     const employerWants = plan.unknown.flatMap((f) => work.pending.get(f) ?? []);
     if (!this.#conclusive(employerWants)) return plan;
@@ -345,7 +353,11 @@ export class BatchWork {
   /** Runs one operation of the user's plan; the user afterwards is the base of the next one. */
   async #run(work: UserWork, operation: Operation): Promise<void> {
     this.#ledger.count({ patches: 1 });
-    work.user = await runOperation(operation, work.user, { users: this.#deps.users, signal: this.#signal });
+    work.user = await runOperation(operation, work.user, this.#context());
+  }
+
+  #context() {
+    return { users: this.#deps.users, divisions: this.#deps.divisions, signal: this.#signal };
   }
 
   /** Reads the user again, then claims again (a newer change recorded meanwhile makes ours stale). */
@@ -386,14 +398,3 @@ export class BatchWork {
     for (const field of [...work.pending.keys()]) this.#decide(work, field, outcome);
   }
 }
-
-/** A change bound through a cached name that no longer fits: back to the queue, resolved afresh. */
-const reresolve = (userId: string): FieldOutcome => ({
-  kind: "retry",
-  waitMs: 1_000,
-  countsAttempt: false,
-  why: {
-    code: "sync.user.reresolve",
-    reason: `a cached name no longer names user ${userId} (renamed, re-created or corrected): the change is re-queued to resolve it afresh`,
-  },
-});

@@ -1,7 +1,9 @@
 /**
  * Orders the users of a batch so that an extension is freed before another user takes it, and breaks
- * cycles (two users swapping extensions) by clearing one user's extension first. Pure.
+ * cycles (two users swapping extensions) by clearing one user's extension first (`orderSteps`, pure),
+ * and runs the steps in that order (`runSteps`).
  */
+import { runPool } from "./run-pool.ts";
 
 export interface ExtensionMove {
   readonly userId: string;
@@ -55,4 +57,30 @@ export function orderSteps(userIds: readonly string[], moves: readonly Extension
     cleared.add(victim);
   }
   return steps;
+}
+
+/**
+ * Runs the users' steps: the users whose extension moves go one after another in `orderSteps`'s order;
+ * every other user goes in a pool of `concurrency`, so that calls in flight cover Genesys' latency and
+ * the budget is used to the full.
+ */
+export async function runSteps(
+  userIds: readonly string[],
+  moves: readonly ExtensionMove[],
+  concurrency: number,
+  run: (step: Step) => Promise<void>,
+): Promise<void> {
+  const moving = new Set(moves.filter((m) => m.from !== m.to).map((m) => m.userId));
+  const steps = orderSteps(userIds, moves);
+  const chain = steps.filter((step) => moving.has(step.userId));
+  const pool = steps.filter((step) => !moving.has(step.userId));
+  await Promise.all([
+    (async () => {
+      for (const step of chain) await run(step);
+    })(),
+    runPool(
+      pool.map((step) => () => run(step)),
+      chain.length > 0 ? Math.max(1, concurrency - 1) : concurrency,
+    ),
+  ]);
 }

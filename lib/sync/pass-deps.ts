@@ -4,11 +4,22 @@ import type { NameToResolve, Resolution } from "./batch-plan.ts";
 import type { ChangeQueuePort } from "./held-message.ts";
 import type { HighWaterMarkPort } from "./high-water-marks.ts";
 import type { Log } from "./log.ts";
+import type { JoinerPorts } from "./provision-joiners.ts";
 
 /** The Genesys Cloud calls the pass needs (`UsersApi` implements it). */
 export interface UsersPort {
   getUsers(ids: readonly string[], signal: AbortSignal): Promise<Map<string, GenesysUser>>;
   patchUser(userId: string, body: UpdateUserBody, signal: AbortSignal): Promise<GenesysUser>;
+}
+
+/** The division calls the pass needs (`DivisionsApi` implements it). */
+export interface DivisionsPort {
+  moveUsersToDivision(divisionId: string, userIds: readonly string[], signal: AbortSignal): Promise<void>;
+}
+
+/** Division names to ids (`DivisionNames`): undefined for a name no division has. */
+export interface DivisionNamesPort {
+  resolve(names: readonly string[], signal: AbortSignal): Promise<Map<string, string | undefined>>;
 }
 
 /** Resolves the names changes use (email, employee id) to Genesys ids, and forgets ones proven wrong. */
@@ -35,6 +46,12 @@ export interface SyncPassDeps {
   readonly resolver?: UserResolverPort;
   readonly marks: HighWaterMarkPort;
   readonly users: UsersPort;
+  /** Needed only when changes set a division. */
+  readonly divisions?: DivisionsPort;
+  /** Division names to ids; needed only when changes name a division by name. */
+  readonly divisionNames?: DivisionNamesPort;
+  /** Creating and restoring users; needed only when changes say `ifMissing: "create"`. */
+  readonly joiners?: JoinerPorts;
   readonly log: Log;
   readonly now?: () => number;
   /** In [0, 1): jitter of re-queue delays. */

@@ -17,6 +17,8 @@ export interface UpdatePlan {
   readonly profile?: { readonly body: PatchFields; readonly fields: readonly ChangeField[] };
   /** State goes alone: the API documents that when `state` is given it is the only modifiable field. */
   readonly state?: { readonly value: "active" | "inactive" };
+  /** The division to move the user into: not a PATCH field (`operations/division-move.ts`). */
+  readonly division?: { readonly id: string };
   /** Fields whose wanted value is already in effect. */
   readonly noop: readonly ChangeField[];
   /**
@@ -70,6 +72,8 @@ function currentValue(user: GenesysUser, field: ChangeField): FieldValue {
     }
     case "acdAutoAnswer":
       return user.acdAutoAnswer ?? false;
+    case "division":
+      return user.division?.id ?? null;
     default:
       return (isEmployerField(field) ? user.employerInfo?.[field] : user[field]) ?? null;
   }
@@ -94,6 +98,7 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
   const work: { extension?: string | null; number?: string | null } = {};
   let mobile: { number: string | null } | undefined;
   let state: UpdatePlan["state"];
+  let division: UpdatePlan["division"];
   for (const [field, value] of wants) {
     if (isEmployerField(field) && !employerKnown) {
       unknown.push(field);
@@ -125,6 +130,10 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
         fields.pop();
         state = { value: value as "active" | "inactive" };
         break;
+      case "division":
+        fields.pop();
+        division = { id: value as string };
+        break;
       default:
         if (isEmployerField(field)) {
           // Cleared: left out of the object, which the API takes whole.
@@ -151,6 +160,7 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
   return {
     ...(fields.length > 0 ? { profile: { body, fields } } : {}),
     ...(state ? { state } : {}),
+    ...(division ? { division } : {}),
     noop,
     unknown,
   };

@@ -6,11 +6,13 @@ import {
   type DirectoryRefreshSummary,
   type RefreshBusy,
 } from "../directory/directory-index.ts";
+import { DivisionNames } from "../directory/division-names.ts";
 import { GenesysDirectory } from "../directory/genesys-directory.ts";
 import { DynamoDirectoryIndexState } from "../directory/index-state.ts";
 import { DynamoNameCache } from "../directory/name-cache.ts";
 import { UserResolver } from "../directory/user-resolver.ts";
 import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
+import { DivisionsApi } from "../genesys/divisions-api.ts";
 import type { CallRecord } from "../genesys/http-client.ts";
 import type { ClientCredentials } from "../genesys/token-provider.ts";
 import type { PassBudget } from "../ratelimit/pass-budget.ts";
@@ -20,6 +22,7 @@ import { createGenesysAccess } from "./genesys-access.ts";
 import { DynamoHighWaterMarks } from "./high-water-marks.ts";
 import type { Log } from "./log.ts";
 import type { PassSummary } from "./pass-summary.ts";
+import type { JoinerPorts } from "./provision-joiners.ts";
 import type { RunInput } from "./run-input.ts";
 import { SqsChangeQueue } from "./sqs-change-queue.ts";
 import { runSyncPass } from "./sync-pass.ts";
@@ -98,7 +101,9 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     }
     return maxReceiveCount;
   };
-  const { users, warmUp, limiterStatus } = createGenesysAccess({ ...deps, budget: () => budget });
+  const { http, users, warmUp, limiterStatus } = createGenesysAccess({ ...deps, budget: () => budget });
+  const divisions = new DivisionsApi(http);
+  const divisionNames = new DivisionNames({ lookup: divisions, now });
   const queue = new SqsChangeQueue({ sqs: deps.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl, now });
   const marks = new DynamoHighWaterMarks({ client: deps.dynamodb, tableName: config.stateTable, now });
   const directory = new GenesysDirectory(users);
@@ -110,6 +115,12 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
     now,
   });
   const resolver = new UserResolver({ cache: names, search: directory, index, log: deps.log, now });
+  const joiners: JoinerPorts = {
+    findInAnyState: (emails, signal) => directory.findByEmailsInAnyState(emails, signal),
+    createUser: (body, signal) => users.createUser(body, signal),
+    restoreUser: (id, version, signal, state) => users.restoreUser(id, version, signal, state),
+    remember: (name, userId, signal) => resolver.remember(name, userId, signal),
+  };
   /** Sets the run's deadline: the Lambda deadline minus the margin, or the input's budget if sooner. */
   const startRun = (input: RunInput, remainingMs: number): number => {
     const budgetMs = Math.min(
@@ -127,7 +138,7 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       warmUp(signal ?? new AbortController().signal);
       try {
         return await runSyncPass(
-          { queue, marks, users, resolver, log: deps.log, now },
+          { queue, marks, users, resolver, divisions, divisionNames, joiners, log: deps.log, now },
           {
             deadlineMs: budget.deadlineMs,
             maxAttempts: config.maxAttempts,

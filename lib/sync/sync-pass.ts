@@ -3,6 +3,9 @@ import type { CallCounts } from "./batch-ledger.ts";
 import {
   type BatchPlan,
   bindBatch,
+  type DivisionResolution,
+  type DivisionResolutions,
+  divisionsToResolve,
   namesToResolve,
   parseBatch,
   type Resolution,
@@ -13,6 +16,7 @@ import { onDependency } from "./dependency.ts";
 import { classifyFailure, type Failure, outcomeOf, type StopCause } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
 import type { ChangeQueuePort, HeldMessage } from "./held-message.ts";
+import { type Joiner, joinersOf } from "./joiners.ts";
 import type { Log } from "./log.ts";
 import { SYNC_PASS_DEFAULTS, type SyncPassDeps, type SyncPassOptions } from "./pass-deps.ts";
 import {
@@ -26,6 +30,7 @@ import {
   untriedOutcome,
 } from "./pass-mode.ts";
 import { emptySummary, type PassSummary } from "./pass-summary.ts";
+import { provisionJoiners } from "./provision-joiners.ts";
 import { type Settlement, settleBatch, settlementCounts } from "./settlement.ts";
 
 const DEFAULTS = SYNC_PASS_DEFAULTS;
@@ -144,6 +149,42 @@ class SyncPass implements PassModePort {
     return new RunStoppedError(stop, this.#summary);
   }
 
+  /** The division names the batch uses, resolved; a failed lookup is every name's outcome. */
+  async #divisions(names: readonly string[]): Promise<DivisionResolutions> {
+    if (names.length === 0) return new Map();
+    try {
+      const lookup = this.#deps.divisionNames;
+      if (!lookup) throw new Error("changes name divisions, but no division lookup is wired");
+      const ids = await lookup.resolve(names, this.#signal);
+      return new Map(
+        names.map((name): [string, DivisionResolution] => {
+          const id = ids.get(name);
+          return [name, id === undefined ? { kind: "not-found" } : { kind: "found", id }];
+        }),
+      );
+    } catch (error) {
+      const failed: DivisionResolution = {
+        kind: "failed",
+        outcome: this.fail(classifyFailure(error, this.#now())),
+      };
+      return new Map(names.map((name) => [name, failed]));
+    }
+  }
+
+  /** Creates or restores the batch's joiners (`provision-joiners.ts`): their resolutions. */
+  async #provision(joiners: readonly Joiner[]): Promise<Map<string, Resolution>> {
+    const ports = this.#deps.joiners;
+    if (!ports) throw new Error('changes say ifMissing "create", but creating users is not wired');
+    return provisionJoiners(joiners, ports, {
+      signal: this.#signal,
+      log: this.#deps.log,
+      concurrency: Math.max(1, this.#options.concurrency ?? SYNC_PASS_DEFAULTS.concurrency),
+      classify: (error) => classifyFailure(error, this.#now()),
+      fail: (failure) => this.fail(failure),
+      untried: () => this.untried(),
+    });
+  }
+
   /** Resolves, works and settles a held batch; never rejects (a failure goes to the mode). */
   async #batch(held: readonly HeldMessage[]): Promise<BatchResult> {
     const { deps, options } = { deps: this.#deps, options: this.#options };
@@ -166,7 +207,10 @@ class SyncPass implements PassModePort {
         resolutions = new Map(names.map(({ name }) => [userKeyString(name), failed]));
       }
     }
-    const plan = bindBatch(parsed, resolutions);
+    const divisions = await this.#divisions(divisionsToResolve(parsed));
+    const joiners = joinersOf(parsed, resolutions, divisions);
+    if (joiners.length > 0) resolutions = new Map([...resolutions, ...(await this.#provision(joiners))]);
+    const plan = bindBatch(parsed, resolutions, divisions);
     const work = new BatchWork(
       deps,
       options,

@@ -1,6 +1,7 @@
 import type { UserKey } from "../contract/user-change.ts";
 import type { GenesysUser } from "../genesys/types.ts";
 import { EMPLOYER_INFO_EVIDENCE } from "./employer-info-evidence.ts";
+import type { FieldOutcome } from "./field-outcome.ts";
 import type { UsersPort } from "./pass-deps.ts";
 import { employerInfoKnown } from "./plan-update.ts";
 
@@ -94,3 +95,14 @@ function carriesName(user: GenesysUser, name: UserKey): boolean | "unknown" {
     return employerInfoKnown(user) ? user.employerInfo?.employeeId === name.value : "unknown";
   return user.id === name.value;
 }
+
+/** A change bound through a cached name that no longer fits: back to the queue, resolved afresh. */
+export const reresolve = (userId: string): FieldOutcome => ({
+  kind: "retry",
+  waitMs: 1_000,
+  countsAttempt: false,
+  why: {
+    code: "sync.user.reresolve",
+    reason: `a cached name no longer names user ${userId} (renamed, re-created or corrected): the change is re-queued to resolve it afresh`,
+  },
+});

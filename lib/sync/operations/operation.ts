@@ -10,7 +10,7 @@
 import type { ChangeField, UserKey } from "../../contract/user-change.ts";
 import type { EndpointFamily } from "../../genesys/endpoint-family.ts";
 import type { GenesysUser } from "../../genesys/types.ts";
-import type { UsersPort } from "../pass-deps.ts";
+import type { DivisionsPort, UsersPort } from "../pass-deps.ts";
 import type { UpdatePlan } from "../plan-update.ts";
 
 /** One operation of a user's plan. Pure data: what to send, and what it settles. */
@@ -21,7 +21,7 @@ export interface Operation<P = unknown> {
   readonly family: EndpointFamily;
   /** The change's fields this operation brings into effect when it succeeds (none for a preparatory step). */
   readonly fields: readonly ChangeField[];
-  /** Whether one call may carry this operation for several users (none of today's kinds). */
+  /** Whether one call may carry this operation for several users (the division move): run by `runBatch`. */
   readonly batchable: boolean;
   /** What the kind sends. */
   readonly payload: P;
@@ -38,6 +38,8 @@ export interface PlanInput {
 /** What running an operation may use. */
 export interface OperationContext {
   readonly users: UsersPort;
+  /** Needed by the division move only. */
+  readonly divisions?: DivisionsPort;
   readonly signal: AbortSignal;
 }
 
@@ -55,6 +57,17 @@ export interface OperationKind<P = unknown> {
    * the next operation of the plan), rejects with the call's typed error.
    */
   run(operation: Operation<P>, user: GenesysUser, context: OperationContext): Promise<GenesysUser>;
+  /**
+   * A batchable kind: sends the operations of a batch's users in as few calls as it can, after every
+   * user's other operations. Resolves per user id with undefined (done) or the typed error of its call.
+   */
+  runBatch?(items: readonly BatchItem<P>[], context: OperationContext): Promise<ReadonlyMap<string, unknown>>;
+}
+
+/** One user's operation in a batched run. */
+export interface BatchItem<P = unknown> {
+  readonly userId: string;
+  readonly operation: Operation<P>;
 }
 
 export interface RankedOperation<P = unknown> {

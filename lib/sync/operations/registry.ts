@@ -6,7 +6,15 @@
 import type { GenesysUser } from "../../genesys/types.ts";
 import type { DeadLetterReason } from "../held-message.ts";
 import { CLEAR_EXTENSION } from "./clear-extension.ts";
-import type { Operation, OperationContext, OperationKind, PlanInput, RankedOperation } from "./operation.ts";
+import { DIVISION_MOVE } from "./division-move.ts";
+import type {
+  BatchItem,
+  Operation,
+  OperationContext,
+  OperationKind,
+  PlanInput,
+  RankedOperation,
+} from "./operation.ts";
 import { PROFILE_PATCH } from "./profile-patch.ts";
 import { STATE_PATCH } from "./state-patch.ts";
 
@@ -15,6 +23,7 @@ interface RegisteredKind {
   readonly kind: string;
   plan(input: PlanInput): readonly RankedOperation[];
   run(operation: Operation, user: GenesysUser, context: OperationContext): Promise<GenesysUser>;
+  runBatch?(items: readonly BatchItem[], context: OperationContext): Promise<ReadonlyMap<string, unknown>>;
 }
 
 /**
@@ -25,9 +34,20 @@ const register = <P>(k: OperationKind<P>): RegisteredKind => ({
   kind: k.kind,
   plan: (input) => k.plan?.(input) ?? [],
   run: (operation, user, context) => k.run(operation as Operation<P>, user, context),
+  ...(k.runBatch
+    ? {
+        runBatch: (items, context) =>
+          k.runBatch?.(items as BatchItem<P>[], context) ?? Promise.resolve(new Map()),
+      }
+    : {}),
 });
 
-const KINDS: readonly RegisteredKind[] = [PROFILE_PATCH, STATE_PATCH, CLEAR_EXTENSION].map(register);
+const KINDS: readonly RegisteredKind[] = [
+  register(PROFILE_PATCH),
+  register(STATE_PATCH),
+  register(CLEAR_EXTENSION),
+  register(DIVISION_MOVE),
+];
 const BY_NAME = new Map(KINDS.map((k) => [k.kind, k]));
 
 /** One user's plan, or why none can be made (a dead letter for every pending field). */
@@ -68,4 +88,26 @@ export function runOperation(
   const kind = BY_NAME.get(operation.kind);
   if (kind === undefined) throw new Error(`no operation kind "${operation.kind}" is registered`);
   return kind.run(operation, user, context);
+}
+
+/**
+ * Runs the batchable operations of a batch's users, kind by kind (each kind groups them into as few
+ * calls as it can); resolves per user id with undefined (done) or the error of its call.
+ */
+export async function runBatched(
+  items: readonly BatchItem[],
+  context: OperationContext,
+): Promise<ReadonlyMap<string, unknown>> {
+  const out = new Map<string, unknown>();
+  const kinds = new Set(items.map((i) => i.operation.kind));
+  for (const name of kinds) {
+    const kind = BY_NAME.get(name);
+    if (kind?.runBatch === undefined) throw new Error(`operation kind "${name}" cannot run batched`);
+    const results = await kind.runBatch(
+      items.filter((i) => i.operation.kind === name),
+      context,
+    );
+    for (const [userId, error] of results) out.set(userId, error);
+  }
+  return out;
 }

@@ -118,6 +118,7 @@ describe("schema/user-change.schema.json", () => {
       "acdAutoAnswer",
       "dateHire",
       "department",
+      "division",
       "email",
       "employeeId",
       "employeeType",
