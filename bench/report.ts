@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { GENESYS_DEFAULTS } from "../lib/genesys/defaults.ts";
 import type { CallRecord } from "../sim/genesys-simulator.ts";
 import { FAMILY_ROW_TARGETS, type FamilyRowResult, familyTargetsMet } from "./family-row.ts";
+import { JOINERS_ROW_TARGETS, type JoinersRowResult, joinersTargetsMet } from "./joiners-row.ts";
 import type { RowFigures } from "./metrics.ts";
 import {
   type BenchSettings,
@@ -88,6 +89,25 @@ limit is learnt).
 | limited family ÷ its limit (target ≥ ${t.familyRatio}) | all calls ÷ binding limit (target ≥ ${t.wholeRatio}) | 429s / 1,000 of the family's calls (target ≤ ${t.max429PerThousand}) | 429s of the other family (target 0) | calls (family + other) | targets |
 | ---: | ---: | ---: | ---: | ---: | --- |
 | ${f3(f.familyRatio)} | ${f3(f.wholeRatio)} | ${f1(f.family429PerThousand)} | ${f.other429} | ${f.familyCalls} + ${f.otherCalls} | ${met ? "met" : "missed"} |
+`;
+}
+
+/** The joiners row (bench/joiners-row.ts), its figures against its target. */
+function renderJoinersRow(j: JoinersRowResult): string {
+  const routes = Object.entries(j.byRoute)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([route, n]) => `${route} ${n}`)
+    .join(", ");
+  return `
+### Joiners
+
+${j.count} new hires, each with \`ifMissing: "create"\`, a division by name (4 divisions), an extension, a title and
+a manager named by email (10 leads); one in twenty (${j.restored}) left a deleted user behind, to be restored. Four
+concurrent invocations drain them (bench/joiners-row.ts).
+
+| Genesys calls / joiner (target ≤ ${JOINERS_ROW_TARGETS.maxCallsPerJoiner}) | not in effect | emails held twice | dead-lettered | left in queue | calls by route | targets |
+| ---: | ---: | ---: | ---: | ---: | --- | --- |
+| ${f3(j.callsPerJoiner)} | ${j.lost} | ${j.duplicated} | ${j.deadLettered} | ${j.leftInQueue} | ${routes} | ${joinersTargetsMet(j) ? "met" : "missed"} |
 `;
 }
 
@@ -231,6 +251,7 @@ export function renderResults(
   outcomes: readonly RowOutcome[],
   c: ReportContext,
   family: FamilyRowResult | undefined,
+  joiners: JoinersRowResult | undefined,
 ): string {
   const s = c.settings;
   const L = s.limit;
@@ -329,7 +350,7 @@ ${renderTimeTable(outcomes)}
 ### Diagnostics
 
 ${renderDiagnostics(outcomes)}
-${family === undefined ? "" : renderFamilyRow(family, c.settings)}
+${family === undefined ? "" : renderFamilyRow(family, c.settings)}${joiners === undefined ? "" : renderJoinersRow(joiners)}
 
 ### How each figure is computed
 

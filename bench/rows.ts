@@ -204,8 +204,8 @@ export function selectRows(filter: string | undefined, quick: boolean): RowSpec[
     .map((s) => s.trim())
     .filter((s) => s !== "")
     .map((term) => term.split("+").map((t) => t.trim()))
-    // `family` names the per-family row (bench/family-row.ts), run apart from these.
-    .filter((term) => !(term.length === 1 && term[0] === "family"));
+    // `family` and `joiners` name rows run apart from these (bench/family-row.ts, bench/joiners-row.ts).
+    .filter((term) => !(term.length === 1 && (term[0] === "family" || term[0] === "joiners")));
   if (terms.length === 0) return [];
   const rows = ALL_ROWS.filter((r) => {
     const own = tags(r);
@@ -213,7 +213,7 @@ export function selectRows(filter: string | undefined, quick: boolean): RowSpec[
   });
   if (rows.length === 0) {
     throw new Error(
-      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, hidden-half, client-unknown, headers, t1, t4, t10, email, recycled, org, expand, all; and family (the per-family row)`,
+      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, hidden-half, client-unknown, headers, t1, t4, t10, email, recycled, org, expand, all; and family (the per-family row), joiners (the joiners row)`,
     );
   }
   return rows;

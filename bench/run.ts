@@ -20,6 +20,7 @@ import { FUNCTION_TIMEOUT_SECONDS, SCHEDULE_BUDGET_SECONDS } from "../lib/infra/
 import type { CallRecord } from "../sim/genesys-simulator.ts";
 import { renderChart } from "./chart.ts";
 import { type FamilyRowResult, familyTargetsMet, runFamilyRow } from "./family-row.ts";
+import { type JoinersRowResult, joinersTargetsMet, runJoinersRow } from "./joiners-row.ts";
 import { computeFigures, perSecond, type RowFigures } from "./metrics.ts";
 import { runProcessRow } from "./process-row.ts";
 import { enqueue, runProjectRow } from "./project-row.ts";
@@ -336,6 +337,14 @@ async function main(): Promise<void> {
         `family-search-tenth   family ${family.familyRatio.toFixed(3)} of its limit (${family.familyLimit}/window)  whole ${family.wholeRatio.toFixed(3)}  family 429/1000 ${family.family429PerThousand.toFixed(1)}  other 429s ${family.other429}  calls ${family.familyCalls} + ${family.otherCalls}  targets ${familyTargetsMet(family) ? "met" : "missed"}`,
       );
     }
+    // The joiners row: in the full run, or when asked for (`--rows joiners`).
+    let joiners: JoinersRowResult | undefined;
+    if (values.rows === undefined ? !quick : values.rows.split(",").includes("joiners")) {
+      joiners = await runJoinersRow(world, { count: 1000, limit, windowMs, invocations: 4 });
+      console.log(
+        `joiners-1000          calls/joiner ${joiners.callsPerJoiner.toFixed(3)}  lost ${joiners.lost}  duplicated ${joiners.duplicated}  dlq ${joiners.deadLettered}  inQueue ${joiners.leftInQueue}  ${JSON.stringify(joiners.byRoute)}  wall ${(joiners.wallMs / 1000).toFixed(1)}s  targets ${joinersTargetsMet(joiners) ? "met" : "missed"}`,
+      );
+    }
     const tookMs = Date.now() - Date.parse(date);
 
     const context = {
@@ -368,7 +377,7 @@ async function main(): Promise<void> {
         }),
         `Simulator: ${settings.limit} calls per ${settings.windowMs / 1000} s sliding window per OAuth client, ${settings.limit / 10} per token (${date.slice(0, 10)}); 1-s bins by arrival time.`,
       );
-      await writeResults(renderResults(outcomes, context, family), svg);
+      await writeResults(renderResults(outcomes, context, family, joiners), svg);
       console.log("wrote bench/results.md and bench/calls.svg");
     }
   } finally {

@@ -42,7 +42,21 @@ export async function runDeferred(
     ports.decide(
       userId,
       operation.fields,
-      error === undefined ? { kind: "applied" } : ports.fail(ports.classify(error)),
+      error === undefined ? { kind: "applied" } : outcomeOf(error, operation),
     );
+  }
+
+  /** A 403 is this operation's alone when it names what it needs; anything else as any call's. */
+  function outcomeOf(error: unknown, operation: Operation): FieldOutcome {
+    const failure = ports.classify(error);
+    if (failure.kind !== "forbidden" || operation.needs === undefined) return ports.fail(failure);
+    return {
+      kind: "dead",
+      why: {
+        code: failure.error.reasonCode,
+        reason: `the OAuth client may not do this ${operation.kind} operation: give its role ${operation.needs}, then replay; the change's other fields were applied (${failure.error.message})`,
+        lastStatus: failure.error.status,
+      },
+    };
   }
 }

@@ -28,6 +28,8 @@ export const DIVISION_MOVE: OperationKind<DivisionPayload> = {
           fields: ["division"],
           batchable: true,
           payload: { divisionId: update.division.id },
+          // Genesys help, "Move objects from one division to another".
+          needs: "directory:user:edit in the division moved from and the one moved to",
         },
       },
     ];

@@ -25,6 +25,12 @@ export interface Operation<P = unknown> {
   readonly batchable: boolean;
   /** What the kind sends. */
   readonly payload: P;
+  /**
+   * The permission its call needs, when a 403 concerns this operation only: its fields are then
+   * dead-lettered naming it and the run goes on (a batched operation's; a PATCH's 403 is decided by
+   * `forbidden-patch.ts`).
+   */
+  readonly needs?: string;
   /** Names the operation gives the user (an email it sets): bound in the name cache once it succeeds. */
   readonly gives?: readonly UserKey[];
 }
