@@ -85,3 +85,19 @@ function divisionIdOf(ref: DivisionRef | undefined, divisions: DivisionResolutio
   const resolved = divisions.get(ref.name);
   return resolved?.kind === "found" ? resolved.id : undefined;
 }
+
+/**
+ * Leavers named by an email no active or inactive user holds (`not-found`): changes that only set
+ * `state: "inactive"`, without `ifMissing: "create"`. A deleted user may hold the email: the
+ * deactivation is then in effect already (a no-op), rather than a dead letter for on-call.
+ */
+export function leaversOf(batch: ParsedBatch, resolutions: Resolutions): UserKey[] {
+  const keys = new Map<string, UserKey>();
+  for (const { parsed } of batch.changes) {
+    const key = parsed.subject;
+    if (key.by !== "email" || resolutions.get(userKeyString(key))?.kind !== "not-found") continue;
+    const onlyDeactivates = parsed.fields.size === 1 && parsed.fields.get("state") === "inactive";
+    if (onlyDeactivates && parsed.change.ifMissing !== "create") keys.set(key.value, key);
+  }
+  return [...keys.values()];
+}

@@ -104,7 +104,10 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
       unknown.push(field);
       continue;
     }
-    if (same(currentValue(user, field), value)) {
+    // A deleted user is further gone than inactive: a leaver's deactivation is in effect already (a
+    // PATCH of state would restore it, as the SDK documents, the account HR wanted gone).
+    const deletedLeaver = field === "state" && value === "inactive" && user.state === "deleted";
+    if (deletedLeaver || same(currentValue(user, field), value)) {
       noop.push(field);
       continue;
     }

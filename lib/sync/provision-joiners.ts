@@ -186,3 +186,35 @@ function cannotCreate(joiner: Joiner, error: PermissionError): FieldOutcome {
     },
   };
 }
+
+/**
+ * The deleted users holding the leavers' emails (`leaversOf`), as resolutions (one search for all):
+ * the change then settles as a no-op on that user. An email nobody holds stays `not-found`; a failed
+ * search leaves them all so (the dead letter names the email; a replay searches again).
+ */
+export async function findDeletedLeavers(
+  leavers: readonly UserKey[],
+  ports: Pick<JoinerPorts, "findInAnyState">,
+  context: Pick<ProvisionContext, "signal" | "log">,
+): Promise<Map<string, Resolution>> {
+  const out = new Map<string, Resolution>();
+  if (leavers.length === 0) return out;
+  try {
+    const holders = byEmail(
+      await ports.findInAnyState(
+        leavers.map((k) => k.value),
+        context.signal,
+      ),
+    );
+    for (const key of leavers) {
+      const deleted = holders.get(key.value)?.filter((u) => u.state === "deleted") ?? [];
+      if (deleted.length === 1 && deleted[0])
+        out.set(userKeyString(key), { kind: "found", id: deleted[0].id, cached: false });
+    }
+  } catch (error) {
+    context.log.warn("could not search deleted users for leavers; they are dead-lettered as not found", {
+      error: String(error),
+    });
+  }
+  return out;
+}

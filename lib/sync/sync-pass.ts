@@ -16,7 +16,7 @@ import { onDependency } from "./dependency.ts";
 import { classifyFailure, type Failure, outcomeOf, type StopCause } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
 import type { ChangeQueuePort, HeldMessage } from "./held-message.ts";
-import { type Joiner, joinersOf } from "./joiners.ts";
+import { type Joiner, joinersOf, leaversOf } from "./joiners.ts";
 import type { Log } from "./log.ts";
 import { SYNC_PASS_DEFAULTS, type SyncPassDeps, type SyncPassOptions } from "./pass-deps.ts";
 import {
@@ -30,7 +30,7 @@ import {
   untriedOutcome,
 } from "./pass-mode.ts";
 import { emptySummary, type PassSummary } from "./pass-summary.ts";
-import { provisionJoiners } from "./provision-joiners.ts";
+import { findDeletedLeavers, provisionJoiners } from "./provision-joiners.ts";
 import { type Settlement, settleBatch, settlementCounts } from "./settlement.ts";
 
 const DEFAULTS = SYNC_PASS_DEFAULTS;
@@ -210,6 +210,12 @@ class SyncPass implements PassModePort {
     const divisions = await this.#divisions(divisionsToResolve(parsed));
     const joiners = joinersOf(parsed, resolutions, divisions);
     if (joiners.length > 0) resolutions = new Map([...resolutions, ...(await this.#provision(joiners))]);
+    const leavers = leaversOf(parsed, resolutions);
+    if (leavers.length > 0 && deps.joiners)
+      resolutions = new Map([
+        ...resolutions,
+        ...(await findDeletedLeavers(leavers, deps.joiners, { signal: this.#signal, log: deps.log })),
+      ]);
     const plan = bindBatch(parsed, resolutions, divisions);
     const work = new BatchWork(
       deps,

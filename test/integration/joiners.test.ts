@@ -191,4 +191,22 @@ describe("joiners and divisions", { concurrency: true }, () => {
     const [dead] = await w.peek("dlq");
     assert.match((dead && attr(dead, "reason")) ?? "", /directory:user:add/);
   });
+  test("leavers: a deactivation of a deleted user is in effect already (never restored); of an email nobody holds, not found", async (t) => {
+    const w = await fresh(t, [person(7, { email: "gone@example.com", state: "deleted" }), person(8)]);
+    await w.send([
+      change("gone@example.com", { state: "inactive" }),
+      change("never@example.com", { state: "inactive" }),
+      change("user8@example.com", { state: "inactive" }),
+    ]);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(w.sim.getUser(userId(7))?.state, "deleted", "not restored to be deactivated");
+    assert.equal(w.sim.getUser(userId(8))?.state, "inactive");
+    assert.equal(summary.skippedNoop, 1, JSON.stringify(summary));
+    const dead = await w.peek("dlq");
+    assert.deepEqual(
+      dead.map((m) => attr(m, "reasonCode")),
+      ["genesys.user.not.found"],
+    );
+    assert.match(attr(dead[0] as Message, "reason") ?? "", /never@example\.com/);
+  });
 });
