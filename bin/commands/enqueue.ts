@@ -21,10 +21,11 @@ SYNC_QUEUE_URL in batches of 10. --dry-run validates and sends nothing.
 
 CSV columns: userId | email | employeeId (exactly one per row names the person); the fields by their
 contract names, with newEmail and newEmployeeId for a new email and employee id; managerId |
-managerEmail | managerEmployeeId; changedAt and changeId. An empty cell is not in the change; null
-clears. Rows without changedAt take --changed-at TIME (ISO-8601 with a zone), else the file's
-modification time; rows without changeId get one derived from their content, so the same file
-enqueued twice sends the same changes.`;
+managerEmail | managerEmployeeId; division (a name) | divisionId; ifMissing (create | deadLetter:
+create needs the person named by email and a name); changedAt and changeId. An empty cell is not in
+the change; null clears. Rows without changedAt take --changed-at TIME (ISO-8601 with a zone), else
+the file's modification time; rows without changeId get one derived from their content, so the same
+file enqueued twice sends the same changes.`;
 
 const isoWithZone = z.iso.datetime({ offset: true });
 

@@ -16,6 +16,9 @@ import type { FileReject } from "./change-file.ts";
  * - the manager, at most one per row: `managerId` (a user id → `set.managerId`), `managerEmail`
  *   (→ `set.manager.email`), `managerEmployeeId` (→ `set.manager.employeeId`); `null` in any of them
  *   removes the manager.
+ * - the division, at most one per row: `division` (a name → `set.division.name`) or `divisionId` (an
+ *   id → `set.division.id`). Every user is in a division, so `null` is rejected there.
+ * - `ifMissing` (→ `ifMissing`: `create` or `deadLetter`, as the contract spells them).
  * - `changedAt` (else the caller's default) and `changeId` (else derived from the row, see below).
  *
  * Every cell is trimmed. An empty cell means "not in this change"; the literal `null` sets null (which
@@ -25,6 +28,8 @@ import type { FileReject } from "./change-file.ts";
 
 const IDENTITY_COLUMNS = ["userId", "email", "employeeId"] as const;
 const MANAGER_COLUMNS = ["managerId", "managerEmail", "managerEmployeeId"] as const;
+/** The division by name (`division`, as HR systems and SCIM give it) or by id (`divisionId`). */
+const DIVISION_COLUMNS = ["division", "divisionId"] as const;
 /** Columns that set the field of the same name. */
 const FIELD_COLUMNS = [
   "extension",
@@ -45,13 +50,14 @@ const RENAMED_COLUMNS = { newEmail: "email", newEmployeeId: "employeeId" } as co
   string,
   keyof ChangeSet
 >;
-const META_COLUMNS = ["changedAt", "changeId"] as const;
+const META_COLUMNS = ["changedAt", "changeId", "ifMissing"] as const;
 
 const KNOWN_COLUMNS: ReadonlySet<string> = new Set([
   ...IDENTITY_COLUMNS,
   ...FIELD_COLUMNS,
   ...Object.keys(RENAMED_COLUMNS),
   ...MANAGER_COLUMNS,
+  ...DIVISION_COLUMNS,
   ...META_COLUMNS,
 ]);
 
@@ -184,6 +190,15 @@ function rowToChange(
     else if (cell === "null") set.manager = null;
     else set.manager = column === "managerEmail" ? { email: cell } : { employeeId: cell };
   }
+  const divisions = DIVISION_COLUMNS.filter((c) => row.has(c));
+  if (divisions.length > 1) {
+    problems.push("division and divisionId are both filled: give the division one way");
+  } else if (divisions.length === 1) {
+    const column = divisions[0] as (typeof DIVISION_COLUMNS)[number];
+    const cell = row.get(column) as string;
+    if (cell === "null") problems.push(`${column}: null cannot clear the division (every user is in one)`);
+    else set.division = column === "division" ? { name: cell } : { id: cell };
+  }
 
   if (problems.length > 0 || identity === undefined) return { reject: problems.join("; ") };
   const value = row.get(identity) as string;
@@ -192,9 +207,18 @@ function rowToChange(
       ? { userId: value }
       : { user: identity === "email" ? { email: value } : { employeeId: value } };
   const changedAt = row.get("changedAt") ?? options.changedAt;
+  const ifMissing = row.get("ifMissing");
   const sortedSet = Object.fromEntries(Object.entries(set).sort(([a], [b]) => (a < b ? -1 : 1)));
-  const changeId = row.get("changeId") ?? derivedChangeId(who, sortedSet, changedAt);
-  return { change: { changeId, ...who, changedAt, set: sortedSet } };
+  const changeId = row.get("changeId") ?? derivedChangeId(who, sortedSet, changedAt, ifMissing);
+  return {
+    change: {
+      changeId,
+      ...who,
+      changedAt,
+      ...(ifMissing === undefined ? {} : { ifMissing }),
+      set: sortedSet,
+    },
+  };
 }
 
 const bothOrAll = (columns: readonly string[]): string => (columns.length === 2 ? "both" : "all");
@@ -202,14 +226,14 @@ const bothOrAll = (columns: readonly string[]): string => (columns.length === 2 
 const nullOr = (cell: string): string | null => (cell === "null" ? null : cell);
 
 /**
- * `csv-` and the first 24 hex digits of the SHA-256 of the row's person, fields (sorted) and
- * `changedAt`: the same row always gets the same id, so enqueueing a file again is idempotent (and
- * two identical rows are one change).
+ * `csv-` and the first 24 hex digits of the SHA-256 of the row's person, fields (sorted),
+ * `changedAt` and `ifMissing` when given: the same row always gets the same id, so enqueueing a file
+ * again is idempotent (and two identical rows are one change). A row without `ifMissing` hashes as
+ * before the column existed, so files enqueued then keep their ids.
  */
-function derivedChangeId(who: object, set: object, changedAt: string): string {
-  const digest = createHash("sha256")
-    .update(JSON.stringify([who, set, changedAt]))
-    .digest("hex");
+function derivedChangeId(who: object, set: object, changedAt: string, ifMissing: string | undefined): string {
+  const content = ifMissing === undefined ? [who, set, changedAt] : [who, set, changedAt, ifMissing];
+  const digest = createHash("sha256").update(JSON.stringify(content)).digest("hex");
   return `csv-${digest.slice(0, 24)}`;
 }
 
@@ -223,6 +247,8 @@ const COLUMN_OF_PATH: Readonly<Record<string, string>> = {
   "set.manager.email": "managerEmail",
   "set.manager.employeeId": "managerEmployeeId",
   "set.manager": "manager",
+  "set.division.name": "division",
+  "set.division.id": "divisionId",
   set: "(row)",
 };
 

@@ -157,18 +157,31 @@ describe("sync end to end", { concurrency: true }, () => {
     assert.equal((await w.peek("main")).length, 0);
   });
 
-  test("a deleted user: a plain change is dead-lettered saying so; one setting state restores it first", async (t) => {
+  test("a deleted user: a plain change or a deactivation is dead-lettered saying so; one setting state active restores it first", async (t) => {
     const w = await fresh(t, 0);
     w.sim.seedUsers([
       { id: userId(1), name: "Gone", email: "gone1@example.com", state: "deleted" },
       { id: userId(2), name: "Back", email: "back2@example.com", state: "deleted" },
+      { id: userId(3), name: "Left", email: "left3@example.com", state: "deleted" },
     ]);
-    await w.send([change(1, { title: "Nope" }), change(2, { state: "active", title: "Returned" })]);
+    await w.send([
+      change(1, { title: "Nope" }),
+      change(2, { state: "active", title: "Returned" }),
+      change(3, { state: "inactive" }),
+    ]);
     const summary = await w.job().run({}, RUN_MS);
-    assert.equal(summary.deadLettered, 1);
+    assert.equal(summary.deadLettered, 2);
     assert.equal(summary.applied, 1);
-    const [dead] = await w.peek("dlq");
-    assert.equal(dead?.MessageAttributes?.reasonCode?.StringValue, "genesys.user.deleted");
+    const dead = await w.peek("dlq");
+    assert.deepEqual(
+      dead.map((m) => m.MessageAttributes?.reasonCode?.StringValue),
+      ["genesys.user.deleted", "genesys.user.deleted"],
+    );
+    assert.equal(
+      w.sim.getUser(userId(3))?.state,
+      "deleted",
+      "a leaver's deactivation never restores the user",
+    );
     assert.equal(w.sim.getUser(userId(2))?.state, "active");
     assert.equal(w.sim.getUser(userId(2))?.title, "Returned");
   });

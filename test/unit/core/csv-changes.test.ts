@@ -114,6 +114,72 @@ describe("CSV change files", () => {
     ]);
   });
 
+  it("the division by name or by id; both filled, or null, is a reject; a bad id names its column", () => {
+    const parsed = csv(
+      [
+        "email,name,division,divisionId",
+        "a@example.com,,EMEA Support,",
+        `b@example.com,,,${MANAGER}`,
+        `c@example.com,,EMEA Support,${MANAGER}`,
+        "d@example.com,,null,",
+        "e@example.com,,,null",
+        "f@example.com,,,not-a-uuid",
+      ].join("\n"),
+    );
+    const sets = byLine(parsed);
+    assert.deepEqual(sets[2]?.set, { division: { name: "EMEA Support" } });
+    assert.deepEqual(sets[3]?.set, { division: { id: MANAGER } });
+    assert.deepEqual(parsed.rejects, [
+      { line: 4, reason: "division and divisionId are both filled: give the division one way" },
+      { line: 5, reason: "division: null cannot clear the division (every user is in one)" },
+      { line: 6, reason: "divisionId: null cannot clear the division (every user is in one)" },
+      { line: 7, reason: "divisionId: must be a UUID" },
+    ]);
+  });
+
+  it("ifMissing create: the issue's joiner as a row; the contract's rules hold, named by column", () => {
+    const parsed = csv(
+      [
+        "email,userId,ifMissing,name,division,extension,title,managerEmail,newEmployeeId,changeId",
+        "new.hire@example.com,,create,New Hire,EMEA Support,4711,Agent,lead@example.com,E-2001,hr-2026-12-05-000042",
+        "b@example.com,,deadLetter,,,,Agent,,,",
+        "c@example.com,,create,,,,Agent,,,",
+        `,${USER},create,Named,,,,,,`,
+        "d@example.com,,Create,Named,,,,,,",
+      ].join("\n"),
+      "2026-12-05T08:00:00Z",
+    );
+    assert.deepEqual(parsed.changes[0]?.change, {
+      changeId: "hr-2026-12-05-000042",
+      user: { email: "new.hire@example.com" },
+      changedAt: "2026-12-05T08:00:00Z",
+      ifMissing: "create",
+      set: {
+        name: "New Hire",
+        division: { name: "EMEA Support" },
+        extension: "4711",
+        title: "Agent",
+        manager: { email: "lead@example.com" },
+        employeeId: "E-2001",
+      },
+    });
+    assert.equal(byLine(parsed)[3]?.ifMissing, "deadLetter");
+    assert.deepEqual(parsed.rejects, [
+      { line: 4, reason: 'name: ifMissing "create" needs set.name (a user is created with a name)' },
+      { line: 5, reason: 'ifMissing: ifMissing "create" needs the user named by email' },
+      { line: 6, reason: 'ifMissing: Invalid option: expected one of "create"|"deadLetter"' },
+    ]);
+  });
+
+  it("ifMissing is part of a derived changeId; a row without it keeps the id it had before the column", () => {
+    const id = (text: string) => csv(text).changes[0]?.change.changeId;
+    const without = id("email,name\na@example.com,Ann");
+    assert.equal(id("email,name,ifMissing\na@example.com,Ann,"), without);
+    assert.notEqual(id("email,name,ifMissing\na@example.com,Ann,create"), without);
+    // The id of this row as the mapping derived it before the ifMissing column existed.
+    assert.equal(without, "csv-5880c3ce645d4d33806aa15b");
+  });
+
   it("rejects a row naming the person twice (naming both columns) or not at all", () => {
     const parsed = csv(
       [

@@ -60,6 +60,23 @@ describe("planOperations: a user's change as operations", () => {
     assert.equal(kinds(plan(deleted, [["title", "Lead"]])), "genesys.user.deleted");
   });
 
+  it("a deleted user's deactivation (a leaver) is refused, not sent: the PATCH would restore the user", () => {
+    const deleted = user({ state: "deleted" });
+    for (const wants of [
+      [["state", "inactive"]],
+      [
+        ["state", "inactive"],
+        ["title", "Gone"],
+      ],
+    ] as [ChangeField, FieldValue][][]) {
+      const p = plan(deleted, wants);
+      assert.ok(p.kind === "refused", JSON.stringify(wants));
+      assert.equal(p.why.code, "genesys.user.deleted");
+      assert.match(p.why.reason, /already gone: deactivating it would restore it/);
+    }
+    assert.deepEqual(kinds(plan(deleted, [["state", "active"]])), ["state:state"]);
+  });
+
   it("nothing to send: no operation (the no-ops settle as such, from the field diff)", () => {
     assert.deepEqual(kinds(plan(user(), [["title", "Agent"]])), []);
   });
