@@ -30,10 +30,11 @@ import { runPool } from "./run-pool.ts";
 
 /**
  * How long a joiner whose create conflicted waits for the search to show the user, ms: the search
- * usually shows a write within seconds (Genesys's Terraform provider allows it 3 minutes); each
- * re-check is one search and no attempt.
+ * usually shows a write within seconds (Genesys's Terraform provider allows it 3 minutes). Each wait
+ * counts as an attempt, so that a user the client can never see (its search limited to some
+ * divisions) ends in a dead letter after `SYNC_MAX_ATTEMPTS` (8: about 3 minutes), not a loop.
  */
-const NOT_YET_VISIBLE_WAIT_MS = 10_000;
+const NOT_YET_VISIBLE_WAIT_MS = 20_000;
 
 export interface JoinerPorts {
   /** Users in any state, deleted included, with these emails (`GenesysDirectory`). */
@@ -167,10 +168,10 @@ function notYetVisible(email: string): FieldOutcome {
   return {
     kind: "retry",
     waitMs: NOT_YET_VISIBLE_WAIT_MS,
-    countsAttempt: false,
+    countsAttempt: true,
     why: {
       code: "genesys.user.not.visible",
-      reason: `Genesys Cloud says a user with the email ${email} exists (the create answered a conflict), but the search does not show it yet (it trails writes): re-queued to find it, never created again`,
+      reason: `Genesys Cloud says a user with the email ${email} exists (the create answered a conflict), but the search does not show it (it trails writes by up to minutes): re-queued to find it, never created again. If this stays, the OAuth client may not see the division that user is in: give its role directory:user:view there, then replay`,
     },
   };
 }

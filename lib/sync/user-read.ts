@@ -72,7 +72,9 @@ export function checkCachedNames(
   for (const [id, names] of cachedNames) {
     const user = current.get(id);
     for (const name of names) {
-      const fits = user ? carriesName(user, name) : false;
+      // A deleted user no longer carries its names (a search by them finds it no more): a joiner is
+      // then restored, a leaver's deactivation found in effect, instead of refused as deleted.
+      const fits = user && user.state !== "deleted" ? carriesName(user, name) : false;
       if (fits === true) continue;
       if (fits === "unknown" && !concludedNone(id)) {
         unconfirmed.add(id);

@@ -132,7 +132,7 @@ describe("joiners and divisions", { concurrency: true }, () => {
     await w.send([twice]); // delivered again, later
     // Later passes: the lost create is found (conflict, then the search once it shows the user).
     for (let pass = 0; pass < 8; pass++) {
-      await w.clock.elapse(11_000);
+      await w.clock.elapse(21_000);
       await w.job().run({}, RUN_MS);
       if ((await w.counts()).visible + (await w.counts()).delayed === 0) break;
     }

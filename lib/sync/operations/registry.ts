@@ -58,9 +58,9 @@ export type UserPlan =
 /**
  * One user's plan: every registered kind's operations, in rank order (pure). A deleted user can only
  * be restored (a PATCH of `state`; anything else is a 404), and only a change setting `state: "active"`
- * restores it: a plan for it without one is refused. A deactivation (a leaver) of a deleted user is
- * refused too, although the API would take it: a PATCH of `state: "inactive"` restores the user
- * (inactive), bringing back an account someone deleted, which no leaver asks for.
+ * restores it: a plan for it without one is refused. A deactivation (a leaver) of a deleted user never
+ * gets here: it is in effect already (`planUpdate`), since a PATCH of `state: "inactive"` would restore
+ * the user, bringing back an account someone deleted.
  */
 export function planOperations(input: PlanInput): UserPlan {
   const operations = KINDS.flatMap((k) => k.plan(input))
@@ -72,10 +72,7 @@ export function planOperations(input: PlanInput): UserPlan {
       kind: "refused",
       why: {
         code: "genesys.user.deleted",
-        reason:
-          input.update.state?.value === "inactive"
-            ? `user ${id} is deleted in Genesys Cloud, so it is already gone: deactivating it would restore it (inactive); drop this change, or send state "active" to restore the user`
-            : `user ${id} is deleted in Genesys Cloud: restore it (a change setting state "active") or drop this change`,
+        reason: `user ${id} is deleted in Genesys Cloud: restore it (a change setting state "active") or drop this change`,
       },
     };
   }

@@ -355,14 +355,14 @@ describe("provisionJoiners: create or restore, exactly once per email", () => {
     assert.equal((restored.of("gone@example.com") as { id: string }).id, uid(6));
   });
 
-  it("a conflict whose search finds nobody: exists, not yet visible: re-queued in 10 s, not an attempt, nothing bound", async () => {
+  it("a conflict whose search finds nobody: exists, not yet visible: re-queued in 20 s, an attempt (bounded), nothing bound", async () => {
     const ports = new FakeJoinerPorts([], []);
     ports.onCreate = (body) => new UserConflictError(body.email, { status: 400, code: "general.conflict" });
     const { of, failures } = await provision([joiner("ghost@example.com")], ports);
     const result = of("ghost@example.com");
     assert.ok(result?.kind === "failed" && result.outcome.kind === "retry");
     assert.equal(result.outcome.why.code, "genesys.user.not.visible");
-    assert.deepEqual([result.outcome.waitMs, result.outcome.countsAttempt], [10_000, false]);
+    assert.deepEqual([result.outcome.waitMs, result.outcome.countsAttempt], [20_000, true]);
     assert.match(result.outcome.why.reason, /ghost@example\.com.*never created again/);
     assert.deepEqual([ports.created.length, ports.remembered, failures], [1, [], []]);
   });
