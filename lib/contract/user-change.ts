@@ -105,11 +105,11 @@ export const userChangeSchema = z
     path: ["user"],
   })
   .refine((change) => change.ifMissing !== "create" || change.user?.email !== undefined, {
-    message: 'ifMissing "create" needs the user named by email',
+    message: '"create" needs the user named by email (user: { "email" })',
     path: ["ifMissing"],
   })
   .refine((change) => change.ifMissing !== "create" || change.set.name !== undefined, {
-    message: 'ifMissing "create" needs set.name (a user is created with a name)',
+    message: 'is needed when ifMissing is "create" (a user is created with a name)',
     path: ["set", "name"],
   });
 

@@ -165,8 +165,8 @@ describe("CSV change files", () => {
     });
     assert.equal(byLine(parsed)[3]?.ifMissing, "deadLetter");
     assert.deepEqual(parsed.rejects, [
-      { line: 4, reason: 'name: ifMissing "create" needs set.name (a user is created with a name)' },
-      { line: 5, reason: 'ifMissing: ifMissing "create" needs the user named by email' },
+      { line: 4, reason: 'name: is needed when ifMissing is "create" (a user is created with a name)' },
+      { line: 5, reason: 'ifMissing: "create" needs the user named by email (user: { "email" })' },
       { line: 6, reason: 'ifMissing: Invalid option: expected one of "create"|"deadLetter"' },
     ]);
   });
