@@ -178,11 +178,15 @@ function notYetVisible(email: string): FieldOutcome {
 
 /** A 403 on the create or the restore: the joiner's change is dead-lettered, the run goes on. */
 function cannotCreate(joiner: Joiner, error: PermissionError): FieldOutcome {
+  // The search after a conflict needs only to see users; the create and the restore, more.
+  const needed = error.operation?.startsWith("POST /api/v2/users/search")
+    ? "directory:user:view (to find the user whose email the create found taken)"
+    : `${USER_ADD_PERMISSION} (and directory:user:edit to restore a deleted user)`;
   return {
     kind: "dead",
     why: {
       code: error.reasonCode,
-      reason: `the OAuth client may not create or restore the user ${joiner.email}: give its role ${USER_ADD_PERMISSION} (and directory:user:edit to restore a deleted user), then replay`,
+      reason: `the OAuth client may not create or restore the user ${joiner.email}: give its role ${needed}, then replay`,
       lastStatus: error.status,
     },
   };

@@ -383,6 +383,22 @@ describe("provisionJoiners: create or restore, exactly once per email", () => {
     assert.deepEqual(failures, [], "a refused create is no failure of the pass (the run goes on)");
   });
 
+  it("a 403 on the search after a conflict names directory:user:view, not the create's permission", async () => {
+    const ports = new FakeJoinerPorts([]);
+    ports.onCreate = (body) => new UserConflictError(body.email, { status: 409 });
+    const search = ports.findInAnyState.bind(ports);
+    let searches = 0;
+    ports.findInAnyState = async (emails: readonly string[]) => {
+      searches += 1;
+      if (searches === 1) return search(emails);
+      throw new PermissionError("403", [], { status: 403, operation: "POST /api/v2/users/search" });
+    };
+    const { of } = await provision([joiner("hidden@example.com")], ports);
+    const hidden = of("hidden@example.com");
+    assert.ok(hidden?.kind === "failed" && hidden.outcome.kind === "dead");
+    assert.match(hidden.outcome.why.reason, /give its role directory:user:view/);
+  });
+
   it("a 403 on the restore is dead-lettered the same way, naming directory:user:edit too", async () => {
     const ports = new FakeJoinerPorts([genesysUser(7, "back@example.com", { state: "deleted" })]);
     ports.onRestore = () => new PermissionError("403", [], { status: 403 });
