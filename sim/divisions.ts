@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { apiError, badRequest, ErrorCodes, type SimHttpError } from "./errors.ts";
+import { type PagedListing, pagedListing } from "./listing.ts";
 
 /** The Home division's id (every org has one; a user created without `divisionId` lands in it). */
 export const HOME_DIVISION_ID = "00000000-0000-4000-8000-000000000001";
@@ -27,18 +28,7 @@ export interface ApiDivision {
 }
 
 /** What `GET /api/v2/authorization/divisions` answers (the SDK's `AuthzDivisionEntityListing`). */
-export interface DivisionListing {
-  entities: ApiDivision[];
-  pageSize: number;
-  pageNumber: number;
-  total: number;
-  firstUri: string;
-  selfUri: string;
-  lastUri: string;
-  nextUri?: string;
-  previousUri?: string;
-  pageCount: number;
-}
+export type DivisionListing = PagedListing<ApiDivision>;
 
 /** A division to load into the simulator: a name is enough. */
 export interface SeedDivision {
@@ -154,27 +144,7 @@ export class DivisionRegistry {
     const matches = this.all().filter(
       (d) => (ids.length === 0 || ids.includes(d.id)) && (name === null || this.#nameMatches(d.name, name)),
     );
-    const total = matches.length;
-    const pageCount = Math.ceil(total / pageSize);
-    const uri = (page: number): string => {
-      const q = new URLSearchParams(params);
-      q.set("pageSize", String(pageSize));
-      q.set("pageNumber", String(page));
-      return `/api/v2/authorization/divisions?${q}`;
-    };
-    const listing: DivisionListing = {
-      entities: matches.slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
-      pageSize,
-      pageNumber,
-      total,
-      firstUri: uri(1),
-      selfUri: uri(pageNumber),
-      lastUri: uri(Math.max(1, pageCount)),
-      pageCount,
-    };
-    if (pageNumber < pageCount) listing.nextUri = uri(pageNumber + 1);
-    if (pageNumber > 1) listing.previousUri = uri(pageNumber - 1);
-    return listing;
+    return pagedListing(matches, "/api/v2/authorization/divisions", params, pageNumber, pageSize);
   }
 
   #nameMatches(name: string, term: string): boolean {

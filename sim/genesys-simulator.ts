@@ -28,6 +28,7 @@ import {
   oauthError,
   SimHttpError,
 } from "./errors.ts";
+import { pagedListing } from "./listing.ts";
 import { SlidingWindow } from "./rate-limiter.ts";
 import { decodeQ64, searchUsers } from "./user-search.ts";
 import {
@@ -909,28 +910,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       sort as "ascending",
       expand,
     );
-    const total = matches.length;
-    const pageCount = Math.ceil(total / pageSize);
-    const entities = matches.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
-    const uri = (page: number): string => {
-      const q = new URLSearchParams(params);
-      q.set("pageSize", String(pageSize));
-      q.set("pageNumber", String(page));
-      return `/api/v2/users?${q}`;
-    };
-    const listing: Record<string, unknown> = {
-      entities,
-      pageSize,
-      pageNumber,
-      total,
-      firstUri: uri(1),
-      selfUri: uri(pageNumber),
-      lastUri: uri(Math.max(1, pageCount)),
-      pageCount,
-    };
-    if (pageNumber < pageCount) listing.nextUri = uri(pageNumber + 1);
-    if (pageNumber > 1) listing.previousUri = uri(pageNumber - 1);
-    return listing;
+    return pagedListing(matches, "/api/v2/users", params, pageNumber, pageSize);
   }
 
   // ---- server -------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ export class FamilyBudget {
       await this.#loading;
     }
     const probe = this.#probe;
-    if (probe?.family === family && now < probe.untilMs)
+    if (probe && this.#heldBack(family, now))
       return waitUntil(probe.untilMs, this.#o.now, () => this.#gateFor(family));
     return this.#gateFor(family);
   }
@@ -80,8 +80,7 @@ export class FamilyBudget {
    * its shared permit back (`PermitLine`) and asks again.
    */
   constrains(family: EndpointFamily): boolean {
-    const probe = this.#probe;
-    return this.#limitOf(family) !== undefined || (probe?.family === family && this.#o.now() < probe.untilMs);
+    return this.#limitOf(family) !== undefined || this.#heldBack(family, this.#o.now());
   }
 
   /** A call of `family` was answered with `status`: a 2xx of another family proves an open probe. */
@@ -121,7 +120,7 @@ export class FamilyBudget {
     const now = this.#o.now();
     // While a probe holds the family, no call of it is sent: a 429 now answers a call sent before
     // the probe began, and is no new evidence (counted as neither a second 429 nor the family gate's).
-    if (this.#probe?.family === family && now < this.#probe.untilMs) return "family";
+    if (this.#heldBack(family, now)) return "family";
     let lastOther429At: number | undefined;
     for (const [f, at] of this.#last429)
       if (f !== family) lastOther429At = Math.max(lastOther429At ?? at, at);
@@ -159,6 +158,11 @@ export class FamilyBudget {
     const gate = await this.#gateFor(family);
     await gate?.recordRateLimited(retryAfterMs, 0, signal);
     return "family";
+  }
+
+  /** Whether the open probe holds `family` back at `now` (its Retry-After not yet over). */
+  #heldBack(family: EndpointFamily, now: number): boolean {
+    return this.#probe?.family === family && now < this.#probe.untilMs;
   }
 
   /** The family's own limit, calls/min: told, else learnt; undefined: none. */

@@ -5,12 +5,11 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
   type GenesysSimulator,
   type SeedUser,
   startGenesysSimulator,
 } from "../../../sim/genesys-simulator.ts";
+import { login } from "./sim-http.ts";
 
 const ANN = "00000000-0000-4000-8000-0000000000b1";
 const BEN = "00000000-0000-4000-8000-0000000000b2";
@@ -41,17 +40,6 @@ describe("simulator: profile fields and POST /api/v2/users/search", () => {
   let sim: GenesysSimulator;
   let token: string;
 
-  const login = async (id = DEFAULT_CLIENT_ID, secret = DEFAULT_CLIENT_SECRET): Promise<string> => {
-    const res = await fetch(`${sim.loginUrl}/oauth/token`, {
-      method: "POST",
-      headers: {
-        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
-        "content-type": "application/x-www-form-urlencoded",
-      },
-      body: "grant_type=client_credentials",
-    });
-    return ((await res.json()) as { access_token: string }).access_token;
-  };
   const call = (method: string, path: string, body?: unknown, bearer = token) =>
     fetch(`${sim.apiUrl}${path}`, {
       method,
@@ -69,7 +57,7 @@ describe("simulator: profile fields and POST /api/v2/users/search", () => {
 
   before(async () => {
     sim = await startGenesysSimulator({ users: users() });
-    token = await login();
+    token = await login(sim);
   });
   beforeEach(() => {
     sim.clearUsers();
@@ -254,7 +242,7 @@ describe("simulator: profile fields and POST /api/v2/users/search", () => {
 
     it("needs directory:user:view (403 otherwise), and counts as searchUsers in stats and against the rate limit", async () => {
       sim.addClient({ clientId: "editor", clientSecret: "e", permissions: ["directory:user:edit"] });
-      const editor = await login("editor", "e");
+      const editor = await login(sim, "editor", "e");
       const res = await call("POST", "/api/v2/users/search", { query: [exact(["email"], "a@b.c")] }, editor);
       assert.equal(res.status, 403);
       const body = (await res.json()) as { code: string; message: string };
