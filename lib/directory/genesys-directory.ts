@@ -10,12 +10,12 @@ export const SEARCH_PAGE_SIZE = 100;
 const LISTING_PAGE_SIZE = 500;
 /** Without a state criterion a search finds only active users; the sync also names inactive ones. */
 const NOT_DELETED: UserSearchCriterion = { type: "EXACT", fields: ["state"], values: ["active", "inactive"] };
-/** Every state: a joiner's email may belong to a deleted user, restored rather than duplicated. */
-const ANY_STATE: UserSearchCriterion = {
-  type: "EXACT",
-  fields: ["state"],
-  values: ["active", "inactive", "deleted"],
-};
+/**
+ * Deleted users only: the criterion Genesys's Terraform provider sends (S18 `getDeletedUserId`: EXACT
+ * `state` values `["deleted"]`). Whether one criterion with `deleted` among other values also finds
+ * them is not documented, so deleted users are searched on their own.
+ */
+const DELETED: UserSearchCriterion = { type: "EXACT", fields: ["state"], values: ["deleted"] };
 
 /**
  * The directory lookups on Genesys Cloud: `POST /api/v2/users/search` with an EXACT criterion whose
@@ -32,9 +32,16 @@ export class GenesysDirectory implements DirectorySearchPort, DirectoryListingPo
     return this.#search("email", emails, signal);
   }
 
-  /** Users in any state, deleted included, whose email is one of `emails` (the search trails writes). */
-  findByEmailsInAnyState(emails: readonly string[], signal: AbortSignal): Promise<readonly GenesysUser[]> {
-    return this.#search("email", emails, signal, ANY_STATE);
+  /**
+   * Users in any state, deleted included, whose email is one of `emails` (the search trails writes):
+   * two searches, the active and inactive ones and the deleted ones (see `DELETED`).
+   */
+  async findByEmailsInAnyState(
+    emails: readonly string[],
+    signal: AbortSignal,
+  ): Promise<readonly GenesysUser[]> {
+    const living = await this.#search("email", emails, signal);
+    return [...living, ...(await this.#search("email", emails, signal, DELETED))];
   }
 
   async findByEmployeeIds(
