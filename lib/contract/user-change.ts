@@ -217,11 +217,24 @@ export function parseUserChange(body: string): ParseResult {
   };
 }
 
+/** The change a message body carries, and the envelope it came in; an SNS `Message` that is not JSON fails. */
 type Unwrapped =
   | { ok: true; value: unknown; envelope: Envelope }
   | { ok: false; code: "message.not.json"; reason: string };
 
-function unwrap(json: unknown): Unwrapped {
+/**
+ * Takes the change out of an EventBridge event (`detail`) or an SNS notification (`Message`, JSON in a
+ * string); anything else is the change itself. Hand-written: Powertools parser's envelopes do not fit.
+ *
+ * - `EventBridgeEnvelope` requires the whole event (`version`, `id`, `source`, `account`, `time`,
+ *   `region`, `resources`). A producer that wraps a change itself may send `detail-type` and `detail`
+ *   with only some of them, and such bodies are changes today (the dead-letter tests send them).
+ * - `SnsEnvelope` and `SnsSqsEnvelope` read Lambda's SNS and SQS events (`Records[]`), not the one SQS
+ *   body the sync receives; the notification schema they hold (`SnsSqsNotificationSchema`) requires
+ *   `MessageId`, `TopicArn` and `Timestamp`; and a `Message` that is not JSON would come back as a schema
+ *   issue, where it must stay `message.not.json`.
+ */
+export function unwrap(json: unknown): Unwrapped {
   if (!isRecord(json)) return { ok: true, value: json, envelope: "raw" };
   // EventBridge: { version, id, "detail-type", source, detail: {...} }
   if ("detail" in json && "detail-type" in json) {

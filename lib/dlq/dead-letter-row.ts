@@ -1,5 +1,5 @@
 import type { Message } from "@aws-sdk/client-sqs";
-import { describeUserKey, type Envelope, parseUserChange } from "../contract/user-change.ts";
+import { describeUserKey, type Envelope, parseUserChange, unwrap } from "../contract/user-change.ts";
 import { ATTR, readNumber, readString } from "../sync/message-attributes.ts";
 
 /** The reason code given to a message that SQS moved to the DLQ itself (redrive policy). */
@@ -93,16 +93,14 @@ export function toDeadLetterRow(message: Message, context: RowContext = {}): Dea
  * found by user or change id.
  */
 export function looseIds(body: string): { changeId: string | undefined; userId: string | undefined } {
-  let value: unknown;
+  let json: unknown;
   try {
-    value = JSON.parse(body);
-    if (isRecord(value) && "detail" in value && "detail-type" in value) value = value.detail;
-    else if (isRecord(value) && value.Type === "Notification" && typeof value.Message === "string") {
-      value = JSON.parse(value.Message);
-    }
+    json = JSON.parse(body);
   } catch {
     return { changeId: undefined, userId: undefined };
   }
+  const unwrapped = unwrap(json);
+  const value = unwrapped.ok ? unwrapped.value : undefined;
   if (!isRecord(value)) return { changeId: undefined, userId: undefined };
   return {
     changeId: typeof value.changeId === "string" ? value.changeId : undefined,

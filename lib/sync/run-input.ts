@@ -1,3 +1,4 @@
+import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import { z } from "zod";
 import { describeIssues } from "../contract/user-change.ts";
 
@@ -19,10 +20,16 @@ export class RunInputError extends Error {
   override readonly name = "RunInputError";
 }
 
+/**
+ * A schedule's rule without an input sends the whole EventBridge event (Powertools parser's schema of
+ * it); its `detail` holds nothing for us. Powertools' `EventBridgeEnvelope` would hand back only the
+ * `detail`, and it is the `detail-type` that says the event is a schedule's.
+ */
+const scheduledEventSchema = EventBridgeSchema.extend({ "detail-type": z.literal("Scheduled Event") });
+
 export function parseRunInput(event: unknown): RunInput {
   if (event === undefined || event === null) return {};
-  if (typeof event === "object" && (event as Record<string, unknown>)["detail-type"] === "Scheduled Event")
-    return {};
+  if (scheduledEventSchema.safeParse(event).success) return {};
   const parsed = runInputSchema.safeParse(event);
   if (!parsed.success) throw new RunInputError(`invalid run input: ${describeIssues(parsed.error)}`);
   return parsed.data;

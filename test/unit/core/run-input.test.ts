@@ -50,6 +50,8 @@ describe("parseRunInput", () => {
 
   it("rejects an event of another kind", () => {
     assert.throws(() => parseRunInput({ "detail-type": "Object Created", detail: {} }), RunInputError);
+    // Only the detail-type of a schedule's event, not the event EventBridge sends: not taken for one.
+    assert.throws(() => parseRunInput({ "detail-type": "Scheduled Event", detail: {} }), RunInputError);
     assert.throws(() => parseRunInput("run"), RunInputError);
     assert.throws(() => parseRunInput([]), RunInputError);
   });
