@@ -1,5 +1,5 @@
 /**
- * The one set of fake AWS settings used with the local emulators (DynamoDB Local, local-aws-sqs):
+ * The one set of fake AWS settings used with the local emulators (DynamoDB Local, local-aws-sqs, s3rver):
  * tests, the test runner, `npm start` and the benchmark all take them from here.
  *
  * The SDK reads these from the environment (credentials from `AWS_ACCESS_KEY_ID` /
@@ -22,17 +22,19 @@ export const LOCAL_AWS_ENV = {
 export interface LocalEndpoints {
   readonly sqs?: string | undefined;
   readonly dynamodb?: string | undefined;
+  readonly s3?: string | undefined;
 }
 
 /**
  * The environment for talking to the given emulator endpoints: `LOCAL_AWS_ENV` plus
- * `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL_DYNAMODB` for the endpoints given. Merge it over
+ * `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_S3` for the endpoints given. Merge it over
  * `process.env` (or a child's env); it never contains real credentials.
  */
 export function localAwsEnv(endpoints: LocalEndpoints = {}): Record<string, string> {
   const env: Record<string, string> = { ...LOCAL_AWS_ENV };
   if (endpoints.sqs !== undefined) env.AWS_ENDPOINT_URL_SQS = endpoints.sqs;
   if (endpoints.dynamodb !== undefined) env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
+  if (endpoints.s3 !== undefined) env.AWS_ENDPOINT_URL_S3 = endpoints.s3;
   return env;
 }
 

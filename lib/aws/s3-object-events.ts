@@ -1,4 +1,4 @@
-import { S3EventNotificationEventBridgeSchema, S3Schema } from "@aws-lambda-powertools/parser/schemas";
+import { S3EventNotificationEventBridgeSchema, S3Schema } from "@aws-lambda-powertools/parser/schemas/s3";
 import { z } from "zod";
 import { describeIssues } from "../contract/user-change.ts";
 

@@ -6,6 +6,7 @@
  *   on first use, shared by that file, killed when the process exits.
  * - SQS: local-aws-sqs runs in-process; `startSqsForTest()` gives a private one, `freshResources()` uses
  *   one shared per test process.
+ * - S3: s3rver runs in-process; `startS3ForTest()` gives a private one, with its buckets.
  *
  * Clients use the fake credentials of `local/aws-env.ts`. Code under test that builds its own clients
  * from the environment reaches the same emulators through `AWS_ENDPOINT_URL_*` (see `env` of
@@ -13,10 +14,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
 import { DeleteQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { provision } from "../../lib/infra/provision.ts";
 import { LOCAL_AWS_ENV, LOCAL_CREDENTIALS, LOCAL_REGION, localAwsEnv } from "../../local/aws-env.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../../local/dynamodb-local.ts";
+import { type S3Local, startS3Local } from "../../local/s3-local.ts";
 import { type SqsLocal, startSqsLocal } from "../../local/sqs-local.ts";
 
 /** local-aws-sqs's account id in queue URLs and ARNs. */
@@ -28,6 +31,21 @@ export function createSqsClient(endpoint: string): SQSClient {
 
 export function createDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } });
+}
+
+/** A client on the S3 emulator, buckets addressed by path (as s3rver needs, and as on S3 in Lambda they are not). */
+export function createS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { ...LOCAL_CREDENTIALS },
+    forcePathStyle: true,
+  });
+}
+
+/** A private S3 emulator with these buckets; stop it in `after()`. */
+export function startS3ForTest(buckets: readonly string[]): Promise<S3Local> {
+  return startS3Local({ buckets });
 }
 
 /** A private SQS emulator; stop it in `after()`. */
