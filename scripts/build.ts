@@ -1,7 +1,8 @@
 /**
  * `npm run build`: everything `osls package` needs, in `dist/`.
  *
- * - `dist/sync.mjs` (+ `.map`): `functions/sync.ts` bundled with esbuild: ESM for Node 24, every
+ * - `dist/sync.mjs` and `dist/reconcile.mjs` (+ `.map`): `functions/sync.ts` and `functions/reconcile.ts`
+ *   (the S3-triggered reconcile), each bundled with esbuild: ESM for Node 24, every
  *   dependency included (the AWS SDK too, so the deployed code runs the versions we test), a
  *   `createRequire` banner for CommonJS dependencies that call `require`.
  * - `dist/serverless-infra.cjs`: `serverlessInfra()` of `lib/infra/resources.ts` (the resource
@@ -27,7 +28,10 @@ await mkdir(dist, { recursive: true });
 
 const bundle = build({
   absWorkingDir: root,
-  entryPoints: { sync: join(root, "functions", "sync.ts") },
+  entryPoints: {
+    sync: join(root, "functions", "sync.ts"),
+    reconcile: join(root, "functions", "reconcile.ts"),
+  },
   outdir: dist,
   outExtension: { ".js": ".mjs" },
   bundle: true,

@@ -1,5 +1,14 @@
 import { alarmResources } from "./alarms.ts";
 import { dashboardResources } from "./dashboard.ts";
+import {
+  RECONCILE_FUNCTION,
+  RECONCILE_OPTION_PARAMS,
+  type ReconcileSettings,
+  reconcileEnvironment,
+  reconcileEventPattern,
+  reconcileIamStatements,
+  reconcileResources,
+} from "./reconcile-resources.ts";
 
 /**
  * The one definition of the sync's AWS resources: the queue, its dead-letter queue and the state
@@ -262,6 +271,14 @@ interface OslsVariableContext {
   resolveVariable(expression: string): Promise<unknown>;
 }
 
+/** The S3-triggered reconcile's settings from serverless.yml's params ("" where not given). */
+async function reconcileSettings({ resolveVariable }: OslsVariableContext): Promise<ReconcileSettings> {
+  const param = async (name: string) => String((await resolveVariable(`param:${name}`)) ?? "");
+  const options: Record<string, string> = {};
+  for (const [name] of RECONCILE_OPTION_PARAMS) options[name] = await param(name);
+  return { bucket: await param("reconcileBucket"), prefix: await param("reconcilePrefix"), options };
+}
+
 /**
  * Everything serverless.yml takes from here; `scripts/build.ts` bundles it to
  * `dist/serverless-infra.cjs`. Functions are called by osls with its variable resolver.
@@ -286,6 +303,26 @@ export function serverlessInfra() {
       /** From the `genesysCredentialsSecret` param (the value of GENESYS_CREDENTIALS_SECRET). */
       credentials: async ({ resolveVariable }: OslsVariableContext) =>
         credentialsAccessStatement(String(await resolveVariable("param:genesysCredentialsSecret"))),
+    },
+    /** The S3-triggered reconcile (`./reconcile-resources.ts`), from the `reconcile*` params. */
+    reconcile: {
+      timeoutSeconds: RECONCILE_FUNCTION.timeoutSeconds,
+      memorySize: RECONCILE_FUNCTION.memorySize,
+      resources: async (context: OslsVariableContext) => reconcileResources(await reconcileSettings(context)),
+      environment: async (context: OslsVariableContext) =>
+        reconcileEnvironment(await reconcileSettings(context)),
+      eventPattern: async (context: OslsVariableContext) =>
+        reconcileEventPattern(await reconcileSettings(context)),
+      iamStatements: {
+        readSnapshots: async (context: OslsVariableContext) =>
+          reconcileIamStatements(await reconcileSettings(context)).readSnapshots,
+        listBucket: async (context: OslsVariableContext) =>
+          reconcileIamStatements(await reconcileSettings(context)).listBucket,
+        writeReports: async (context: OslsVariableContext) =>
+          reconcileIamStatements(await reconcileSettings(context)).writeReports,
+        enqueue: async (context: OslsVariableContext) =>
+          reconcileIamStatements(await reconcileSettings(context)).enqueue,
+      },
     },
   };
 }

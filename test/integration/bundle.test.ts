@@ -1,6 +1,6 @@
 /**
- * The deployed artifact: `scripts/build.ts` bundles `functions/sync.ts` into `sync.mjs`; that file alone
- * is copied into an empty folder (no `node_modules` there or above it, as in Lambda's /var/task) and
+ * The deployed artifact: `scripts/build.ts` bundles `functions/sync.ts` into `sync.mjs` (and
+ * `functions/reconcile.ts` into `reconcile.mjs`); that file alone is copied into an empty folder (no `node_modules` there or above it, as in Lambda's /var/task) and
  * its `handler` is invoked by Node 24 in a child process, as the nodejs24.x runtime would: a Lambda
  * context, the configuration in the environment, the scheduled event of `events/`. Against the SQS
  * emulator, DynamoDB Local and the Genesys simulator of this process.
@@ -15,20 +15,22 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { METRICS_NAMESPACE, PASS_METRICS, SERVICE_NAME } from "../../lib/sync/pass-metrics.ts";
+import { s3Notification, s3Record } from "../unit/aws/s3-events.ts";
 import { cliEnv, createWorld, extensionOf, runNode, seed, userId, type World } from "./sync-world.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const readEvent = (file: string): string => readFileSync(join(root, "events", file), "utf8");
 
 /**
- * Run in the child with the folder as its working directory: imports `./sync.mjs` and invokes its
+ * Run in the child with the folder as its working directory: imports `./sync.mjs` (or the bundle named
+ * by TEST_BUNDLE) and invokes its
  * `handler` twice in the same process (a cold, then a warm invocation), each with a fresh Lambda-shaped
  * context, printing one `{"invocation":i,...}` line per result.
  */
 const INVOKE = `
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
-const { handler } = await import(pathToFileURL(process.cwd() + "/sync.mjs").href);
+const { handler } = await import(pathToFileURL(process.cwd() + "/" + (process.env.TEST_BUNDLE ?? "sync.mjs")).href);
 const event = JSON.parse(process.env.TEST_EVENT);
 const name = process.env.AWS_LAMBDA_FUNCTION_NAME;
 for (let i = 0; i < 2; i++) {
@@ -72,6 +74,7 @@ describe("the deployed bundle, alone in a folder, invoked as Lambda would", { ti
   let w: World;
   const buildDir = mkdtempSync(join(tmpdir(), "gus-bundle-build-"));
   const taskRoot = mkdtempSync(join(tmpdir(), "gus-bundle-task-"));
+  const reconcileRoot = mkdtempSync(join(tmpdir(), "gus-bundle-reconcile-"));
 
   /** The environment of the function: the configuration, and what the runtime sets that Powertools reads. */
   const lambdaEnv = (): Record<string, string | undefined> => {
@@ -99,6 +102,7 @@ describe("the deployed bundle, alone in a folder, invoked as Lambda would", { ti
     });
     assert.equal(built.status, 0, `build failed:\n${built.stdout}\n${built.stderr}`);
     copyFileSync(join(buildDir, "sync.mjs"), join(taskRoot, "sync.mjs"));
+    copyFileSync(join(buildDir, "reconcile.mjs"), join(reconcileRoot, "reconcile.mjs"));
     w = await createWorld();
     seed(w.sim, 3);
   });
@@ -106,6 +110,7 @@ describe("the deployed bundle, alone in a folder, invoked as Lambda would", { ti
     await w?.close();
     rmSync(buildDir, { recursive: true, force: true });
     rmSync(taskRoot, { recursive: true, force: true });
+    rmSync(reconcileRoot, { recursive: true, force: true });
   });
 
   test("the folder holds sync.mjs only, with no node_modules in it or above it", () => {
@@ -191,6 +196,37 @@ describe("the deployed bundle, alone in a folder, invoked as Lambda would", { ti
       assert.equal(directive?.Namespace, METRICS_NAMESPACE);
       assert.deepEqual(directive?.Dimensions, [["service"]]);
       for (const { Name } of directive?.Metrics ?? []) assert.ok(Object.hasOwn(PASS_METRICS, Name), Name);
+    }
+  });
+
+  test("reconcile.mjs alone: it reads an S3 event (a report's creation: skipped), and names a missing setting", async () => {
+    const env = {
+      ...lambdaEnv(),
+      TEST_BUNDLE: "reconcile.mjs",
+      RECONCILE_BUCKET: "hr-snapshots",
+      RECONCILE_PREFIX: "exports/",
+      TEST_EVENT: JSON.stringify(s3Notification(s3Record("exports/people.csv.report.json"))),
+    };
+    const invoked = async (overrides: Record<string, string | undefined>) => {
+      const out = await runNode(["--input-type=module", "--eval", INVOKE], {
+        cwd: reconcileRoot,
+        env: { ...env, ...overrides },
+      });
+      assert.equal(out.code, 0, out.stderr);
+      return out.stdout
+        .split("\n")
+        .filter((l) => l.startsWith('{"invocation"'))
+        .map((l) => JSON.parse(l) as { summary?: unknown; error?: string });
+    };
+    for (const r of await invoked({})) {
+      assert.deepEqual(r.summary, {
+        objects: [
+          { object: "s3://hr-snapshots/exports/people.csv.report.json", skipped: "a reconcile report" },
+        ],
+      });
+    }
+    for (const r of await invoked({ RECONCILE_BUCKET: undefined })) {
+      assert.match(r.error ?? "", /SnapshotLocationError: invalid snapshot location: RECONCILE_BUCKET/);
     }
   });
 });

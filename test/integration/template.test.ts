@@ -6,6 +6,15 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type PlottedMetric, templateDashboard } from "../../lib/infra/dashboard-body.ts";
 import {
+  RECONCILE_FUNCTION,
+  RECONCILE_LOGICAL_IDS,
+  ReconcileSettingsError,
+  reconcileEnvironment,
+  reconcileEventPattern,
+  reconcileIamStatements,
+  reconcileResources,
+} from "../../lib/infra/reconcile-resources.ts";
+import {
   credentialsAccessStatement,
   DEAD_LETTER_QUEUE,
   FUNCTION_TIMEOUT_SECONDS,
@@ -13,6 +22,7 @@ import {
   QUEUE,
   SCHEDULE_BUDGET_SECONDS,
 } from "../../lib/infra/resources.ts";
+import { ReconcileOptionsError } from "../../lib/reconcile/reconcile-options.ts";
 import { METRICS_NAMESPACE, PASS_METRICS, SERVICE_NAME } from "../../lib/sync/pass-metrics.ts";
 import { withLocalAwsEnv } from "../../local/aws-env.ts";
 import { DASHBOARD_CAPTION, dashboardSvg } from "../../scripts/render-dashboard.ts";
@@ -28,6 +38,9 @@ const root = join(import.meta.dirname, "..", "..");
 type Template = { Resources: Record<string, { Type: string; Properties: any }>; Conditions?: unknown };
 
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:oncall";
+/** Reconcile settings given as params (the others are left at their defaults). */
+const KEEP = "svc-ivr@example.com,integration@example.com";
+const MAX_DEACTIVATE = "50";
 
 /**
  * The metrics SQS publishes for a queue (AWS's list, "Available CloudWatch metrics for Amazon SQS"):
@@ -65,6 +78,8 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
         outDir,
         "--param=genesysRegion=mypurecloud.ie",
         `--param=alarmTopicArn=${TOPIC}`,
+        `--param=reconcileKeep=${KEEP}`,
+        `--param=reconcileMaxDeactivate=${MAX_DEACTIVATE}`,
       ],
       {
         cwd: root,
@@ -87,6 +102,31 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
   };
   const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
   const syncFunction = () => resource("SyncLambdaFunction").Properties;
+  const reconcileFunction = () => resource("ReconcileLambdaFunction").Properties;
+  /** The permission statements (the trust policy has none) of a role, by logical id. */
+  const roleStatements = (roleId: string) =>
+    allPolicyStatements({ Resources: { [roleId]: resource(roleId) } }).filter(
+      (s) => s.Resource !== undefined,
+    );
+  /** The actions a role's statements grant on resources whose JSON contains `target`'s. */
+  const grants = (roleId: string, target: unknown) =>
+    roleStatements(roleId)
+      .filter((s) => JSON.stringify(s.Resource).includes(JSON.stringify(target).replace(/^"|"$/g, "")))
+      .flatMap((s) => [s.Action].flat())
+      .sort();
+  /** An S3 ARN of the created bucket, as the template joins it, with `path` after the bucket's name. */
+  const bucketArn = (path?: string) => ({
+    "Fn::Join": [
+      "",
+      [
+        "arn:",
+        { Ref: "AWS::Partition" },
+        ":s3:::",
+        { Ref: RECONCILE_LOGICAL_IDS.bucket },
+        ...(path ? [path] : []),
+      ],
+    ],
+  });
 
   it("runs the bundle on nodejs24.x, arm64, with the shared timeout", () => {
     const fn = syncFunction();
@@ -96,12 +136,19 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
     assert.equal(fn.Timeout, FUNCTION_TIMEOUT_SECONDS);
   });
 
-  it("ships only the bundle and its source map", () => {
-    assert.deepEqual(zipEntries.sort(), ["dist/sync.mjs", "dist/sync.mjs.map"]);
+  it("ships only the two bundles and their source maps", () => {
+    assert.deepEqual(zipEntries.sort(), [
+      "dist/reconcile.mjs",
+      "dist/reconcile.mjs.map",
+      "dist/sync.mjs",
+      "dist/sync.mjs.map",
+    ]);
   });
 
   it("is triggered every minute with budgetSeconds, and daily to refresh the directory index", () => {
-    const rules = ofType("AWS::Events::Rule").map(([, r]) => r.Properties);
+    const rules = ofType("AWS::Events::Rule")
+      .map(([, r]) => r.Properties)
+      .filter((r) => r.ScheduleExpression !== undefined);
     assert.equal(rules.length, 2);
     const minute = rules.find((r) => r.ScheduleExpression === "rate(1 minute)");
     const daily = rules.find((r) => r.ScheduleExpression === "rate(1 day)");
@@ -113,7 +160,11 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
     assert.deepEqual(JSON.parse(minute?.Targets[0].Input), { budgetSeconds: SCHEDULE_BUDGET_SECONDS });
     assert.deepEqual(JSON.parse(daily?.Targets[0].Input), { task: "directory-refresh" });
     assert.ok(SCHEDULE_BUDGET_SECONDS < FUNCTION_TIMEOUT_SECONDS);
-    assert.equal(ofType("AWS::Lambda::Permission").length, 2);
+    const permissions = ofType("AWS::Lambda::Permission").map(([, p]) => p.Properties);
+    assert.equal(
+      permissions.filter((p) => p.FunctionName["Fn::GetAtt"]?.[0] === "SyncLambdaFunction").length,
+      2,
+    );
   });
 
   it("redrives the queue to the DLQ, which keeps messages longer", () => {
@@ -261,13 +312,21 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
     assert.doesNotMatch(JSON.stringify(template), /clientSecret|client_secret|local-secret/i);
   });
 
-  it("grants no wildcard action or resource in any IAM statement", () => {
+  it("grants no wildcard action or resource in any IAM statement, but the objects under the prefix", () => {
     const statements = allPolicyStatements(template);
     assert.ok(statements.length >= 5);
+    // The one wildcard: the reconcile's snapshots and reports are the objects under the prefix.
+    const objectsUnderPrefix: Record<string, string> = {
+      "s3:GetObject": "/snapshots/*",
+      "s3:PutObject": "/snapshots/*.report.json",
+    };
     for (const statement of statements) {
-      if (statement.Effect === "Deny") continue; // a restriction (e.g. the deployment bucket's TLS-only rule)
+      if (statement.Effect === "Deny") continue; // a restriction (e.g. the buckets' TLS-only rule)
+      const allowed =
+        [statement.Action].flat().length === 1 ? objectsUnderPrefix[statement.Action[0]] : undefined;
       for (const key of ["Action", "NotAction", "Resource", "NotResource", "Principal"]) {
         for (const s of stringsIn(statement[key])) {
+          if (key === "Resource" && s === allowed) continue;
           assert.ok(!s.includes("*"), `"${s}" in ${key} of ${JSON.stringify(statement)}`);
         }
       }
@@ -275,46 +334,214 @@ describe("serverless.yml packaged by osls", { timeout: 120_000 }, () => {
     }
   });
 
-  it("gives the function exactly the access it needs", () => {
-    const roles = ofType("AWS::IAM::Role");
-    assert.equal(roles.length, 1, "only our own role (osls's default role grants logs by prefix)");
-    assert.deepEqual(syncFunction().Role, { "Fn::GetAtt": [roles[0]?.[0], "Arn"] });
-    // Permission statements (the trust policy has no Resource).
-    const statements = allPolicyStatements({ Resources: Object.fromEntries(roles) }).filter(
-      (s) => s.Resource !== undefined,
-    );
-    const grants = (target: unknown) =>
-      statements
-        .filter((s) => JSON.stringify(s.Resource).includes(JSON.stringify(target)))
-        .flatMap((s) => [s.Action].flat())
-        .sort();
-    assert.deepEqual(grants({ "Fn::GetAtt": [LOGICAL_IDS.queue, "Arn"] }), [
+  it("gives the sync exactly the access it needs", () => {
+    const roles = ofType("AWS::IAM::Role").map(([id]) => id);
+    assert.deepEqual(roles.sort(), ["ReconcileFunctionRole", "SyncFunctionRole"], "one role per function");
+    assert.deepEqual(syncFunction().Role, { "Fn::GetAtt": ["SyncFunctionRole", "Arn"] });
+    const sync = (target: unknown) => grants("SyncFunctionRole", target);
+    assert.deepEqual(sync({ "Fn::GetAtt": [LOGICAL_IDS.queue, "Arn"] }), [
       "sqs:ChangeMessageVisibility",
       "sqs:DeleteMessage",
       "sqs:GetQueueAttributes",
       "sqs:ReceiveMessage",
       "sqs:SendMessage",
     ]);
-    assert.deepEqual(grants({ "Fn::GetAtt": [LOGICAL_IDS.deadLetterQueue, "Arn"] }), [
+    assert.deepEqual(sync({ "Fn::GetAtt": [LOGICAL_IDS.deadLetterQueue, "Arn"] }), [
       "sqs:GetQueueAttributes",
       "sqs:SendMessage",
     ]);
-    assert.deepEqual(grants({ "Fn::GetAtt": [LOGICAL_IDS.stateTable, "Arn"] }), [
-      "dynamodb:BatchGetItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]);
-    assert.deepEqual(grants({ "Fn::GetAtt": ["SyncLogGroup", "Arn"] }), [
+    assert.deepEqual(sync({ "Fn::GetAtt": [LOGICAL_IDS.stateTable, "Arn"] }), STATE_TABLE_ACTIONS);
+    assert.deepEqual(sync({ "Fn::GetAtt": ["SyncLogGroup", "Arn"] }), [
       "logs:CreateLogStream",
       "logs:PutLogEvents",
     ]);
-    assert.deepEqual(grants("secret:genesys-user-sync/dev/genesys-credentials-??????"), [
+    assert.deepEqual(sync("secret:genesys-user-sync/dev/genesys-credentials-??????"), [
       "secretsmanager:GetSecretValue",
     ]);
-    assert.equal(statements.length, 5, JSON.stringify(statements));
+    assert.equal(
+      roleStatements("SyncFunctionRole").length,
+      5,
+      JSON.stringify(roleStatements("SyncFunctionRole")),
+    );
+  });
+
+  describe("the S3-triggered reconcile", () => {
+    it("runs its own bundle on nodejs24.x, arm64, with its role, timeout and memory", () => {
+      const fn = reconcileFunction();
+      assert.equal(fn.Handler, "dist/reconcile.handler");
+      assert.equal(fn.Runtime, "nodejs24.x");
+      assert.deepEqual(fn.Architectures, ["arm64"]);
+      assert.equal(fn.Timeout, RECONCILE_FUNCTION.timeoutSeconds);
+      assert.equal(fn.MemorySize, RECONCILE_FUNCTION.memorySize);
+      assert.deepEqual(fn.Role, { "Fn::GetAtt": ["ReconcileFunctionRole", "Arn"] });
+    });
+
+    it("has the sync's settings, where snapshots land, and only the RECONCILE_* options given", () => {
+      const env = reconcileFunction().Environment.Variables;
+      assert.deepEqual(env.SYNC_QUEUE_URL, { Ref: LOGICAL_IDS.queue });
+      assert.deepEqual(env.SYNC_STATE_TABLE, { Ref: LOGICAL_IDS.stateTable });
+      assert.equal(env.GENESYS_CREDENTIALS_SECRET, "genesys-user-sync/dev/genesys-credentials");
+      assert.deepEqual(env.RECONCILE_BUCKET, { Ref: RECONCILE_LOGICAL_IDS.bucket });
+      assert.equal(env.RECONCILE_PREFIX, "snapshots/");
+      const options = Object.fromEntries(
+        Object.entries(env).filter(([name]) => /^RECONCILE_/.test(name) && !/_(BUCKET|PREFIX)$/.test(name)),
+      );
+      assert.deepEqual(options, { RECONCILE_KEEP: KEEP, RECONCILE_MAX_DEACTIVATE: MAX_DEACTIVATE });
+      assert.equal(syncFunction().Environment.Variables.RECONCILE_BUCKET, undefined, "the sync has none");
+    });
+
+    it("creates a private, encrypted, HTTPS-only bucket that sends its events to EventBridge", () => {
+      const bucket = resource(RECONCILE_LOGICAL_IDS.bucket);
+      assert.equal(bucket.Type, "AWS::S3::Bucket");
+      assert.deepEqual(bucket.Properties.NotificationConfiguration, {
+        EventBridgeConfiguration: { EventBridgeEnabled: true },
+      });
+      assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      assert.equal(
+        bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault
+          .SSEAlgorithm,
+        "AES256",
+      );
+      const policy = resource(RECONCILE_LOGICAL_IDS.bucketPolicy).Properties;
+      assert.deepEqual(policy.Bucket, { Ref: RECONCILE_LOGICAL_IDS.bucket });
+      assert.deepEqual(policy.PolicyDocument.Statement[0].Condition, {
+        Bool: { "aws:SecureTransport": false },
+      });
+      assert.equal(policy.PolicyDocument.Statement[0].Effect, "Deny");
+    });
+
+    it("is invoked by EventBridge for S3's Object Created events of that bucket under the prefix", () => {
+      const rules = ofType("AWS::Events::Rule").filter(([, r]) => r.Properties.EventPattern !== undefined);
+      assert.equal(rules.length, 1);
+      const rule = rules[0]?.[1].Properties;
+      assert.deepEqual(rule.EventPattern, {
+        source: ["aws.s3"],
+        "detail-type": ["Object Created"],
+        detail: {
+          bucket: { name: [{ Ref: RECONCILE_LOGICAL_IDS.bucket }] },
+          object: { key: [{ prefix: "snapshots/" }] },
+        },
+      });
+      assert.equal(rule.State, "ENABLED");
+      assert.deepEqual(
+        rule.Targets.map((t: { Arn: unknown }) => t.Arn),
+        [{ "Fn::GetAtt": ["ReconcileLambdaFunction", "Arn"] }],
+      );
+      const permission = ofType("AWS::Lambda::Permission")
+        .map(([, p]) => p.Properties)
+        .filter((p) => p.FunctionName["Fn::GetAtt"]?.[0] === "ReconcileLambdaFunction");
+      assert.deepEqual(
+        permission.map((p) => p.Principal),
+        ["events.amazonaws.com"],
+      );
+    });
+
+    it("gets exactly the access it needs: the snapshots, the reports, the queue to send to, the table, the secret", () => {
+      const reconcile = (target: unknown) => grants("ReconcileFunctionRole", target);
+      assert.deepEqual(reconcile(bucketArn("/snapshots/*")), ["s3:GetObject"]);
+      assert.deepEqual(reconcile(bucketArn("/snapshots/*.report.json")), ["s3:PutObject"]);
+      const statements = roleStatements("ReconcileFunctionRole");
+      assert.deepEqual(
+        statements
+          .filter((s) => JSON.stringify(s.Resource) === JSON.stringify([bucketArn()]))
+          .map((s) => s.Action),
+        [["s3:ListBucket"]],
+      );
+      assert.deepEqual(reconcile({ "Fn::GetAtt": [LOGICAL_IDS.queue, "Arn"] }), ["sqs:SendMessage"]);
+      assert.deepEqual(reconcile({ "Fn::GetAtt": [LOGICAL_IDS.deadLetterQueue, "Arn"] }), []);
+      assert.deepEqual(reconcile({ "Fn::GetAtt": [LOGICAL_IDS.stateTable, "Arn"] }), STATE_TABLE_ACTIONS);
+      assert.deepEqual(reconcile({ "Fn::GetAtt": ["ReconcileLogGroup", "Arn"] }), [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+      ]);
+      assert.deepEqual(reconcile("secret:genesys-user-sync/dev/genesys-credentials-??????"), [
+        "secretsmanager:GetSecretValue",
+      ]);
+      assert.equal(statements.length, 7, JSON.stringify(statements));
+      assert.deepEqual(
+        grants("SyncFunctionRole", { Ref: RECONCILE_LOGICAL_IDS.bucket }),
+        [],
+        "the sync reads no S3",
+      );
+    });
+  });
+});
+
+/** What both functions may do on the state table (the shared budget, the token store, the marks). */
+const STATE_TABLE_ACTIONS = [
+  "dynamodb:BatchGetItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+];
+
+describe("the reconcile's settings (an existing bucket, bad values): checked when packaging", () => {
+  const settings = { bucket: "acme-hr-exports", prefix: "workday/nightly/", options: {} };
+  const existing = (path?: string) => ({
+    "Fn::Join": [
+      "",
+      ["arn:", { Ref: "AWS::Partition" }, ":s3:::", "acme-hr-exports", ...(path ? [path] : [])],
+    ],
+  });
+
+  it("an existing bucket: no bucket created; the rule, the environment and the grants name it", () => {
+    assert.deepEqual(reconcileResources(settings), {
+      Resources: {},
+      Outputs: { ReconcileBucketName: { Value: "acme-hr-exports" } },
+    });
+    assert.deepEqual(reconcileEventPattern(settings).detail, {
+      bucket: { name: ["acme-hr-exports"] },
+      object: { key: [{ prefix: "workday/nightly/" }] },
+    });
+    assert.deepEqual(reconcileEnvironment(settings), {
+      RECONCILE_BUCKET: "acme-hr-exports",
+      RECONCILE_PREFIX: "workday/nightly/",
+    });
+    const statements = reconcileIamStatements(settings);
+    assert.deepEqual(statements.readSnapshots.Resource, [existing("/workday/nightly/*")]);
+    assert.deepEqual(statements.writeReports.Resource, [existing("/workday/nightly/*.report.json")]);
+    assert.deepEqual(statements.listBucket.Resource, [existing()]);
+  });
+
+  it("an empty prefix: the whole bucket, and no key in the rule", () => {
+    const whole = { ...settings, prefix: "" };
+    assert.deepEqual(reconcileEventPattern(whole).detail, { bucket: { name: ["acme-hr-exports"] } });
+    assert.deepEqual(reconcileIamStatements(whole).readSnapshots.Resource, [existing("/*")]);
+  });
+
+  it("refuses a bad bucket name or prefix, naming the param", () => {
+    for (const bad of [
+      { ...settings, bucket: "Acme_HR" },
+      { ...settings, prefix: "exports/*" },
+      { ...settings, prefix: "nightly export/" },
+    ]) {
+      assert.throws(() => reconcileEnvironment(bad), ReconcileSettingsError, JSON.stringify(bad));
+    }
+    assert.throws(() => reconcileEnvironment({ ...settings, bucket: "Acme_HR" }), /reconcileBucket/);
+    assert.throws(() => reconcileIamStatements({ ...settings, prefix: "exports/*" }), /reconcilePrefix/);
+  });
+
+  it("refuses an option the function would refuse, naming its variable", () => {
+    assert.throws(
+      () => reconcileEnvironment({ ...settings, options: { reconcileMaxChange: "lots" } }),
+      (error: unknown) =>
+        error instanceof ReconcileOptionsError && /RECONCILE_MAX_CHANGE/.test(error.message),
+    );
+    assert.deepEqual(
+      reconcileEnvironment({ ...settings, options: { reconcileCreateMissing: "true", reconcileKey: "" } }),
+      {
+        RECONCILE_BUCKET: "acme-hr-exports",
+        RECONCILE_PREFIX: "workday/nightly/",
+        RECONCILE_CREATE_MISSING: "true",
+      },
+    );
   });
 });
 
