@@ -1,3 +1,4 @@
+import { listEveryUser, type UserListingPort } from "../directory/user-listing.ts";
 import { RateLimitedError, TransientGenesysError } from "../genesys/errors.ts";
 import type { GenesysUser } from "../genesys/types.ts";
 import type { UsersApi } from "../genesys/users-api.ts";
@@ -8,8 +9,6 @@ import { Population } from "./population.ts";
 const TRANSIENT_ATTEMPTS = 4;
 /** Rounds of reading again, by id, the users listed without their employer info. @default 2 */
 const EMPLOYER_INFO_REREADS = 2;
-/** Users per page of the listing (`GET /api/v2/users`, documented maximum 500). */
-const PAGE_SIZE = 500;
 
 export interface ListedPopulation {
   readonly population: Population;
@@ -21,7 +20,7 @@ export interface ListedPopulation {
 /**
  * Every user of the org who is not deleted, listed once through the shared budget (each page waits
  * its turn like every call; a 429 or a pause is waited out, a transient error tried again), with
- * their employer info. With `key: employeeId`, users listed without it (an expansion is best effort)
+ * their employer info: `listEveryUser`, which pages around the inactive listing's cap. With `key: employeeId`, users listed without it (an expansion is best effort)
  * are read again by id, so that their employee ids can be matched.
  */
 export async function listPopulation(
@@ -35,18 +34,13 @@ export async function listPopulation(
 ): Promise<ListedPopulation> {
   const { signal, sleep } = options;
   const population = new Population();
-  let pages = 0;
-  for (let page = 1; ; page++) {
-    const { users: entities, pageCount } = await patiently(
-      () => users.listUsers({ pageNumber: page, pageSize: PAGE_SIZE }, signal),
-      sleep,
-      signal,
-    );
-    pages += 1;
-    population.add(entities);
-    options.onProgress?.(population.size, undefined);
-    if (page >= pageCount || entities.length === 0) break;
-  }
+  const port: UserListingPort = {
+    listUsers: (query, pageSignal) => patiently(() => users.listUsers(query, pageSignal), sleep, signal),
+  };
+  const listing = listEveryUser(port, { signal, expand: ["employerInfo"], onProgress: options.onProgress });
+  let item = await listing.next();
+  for (; !item.done; item = await listing.next()) population.add(item.value);
+  const { pages, inactiveCapped } = item.value;
   if (options.key === "employeeId") {
     for (let round = 0; round < EMPLOYER_INFO_REREADS && population.employerUnknown.length > 0; round++) {
       const reread: Map<string, GenesysUser> = await patiently(
@@ -57,7 +51,7 @@ export async function listPopulation(
       for (const user of reread.values()) population.replace(user);
     }
   }
-  return { population, pages, inactiveCapped: false };
+  return { population, pages, inactiveCapped };
 }
 
 /**

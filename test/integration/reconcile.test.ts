@@ -105,7 +105,7 @@ describe("reconcile a snapshot", { concurrency: true }, () => {
       ["getUsers"],
       "the listing only",
     );
-    assert.equal(byRoute.getUsers, 1, "one page of 500");
+    assert.equal(byRoute.getUsers, 2, "one page of active users, one of inactive ones");
 
     const summary = await w.job().run({}, RUN_MS);
     assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
