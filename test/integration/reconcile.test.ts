@@ -162,6 +162,32 @@ describe("reconcile a snapshot", { concurrency: true }, () => {
     assert.equal((await w.peek("dlq")).length, 0);
   });
 
+  test("a snapshot older than a joiner never deactivates the joiner (the create claims its state)", async (t) => {
+    const w = await fresh(t, [person(1)]);
+    await w.send([
+      {
+        changeId: "hire-1",
+        user: { email: "hired@example.com" },
+        changedAt: "2026-12-02T09:00:00Z",
+        ifMissing: "create",
+        set: { name: "Hired Late" },
+      },
+    ]);
+    await w.job().run({}, RUN_MS);
+    const [hired] = w.sim.listUsers().filter((u) => u.email === "hired@example.com");
+    assert.equal(hired?.state, "active");
+    // The night's export was taken before the hire: it does not list them.
+    const { report } = await reconcile(w, csv("email,title", ["user1@example.com,Agent"]), {
+      asOf: "2026-12-01T00:00:00Z",
+      deactivateMissing: true,
+      maxDeactivate: { count: 1 },
+    });
+    assert.equal(report.counts.deactivated, 1);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(summary.skippedStale, 1, JSON.stringify(summary));
+    assert.equal(w.sim.getUser(hired?.id ?? "")?.state, "active", "the newer joiner stands");
+  });
+
   test("a truncated file trips the guard: nothing is enqueued, the counts and the flag are named", async (t) => {
     const users = Array.from({ length: 100 }, (_, i) => person(i + 1));
     const w = await fresh(t, users);
