@@ -11,6 +11,12 @@ import { FAMILY_ROW_TARGETS, type FamilyRowResult, familyTargetsMet } from "./fa
 import { JOINERS_ROW_TARGETS, type JoinersRowResult, joinersTargetsMet } from "./joiners-row.ts";
 import type { RowFigures } from "./metrics.ts";
 import {
+  RECONCILE_ROW_TARGETS,
+  type ReconcileApproach,
+  type ReconcileRowResult,
+  reconcileTargetsMet,
+} from "./reconcile-row.ts";
+import {
   type BenchSettings,
   type Condition,
   HIDDEN_CLIENT_TOKENS,
@@ -108,6 +114,46 @@ concurrent invocations drain them (bench/joiners-row.ts).
 | Genesys calls / joiner (target ≤ ${JOINERS_ROW_TARGETS.maxCallsPerJoiner}) | not in effect | emails held twice | dead-lettered | left in queue | calls by route | targets |
 | ---: | ---: | ---: | ---: | ---: | --- | --- |
 | ${f3(j.callsPerJoiner)} | ${j.lost} | ${j.duplicated} | ${j.deadLettered} | ${j.leftInQueue} | ${routes} | ${joinersTargetsMet(j) ? "met" : "missed"} |
+`;
+}
+
+/** Users a reconcile is timed for at Genesys's real limits. */
+const RECONCILE_USERS = 50_000;
+
+/**
+ * The reconcile row (bench/reconcile-row.ts) against its target, with each approach's time for 50,000
+ * people at Genesys's real limits: its calls scaled to 50,000 people (the listing's pages and the
+ * calls per person measured), at 300 a minute (one token) and 3,000 (the default pool), every call
+ * counted against the limit (the other rows measure how close to it the project runs).
+ */
+export function renderReconcileRow(r: ReconcileRowResult): string {
+  const scale = RECONCILE_USERS / r.count;
+  const pages = Math.ceil(RECONCILE_USERS / 500);
+  const perDiff = (r.project.calls - r.pages) / Math.max(1, r.differing);
+  const projectCalls = pages + perDiff * r.differing * scale;
+  const line = (name: string, a: ReconcileApproach, calls50k: number): string =>
+    `| ${name} | ${a.calls} | ${f3(a.calls / r.count)} | ${a.missed} | ${a.touched} | ${Math.round(calls50k).toLocaleString("en-US")} | ${duration(calls50k / REAL_PER_TOKEN)} | ${duration(calls50k / REAL_CLIENT)} |`;
+  const routes = (a: ReconcileApproach): string =>
+    Object.entries(a.byRoute)
+      .sort(([x], [y]) => x.localeCompare(y))
+      .map(([route, n]) => `${route} ${n}`)
+      .join(", ");
+  return `
+### Reconcile
+
+A snapshot of ${r.count.toLocaleString("en-US")} people, ${r.differing} of whom (${f1((100 * r.differing) / r.count)} %) differ from Genesys by their title
+(bench/reconcile-row.ts). This project lists the org (${r.pages} pages of 500), enqueues ${r.enqueued} changes and its sync
+drains them; the peers run on the same org, in the same run: every row of the file enqueued (named by email, as
+\`enqueue\` sends a CSV) and drained by the same sync, and the usual script (a GET per person, a PATCH where the title
+differs). Target: Genesys calls ≤ pages + ${RECONCILE_ROW_TARGETS.maxCallsPerDifference} × differing people = ${f1(r.pages + RECONCILE_ROW_TARGETS.maxCallsPerDifference * r.differing)}: **${reconcileTargetsMet(r) ? "met" : "missed"}** (${r.project.calls}; ${f3(perDiff)} per differing person after the listing).
+
+| approach | Genesys calls | per person in the file | not in effect | others written | calls for ${RECONCILE_USERS.toLocaleString("en-US")} people | at one token (${REAL_PER_TOKEN}/min) | at the default pool (${REAL_CLIENT.toLocaleString("en-US")}/min) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${line("this project: reconcile", r.project, projectCalls)}
+${line("every row enqueued", r.everyRow, r.everyRow.calls * scale)}
+${line("usual script (GET per person)", r.script, r.script.calls * scale)}
+
+Calls by route: reconcile ${routes(r.project)}; every row ${routes(r.everyRow)}; script ${routes(r.script)}.
 `;
 }
 
@@ -247,12 +293,15 @@ function renderDiagnostics(outcomes: readonly RowOutcome[]): string {
 const START = "<!-- bench:generated:start (npm run bench rewrites this part) -->";
 const END = "<!-- bench:generated:end -->";
 
-export function renderResults(
-  outcomes: readonly RowOutcome[],
-  c: ReportContext,
-  family: FamilyRowResult | undefined,
-  joiners: JoinersRowResult | undefined,
-): string {
+/** The rows outside the table, each present when it ran. */
+export interface OtherRows {
+  readonly family?: FamilyRowResult | undefined;
+  readonly joiners?: JoinersRowResult | undefined;
+  readonly reconcile?: ReconcileRowResult | undefined;
+}
+
+export function renderResults(outcomes: readonly RowOutcome[], c: ReportContext, other: OtherRows): string {
+  const { family, joiners, reconcile } = other;
   const s = c.settings;
   const L = s.limit;
   const w = s.windowMs / 1000;
@@ -350,7 +399,7 @@ ${renderTimeTable(outcomes)}
 ### Diagnostics
 
 ${renderDiagnostics(outcomes)}
-${family === undefined ? "" : renderFamilyRow(family, c.settings)}${joiners === undefined ? "" : renderJoinersRow(joiners)}
+${family === undefined ? "" : renderFamilyRow(family, c.settings)}${joiners === undefined ? "" : renderJoinersRow(joiners)}${reconcile === undefined ? "" : renderReconcileRow(reconcile)}
 
 ### How each figure is computed
 

@@ -24,6 +24,7 @@ import { type JoinersRowResult, joinersTargetsMet, runJoinersRow } from "./joine
 import { computeFigures, perSecond, type RowFigures } from "./metrics.ts";
 import { runProcessRow } from "./process-row.ts";
 import { enqueue, runProjectRow } from "./project-row.ts";
+import { type ReconcileRowResult, reconcileTargetsMet, runReconcileRow } from "./reconcile-row.ts";
 import {
   APPROACH,
   type RowOutcome,
@@ -345,6 +346,20 @@ async function main(): Promise<void> {
         `joiners-1000          calls/joiner ${joiners.callsPerJoiner.toFixed(3)}  lost ${joiners.lost}  duplicated ${joiners.duplicated}  dlq ${joiners.deadLettered}  inQueue ${joiners.leftInQueue}  ${JSON.stringify(joiners.byRoute)}  wall ${(joiners.wallMs / 1000).toFixed(1)}s  targets ${joinersTargetsMet(joiners) ? "met" : "missed"}`,
       );
     }
+    // The reconcile row: in the full run, or when asked for (`--rows reconcile`).
+    let reconcile: ReconcileRowResult | undefined;
+    if (values.rows === undefined ? !quick : values.rows.split(",").includes("reconcile")) {
+      reconcile = await runReconcileRow(world, {
+        count: 20_000,
+        share: 0.01,
+        limit,
+        windowMs,
+        invocations: 4,
+      });
+      console.log(
+        `reconcile-20000       calls ${reconcile.project.calls} (pages ${reconcile.pages} + ${reconcile.differing} differing)  enqueued ${reconcile.enqueued}  missed ${reconcile.project.missed}  touched ${reconcile.project.touched}  every-row calls ${reconcile.everyRow.calls}  script calls ${reconcile.script.calls}  ${JSON.stringify(reconcile.project.byRoute)}  wall ${(reconcile.project.wallMs / 1000).toFixed(1)}s / ${(reconcile.everyRow.wallMs / 1000).toFixed(1)}s / ${(reconcile.script.wallMs / 1000).toFixed(1)}s  targets ${reconcileTargetsMet(reconcile) ? "met" : "missed"}`,
+      );
+    }
     const tookMs = Date.now() - Date.parse(date);
 
     const context = {
@@ -377,7 +392,7 @@ async function main(): Promise<void> {
         }),
         `Simulator: ${settings.limit} calls per ${settings.windowMs / 1000} s sliding window per OAuth client, ${settings.limit / 10} per token (${date.slice(0, 10)}); 1-s bins by arrival time.`,
       );
-      await writeResults(renderResults(outcomes, context, family, joiners), svg);
+      await writeResults(renderResults(outcomes, context, { family, joiners, reconcile }), svg);
       console.log("wrote bench/results.md and bench/calls.svg");
     }
   } finally {

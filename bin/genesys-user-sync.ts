@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: () => import("./commands/status.ts"),
   dlq: () => import("./commands/dlq.ts"),
   directory: () => import("./commands/directory.ts"),
+  reconcile: () => import("./commands/reconcile.ts"),
   demo: () => import("./commands/demo.ts"),
 };
 

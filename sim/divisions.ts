@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { apiError, badRequest, ErrorCodes, type SimHttpError } from "./errors.ts";
-import { type PagedListing, pagedListing } from "./listing.ts";
+import { intParam, type PagedListing, pagedListing } from "./listing.ts";
 
 /** The Home division's id (every org has one; a user created without `divisionId` lands in it). */
 export const HOME_DIVISION_ID = "00000000-0000-4000-8000-000000000001";
@@ -167,10 +167,4 @@ export class DivisionRegistry {
 /** 404 for a division id that does not exist (the users' 404 body, chosen). */
 export function divisionNotFound(id: string): SimHttpError {
   return apiError(404, ErrorCodes.notFound, `The division [${id}] was not found.`);
-}
-
-function intParam(value: string | null, name: string, fallback: number): number {
-  if (value === null || value === "") return fallback;
-  if (!/^-?\d+$/.test(value)) throw badRequest(`${name} must be an integer.`, { fieldName: name });
-  return Number(value);
 }

@@ -18,18 +18,9 @@ import { CREATE_USER_PERMISSIONS, parseCreateUser } from "./create-user.ts";
 import { MOVE_USER_PERMISSION } from "./division-move.ts";
 import { answerDivisionRoute, divisionRouteOf } from "./division-routes.ts";
 import type { ApiDivision, SeedDivision } from "./divisions.ts";
-import {
-  apiError,
-  badRequest,
-  DetailCodes,
-  ErrorCodes,
-  errorBody,
-  invalidValue,
-  oauthError,
-  SimHttpError,
-} from "./errors.ts";
-import { pagedListing } from "./listing.ts";
+import { apiError, badRequest, ErrorCodes, errorBody, oauthError, SimHttpError } from "./errors.ts";
 import { SlidingWindow } from "./rate-limiter.ts";
+import { answerUserListing } from "./user-listing.ts";
 import { decodeQ64, searchUsers } from "./user-search.ts";
 import {
   type ApiUser,
@@ -43,6 +34,8 @@ export type { ApiDivision, DivisionListing, SeedDivision } from "./divisions.ts"
 export { HOME_DIVISION_ID } from "./divisions.ts";
 export type { ErrorBody, ErrorDetail, OAuthErrorBody } from "./errors.ts";
 export { DetailCodes, ErrorCodes } from "./errors.ts";
+export type { UserListingOptions } from "./user-listing.ts";
+export { MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE } from "./user-listing.ts";
 export type {
   ApiUser,
   Contact,
@@ -138,8 +131,6 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 86_400;
 /** Documented `client.credentials.token.rate.per.minute` default. */
 export const DEFAULT_PER_TOKEN_LIMIT = 300;
 export const DEFAULT_WINDOW_MS = 60_000;
-export const MAX_IDS_PER_REQUEST = 100;
-export const MAX_PAGE_SIZE = 500;
 /** Documented `request.bytes.max`. */
 export const MAX_REQUEST_BYTES = 512_000;
 
@@ -685,7 +676,12 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     if (route === "getUser") {
       return { status: 200, body: directory.getForApi(userId ?? "", url.searchParams.get("state"), expand) };
     }
-    if (route === "getUsers") return { status: 200, body: listUsers(url, expand) };
+    if (route === "getUsers") {
+      return {
+        status: 200,
+        body: answerUserListing(directory, url.searchParams, expand, directory.listingCaps),
+      };
+    }
 
     const client = clients.get(token.clientId);
     const granted = client?.permissions ?? [];
@@ -873,46 +869,6 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     };
   }
 
-  function listUsers(url: URL, expand: readonly string[]): unknown {
-    const params = url.searchParams;
-    const pageSize = intParam(params.get("pageSize"), "pageSize", 25);
-    const pageNumber = intParam(params.get("pageNumber"), "pageNumber", 1);
-    if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw badRequest(`pageSize must be between 1 and ${MAX_PAGE_SIZE}.`, { fieldName: "pageSize" });
-    }
-    if (pageNumber < 1) throw badRequest("pageNumber must be 1 or more.", { fieldName: "pageNumber" });
-    const stateValues = ["active", "inactive", "deleted", "any"] as const;
-    const state = params.get("state") ?? "active";
-    if (!(stateValues as readonly string[]).includes(state)) throw invalidValue(state, "state", stateValues);
-    const sortValues = ["ascending", "descending"] as const;
-    const sortParam = (params.get("sortOrder") ?? "ascending").toLowerCase();
-    const sort = sortParam === "asc" ? "ascending" : sortParam === "desc" ? "descending" : sortParam;
-    if (!(sortValues as readonly string[]).includes(sort))
-      throw invalidValue(sortParam, "sortOrder", sortValues);
-    const ids = params
-      .getAll("id")
-      .flatMap((v) => v.split(","))
-      .map((v) => v.trim())
-      .filter((v) => v !== "");
-    const unique = [...new Set(ids)];
-    if (unique.length > MAX_IDS_PER_REQUEST) {
-      throw badRequest(
-        `A maximum of ${MAX_IDS_PER_REQUEST} ids can be requested at once; ${unique.length} were given.`,
-        {
-          errorCode: DetailCodes.tooManyIds,
-          fieldName: "id",
-        },
-      );
-    }
-    const matches = directory.list(
-      params.has("id") ? unique : undefined,
-      state as "any",
-      sort as "ascending",
-      expand,
-    );
-    return pagedListing(matches, "/api/v2/users", params, pageNumber, pageSize);
-  }
-
   // ---- server -------------------------------------------------------------------------------
 
   const server: Server = createServer((req, res) => {
@@ -1079,12 +1035,6 @@ function expandParam(params: URLSearchParams): string[] {
     .flatMap((v) => v.split(","))
     .map((v) => v.trim())
     .filter((v) => v !== "");
-}
-
-function intParam(value: string | null, name: string, fallback: number): number {
-  if (value === null || value === "") return fallback;
-  if (!/^-?\d+$/.test(value)) throw badRequest(`${name} must be an integer.`, { fieldName: name });
-  return Number(value);
 }
 
 // ---- seed data and the standalone entry -------------------------------------------------------

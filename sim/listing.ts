@@ -1,3 +1,5 @@
+import { badRequest } from "./errors.ts";
+
 /**
  * The envelope of Genesys's paged listings (`UserEntityListing`, `AuthzDivisionEntityListing`, …):
  * one page of `matches`, with the URIs of the first, this, last, next and previous pages built from
@@ -44,4 +46,11 @@ export function pagedListing<T>(
   if (pageNumber < pageCount) listing.nextUri = uri(pageNumber + 1);
   if (pageNumber > 1) listing.previousUri = uri(pageNumber - 1);
   return listing;
+}
+
+/** An integer query parameter (`pageSize`, `pageNumber`), `fallback` when absent; 400 when not one. */
+export function intParam(value: string | null, name: string, fallback: number): number {
+  if (value === null || value === "") return fallback;
+  if (!/^-?\d+$/.test(value)) throw badRequest(`${name} must be an integer.`, { fieldName: name });
+  return Number(value);
 }

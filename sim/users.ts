@@ -20,6 +20,7 @@ import {
   invalidValue,
   type SimHttpError,
 } from "./errors.ts";
+import { DEFAULT_LISTING_CAPS, type UserListingCaps, type UserListingOptions } from "./user-listing.ts";
 
 export const USER_STATES = ["active", "inactive", "deleted"] as const;
 export type UserState = (typeof USER_STATES)[number];
@@ -149,7 +150,11 @@ export interface PhoneRendering {
 }
 
 /** The directory's renderings and answers; the create's, the divisions' and the move's are in their files. */
-export interface DirectoryOptions extends CreateUserOptions, DivisionOptions, DivisionMoveOptions {
+export interface DirectoryOptions
+  extends CreateUserOptions,
+    DivisionOptions,
+    DivisionMoveOptions,
+    UserListingOptions {
   phoneRendering?: Partial<PhoneRendering>;
   /**
    * A stale `version`: 409 (default), or 400 whose message says it "does not match the current
@@ -277,6 +282,7 @@ export class UserDirectory {
     createRequiresDivisionId: false,
   };
   #move: Required<DivisionMoveOptions> = { divisionMoveBumpsVersion: true, divisionMoveUnknownIds: 400 };
+  #listingCaps: UserListingCaps = { ...DEFAULT_LISTING_CAPS };
   /** The org's divisions (users are in one each). */
   readonly divisions = new DivisionRegistry();
   /** Each user's versions as the search index will see them, oldest first (only with a search lag). */
@@ -310,7 +316,16 @@ export class UserDirectory {
       divisionMoveBumpsVersion: options.divisionMoveBumpsVersion ?? this.#move.divisionMoveBumpsVersion,
       divisionMoveUnknownIds: options.divisionMoveUnknownIds ?? this.#move.divisionMoveUnknownIds,
     };
+    this.#listingCaps = {
+      inactiveListingCap: options.inactiveListingCap ?? this.#listingCaps.inactiveListingCap,
+      anyStateListingCap: options.anyStateListingCap ?? this.#listingCaps.anyStateListingCap,
+    };
     this.divisions.configure(options);
+  }
+
+  /** How far `GET /api/v2/users` listings page (see `UserListingOptions`). */
+  get listingCaps(): UserListingCaps {
+    return { ...this.#listingCaps };
   }
 
   /** What a create takes beyond its body (see `CreateUserOptions`). */

@@ -89,24 +89,13 @@ export function csvChanges(text: string, options: CsvOptions): CsvChanges {
   try {
     // Line endings are normalized first so that csv-parse counts lines the same for CRLF and LF files.
     // With `info: true` each record comes as `{ record, info }` (csv-parse's typings do not say so).
-    records = parse(text.replace(/\r\n?/g, "\n"), {
-      bom: true,
-      info: true,
-      record_delimiter: "\n",
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true, // spaces around a quoted field (`a, "b, c" ,d`) are allowed and dropped
-    }) as unknown as ParsedRecord[];
+    records = parse(text.replace(/\r\n?/g, "\n"), CSV_PARSE_OPTIONS) as unknown as ParsedRecord[];
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     const line = typeof error.lines === "number" ? error.lines : 1;
     return { changes: [], rejects: [{ line, reason: `not valid CSV: ${error.message}` }] };
   }
-  const [head, ...rows] = records.map(({ record, info }) => ({
-    // `info.lines` is the record's LAST line; its quoted newlines say how many lines it spans.
-    line: info.lines - record.reduce((n, field) => n + (field.match(/\n/g)?.length ?? 0), 0),
-    cells: record.map((cell) => cell.trim()),
-  }));
+  const [head, ...rows] = records.map(({ record, info }) => csvRecordCells(record, info));
   if (head === undefined) return { changes: [], rejects: [{ line: 1, reason: "no header row" }] };
   const headerProblem = checkHeader(head.cells);
   if (headerProblem !== undefined) {
@@ -115,24 +104,60 @@ export function csvChanges(text: string, options: CsvOptions): CsvChanges {
   const changes: CsvChanges["changes"] = [];
   const rejects: FileReject[] = [];
   for (const { line, cells } of rows) {
-    if (cells.every((cell) => cell === "")) continue;
-    if (cells.length !== head.cells.length) {
-      rejects.push({ line, reason: `has ${cells.length} fields, the header has ${head.cells.length}` });
-      continue;
-    }
-    const row = new Map<string, string>();
-    head.cells.forEach((column, i) => {
-      const cell = cells[i] as string;
-      if (cell !== "") row.set(column, cell);
-    });
-    const mapped = rowToChange(row, options);
+    const mapped = csvRowChange(head.cells, cells, options);
+    if (mapped === undefined) continue;
     if ("reject" in mapped) rejects.push({ line, reason: mapped.reject });
     else changes.push({ line, change: mapped.change });
   }
   return { changes, rejects };
 }
 
-function checkHeader(columns: readonly string[]): string | undefined {
+/** csv-parse's options for change files, shared by the whole-text and the streaming readers. */
+export const CSV_PARSE_OPTIONS = {
+  bom: true,
+  info: true,
+  record_delimiter: "\n",
+  relax_column_count: true,
+  skip_empty_lines: true,
+  trim: true, // spaces around a quoted field (`a, "b, c" ,d`) are allowed and dropped
+} as const;
+
+/** A parsed record as its first line and trimmed cells. */
+export function csvRecordCells(
+  record: readonly string[],
+  info: Pick<Info, "lines">,
+): { line: number; cells: string[] } {
+  return {
+    // `info.lines` is the record's LAST line; its quoted newlines say how many lines it spans.
+    line: info.lines - record.reduce((n, field) => n + (field.match(/\n/g)?.length ?? 0), 0),
+    cells: record.map((cell) => cell.trim()),
+  };
+}
+
+/**
+ * One record (after the header) as a change object, or why it cannot be one; undefined for a row whose
+ * cells are all empty (a blank line).
+ */
+export function csvRowChange(
+  header: readonly string[],
+  cells: readonly string[],
+  options: CsvOptions,
+): { change: Record<string, unknown> } | { reject: string; cells: ReadonlyMap<string, string> } | undefined {
+  if (cells.every((cell) => cell === "")) return undefined;
+  const row = new Map<string, string>();
+  header.forEach((column, i) => {
+    const cell = cells[i];
+    if (cell !== undefined && cell !== "") row.set(column, cell);
+  });
+  if (cells.length !== header.length) {
+    return { reject: `has ${cells.length} fields, the header has ${header.length}`, cells: row };
+  }
+  const mapped = rowToChange(row, options);
+  return "reject" in mapped ? { reject: mapped.reject, cells: row } : mapped;
+}
+
+/** Why a header row cannot be read, or undefined. */
+export function checkHeader(columns: readonly string[]): string | undefined {
   const unnamed = columns.indexOf("");
   if (unnamed >= 0) return `header: column ${unnamed + 1} has no name`;
   const unknown = columns.filter((c) => !KNOWN_COLUMNS.has(c));

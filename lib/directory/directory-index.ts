@@ -9,14 +9,15 @@ import {
   UNKNOWN_EMPLOYER_INFO_KEPT,
 } from "./index-state.ts";
 import type { NameCachePort } from "./name-cache.ts";
+import type { UserListingResult } from "./user-listing.ts";
 
 /** The reads the index is built from. */
 export interface DirectoryListingPort {
-  /** One page of `GET /api/v2/users?expand=employerInfo&state=any` (every user of the org). */
-  listPage(
-    pageNumber: number,
-    signal: AbortSignal,
-  ): Promise<{ users: readonly GenesysUser[]; pageCount: number }>;
+  /**
+   * Every user who is not deleted, with `employerInfo` expanded, page by page (lib/directory/user-listing.ts:
+   * active and inactive users apart, since an inactive listing is refused past 10,000 users).
+   */
+  listEveryUser(signal: AbortSignal): AsyncGenerator<readonly GenesysUser[], UserListingResult, undefined>;
   /** These users read again by id with `employerInfo` expanded (100 a call). */
   readUsers(ids: readonly string[], signal: AbortSignal): Promise<readonly GenesysUser[]>;
 }
@@ -27,7 +28,10 @@ export interface DirectoryRefreshSummary {
   readonly emails: number;
   /** Names that more than one user carries (they resolve as ambiguous). */
   readonly ambiguous: number;
-  /** Whether every page was read before the deadline (a partial index is still written). */
+  /**
+   * Whether every page was read before the deadline, and no inactive user was missed past the listing's
+   * cap (a partial index is still written).
+   */
   readonly complete: boolean;
   /** Users whose employer info no read brought back yet, so their employee ids are not indexed. */
   readonly unknownEmployerInfo: number;
@@ -66,9 +70,16 @@ export async function refreshDirectoryIndex(
   let users = 0;
   let complete = false;
   const unknown = new Map<string, number>();
-  for (let page = 1; options.now() < options.deadlineMs; page++) {
-    const { users: entities, pageCount } = await listing.listPage(page, options.signal);
-    for (const user of entities) {
+  const pages = listing.listEveryUser(options.signal);
+  // Past the deadline the listing is left where it stands (it holds nothing open): no further call.
+  while (options.now() < options.deadlineMs) {
+    const page = await pages.next();
+    if (page.done) {
+      // An inactive listing cut at its cap missed users: the index proves nobody absent then.
+      complete = !page.value.inactiveCapped;
+      break;
+    }
+    for (const user of page.value) {
       if (user.state === "deleted") continue;
       users += 1;
       // One miss more than the last index counted for this user.
@@ -76,10 +87,6 @@ export async function refreshDirectoryIndex(
         unknown.set(user.id, (options.previous?.unknownEmployerInfo[user.id] ?? 0) + 1);
       else names.addEmployeeId(user);
       if (user.email) names.add({ by: "email", value: user.email.trim().toLowerCase() }, user.id);
-    }
-    if (page >= pageCount || entities.length === 0) {
-      complete = true;
-      break;
     }
   }
   const misses = await readEmployerInfo(listing, names, unknown, options);

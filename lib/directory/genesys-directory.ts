@@ -2,12 +2,11 @@ import { PermanentGenesysError } from "../genesys/errors.ts";
 import type { GenesysUser, UserSearchCriterion } from "../genesys/types.ts";
 import type { UsersApi } from "../genesys/users-api.ts";
 import type { DirectoryListingPort } from "./directory-index.ts";
+import { listEveryUser, type UserListingResult } from "./user-listing.ts";
 import type { DirectorySearchPort } from "./user-resolver.ts";
 
 /** Values in one criterion, and results per page, of one search (the simulator's maximum; undocumented). */
 export const SEARCH_PAGE_SIZE = 100;
-/** Users per page of the directory listing (`GET /api/v2/users`, documented maximum 500). */
-const LISTING_PAGE_SIZE = 500;
 /** Without a state criterion a search finds only active users; the sync also names inactive ones. */
 const NOT_DELETED: UserSearchCriterion = { type: "EXACT", fields: ["state"], values: ["active", "inactive"] };
 /**
@@ -20,7 +19,8 @@ const DELETED: UserSearchCriterion = { type: "EXACT", fields: ["state"], values:
 /**
  * The directory lookups on Genesys Cloud: `POST /api/v2/users/search` with an EXACT criterion whose
  * `values` carry up to 100 names, so a batch's emails cost one call (Genesys's Terraform provider
- * searches users by email with EXACT), and the paged listing for the directory index.
+ * searches users by email with EXACT), and the listing of every user (lib/directory/user-listing.ts,
+ * employer info expanded) for the directory index.
  */
 export class GenesysDirectory implements DirectorySearchPort, DirectoryListingPort {
   readonly #users: UsersApi;
@@ -65,11 +65,8 @@ export class GenesysDirectory implements DirectorySearchPort, DirectoryListingPo
     }
   }
 
-  async listPage(
-    pageNumber: number,
-    signal: AbortSignal,
-  ): Promise<{ users: readonly GenesysUser[]; pageCount: number }> {
-    return this.#users.listUsers({ pageNumber, pageSize: LISTING_PAGE_SIZE }, signal);
+  listEveryUser(signal: AbortSignal): AsyncGenerator<readonly GenesysUser[], UserListingResult, undefined> {
+    return listEveryUser(this.#users, { expand: ["employerInfo"], signal });
   }
 
   async readUsers(ids: readonly string[], signal: AbortSignal): Promise<readonly GenesysUser[]> {

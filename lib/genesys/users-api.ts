@@ -19,13 +19,48 @@ import {
 /** Documented maximum of ids in one `GET /api/v2/users?id=...`. */
 export const MAX_IDS_PER_BULK_READ = 100;
 
-/** The parts of a `UserEntityListing` the bulk read uses. */
+/** The parts of a `UserEntityListing` the bulk read and the listing use. */
 const UserEntityListingSchema = z.looseObject({
   entities: z.array(GenesysUserSchema).optional(),
   pageNumber: z.number().int().optional(),
   pageCount: z.number().int().optional(),
+  total: z.number().int().optional(),
   nextUri: z.string().nullish(),
 });
+
+/** One page of the listing of the users in one state (`GET /api/v2/users` without ids). */
+export interface UserListingQuery {
+  /**
+   * One state at a time, as Genesys's Terraform provider lists them (S29); `any` is not offered:
+   * whether it shares the inactive listing's cap (below) is undocumented.
+   */
+  readonly state: "active" | "inactive";
+  /**
+   * The SDK's `sortOrder` ("Ascending or descending sort order", default ASC), always sent, so that both
+   * ends of a listing are asked for in the same form. @default "ascending"
+   */
+  readonly sortOrder?: "ascending" | "descending";
+  /** From 1. */
+  readonly pageNumber: number;
+  /** At most 500. */
+  readonly pageSize: number;
+  /** Repeated `expand` parameters, as the SDK sends them (best effort, like every expansion). @default [] */
+  readonly expand?: readonly UserExpand[];
+}
+
+/**
+ * A page of the listing, or the 400 it was refused with. A 400 is an answer here, not a failure:
+ * Genesys refuses inactive listings past 10,000 users (S29); what it means is the caller's to judge.
+ */
+export type UserListingAnswer =
+  | {
+      readonly users: readonly GenesysUser[];
+      /** Absent when the answer leaves it out. */
+      readonly pageCount: number | undefined;
+      /** Users in the whole listing; absent when the answer leaves it out. */
+      readonly total: number | undefined;
+    }
+  | { readonly refused: GenesysError };
 
 /** The parts of a `UsersSearchResponse` the search uses; `results` may be absent when nothing matched. */
 const UsersSearchResponseSchema = z.looseObject({
@@ -87,27 +122,31 @@ export class UsersApi {
   }
 
   /**
-   * One page of every user of the org (`GET /api/v2/users`, any state, employer info expanded), for
-   * the directory index.
+   * `GET /api/v2/users?state=...&sortOrder=...`: one page of the users in one state. Users that change
+   * state, or are created, between pages may shift the pages under the caller (lib/directory/user-listing.ts
+   * dedupes).
    */
-  async listUsers(
-    page: { readonly pageNumber: number; readonly pageSize: number },
-    signal: AbortSignal,
-  ): Promise<{ users: GenesysUser[]; pageCount: number }> {
-    const query = new URLSearchParams([
-      ["pageSize", String(page.pageSize)],
-      ["pageNumber", String(page.pageNumber)],
-      ["state", "any"],
-      ["expand", "employerInfo"],
+  async listUsers(query: UserListingQuery, signal: AbortSignal): Promise<UserListingAnswer> {
+    const params = new URLSearchParams([
+      ["pageSize", String(query.pageSize)],
+      ["pageNumber", String(query.pageNumber)],
+      ["state", query.state],
+      ["sortOrder", query.sortOrder ?? "ascending"],
+      ...(query.expand ?? []).map((e): [string, string] => ["expand", e]),
     ]);
-    const listing = await this.#http.request(
-      "GET",
-      `/api/v2/users?${query}`,
-      "GET /api/v2/users",
-      UserEntityListingSchema,
-      { signal },
-    );
-    return { users: listing.entities ?? [], pageCount: listing.pageCount ?? 1 };
+    try {
+      const listing = await this.#http.request(
+        "GET",
+        `/api/v2/users?${params}`,
+        "GET /api/v2/users",
+        UserEntityListingSchema,
+        { signal },
+      );
+      return { users: listing.entities ?? [], pageCount: listing.pageCount, total: listing.total };
+    } catch (error) {
+      if (error instanceof GenesysError && error.status === 400) return { refused: error };
+      throw error;
+    }
   }
 
   /**

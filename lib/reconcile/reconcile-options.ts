@@ -54,9 +54,12 @@ export function parseThreshold(text: string): Threshold | undefined {
   return Number.isInteger(value) ? { count: value } : undefined;
 }
 
-/** The most a threshold allows out of `whole` (a share rounds down, but never below 0). */
+/**
+ * The most a threshold allows out of `whole`. A share rounds down but allows at least one: a leaver in
+ * an org of 40 is not a mistake, a truncated export still trips it.
+ */
 export function allowedBy(threshold: Threshold, whole: number): number {
-  return "count" in threshold ? threshold.count : Math.floor((threshold.percent * whole) / 100);
+  return "count" in threshold ? threshold.count : Math.max(1, Math.floor((threshold.percent * whole) / 100));
 }
 
 /** How a threshold reads: `50` or `2%`. */
@@ -101,7 +104,8 @@ export class ReconcileOptionsError extends Error {
 /** The reconcile options from `RECONCILE_*` variables (the S3-triggered function). */
 export function reconcileOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ReconcileOptions {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ReconcileOptionsError(`invalid reconcile settings: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new ReconcileOptionsError(`invalid reconcile settings: ${describeIssues(parsed.error)}`);
   const e = parsed.data;
   return {
     key: e.RECONCILE_KEY,

@@ -29,9 +29,16 @@ export interface ParsedBatch {
 export type Resolution =
   /**
    * `cached`: from the state table's cache, so the bulk read must confirm it. `created`: the pass has
-   * just created the user (a joiner), so it has no employer info yet.
+   * just created the user (a joiner), so it has no employer info yet. `stateSet`: the pass created or
+   * restored the user, so it set the user's state as of the joiner's change.
    */
-  | { readonly kind: "found"; readonly id: string; readonly cached: boolean; readonly created?: boolean }
+  | {
+      readonly kind: "found";
+      readonly id: string;
+      readonly cached: boolean;
+      readonly created?: boolean;
+      readonly stateSet?: boolean;
+    }
   /** `hint`: what the operator may do about it, added to the dead letter's reason. */
   | { readonly kind: "not-found"; readonly hint?: string }
   | { readonly kind: "ambiguous"; readonly ids: readonly string[] }
@@ -70,6 +77,12 @@ export interface BatchPlan {
   readonly cachedNames: ReadonlyMap<string, readonly UserKey[]>;
   /** Users the pass created for joiners: what a read does not show of them they do not have. */
   readonly created: ReadonlySet<string>;
+  /**
+   * Users the pass created or restored for joiners: their state was set as of the joiner's change,
+   * so its mark is claimed for `state` too, and an older change (a snapshot taken before the joiner
+   * came) cannot deactivate them.
+   */
+  readonly stateSet: ReadonlySet<string>;
   /** changeId and user (id, or the name when unresolved) per message id, for log correlation. */
   readonly ids: ReadonlyMap<string, { readonly changeId: string; readonly userId: string }>;
 }
@@ -229,7 +242,10 @@ export function bindBatch(
   const created = new Set(
     [...resolutions.values()].flatMap((r) => (r.kind === "found" && r.created === true ? [r.id] : [])),
   );
-  return { early, users: coalesceByUser(bound), refused, cachedNames, created, ids };
+  const stateSet = new Set(
+    [...resolutions.values()].flatMap((r) => (r.kind === "found" && r.stateSet === true ? [r.id] : [])),
+  );
+  return { early, users: coalesceByUser(bound), refused, cachedNames, created, stateSet, ids };
 }
 
 function divisionNotFound(name: string): DeadLetterReason {

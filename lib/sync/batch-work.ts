@@ -5,7 +5,7 @@ import { afterFailure } from "./after-failure.ts";
 import { BatchLedger, type CallCounts } from "./batch-ledger.ts";
 import type { BatchPlan } from "./batch-plan.ts";
 import { type DeferredOperation, runDeferred } from "./batched-operations.ts";
-import type { ChangeMark } from "./change-order.ts";
+import { marksToClaim } from "./change-order.ts";
 import type { FieldWant } from "./coalesce.ts";
 import { onDependency } from "./dependency.ts";
 import { absenceConclusive, expandMissing } from "./employer-info-evidence.ts";
@@ -21,18 +21,7 @@ import type { PassModePort } from "./pass-mode.ts";
 import { currentExtension, isEmployerField, planUpdate } from "./plan-update.ts";
 import type { BatchOutcomes } from "./settlement.ts";
 import { type CachedNameCheck, checkCachedNames, readUsers, reresolve } from "./user-read.ts";
-
-/** One user's work in a batch. */
-interface UserWork {
-  readonly userId: string;
-  user: GenesysUser;
-  /** Fields not yet decided, with the winning change. */
-  readonly pending: Map<ChangeField, FieldWant>;
-  /** Whether the pending fields' marks were claimed (after the bulk read, before the first PATCH). */
-  claimed: boolean;
-  /** The user changed since it was read (a conflict met while freeing its extension): read it again. */
-  reread: boolean;
-}
+import type { UserWork } from "./user-work.ts";
 
 /**
  * The I/O of one batch: the bulk read, then per user claim → plan of operations → run them (→ re-read
@@ -375,12 +364,14 @@ export class BatchWork {
 
   /** Claims the pending fields' marks; the stale ones are decided stale. */
   async #claim(work: UserWork): Promise<void> {
-    const marks = new Map<ChangeField, ChangeMark>([...work.pending].map(([f, w]) => [f, w.mark]));
+    const marks = marksToClaim(work.pending, this.#plan.stateSet.has(work.userId));
     const result = await onDependency("DynamoDB", "claim high-water marks", () =>
       this.#deps.marks.claim(work.userId, marks, this.#signal),
     );
     work.claimed = true;
-    for (const field of result.stale) this.#decide(work, field, { kind: "stale" });
+    // `state` of a joiner created or restored is claimed without being pending.
+    for (const field of result.stale.filter((f) => work.pending.has(f)))
+      this.#decide(work, field, { kind: "stale" });
   }
 
   #classify(error: unknown): Failure {

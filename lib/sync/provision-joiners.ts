@@ -104,22 +104,23 @@ async function provisionOne(
   const untried = context.untried();
   if (untried) return { kind: "failed", outcome: untried };
   try {
-    let user = await settleOnHolder(joiner, holders, ports, context);
+    let settled = await settleOnHolder(joiner, holders, ports, context);
     let created = false;
-    if (user === undefined) {
+    if (settled === undefined) {
       try {
-        user = await ports.createUser(joiner.create, signal);
+        settled = { user: await ports.createUser(joiner.create, signal), restored: false };
         created = true;
-        log.info("joiner created", { email: joiner.email, userId: user.id });
+        log.info("joiner created", { email: joiner.email, userId: settled.user.id });
       } catch (error) {
         if (!(error instanceof UserConflictError)) throw error;
         const found = byEmail(await ports.findInAnyState([joiner.email], signal)).get(joiner.email);
-        user = await settleOnHolder(joiner, found, ports, context);
-        if (user === undefined) return { kind: "failed", outcome: notYetVisible(joiner.email) };
+        settled = await settleOnHolder(joiner, found, ports, context);
+        if (settled === undefined) return { kind: "failed", outcome: notYetVisible(joiner.email) };
       }
     }
+    const { user, restored } = settled;
     await ports.remember(joiner.key, user.id, signal);
-    return { kind: "found", id: user.id, cached: false, created };
+    return { kind: "found", id: user.id, cached: false, created, stateSet: created || restored };
   } catch (error) {
     if (error instanceof PermissionError) return { kind: "failed", outcome: cannotCreate(joiner, error) };
     return { kind: "failed", outcome: context.fail(context.classify(error)) };
@@ -132,10 +133,10 @@ async function settleOnHolder(
   holders: readonly GenesysUser[] | undefined,
   ports: JoinerPorts,
   context: ProvisionContext,
-): Promise<GenesysUser | undefined> {
+): Promise<{ user: GenesysUser; restored: boolean } | undefined> {
   if (!holders || holders.length === 0) return undefined;
   const living = holders.find((u) => u.state !== "deleted");
-  if (living) return living;
+  if (living) return { user: living, restored: false };
   // Several deleted users with the email: the one changed last (the person's latest account).
   const modified = (u: GenesysUser): string => (typeof u.dateModified === "string" ? u.dateModified : "");
   const deleted = [...holders].sort((a, b) => modified(b).localeCompare(modified(a)))[0];
@@ -150,7 +151,7 @@ async function settleOnHolder(
     email: joiner.email,
     userId: restored.id,
   });
-  return restored;
+  return { user: restored, restored: true };
 }
 
 function byEmail(users: readonly GenesysUser[]): Map<string, GenesysUser[]> {

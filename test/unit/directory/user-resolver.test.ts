@@ -89,7 +89,7 @@ class FakeIndex implements DirectoryIndexPort {
     this.refreshes += 1;
     const { summary, state } = await refreshDirectoryIndex(
       {
-        listPage: async () => ({ users: this.#users, pageCount: 1 }),
+        listEveryUser: listingOf([this.#users]).listEveryUser,
         readUsers: async () => [],
       },
       this.#cache,
@@ -104,6 +104,19 @@ class FakeIndex implements DirectoryIndexPort {
 }
 
 const signal = new AbortController().signal;
+
+/** A listing port's `listEveryUser` that yields `pages`, counting the pages asked for. */
+function listingOf(pages: readonly (readonly GenesysUser[])[], inactiveCapped = false) {
+  const asked = { pages: 0 };
+  async function* listEveryUser() {
+    for (const page of pages) {
+      asked.pages += 1;
+      yield page;
+    }
+    return { users: pages.flat().length, pages: pages.length, inactiveCapped };
+  }
+  return { listEveryUser, asked };
+}
 const context = { signal, deadlineMs: Number.POSITIVE_INFINITY };
 const email = (value: string): UserKey => ({ by: "email", value });
 const employee = (value: string): UserKey => ({ by: "employeeId", value });
@@ -256,7 +269,7 @@ describe("refreshDirectoryIndex", () => {
     const cache = new FakeCache();
     const { summary, state } = await refreshDirectoryIndex(
       {
-        listPage: async (n) => ({ users: pages[n - 1] ?? [], pageCount: pages.length }),
+        listEveryUser: listingOf(pages).listEveryUser,
         readUsers: async () => [],
       },
       cache,
@@ -287,10 +300,7 @@ describe("refreshDirectoryIndex", () => {
     const cache = new FakeCache();
     const { summary } = await refreshDirectoryIndex(
       {
-        listPage: async () => ({
-          users: [bare("a"), bare("b"), user("c", "c@example.com", "E-3")],
-          pageCount: 1,
-        }),
+        listEveryUser: listingOf([[bare("a"), bare("b"), user("c", "c@example.com", "E-3")]]).listEveryUser,
         // The first re-read brings a's back, never b's.
         readUsers: async (ids) => {
           reads.push([...ids]);
@@ -304,6 +314,49 @@ describe("refreshDirectoryIndex", () => {
     assert.deepEqual(cache.entries.get("employeeId:E-1"), ["a"]);
     assert.equal(summary.unknownEmployerInfo, 1);
     assert.equal(summary.employeeIds, 2);
+  });
+
+  it("a listing whose inactive users were capped leaves the index incomplete: it proves nobody absent", async () => {
+    const cache = new FakeCache();
+    const { summary, state } = await refreshDirectoryIndex(
+      {
+        listEveryUser: listingOf([[user("a", "a@example.com", "E-1")]], true).listEveryUser,
+        readUsers: async () => [],
+      },
+      cache,
+      { signal, deadlineMs: Number.POSITIVE_INFINITY, now: () => 0 },
+    );
+    assert.equal(summary.complete, false);
+    assert.equal(state.complete, false);
+    assert.deepEqual(cache.entries.get("email:a@example.com"), ["a"], "what was listed is still indexed");
+    assert.equal(proveAbsence(email("x@example.com"), -1, state, 0).kind, "refresh");
+  });
+
+  it("stops asking the listing for pages at the deadline; the index is then incomplete", async () => {
+    let nowMs = 0;
+    const listing = listingOf([
+      [user("a", "a@example.com")],
+      [user("b", "b@example.com")],
+      [user("c", "c@example.com")],
+    ]);
+    const { summary } = await refreshDirectoryIndex(
+      {
+        // Each page takes 10 ms of the clock; the deadline falls after the second.
+        listEveryUser: async function* () {
+          for await (const page of listing.listEveryUser()) {
+            nowMs += 10;
+            yield page;
+          }
+          return { users: 3, pages: 3, inactiveCapped: false };
+        },
+        readUsers: async () => [],
+      },
+      new FakeCache(),
+      { signal, deadlineMs: 20, now: () => nowMs },
+    );
+    assert.equal(listing.asked.pages, 2);
+    assert.equal(summary.users, 2);
+    assert.equal(summary.complete, false);
   });
 });
 

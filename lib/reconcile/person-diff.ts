@@ -1,0 +1,55 @@
+import type { ChangeField, ChangeSet, FieldValue, ParsedChange } from "../contract/user-change.ts";
+import type { GenesysUser } from "../genesys/types.ts";
+import { currentManagerId, planUpdate } from "../sync/plan-update.ts";
+import type { Population } from "./population.ts";
+
+/** Which of a row's fields differ from the user as listed, and which are in effect already. */
+export interface PersonDiff {
+  readonly differs: readonly ChangeField[];
+  readonly same: readonly ChangeField[];
+}
+
+/**
+ * Compares one row with the user it names, with the sync's own comparison (`planUpdate`: the four
+ * phone shapes, E.164 numbers, employer info merged, "" and absent alike), so that what the reconcile
+ * finds equal the sync would find a no-op. A field that cannot be judged from the listing (a manager
+ * the listing does not name exactly once, employer info the listing did not bring) counts as
+ * differing: the sync reads the user again and decides. Pure.
+ */
+export function diffPerson(row: ParsedChange, user: GenesysUser, population: Population): PersonDiff {
+  const differs: ChangeField[] = [];
+  const same: ChangeField[] = [];
+  const wants = new Map<ChangeField, FieldValue>();
+  for (const [field, wanted] of row.fields) {
+    if (wanted !== null && typeof wanted === "object") {
+      if ("manager" in wanted) {
+        const id = population.idOf(wanted.manager);
+        if (id === undefined) differs.push(field);
+        else (id === currentManagerId(user) ? same : differs).push(field);
+      } else {
+        // A division by name: matched as the sync looks names up (exactly, else without regard to case).
+        const name = "name" in wanted.division ? wanted.division.name.toLowerCase() : undefined;
+        (name !== undefined && user.division?.name?.toLowerCase() === name ? same : differs).push(field);
+      }
+    } else if (field === "email") {
+      // Emails are one person's without regard to case.
+      const current = user.email?.trim().toLowerCase() ?? "";
+      (current === String(wanted).trim().toLowerCase() ? same : differs).push(field);
+    } else wants.set(field, wanted);
+  }
+  const plan = planUpdate(user, wants);
+  same.push(...plan.noop);
+  differs.push(...(plan.profile?.fields ?? []), ...plan.unknown);
+  if (plan.state) differs.push("state");
+  if (plan.division) differs.push("division");
+  return { differs, same };
+}
+
+/** The part of a row's `set` that carries `fields` (the manager under whichever key the row used). */
+export function setOf(set: ChangeSet, fields: readonly ChangeField[]): ChangeSet {
+  const keys = new Set<string>(fields);
+  if (keys.has("managerId") && set.manager !== undefined) keys.add("manager");
+  return Object.fromEntries(
+    Object.entries(set).filter(([key, value]) => value !== undefined && keys.has(key)),
+  ) as ChangeSet;
+}
