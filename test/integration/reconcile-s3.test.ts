@@ -113,7 +113,9 @@ describe("reconcile when a snapshot lands in S3", { timeout: 180_000 }, () => {
 
     before(async () => {
       w = await createWorld();
-      seed(w.sim, 5); // user1..user5@example.com, title Agent, extension 1000 + n
+      seed(w.sim, 20); // user1..user20@example.com, title Agent, extension 1000 + n
+      // Two people of twenty differ (10 %: under the guard's 25 %), one is unknown to Genesys.
+      const same = (n: number) => `user${n}@example.com,Agent,${1000 + n}`;
       event = await put(
         KEY,
         [
@@ -121,6 +123,7 @@ describe("reconcile when a snapshot lands in S3", { timeout: 180_000 }, () => {
           "user1@example.com,Team Lead,1001", // title differs
           "USER2@example.com,Agent,1002", // the same (emails match without regard to case)
           "user3@example.com,Agent,4003", // extension differs
+          ...Array.from({ length: 17 }, (_, i) => same(i + 4)),
           "newbie@example.com,Agent,", // not in Genesys; no RECONCILE_CREATE_MISSING
         ].join("\n"),
       );
@@ -147,17 +150,18 @@ describe("reconcile when a snapshot lands in S3", { timeout: 180_000 }, () => {
       assert.equal(report.file, `s3://${BUCKET}/${KEY}`);
       assert.equal(report.asOf, lastModified?.toISOString(), "the file's time is the snapshot's");
       assert.deepEqual(report.counts, {
-        unchanged: 1,
+        unchanged: 18,
         changed: 2,
         created: 0,
         deactivated: 0,
         absent: 1,
+        unlisted: 0,
         rejected: 0,
       });
       assert.deepEqual(report.byField, { title: 1, extension: 1 });
       assert.equal(report.enqueued, 2);
       assert.deepEqual(report.guard, { refused: false, reasons: [] });
-      assert.equal(report.listing.users, 5);
+      assert.equal(report.listing.users, 20);
     });
 
     test("the queue holds exactly the differences, dated at the snapshot's time", async () => {

@@ -52,7 +52,7 @@ function report(overrides: Partial<ReconcileReport> = {}): ReconcileReport {
     file: "s3://hr-snapshots/exports/people.csv",
     asOf: MODIFIED.toISOString(),
     key: "email",
-    counts: { unchanged: 8, changed: 2, created: 0, deactivated: 0, absent: 0, rejected: 0 },
+    counts: { unchanged: 8, changed: 2, created: 0, deactivated: 0, absent: 0, unlisted: 0, rejected: 0 },
     byField: { title: 2 },
     examples: {},
     rejects: [],
