@@ -321,7 +321,13 @@ describe("provisionJoiners: create or restore, exactly once per email", () => {
         { userId: uid(9), version: 1, state: "active" },
       ],
     );
-    assert.deepEqual(of("back@example.com"), { kind: "found", id: uid(7), cached: false, created: false });
+    assert.deepEqual(of("back@example.com"), {
+      kind: "found",
+      id: uid(7),
+      cached: false,
+      created: false,
+      stateSet: true, // the restore set its state: an older change may not deactivate it
+    });
     assert.equal((of("twice@example.com") as { id: string }).id, uid(9));
     assert.equal(ports.remembered.length, 2);
   });
@@ -333,7 +339,13 @@ describe("provisionJoiners: create or restore, exactly once per email", () => {
     ]);
     const { of } = await provision([joiner("here@example.com")], ports);
     assert.deepEqual([ports.created, ports.restored], [[], []]);
-    assert.deepEqual(of("here@example.com"), { kind: "found", id: uid(3), cached: false, created: false });
+    assert.deepEqual(of("here@example.com"), {
+      kind: "found",
+      id: uid(3),
+      cached: false,
+      created: false,
+      stateSet: false, // found as it was: its state is its own
+    });
   });
 
   it("a create that conflicts, then found by a second search: that user (restored when deleted)", async () => {
@@ -343,7 +355,13 @@ describe("provisionJoiners: create or restore, exactly once per email", () => {
     const { of } = await provision([joiner("lost@example.com")], ports);
     assert.equal(ports.created.length, 1, "never created twice");
     assert.deepEqual(ports.searched, [["lost@example.com"], ["lost@example.com"]]);
-    assert.deepEqual(of("lost@example.com"), { kind: "found", id: uid(5), cached: false, created: false });
+    assert.deepEqual(of("lost@example.com"), {
+      kind: "found",
+      id: uid(5),
+      cached: false,
+      created: false,
+      stateSet: false,
+    });
     assert.deepEqual(ports.remembered, [
       { name: { by: "email", value: "lost@example.com" }, userId: uid(5) },
     ]);
