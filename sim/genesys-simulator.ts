@@ -385,7 +385,7 @@ export interface GenesysSimulator {
   close(): Promise<void>;
   /** Adds (or replaces) users; returns their ids. */
   seedUsers(users: SeedUser[]): string[];
-  /** Removes every user. */
+  /** Removes every user, and their skills, languages, queue memberships and grants. */
   clearUsers(): void;
   /** Adds (or replaces) divisions, besides the Home division (a string is a name); returns their ids. */
   seedDivisions(divisions: (string | SeedDivision)[]): string[];
@@ -1003,7 +1003,10 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
         server.closeAllConnections();
       }),
     seedUsers: (users) => directory.seed(users),
-    clearUsers: () => directory.clear(),
+    clearUsers: () => {
+      directory.clear();
+      world.forgetUsers();
+    },
     seedDivisions: (divisions) => directory.divisions.seed(divisions),
     seedSkills: (skills) => world.routing.seed("skill", skills),
     seedLanguages: (languages) => world.routing.seed("language", languages),

@@ -131,6 +131,11 @@ export class QueueStore {
     });
   }
 
+  /** Empties every queue (the users are gone). */
+  forgetUsers(): void {
+    for (const queue of this.queues.all()) queue.members.clear();
+  }
+
   /** Each member's id and whether joined (a copy). */
   members(queueId: string): Record<string, boolean> {
     return Object.fromEntries(this.queues.require(queueId).members);

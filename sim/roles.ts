@@ -116,6 +116,11 @@ export class RoleStore {
     }));
   }
 
+  /** Forgets every grant (the users are gone). */
+  forgetUsers(): void {
+    this.#grants.clear();
+  }
+
   /** Gives grants as seeds (role and division must exist). */
   grant(userId: string, grants: readonly Grant[]): void {
     for (const g of grants) {

@@ -138,6 +138,13 @@ export class RoutingWorld {
     }));
   }
 
+  /** Forgets every user's skills, languages, memberships and grants (`clearUsers`). */
+  forgetUsers(): void {
+    this.routing.forgetUsers();
+    this.queues.forgetUsers();
+    this.roles.forgetUsers();
+  }
+
   configure(options: RoutingWorldOptions): void {
     this.routing.configure(options);
     this.queues.configure(options);

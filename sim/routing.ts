@@ -149,6 +149,12 @@ export class RoutingStore {
     return this.#catalog(kind).list(params, CATALOG_PATH[kind], rules, (e) => renderNamed(kind, e));
   }
 
+  /** Forgets every user's skills and languages (the users are gone). */
+  forgetUsers(): void {
+    this.#assigned.skill.clear();
+    this.#assigned.language.clear();
+  }
+
   /** Sets a user's skills or languages as seeds (ids of the catalogue, proficiency 0..5). */
   assign(kind: RoutingKind, userId: string, entries: Readonly<Record<string, number>>): void {
     const mine = this.#mine(kind, userId);
