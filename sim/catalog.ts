@@ -1,6 +1,7 @@
 /**
  * A catalogue of named objects of the org (skills, languages, queues, roles, locations): seeded by
- * name, unique names in any case, listed with `pageSize`, `pageNumber`, `id` and a `name` filter whose
+ * name, names unique as written (two may differ in case only: whether Genesys allows that is
+ * undocumented, and a client's lookup must cope), listed with `pageSize`, `pageNumber`, `id` and a `name` filter whose
  * matching differs per listing (see `NameFilter`). Pure (no HTTP); refusals throw `SimHttpError`.
  * Sources and choices: docs/genesys-api-notes.md ("Routing and access").
  */
@@ -43,14 +44,12 @@ export class Catalog<E extends CatalogEntry> {
     this.#kind = kind;
   }
 
-  /** Adds (or replaces) entries; `make` completes a seed. Returns their ids. Names stay unique (any case). */
+  /** Adds (or replaces) entries; `make` completes a seed. Returns their ids. Names stay unique as written. */
   seed<S extends SeedNamed>(seeds: readonly (string | S)[], make: (id: string, seed: S) => E): string[] {
     return seeds.map((given) => {
       const seed = (typeof given === "string" ? { name: given } : given) as S;
       const id = seed.id ?? randomUUID();
-      const clash = [...this.#entries.values()].find(
-        (e) => e.id !== id && e.name.toLowerCase() === seed.name.toLowerCase(),
-      );
+      const clash = [...this.#entries.values()].find((e) => e.id !== id && e.name === seed.name);
       if (clash) throw new Error(`seed ${this.#kind} ${id}: the name "${seed.name}" is taken by ${clash.id}`);
       this.#entries.set(id, make(id, seed));
       return id;
