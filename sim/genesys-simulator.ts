@@ -2,7 +2,9 @@
  * Genesys Cloud simulator: one HTTP server (node:http) with the login service (`POST /oauth/token`,
  * client credentials grant), the user endpoints the sync uses (`GET /api/v2/users/{id}`,
  * `GET /api/v2/users?id=...`, `PATCH /api/v2/users/{id}`, `POST /api/v2/users/search`, `POST /api/v2/users`),
- * the divisions (`GET /api/v2/authorization/divisions[/{id}]`, `POST .../divisions/{id}/objects/USER`) and
+ * the divisions (`GET /api/v2/authorization/divisions[/{id}]`, `POST .../divisions/{id}/objects/USER`),
+ * routing and access (skills, languages, queues and their members, a user's skills, languages and queues,
+ * roles and grants, locations: sim/routing-routes.ts) and
  * the org's limits (`GET /api/v2/organizations/limits/namespaces/{namespace}`), following the documented Genesys Cloud
  * behaviour (see docs/genesys-api-notes.md for each point and its source). Shared by the tests,
  * `npm start` and the benchmark; it also has knobs for rate limits, latency and injected faults.

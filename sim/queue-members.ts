@@ -159,16 +159,20 @@ export class QueueStore {
   }
 
   /**
-   * `GET /api/v2/routing/queues/{queueId}/members`: the queue (404), then `pageSize` (1..100),
+   * `GET /api/v2/routing/queues/{queueId}/members`: the queue (404), then `pageSize` (from 1; over 100
+   * answers 100 a page),
    * `pageNumber`, `memberBy` (`user`; `group` lists nobody: the simulator has no groups), `joined`,
    * `name` (contains, documented "contains-style"); sorted by name, `sortOrder=desc` reverses.
    */
   listMembers(queueId: string, params: URLSearchParams): QueueMemberListing {
     const queue = this.queues.require(queueId);
-    const { pageSize, pageNumber } = paging(params, {
+    // A larger pageSize is capped, not refused: what Genesys announced for the queue's users (S39).
+    const asked = paging(params, {
       defaultPageSize: DEFAULT_PAGE_SIZE,
-      maxPageSize: MEMBERS_MAX_PAGE_SIZE,
+      maxPageSize: Number.MAX_SAFE_INTEGER,
     });
+    const { pageNumber } = asked;
+    const pageSize = Math.min(asked.pageSize, MEMBERS_MAX_PAGE_SIZE);
     const joined = params.get("joined");
     const name = params.get("name");
     const memberBy = params.get("memberBy");
