@@ -42,7 +42,8 @@ const envShape = z.object({
   GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
   /**
    * Per-minute limits of endpoint families, e.g. `users.search=60,users.write=900` (families:
-   * `users.read`, `users.write`, `users.search`, `organization`, `users.create`, `authorization`;
+   * `users.read`, `users.write`, `users.search`, `organization`, `users.create`, `authorization`,
+   * `routing.skills`, `routing.languages`, `routing.queue.members`, `routing`, `locations`;
    * `lib/genesys/endpoint-family.ts`). A family named here is paced by its limit across every
    * invocation, besides the token's and the client's budgets, and its 429s pause that family only. Default: none (every family shares the token's and the client's budgets).
    */

@@ -2,7 +2,9 @@
  * Genesys Cloud simulator: one HTTP server (node:http) with the login service (`POST /oauth/token`,
  * client credentials grant), the user endpoints the sync uses (`GET /api/v2/users/{id}`,
  * `GET /api/v2/users?id=...`, `PATCH /api/v2/users/{id}`, `POST /api/v2/users/search`, `POST /api/v2/users`),
- * the divisions (`GET /api/v2/authorization/divisions[/{id}]`, `POST .../divisions/{id}/objects/USER`) and
+ * the divisions (`GET /api/v2/authorization/divisions[/{id}]`, `POST .../divisions/{id}/objects/USER`),
+ * routing and access (skills, languages, queues and their members, a user's skills, languages and queues,
+ * roles and grants, locations: sim/routing-routes.ts) and
  * the org's limits (`GET /api/v2/organizations/limits/namespaces/{namespace}`), following the documented Genesys Cloud
  * behaviour (see docs/genesys-api-notes.md for each point and its source). Shared by the tests,
  * `npm start` and the benchmark; it also has knobs for rate limits, latency and injected faults.
@@ -14,12 +16,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import type { SeedNamed } from "./catalog.ts";
 import { CREATE_USER_PERMISSIONS, parseCreateUser } from "./create-user.ts";
 import { MOVE_USER_PERMISSION } from "./division-move.ts";
 import { answerDivisionRoute, divisionRouteOf } from "./division-routes.ts";
 import type { ApiDivision, SeedDivision } from "./divisions.ts";
 import { apiError, badRequest, ErrorCodes, errorBody, oauthError, SimHttpError } from "./errors.ts";
+import type { SeedQueue } from "./queue-members.ts";
 import { SlidingWindow } from "./rate-limiter.ts";
+import type { Grant, SeedRole } from "./roles.ts";
+import {
+  isRoutingRoute,
+  ROUTING_DEFAULT_PERMISSIONS,
+  ROUTING_PERMISSIONS,
+  type RoutingRouteKey,
+  type RoutingTarget,
+  RoutingWorld,
+  type RoutingWorldOptions,
+  routingRouteOf,
+} from "./routing-routes.ts";
 import { answerUserListing } from "./user-listing.ts";
 import { decodeQ64, searchUsers } from "./user-search.ts";
 import {
@@ -34,6 +49,11 @@ export type { ApiDivision, DivisionListing, SeedDivision } from "./divisions.ts"
 export { HOME_DIVISION_ID } from "./divisions.ts";
 export type { ErrorBody, ErrorDetail, OAuthErrorBody } from "./errors.ts";
 export { DetailCodes, ErrorCodes } from "./errors.ts";
+export type { ApiLocation, ApiUserLocation, LocationsSearchResponse } from "./locations.ts";
+export type { ApiQueue, ApiQueueMember, QueueMemberListing, SeedQueue } from "./queue-members.ts";
+export type { ApiRole, ApiSubject, Grant, SeedRole } from "./roles.ts";
+export type { ApiRoutingSkill, ApiUserRoutingEntry } from "./routing.ts";
+export type { RoutingWorldOptions } from "./routing-routes.ts";
 export type { UserListingOptions } from "./user-listing.ts";
 export { MAX_IDS_PER_REQUEST, MAX_PAGE_SIZE } from "./user-listing.ts";
 export type {
@@ -60,6 +80,7 @@ export type RouteKey =
   | "getDivision"
   | "moveToDivision"
   | "orgLimits"
+  | RoutingRouteKey
   | "other";
 
 /** The routes counted against the API's rate limits (token requests have their own limit). */
@@ -77,7 +98,12 @@ export type RouteFamily =
   | "users.search"
   | "organization"
   | "users.create"
-  | "authorization";
+  | "authorization"
+  | "routing.skills"
+  | "routing.languages"
+  | "routing.queue.members"
+  | "routing"
+  | "locations";
 const FAMILY_OF: Record<ApiRouteKey, RouteFamily> = {
   getUser: "users.read",
   getUsers: "users.read",
@@ -88,6 +114,31 @@ const FAMILY_OF: Record<ApiRouteKey, RouteFamily> = {
   getDivision: "authorization",
   moveToDivision: "authorization",
   orgLimits: "organization",
+  // Routing and access (the same grouping as lib/genesys/endpoint-family.ts): a user's skills and
+  // languages, queue membership (a user's queues too), the other routing reads, roles and grants under
+  // authorization, locations.
+  getUserSkills: "routing.skills",
+  patchUserSkills: "routing.skills",
+  deleteUserSkill: "routing.skills",
+  getUserLanguages: "routing.languages",
+  patchUserLanguages: "routing.languages",
+  deleteUserLanguage: "routing.languages",
+  getQueueMembers: "routing.queue.members",
+  postQueueMembers: "routing.queue.members",
+  getUserQueues: "routing.queue.members",
+  getSkills: "routing",
+  getLanguages: "routing",
+  getQueues: "routing",
+  getQueue: "routing",
+  getRoles: "authorization",
+  getRole: "authorization",
+  getSubject: "authorization",
+  grantRole: "authorization",
+  subjectBulkAdd: "authorization",
+  subjectBulkRemove: "authorization",
+  getLocations: "locations",
+  getLocation: "locations",
+  searchLocations: "locations",
 };
 
 /**
@@ -273,6 +324,14 @@ export interface SimulatorOptions {
   users?: SeedUser[];
   /** Divisions to load at start, besides the Home division (a string is a name). */
   divisions?: (string | SeedDivision)[];
+  /** Skills, languages, queues, roles and locations to load at start (before the users; a string is a name). */
+  skills?: (string | SeedNamed)[];
+  languages?: (string | SeedNamed)[];
+  queues?: (string | SeedQueue)[];
+  roles?: (string | SeedRole)[];
+  locations?: (string | SeedNamed)[];
+  /** The routing and access answers where the sources are silent (see `RoutingWorldOptions`). */
+  routing?: RoutingWorldOptions;
   /** Default token lifetime in seconds (default 86 400). */
   tokenTtlSeconds?: number;
   /** Whether the default client (`local-client` / `local-secret`) exists (default true). */
@@ -328,12 +387,32 @@ export interface GenesysSimulator {
   close(): Promise<void>;
   /** Adds (or replaces) users; returns their ids. */
   seedUsers(users: SeedUser[]): string[];
-  /** Removes every user. */
+  /** Removes every user, and their skills, languages, queue memberships and grants. */
   clearUsers(): void;
   /** Adds (or replaces) divisions, besides the Home division (a string is a name); returns their ids. */
   seedDivisions(divisions: (string | SeedDivision)[]): string[];
   /** Every division as the API renders it, sorted by name. */
   listDivisions(): ApiDivision[];
+  /** Adds (or replaces) skills, languages, queues, roles or locations (a string is a name); returns their ids. */
+  seedSkills(skills: (string | SeedNamed)[]): string[];
+  seedLanguages(languages: (string | SeedNamed)[]): string[];
+  seedQueues(queues: (string | SeedQueue)[]): string[];
+  seedRoles(roles: (string | SeedRole)[]): string[];
+  seedLocations(locations: (string | SeedNamed)[]): string[];
+  /** Gives the user skills or languages (by id, with proficiency), as seeds; others are kept. */
+  assignUserSkills(userId: string, skills: Record<string, number>): void;
+  assignUserLanguages(userId: string, languages: Record<string, number>): void;
+  /** Gives the user grants (a role in a division), as seeds. */
+  grantUserRoles(userId: string, grants: Grant[]): void;
+  /** The user's skills or languages by id (proficiency). */
+  userSkills(userId: string): Record<string, number>;
+  userLanguages(userId: string): Record<string, number>;
+  /** The queue's members by user id (whether joined). */
+  queueMembers(queueId: string): Record<string, boolean>;
+  /** The user's grants, sorted. */
+  userGrants(userId: string): Grant[];
+  /** Changes the routing and access answers (see `RoutingWorldOptions`). */
+  configureRouting(options: RoutingWorldOptions): void;
   /**
    * The stored user as the API renders it (whatever its state), or undefined; `expand` as the query
    * parameter (`["employerInfo"]` adds the employer info).
@@ -382,6 +461,8 @@ interface StoredToken {
 /** What a request asks for: its route and the ids in its path. */
 interface Target {
   route: Exclude<RouteKey, "token">;
+  /** A routing route's path ids (sim/routing-routes.ts). */
+  ids?: string[];
   userId?: string;
   namespace?: string;
   divisionId?: string;
@@ -404,6 +485,8 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
   const random = options.random ?? Math.random;
   const defaultTtl = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   const directory = new UserDirectory(options.directory, { now, random });
+  const world = new RoutingWorld(directory, now);
+  if (options.routing) world.configure(options.routing);
   const clients = new Map<string, StoredClient>();
   const tokens = new Map<string, StoredToken>();
   const apiWindow = new SlidingWindow();
@@ -445,6 +528,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
         SEARCH_USERS_PERMISSION,
         EXTENSION_ASSIGN_PERMISSION,
         ...CREATE_USER_PERMISSIONS,
+        ...ROUTING_DEFAULT_PERMISSIONS,
       ],
       tokenTtlSeconds: client.tokenTtlSeconds,
     });
@@ -453,7 +537,12 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     addClient({ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET });
   }
   if (options.divisions) directory.divisions.seed(options.divisions);
+  if (options.skills) world.routing.seed("skill", options.skills);
+  if (options.languages) world.routing.seed("language", options.languages);
+  if (options.roles) world.roles.seed(options.roles);
+  if (options.locations) directory.locations.seed(options.locations);
   if (options.users) directory.seed(options.users);
+  if (options.queues) world.queues.seed(options.queues);
 
   // ---- routing ------------------------------------------------------------------------------
 
@@ -465,6 +554,9 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       return { route: method === "GET" ? "getUsers" : method === "POST" ? "createUser" : "other" };
     const division = divisionRouteOf(method, path);
     if (division) return division;
+    const routing = routingRouteOf(method, path);
+    if (routing)
+      return routing.route === "other" ? { route: "other" } : { route: routing.route, ids: routing.ids };
     const limits = /^\/api\/v2\/organizations\/limits\/namespaces\/([^/]+)$/.exec(path);
     if (limits?.[1]) {
       return method === "GET"
@@ -664,6 +756,7 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     call.token = token.serial;
     if (route === "other") {
       const known =
+        routingRouteOf(req.method ?? "GET", url.pathname) !== undefined ||
         url.pathname.startsWith("/api/v2/users") ||
         url.pathname.startsWith("/api/v2/authorization/divisions") ||
         url.pathname.startsWith("/api/v2/organizations/limits/namespaces/");
@@ -686,6 +779,12 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     const client = clients.get(token.clientId);
     const granted = client?.permissions ?? [];
     if (route === "orgLimits") return { status: 200, body: readOrgLimits(target.namespace ?? "", granted) };
+    if (isRoutingRoute(route)) {
+      const needed = ROUTING_PERMISSIONS[route];
+      if (needed) requireAny(granted, needed);
+      const routingTarget = { route, ids: target.ids ?? [] } satisfies RoutingTarget;
+      return world.answer(routingTarget, url.searchParams, () => readJson(req));
+    }
     if (route === "searchUsers") {
       requireAny(granted, [SEARCH_USERS_PERMISSION]);
       const body = req.method === "GET" ? decodeQ64(url.searchParams.get("q64")) : await readJson(req);
@@ -906,8 +1005,24 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
         server.closeAllConnections();
       }),
     seedUsers: (users) => directory.seed(users),
-    clearUsers: () => directory.clear(),
+    clearUsers: () => {
+      directory.clear();
+      world.forgetUsers();
+    },
     seedDivisions: (divisions) => directory.divisions.seed(divisions),
+    seedSkills: (skills) => world.routing.seed("skill", skills),
+    seedLanguages: (languages) => world.routing.seed("language", languages),
+    seedQueues: (queues) => world.queues.seed(queues),
+    seedRoles: (roles) => world.roles.seed(roles),
+    seedLocations: (locations) => directory.locations.seed(locations),
+    assignUserSkills: (userId, skills) => world.routing.assign("skill", userId, skills),
+    assignUserLanguages: (userId, languages) => world.routing.assign("language", userId, languages),
+    grantUserRoles: (userId, grants) => world.roles.grant(userId, grants),
+    userSkills: (userId) => world.routing.assigned("skill", userId),
+    userLanguages: (userId) => world.routing.assigned("language", userId),
+    queueMembers: (queueId) => world.queues.members(queueId),
+    userGrants: (userId) => world.roles.grantsOf(userId),
+    configureRouting: (config) => world.configure(config),
     listDivisions: () => directory.divisions.all(),
     getUser: (id, expand) => directory.render(id, expand),
     listUsers: (expand) => directory.renderAll(expand),

@@ -20,6 +20,12 @@ import {
   invalidValue,
   type SimHttpError,
 } from "./errors.ts";
+import {
+  type ApiUserLocation,
+  LocationRegistry,
+  type StoredUserLocation,
+  type UserLocationsRendering,
+} from "./locations.ts";
 import { DEFAULT_LISTING_CAPS, type UserListingCaps, type UserListingOptions } from "./user-listing.ts";
 
 export const USER_STATES = ["active", "inactive", "deleted"] as const;
@@ -62,7 +68,16 @@ export interface EmployerInfo {
 }
 
 /** The `expand` values the simulator honours; others are ignored ("resolved with a best effort approach"). */
-export type UserExpand = "employerInfo";
+export type UserExpand = "employerInfo" | "skills" | "languages" | "locations" | "authorization";
+
+/**
+ * The expansions other stores render (skills, languages, the roles): what the directory adds to a
+ * user it renders with `expand` (sim/routing-routes.ts sets it).
+ */
+export type UserExpander = (
+  userId: string,
+  expand: readonly string[],
+) => Pick<ApiUser, "skills" | "languages" | "authorization">;
 
 /** A user reference (`manager`), as the API renders it. */
 export interface UserReference {
@@ -89,6 +104,13 @@ export interface ApiUser {
   preferredName?: string;
   /** Only with `expand=employerInfo`, and only when the user has some. */
   employerInfo?: EmployerInfo;
+  /** Only with `expand=skills` / `languages` (sim/routing.ts). */
+  skills?: { id: string; name: string; proficiency: number; state: string; selfUri: string }[];
+  languages?: { id: string; name: string; proficiency: number; state: string; selfUri: string }[];
+  /** Only with `expand=locations` (sim/locations.ts). */
+  locations?: ApiUserLocation[];
+  /** Only with `expand=authorization`: the roles the user holds (sim/roles.ts). */
+  authorization?: { roles: { id: string; name: string }[]; permissions: string[] };
 }
 
 /** A user to load into the simulator. */
@@ -114,6 +136,8 @@ export interface SeedUser {
   acdAutoAnswer?: boolean;
   /** Defaults to the Home division; must be a division of the simulator. */
   divisionId?: string;
+  /** The user's locations (each a location of the simulator). Defaults to none. */
+  locations?: StoredUserLocation[];
 }
 
 interface StoredUser {
@@ -130,6 +154,7 @@ interface StoredUser {
   employerInfo: EmployerInfo | undefined;
   acdAutoAnswer: boolean;
   divisionId: string;
+  locations: StoredUserLocation[];
 }
 
 /**
@@ -187,6 +212,8 @@ export interface DirectoryOptions
    * up to 3 minutes for the search to show a delete (`deleteUser`). Default 0.
    */
   searchLagMs?: number;
+  /** How `expand=locations` renders a user's locations (see `UserLocationsRendering`). */
+  userLocationsRendering?: UserLocationsRendering;
 }
 
 /** The clock and random numbers the directory draws on (the simulator's). */
@@ -224,6 +251,7 @@ const MODIFIABLE_FIELDS = [
   "preferredName",
   "acdAutoAnswer",
   "employerInfo",
+  "locations",
 ] as const;
 
 const EMPLOYER_FIELDS = ["officialName", "employeeId", "employeeType", "dateHire"] as const;
@@ -285,6 +313,9 @@ export class UserDirectory {
   #listingCaps: UserListingCaps = { ...DEFAULT_LISTING_CAPS };
   /** The org's divisions (users are in one each). */
   readonly divisions = new DivisionRegistry();
+  /** The org's locations (a user has some, set by a PATCH). */
+  readonly locations = new LocationRegistry();
+  #expander: UserExpander | undefined;
   /** Each user's versions as the search index will see them, oldest first (only with a search lag). */
   readonly #history = new Map<string, { at: number; user: StoredUser }[]>();
   readonly #now: () => number;
@@ -321,6 +352,31 @@ export class UserDirectory {
       anyStateListingCap: options.anyStateListingCap ?? this.#listingCaps.anyStateListingCap,
     };
     this.divisions.configure(options);
+    this.locations.rendering = options.userLocationsRendering ?? this.locations.rendering;
+  }
+
+  /** What renders the skills, languages and roles of a user read with `expand`. */
+  expandWith(expander: UserExpander): void {
+    this.#expander = expander;
+  }
+
+  /** Whether the user exists and is not deleted. */
+  exists(id: string): boolean {
+    const user = this.#users.get(id);
+    return user !== undefined && user.state !== "deleted";
+  }
+
+  nameOf(id: string): string | undefined {
+    return this.#users.get(id)?.name;
+  }
+
+  /** Raises the user's version (a change the directory does not make itself, e.g. its skills). */
+  touch(id: string): void {
+    const user = this.#users.get(id);
+    if (!user) return;
+    const next = { ...user, version: user.version + 1 };
+    this.#users.set(id, next);
+    this.#remember(next);
   }
 
   /** How far `GET /api/v2/users` listings page (see `UserListingOptions`). */
@@ -376,6 +432,7 @@ export class UserDirectory {
         employerInfo: compactEmployerInfo(seed.employerInfo ?? {}),
         acdAutoAnswer: seed.acdAutoAnswer ?? false,
         divisionId: seed.divisionId ?? HOME_DIVISION_ID,
+        locations: this.locations.parseUserLocations(seed.locations ?? []),
       };
     });
     const previous = new Map(this.#users);
@@ -523,6 +580,7 @@ export class UserDirectory {
       employerInfo: undefined,
       acdAutoAnswer: false,
       divisionId: input.divisionId,
+      locations: [],
     };
     if (input.addresses !== undefined) user.addresses = this.#addresses(input.addresses, user);
     if (grants.assignExtension === false && user.addresses.some((c) => extensionOf(c) !== undefined)) {
@@ -643,6 +701,8 @@ export class UserDirectory {
     }
     // Replaces the whole object (undocumented: chosen): a field left out is removed.
     if (given.includes("employerInfo")) next.employerInfo = employerInfo(patch.employerInfo);
+    // Replaces the whole list (the provider sends the whole set, S35).
+    if (given.includes("locations")) next.locations = this.locations.parseUserLocations(patch.locations);
     if (given.includes("addresses")) {
       next.addresses = this.#addresses(patch.addresses, next);
       const extensions = (list: Contact[]) => JSON.stringify(list.map(extensionOf).filter(Boolean).sort());
@@ -818,6 +878,10 @@ export class UserDirectory {
       if (user.employerInfo !== undefined) out.employerInfo = { ...user.employerInfo };
       else if (this.#employerInfoWhenNone === "empty") out.employerInfo = {};
     }
+    // An expansion that does not come back drops them all for this user (chosen).
+    if (dropped) return out;
+    if (expand.includes("locations")) out.locations = this.locations.renderUserLocations(user.locations);
+    if (this.#expander) Object.assign(out, this.#expander(user.id, expand));
     return out;
   }
 }

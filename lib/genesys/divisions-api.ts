@@ -102,6 +102,21 @@ export class DivisionsApi {
   }
 
   /**
+   * The org's Home division (`GET /api/v2/authorization/divisions/home`, the SDK's
+   * `getAuthorizationDivisionsHome`; no permission, S27). Where a user is created without a division,
+   * and the division Genesys's Terraform provider grants a role in when none is named (S37).
+   */
+  getHomeDivision(signal: AbortSignal): Promise<GenesysDivision> {
+    return this.#http.request(
+      "GET",
+      "/api/v2/authorization/divisions/home",
+      "GET /api/v2/authorization/divisions/home",
+      GenesysDivisionSchema,
+      { signal },
+    );
+  }
+
+  /**
    * Moves users into a division in one call (`POST /api/v2/authorization/divisions/{divisionId}/objects/USER`
    * with the ids; 204). Needs `directory:user:edit` in the divisions moved from and to (Genesys help,
    * "Move objects from one division to another"); a 403 is a `PermissionError` naming it. Ids are sent

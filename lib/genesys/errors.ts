@@ -10,6 +10,8 @@
  * | `ExtensionInUseError` | re-queue; dead-letter after the attempt limit |
  * | `TransientGenesysError` | re-queue; dead-letter after the attempt limit |
  * | `PermanentGenesysError` (incl. `UserNotFoundError`, `DivisionNotFoundError`, `DivisionMoveRefusedError`) | dead-letter now (a refused move: the users it names, or split the batch when it names none) |
+ * | `RoutingObjectNotFoundError` | the skill, language, queue, role or location an id names is gone: dead-letter that element |
+ * | `AssignmentRefusedError` | a batched assignment refused: dead-letter the users or objects it names, or split the batch when it names none |
  * | `AuthenticationError` | stop the run; release every held message |
  * | `PermissionError` | an extension refused: dead-letter it, apply the rest; otherwise stop the run |
  */
@@ -144,6 +146,53 @@ export class DivisionNotFoundError extends PermanentGenesysError {
       ...details,
     });
     this.divisionId = divisionId;
+  }
+}
+
+/** The objects of routing and access the sync assigns to users. */
+export type RoutingObjectKind = "skill" | "language" | "queue" | "role" | "division" | "location";
+
+/**
+ * A skill, language, queue, role or location id that Genesys Cloud does not know (a 404 on it, or a
+ * call that named it among the ones it refused): `genesys.skill.not.found`, `genesys.queue.not.found`, ...
+ */
+export class RoutingObjectNotFoundError extends PermanentGenesysError {
+  override readonly name = "RoutingObjectNotFoundError";
+  readonly kind: RoutingObjectKind;
+  readonly objectId: string;
+  constructor(kind: RoutingObjectKind, objectId: string, details?: GenesysErrorDetails) {
+    super(`${kind} ${objectId} does not exist in Genesys Cloud`, `genesys.${kind}.not.found`, {
+      status: 404,
+      ...details,
+    });
+    this.kind = kind;
+    this.objectId = objectId;
+  }
+}
+
+/**
+ * A call that assigns many things at once (a user's skills or languages, a queue's members, a role's
+ * subjects, a user's grants) refused with 400 or 404. Whether such a call applied the parts it did
+ * not refuse is undocumented: read it as "nothing applied". `userIds` and `objectIds` are the ids of
+ * the call the answer names (unknown or deleted users; unknown skills, languages, roles, divisions);
+ * both empty when it names none, and then only splitting the call tells which part is at fault.
+ * `reasonCode` is `genesys.<assignment>.refused`, e.g. `genesys.queue.members.refused`.
+ */
+export class AssignmentRefusedError extends PermanentGenesysError {
+  override readonly name = "AssignmentRefusedError";
+  readonly assignment: "skills" | "languages" | "queue.members" | "role.grants";
+  readonly userIds: readonly string[];
+  readonly objectIds: readonly string[];
+  constructor(
+    message: string,
+    assignment: AssignmentRefusedError["assignment"],
+    named: { readonly userIds: readonly string[]; readonly objectIds: readonly string[] },
+    details?: GenesysErrorDetails,
+  ) {
+    super(message, `genesys.${assignment}.refused`, details);
+    this.assignment = assignment;
+    this.userIds = named.userIds;
+    this.objectIds = named.objectIds;
   }
 }
 

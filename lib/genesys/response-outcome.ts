@@ -10,6 +10,7 @@ import {
   TransientGenesysError,
   VersionConflictError,
 } from "./errors.ts";
+import { describeRequired, requiredPermissions } from "./operation-permissions.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
 /** A field that is absent or of another type reads as absent: error bodies are read, never rejected. */
@@ -54,6 +55,7 @@ export interface ResponseFacts {
 export const USER_EDIT_PERMISSION = "directory:user:edit";
 /** The permission a user create needs (SDK docs of `postUsers`: "Requires ANY permissions: directory:user:add"). */
 export const USER_ADD_PERMISSION = "directory:user:add";
+const UPDATE_USER = "PATCH /api/v2/users/{userId}";
 
 /**
  * What a non-2xx response means, as a typed error (pure: no I/O). 2xx responses are not passed here.
@@ -96,17 +98,24 @@ export function classifyErrorResponse(facts: ResponseFacts): GenesysError {
     );
   }
   if (status === 403) {
-    // A user update needs directory:user:edit whatever else the answer lists; other calls name
-    // what Genesys named, or, when it named nothing, what they need: a create directory:user:add,
-    // anything else (a division move of users among them) directory:user:edit.
+    // A user update needs directory:user:edit whatever else the answer lists. Other calls name what
+    // their SDK docs require (lib/genesys/operation-permissions.ts) unless the answer names something
+    // else, and what the answer names when their docs list nothing; a division move of users, which
+    // the docs list nothing for, needs directory:user:edit (Genesys help, S28).
     const named = namedPermissions(body);
-    const needed = facts.operation === "POST /api/v2/users" ? USER_ADD_PERMISSION : USER_EDIT_PERMISSION;
+    const required = requiredPermissions(facts.operation);
     const grant =
-      facts.operation.startsWith("PATCH /api/v2/users") || named.length === 0 || named.includes(needed)
-        ? needed
-        : named.join(" or ");
+      facts.operation === UPDATE_USER
+        ? USER_EDIT_PERMISSION
+        : required !== undefined &&
+            (named.length === 0 || required.permissions.some((p) => named.includes(p)))
+          ? describeRequired(required)
+          : named.length > 0
+            ? named.join(" or ")
+            : USER_EDIT_PERMISSION;
+    const where = facts.operation.includes("/users") ? "users it updates" : "objects it changes";
     return new PermissionError(
-      `the OAuth client is not allowed to ${facts.operation}: give its role the permission ${grant} (in the divisions of the users it updates)${said}`,
+      `the OAuth client is not allowed to ${facts.operation}: give its role the permission ${grant} (in the divisions of the ${where})${said}`,
       named,
       details,
     );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UserRoutingEntrySchema } from "./routing-types.ts";
 
 /**
  * The Genesys Cloud models the sync reads, as zod schemas: every body the client accepts is parsed
@@ -51,6 +52,37 @@ export const GenesysUserSchema = z.looseObject({
     .nullish(),
   /** The user's division (every user has one; the API renders `{ id, name, selfUri }`). */
   division: z.looseObject({ id: z.string(), name: z.string().optional() }).optional(),
+  /**
+   * With `expand=skills` / `languages` (best effort, like every expansion: absent says nothing): the
+   * user's skills and languages with proficiency. Genesys's Terraform provider reads them so (S35).
+   */
+  skills: z.array(UserRoutingEntrySchema).optional(),
+  languages: z.array(UserRoutingEntrySchema).optional(),
+  /**
+   * With `expand=locations`: the user's locations (`Location`). Genesys's Terraform provider reads the
+   * id from `locationDefinition.id` and writes `{ id, notes }` (S35); read both.
+   */
+  locations: z
+    .array(
+      z.looseObject({
+        id: z.string().optional(),
+        notes: z.string().optional(),
+        locationDefinition: z
+          .looseObject({ id: z.string().optional(), name: z.string().optional() })
+          .optional(),
+      }),
+    )
+    .optional(),
+  /**
+   * With `expand=authorization` (`UserAuthorization`): the roles the user holds, without their
+   * divisions (a `DomainRole` is `{ id, name }`); the grants by division are read from
+   * `GET /api/v2/authorization/subjects/{subjectId}`.
+   */
+  authorization: z
+    .looseObject({
+      roles: z.array(z.looseObject({ id: z.string(), name: z.string().optional() })).optional(),
+    })
+    .optional(),
 });
 export type GenesysUser = z.infer<typeof GenesysUserSchema>;
 
@@ -84,8 +116,11 @@ export interface UserSearchRequestBody {
   readonly expand?: UserExpand[];
 }
 
-/** The `expand` values the sync asks for. */
-export type UserExpand = "employerInfo";
+/**
+ * The `expand` values the sync may ask for (documented values of `getUsers`/`getUser`, S30). Each is
+ * best effort: an expansion that does not come back says nothing about the user.
+ */
+export type UserExpand = "employerInfo" | "skills" | "languages" | "locations" | "authorization";
 
 /** The body of `PATCH /api/v2/users/{userId}` (UpdateUser) that the sync sends. */
 export interface UpdateUserBody {
@@ -103,6 +138,11 @@ export interface UpdateUserBody {
   employerInfo?: EmployerInfo;
   /** Documented: "If specified, it is the only modifiable field" — so state goes in a PATCH of its own. */
   state?: "active" | "inactive";
+  /**
+   * The user's locations, the whole list (`Location`; Genesys's Terraform provider sends `{ id, notes }`
+   * for each and reads them back with `expand=locations`, S35). `[]` removes every location.
+   */
+  locations?: { readonly id: string; readonly notes?: string }[];
 }
 
 /**

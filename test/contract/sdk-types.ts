@@ -7,13 +7,28 @@
  *   SDK's model under that name, or has a type the model does not allow;
  * - a field we read from a `LimitsEntityListing` (the org's limits) is not a field of the SDK's model;
  * - a field we read from a division (`AuthzDivision`) is not the model's;
+ * - a field we read from a routing or access model (a skill, a language, a queue, a user's skill or
+ *   queue, a queue member, a role, a subject's grants, a location, the location search) is not the
+ *   model's, or a body we send for them (skills and languages, grants) is not the model's;
  * - the simulator renders a `User`, a `Contact`, an error body, a `LimitsEntityListing`, an
- *   `AuthzDivision` or its listing with a field the model does not have.
+ *   `AuthzDivision` or its listing, or a routing or access model with a field the model does not have.
  * The error names the field, e.g. `Type '"titel"' does not satisfy the constraint 'never'`.
  */
 import type { Models } from "purecloud-platform-client-v2";
 import type { z } from "zod";
 import type { LimitsEntityListingSchema } from "../../lib/genesys/org-limits.ts";
+import type { RoleGrant } from "../../lib/genesys/roles-api.ts";
+import type {
+  AuthzSubjectSchema,
+  GenesysLocation,
+  GenesysRole,
+  LocationsSearchResponseSchema,
+  QueueMember,
+  RoutingLanguage,
+  RoutingQueue,
+  RoutingSkill,
+  UserRoutingEntry,
+} from "../../lib/genesys/routing-types.ts";
 import type {
   CreateUserBody,
   GenesysContact,
@@ -22,14 +37,25 @@ import type {
   UpdateUserBody,
   UserSearchRequestBody,
 } from "../../lib/genesys/types.ts";
+import type { ProficiencyAssignment } from "../../lib/genesys/user-routing-api.ts";
 import type { UsersSearchResult } from "../../lib/genesys/users-api.ts";
 import type {
   ApiDivision,
+  ApiLocation,
+  ApiQueue,
+  ApiQueueMember,
+  ApiRole,
+  ApiRoutingSkill,
+  ApiSubject,
   ApiUser,
+  ApiUserLocation,
+  ApiUserRoutingEntry,
   Contact,
   DivisionListing,
   ErrorBody,
+  LocationsSearchResponse,
   OrgLimitsListing,
+  QueueMemberListing,
 } from "../../sim/genesys-simulator.ts";
 import type { UsersSearchResponse } from "../../sim/user-search.ts";
 
@@ -89,6 +115,20 @@ type _ContractChecks = [
   NoMisfit<Misfits<UsersSearchResponse, Models.UsersSearchResponse>>,
   // The org's limits: what we read of a LimitsEntityListing.
   NoMisfit<Misfits<z.output<typeof LimitsEntityListingSchema>, Models.LimitsEntityListing>>,
+  // Routing and access: what we read of each model, and what we send.
+  NoMisfit<Misfits<RoutingSkill, Models.RoutingSkill>>,
+  NoMisfit<Misfits<RoutingLanguage, Models.Language>>,
+  NoMisfit<Misfits<RoutingQueue, Models.UserQueue>>,
+  NoMisfit<Misfits<Omit<RoutingQueue, "joined">, Models.Queue>>,
+  NoMisfit<Misfits<UserRoutingEntry, Models.UserRoutingSkill>>,
+  NoMisfit<Misfits<UserRoutingEntry, Models.UserRoutingLanguage>>,
+  NoMisfit<Misfits<QueueMember, Models.QueueMember>>,
+  NoMisfit<Misfits<GenesysRole, Models.DomainOrganizationRole>>,
+  NoMisfit<Misfits<z.output<typeof AuthzSubjectSchema>, Models.AuthzSubject>>,
+  NoMisfit<Misfits<GenesysLocation, Models.LocationDefinition>>,
+  NoMisfit<Misfits<z.output<typeof LocationsSearchResponseSchema>, Models.LocationsSearchResponse>>,
+  ProficiencyAssignment extends Models.UserRoutingSkillPost & Models.UserRoutingLanguagePost ? true : never,
+  RoleGrant extends Models.RoleDivisionPair ? true : never,
   // What the simulator renders.
   NoMisfit<Misfits<ApiUser, Models.User>>,
   NoMisfit<Misfits<Contact, Models.Contact>>,
@@ -96,4 +136,15 @@ type _ContractChecks = [
   NoMisfit<Misfits<OrgLimitsListing, Models.LimitsEntityListing>>,
   NoMisfit<Misfits<ApiDivision, Models.AuthzDivision>>,
   NoMisfit<Misfits<DivisionListing, Models.AuthzDivisionEntityListing>>,
+  NoMisfit<Misfits<ApiRoutingSkill, Models.RoutingSkill>>,
+  NoMisfit<Misfits<ApiRoutingSkill, Models.Language>>,
+  NoMisfit<Misfits<ApiUserRoutingEntry, Models.UserRoutingSkill & Models.UserRoutingLanguage>>,
+  NoMisfit<Misfits<ApiQueue, Models.UserQueue>>,
+  NoMisfit<Misfits<ApiQueueMember, Models.QueueMember>>,
+  NoMisfit<Misfits<QueueMemberListing, Models.QueueMemberEntityListing>>,
+  NoMisfit<Misfits<ApiRole, Models.DomainOrganizationRole>>,
+  NoMisfit<Misfits<ApiSubject, Models.AuthzSubject>>,
+  NoMisfit<Misfits<ApiLocation, Models.LocationDefinition>>,
+  NoMisfit<Misfits<ApiUserLocation, Models.Location>>,
+  NoMisfit<Misfits<LocationsSearchResponse, Models.LocationsSearchResponse>>,
 ];

@@ -1,0 +1,39 @@
+/**
+ * Reading every page of a Genesys listing whose envelope may leave out `pageCount` (a user's skills,
+ * a queue's members: `QueueMemberEntityListing` has neither `pageCount` nor `total`).
+ */
+
+/** The parts of a listing's envelope that tell whether another page follows. */
+export interface ListingPage<E> {
+  readonly entities?: readonly E[] | undefined;
+  readonly pageCount?: number | undefined;
+  /** The page size the answer says it used (it may cap the one asked for). */
+  readonly pageSize?: number | undefined;
+  readonly nextUri?: string | null | undefined;
+}
+
+/**
+ * The entities of `read(1)`, `read(2)`, ... in order. A page is the last when it is empty, when it is
+ * `pageCount` (if the answer gives one), or, without `pageCount`, when it has no `nextUri` and holds
+ * fewer entities than its page size (the answer's, else `pageSize`). Genesys's Terraform provider
+ * reads such listings until a page comes back empty (S35, S36); this stops one call earlier when the
+ * envelope tells.
+ */
+export async function everyPage<E>(
+  pageSize: number,
+  read: (pageNumber: number) => Promise<ListingPage<E>>,
+): Promise<E[]> {
+  const all: E[] = [];
+  for (let page = 1; ; page++) {
+    const listing = await read(page);
+    const entities = listing.entities ?? [];
+    all.push(...entities);
+    if (entities.length === 0) break;
+    if (listing.pageCount !== undefined) {
+      if (page >= listing.pageCount) break;
+      continue;
+    }
+    if (!listing.nextUri && entities.length < (listing.pageSize ?? pageSize)) break;
+  }
+  return all;
+}

@@ -1,0 +1,237 @@
+import {
+  AssignmentRefusedError,
+  detailsOf,
+  PermanentGenesysError,
+  RoutingObjectNotFoundError,
+  UserNotFoundError,
+} from "./errors.ts";
+import { findByName, readNamedPage } from "./find-by-name.ts";
+import type { GenesysHttp } from "./http-client.ts";
+import {
+  AuthzSubjectSchema,
+  type GenesysRole,
+  GenesysRoleSchema,
+  listingOf,
+  NoBodySchema,
+} from "./routing-types.ts";
+
+/**
+ * Most users granted a role in one `POST /api/v2/authorization/roles/{roleId}`. Genesys documents no
+ * maximum; the simulator refuses more than this (chosen, as a queue's members), so a caller splits.
+ */
+export const MAX_SUBJECTS_PER_ROLE_GRANT = 100;
+
+/** Page size of the role lookup: what Genesys's Terraform provider asks for (S38). */
+const ROLES_PAGE_SIZE = 100;
+const RoleListingSchema = listingOf(GenesysRoleSchema);
+
+/** A role in a division: what a grant is (`RoleDivisionPair`). */
+export interface RoleGrant {
+  readonly roleId: string;
+  readonly divisionId: string;
+}
+
+/** A grant the user holds, with the names the answer gives. */
+export interface HeldGrant extends RoleGrant {
+  readonly roleName: string | undefined;
+  readonly divisionName: string | undefined;
+}
+
+const SUBJECT = "GET /api/v2/authorization/subjects/{subjectId}";
+
+/**
+ * Roles and their grants (`AuthorizationApi` in the SDK, S32). A grant is a role in a division; one
+ * without a division does not exist in the API (`RoleDivisionPair.divisionId` and
+ * `SubjectDivisions.divisionIds` are required): a role "in the home division" is a grant in the
+ * division `DivisionsApi.getHomeDivision` answers, which is what Genesys's Terraform provider grants
+ * when a role names no division (S37). Reads need `authorization:grant:view` (the subject) and
+ * `authorization:role:view` (the roles); grants `authorization:grant:add`, removals
+ * `authorization:grant:delete`.
+ */
+export class RolesApi {
+  readonly #http: GenesysHttp;
+  constructor(http: GenesysHttp) {
+    this.#http = http;
+  }
+
+  /**
+   * The role named `name` (`GET /api/v2/authorization/roles?name=`; what the filter matches is
+   * undocumented, S32): every page until the exact name, else the only one equal in another case.
+   */
+  findRoleByName(name: string, signal: AbortSignal): Promise<GenesysRole | undefined> {
+    return findByName(name, (pageNumber) =>
+      readNamedPage(
+        this.#http,
+        "/api/v2/authorization/roles",
+        RoleListingSchema,
+        { name, pageNumber, pageSize: ROLES_PAGE_SIZE },
+        signal,
+      ),
+    );
+  }
+
+  /**
+   * The grants the user holds itself (`GET /api/v2/authorization/subjects/{subjectId}?includeDuplicates=true`,
+   * keeping the grants whose `subjectId` is the user's, as Genesys's Terraform provider does, S37: the
+   * others come through a group and are not the user's to remove). A grant without `subjectId` is
+   * taken as the user's (chosen).
+   * @throws UserNotFoundError on 404
+   */
+  async getUserGrants(userId: string, signal: AbortSignal): Promise<HeldGrant[]> {
+    const path = `/api/v2/authorization/subjects/${encodeURIComponent(userId)}?includeDuplicates=true`;
+    try {
+      const subject = await this.#http.request("GET", path, SUBJECT, AuthzSubjectSchema, { signal });
+      return (subject.grants ?? [])
+        .filter((g) => g.subjectId === undefined || g.subjectId === userId)
+        .map((g) => ({
+          roleId: g.role.id,
+          divisionId: g.division.id,
+          roleName: g.role.name,
+          divisionName: g.division.name,
+        }));
+    } catch (error) {
+      if (error instanceof PermanentGenesysError && error.status === 404) {
+        throw new UserNotFoundError(userId, { ...detailsOf(error), operation: SUBJECT });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Grants the role to every user in every division given, in one call
+   * (`POST /api/v2/authorization/roles/{roleId}?subjectType=PC_USER` with `{ subjectIds, divisionIds }`;
+   * answer void). A grant held already stays as it is (chosen). Ids once each; no user or no
+   * division: no call.
+   * @throws RangeError for more than `MAX_SUBJECTS_PER_ROLE_GRANT` users
+   * @throws RoutingObjectNotFoundError (`genesys.role.not.found`) when the role does not exist
+   * @throws AssignmentRefusedError (`genesys.role.grants.refused`) for another 400 or 404: nothing
+   *   granted (read so), `userIds` the users it names, `objectIds` the divisions it names
+   */
+  async grantRole(
+    roleId: string,
+    userIds: readonly string[],
+    divisionIds: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const subjectIds = [...new Set(userIds)];
+    const divisions = [...new Set(divisionIds)];
+    if (subjectIds.length === 0 || divisions.length === 0) return;
+    if (subjectIds.length > MAX_SUBJECTS_PER_ROLE_GRANT) {
+      throw new RangeError(
+        `at most ${MAX_SUBJECTS_PER_ROLE_GRANT} users per grant; ${subjectIds.length} were given`,
+      );
+    }
+    const operation = "POST /api/v2/authorization/roles/{roleId}";
+    const path = `/api/v2/authorization/roles/${encodeURIComponent(roleId)}?subjectType=PC_USER`;
+    try {
+      await this.#http.request("POST", path, operation, NoBodySchema, {
+        signal,
+        body: { subjectIds, divisionIds: divisions },
+      });
+    } catch (error) {
+      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
+        throw error;
+      const users = error.entityIds.filter((id) => subjectIds.includes(id));
+      const named = error.entityIds.filter((id) => divisions.includes(id));
+      if (error.entityIds.includes(roleId) || (error.status === 404 && users.length + named.length === 0)) {
+        await this.#checkRole(roleId, operation, signal);
+      }
+      throw new AssignmentRefusedError(
+        `Genesys Cloud refused to grant role ${roleId} to ${subjectIds.length} user(s) in ${divisions.length} division(s) (${error.status})${describeNamed(users, named)}: ${error.message}`,
+        "role.grants",
+        { userIds: users, objectIds: named },
+        detailsOf(error),
+      );
+    }
+  }
+
+  /**
+   * Gives the user the grants, in one call (`POST /api/v2/authorization/subjects/{subjectId}/bulkadd?subjectType=PC_USER`
+   * with `{ grants: [{ roleId, divisionId }] }`; answer void). None: no call.
+   * @throws UserNotFoundError when the user does not exist
+   * @throws AssignmentRefusedError for another 400 or 404: `objectIds` the roles and divisions it names
+   */
+  async addUserGrants(userId: string, grants: readonly RoleGrant[], signal: AbortSignal): Promise<void> {
+    await this.#bulk("bulkadd", userId, grants, signal);
+  }
+
+  /**
+   * Takes the grants from the user, in one call (`POST .../subjects/{subjectId}/bulkremove`). A grant
+   * the user does not hold is no failure: should the API refuse the call with 404 for it (undocumented;
+   * Genesys's Terraform provider ignores a 404 on removing one grant, S37), the user's grants are read
+   * and the ones still held are removed in one more call.
+   * @throws UserNotFoundError when the user does not exist
+   * @throws AssignmentRefusedError when the grants still held are refused again
+   */
+  async removeUserGrants(userId: string, grants: readonly RoleGrant[], signal: AbortSignal): Promise<void> {
+    try {
+      await this.#bulk("bulkremove", userId, grants, signal);
+    } catch (error) {
+      if (!(error instanceof AssignmentRefusedError) || error.status !== 404) throw error;
+      const held = await this.getUserGrants(userId, signal);
+      const still = grants.filter((g) =>
+        held.some((h) => h.roleId === g.roleId && h.divisionId === g.divisionId),
+      );
+      if (still.length === grants.length) throw error;
+      await this.#bulk("bulkremove", userId, still, signal);
+    }
+  }
+
+  async #bulk(
+    action: "bulkadd" | "bulkremove",
+    userId: string,
+    grants: readonly RoleGrant[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const unique = [...new Map(grants.map((g) => [`${g.roleId} ${g.divisionId}`, g])).values()];
+    if (unique.length === 0) return;
+    const operation = `POST /api/v2/authorization/subjects/{subjectId}/${action}`;
+    const query = action === "bulkadd" ? "?subjectType=PC_USER" : "";
+    const path = `/api/v2/authorization/subjects/${encodeURIComponent(userId)}/${action}${query}`;
+    const body = { grants: unique.map((g) => ({ roleId: g.roleId, divisionId: g.divisionId })) };
+    try {
+      await this.#http.request("POST", path, operation, NoBodySchema, { signal, body });
+    } catch (error) {
+      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
+        throw error;
+      const ids = new Set(unique.flatMap((g) => [g.roleId, g.divisionId]));
+      const named = error.entityIds.filter((id) => ids.has(id));
+      // A 404 that names no role nor division, or that names the user, may mean the user: read it.
+      if (error.entityIds.includes(userId) || (error.status === 404 && named.length === 0)) {
+        await this.getUserGrants(userId, signal);
+      }
+      throw new AssignmentRefusedError(
+        `Genesys Cloud refused to ${action === "bulkadd" ? "give" : "take"} ${unique.length} grant(s) ${action === "bulkadd" ? "to" : "from"} user ${userId} (${error.status})${describeNamed([], named)}: ${error.message}`,
+        "role.grants",
+        { userIds: [], objectIds: named },
+        detailsOf(error),
+      );
+    }
+  }
+
+  /** Resolves when the role exists; else `RoutingObjectNotFoundError`. */
+  async #checkRole(roleId: string, operation: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#http.request(
+        "GET",
+        `/api/v2/authorization/roles/${encodeURIComponent(roleId)}`,
+        "GET /api/v2/authorization/roles/{roleId}",
+        GenesysRoleSchema,
+        { signal },
+      );
+    } catch (error) {
+      if (error instanceof PermanentGenesysError && error.status === 404) {
+        throw new RoutingObjectNotFoundError("role", roleId, { ...detailsOf(error), operation });
+      }
+      throw error;
+    }
+  }
+}
+
+function describeNamed(users: readonly string[], objects: readonly string[]): string {
+  const parts = [
+    ...(users.length > 0 ? [`the users ${users.join(", ")}`] : []),
+    ...(objects.length > 0 ? [`${objects.join(", ")}`] : []),
+  ];
+  return parts.length > 0 ? `, for ${parts.join(" and ")}` : ", naming nothing";
+}

@@ -1,0 +1,282 @@
+/**
+ * Contract test for access: the simulator driven through Genesys's JavaScript SDK
+ * (`purecloud-platform-client-v2`), every call our roles and locations clients make, and the user reads
+ * and writes they rely on: `AuthorizationApi.getAuthorizationRoles`, `getAuthorizationRole`,
+ * `getAuthorizationSubject`, `postAuthorizationRole`, `postAuthorizationSubjectBulkadd`,
+ * `postAuthorizationSubjectBulkremove`, `getAuthorizationDivisionsHome`,
+ * `LocationsApi.postLocationsSearch`, `getLocation`, `UsersApi.getUsers` with `expand` skills,
+ * languages, locations and authorization, and `patchUser` with `locations`. As in sdk-users.test.ts,
+ * "the SDK accepts the answer" means: the call resolves, every field is a field of the SDK's model (the
+ * lists below are checked against `keyof Models.X` by tsc), and our own schema reads it.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import platformClient, { type Models } from "purecloud-platform-client-v2";
+import type { RoleGrant } from "../../lib/genesys/roles-api.ts";
+import {
+  AuthzSubjectSchema,
+  GenesysLocationSchema,
+  GenesysRoleSchema,
+  LocationsSearchResponseSchema,
+  listingOf,
+} from "../../lib/genesys/routing-types.ts";
+import { GenesysDivisionSchema, GenesysUserSchema, type UpdateUserBody } from "../../lib/genesys/types.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  type GenesysSimulator,
+  HOME_DIVISION_ID,
+  startGenesysSimulator,
+} from "../../sim/genesys-simulator.ts";
+import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
+
+const ANN = "00000000-0000-4000-8000-000000005001";
+const BEN = "00000000-0000-4000-8000-000000005002";
+const NO_ONE = "00000000-0000-4000-8000-0000000050ff";
+const AGENT = "00000000-0000-4000-8000-000000005101";
+const LEAD = "00000000-0000-4000-8000-000000005102";
+const EMEA = "00000000-0000-4000-8000-000000005201";
+const PARIS = "00000000-0000-4000-8000-000000005301";
+const BILLING = "00000000-0000-4000-8000-000000005401";
+const FRENCH = "00000000-0000-4000-8000-000000005501";
+
+const ROLE_FIELDS = [
+  "id",
+  "name",
+  "description",
+  "default",
+  "base",
+  "selfUri",
+] as const satisfies readonly (keyof Models.DomainOrganizationRole)[];
+const ROLE_LISTING_FIELDS = [
+  "entities",
+  "pageSize",
+  "pageNumber",
+  "total",
+  "lastUri",
+  "firstUri",
+  "selfUri",
+  "nextUri",
+  "previousUri",
+  "pageCount",
+] as const satisfies readonly (keyof Models.OrganizationRoleEntityListing)[];
+const SUBJECT_FIELDS = [
+  "id",
+  "name",
+  "grants",
+  "version",
+  "selfUri",
+] as const satisfies readonly (keyof Models.AuthzSubject)[];
+const GRANT_FIELDS = [
+  "subjectId",
+  "division",
+  "role",
+  "grantMadeAt",
+] as const satisfies readonly (keyof Models.AuthzGrant)[];
+const GRANT_ROLE_FIELDS = [
+  "id",
+  "name",
+  "description",
+  "default",
+  "selfUri",
+] as const satisfies readonly (keyof Models.AuthzGrantRole)[];
+const DIVISION_FIELDS = [
+  "id",
+  "name",
+  "description",
+  "homeDivision",
+  "selfUri",
+] as const satisfies readonly (keyof Models.AuthzDivision)[];
+const LOCATION_FIELDS = [
+  "id",
+  "name",
+  "state",
+  "version",
+  "selfUri",
+] as const satisfies readonly (keyof Models.LocationDefinition)[];
+const SEARCH_FIELDS = [
+  "total",
+  "pageCount",
+  "pageSize",
+  "pageNumber",
+  "types",
+  "results",
+] as const satisfies readonly (keyof Models.LocationsSearchResponse)[];
+const USER_LOCATION_FIELDS = [
+  "id",
+  "notes",
+  "locationDefinition",
+] as const satisfies readonly (keyof Models.Location)[];
+const USER_FIELDS = [
+  "id",
+  "name",
+  "division",
+  "email",
+  "primaryContactInfo",
+  "addresses",
+  "state",
+  "username",
+  "version",
+  "acdAutoAnswer",
+  "selfUri",
+  "skills",
+  "languages",
+  "locations",
+  "authorization",
+] as const satisfies readonly (keyof Models.User)[];
+const USER_AUTHORIZATION_FIELDS = [
+  "roles",
+  "permissions",
+] as const satisfies readonly (keyof Models.UserAuthorization)[];
+
+describe("access through Genesys's JavaScript SDK (AuthorizationApi, LocationsApi, UsersApi)", () => {
+  const client = platformClient.ApiClient.instance;
+  const authorization = new platformClient.AuthorizationApi(client);
+  const locations = new platformClient.LocationsApi(client);
+  const users = new platformClient.UsersApi(client);
+  let sim: GenesysSimulator;
+
+  before(async () => {
+    sim = await startGenesysSimulator({
+      divisions: [{ id: EMEA, name: "EMEA" }],
+      roles: [
+        { id: AGENT, name: "Agent" },
+        { id: LEAD, name: "Agent Lead" },
+      ],
+      locations: [{ id: PARIS, name: "Paris" }],
+      skills: [{ id: BILLING, name: "Billing" }],
+      languages: [{ id: FRENCH, name: "French" }],
+      users: [
+        { id: ANN, name: "Ann", email: "ann@example.com" },
+        { id: BEN, name: "Ben", email: "ben@example.com" },
+      ],
+    });
+    const url = new URL(sim.apiUrl);
+    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
+    await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+  });
+
+  after(async () => {
+    client.clearAccessToken();
+    await sim.close();
+  });
+
+  it("getAuthorizationRoles with name and paging, getAuthorizationRole: the models' fields, our schema reads them", async () => {
+    const listing = await authorization.getAuthorizationRoles({
+      name: "Agent",
+      pageSize: 100,
+      pageNumber: 1,
+    });
+    assert.deepEqual(unknownFields(listing, ROLE_LISTING_FIELDS), []);
+    assert.deepEqual(unknownFields(listing.entities?.[0], ROLE_FIELDS), []);
+    assert.deepEqual(
+      listingOf(GenesysRoleSchema)
+        .parse(listing)
+        .entities?.map((r) => r.name),
+      ["Agent", "Agent Lead"],
+    );
+    const role = await authorization.getAuthorizationRole(LEAD);
+    assert.deepEqual(unknownFields(role, ROLE_FIELDS), []);
+  });
+
+  it("getAuthorizationDivisionsHome: the Home division as AuthzDivision", async () => {
+    const home = await authorization.getAuthorizationDivisionsHome();
+    assert.deepEqual(unknownFields(home, DIVISION_FIELDS), []);
+    assert.deepEqual([GenesysDivisionSchema.parse(home).id, home.homeDivision], [HOME_DIVISION_ID, true]);
+  });
+
+  it("postAuthorizationRole with SubjectDivisions (subjectType PC_USER) grants many users in one call and resolves with nothing", async () => {
+    const body = {
+      subjectIds: [ANN, BEN],
+      divisionIds: [HOME_DIVISION_ID],
+    } satisfies Models.SubjectDivisions;
+    const answer: unknown = await authorization.postAuthorizationRole(AGENT, body, {
+      subjectType: "PC_USER",
+    });
+    assert.ok(answer === undefined || answer === "", `no body: ${JSON.stringify(answer)}`);
+    assert.deepEqual(sim.userGrants(BEN), [{ roleId: AGENT, divisionId: HOME_DIVISION_ID }]);
+    const refused = await rejectedBody(
+      authorization.postAuthorizationRole(AGENT, { subjectIds: [ANN, NO_ONE], divisionIds: [EMEA] }),
+    );
+    assert.deepEqual(classifiedAs("POST /api/v2/authorization/roles/{roleId}", refused).entityIds, [NO_ONE]);
+  });
+
+  it("postAuthorizationSubjectBulkadd and bulkremove with RoleDivisionGrants resolve with nothing", async () => {
+    const grants = [{ roleId: LEAD, divisionId: EMEA }] satisfies RoleGrant[] & Models.RoleDivisionPair[];
+    await authorization.postAuthorizationSubjectBulkadd(ANN, { grants }, { subjectType: "PC_USER" });
+    assert.equal(sim.userGrants(ANN).length, 2);
+    const removed: unknown = await authorization.postAuthorizationSubjectBulkremove(ANN, { grants });
+    assert.ok(removed === undefined || removed === "", `no body: ${JSON.stringify(removed)}`);
+    assert.deepEqual(sim.userGrants(ANN), [{ roleId: AGENT, divisionId: HOME_DIVISION_ID }]);
+  });
+
+  it("getAuthorizationSubject with includeDuplicates: AuthzSubject, its grants' role and division; our schema reads it", async () => {
+    sim.grantUserRoles(BEN, [{ roleId: LEAD, divisionId: EMEA }]);
+    const subject = await authorization.getAuthorizationSubject(BEN, { includeDuplicates: true });
+    assert.deepEqual(unknownFields(subject, SUBJECT_FIELDS), []);
+    for (const grant of subject.grants ?? []) {
+      assert.deepEqual(unknownFields(grant, GRANT_FIELDS), []);
+      assert.deepEqual(unknownFields(grant.role, GRANT_ROLE_FIELDS), []);
+      assert.deepEqual(unknownFields(grant.division, DIVISION_FIELDS), []);
+    }
+    assert.deepEqual(
+      AuthzSubjectSchema.parse(subject).grants?.map((g) => [g.subjectId, g.role.name, g.division.name]),
+      [
+        [BEN, "Agent", "Home"],
+        [BEN, "Agent Lead", "EMEA"],
+      ],
+    );
+    const missing = await rejectedBody(authorization.getAuthorizationSubject(NO_ONE));
+    assert.equal(missing.status, 404);
+  });
+
+  it("postLocationsSearch (EXACT on name) and getLocation: LocationsSearchResponse, LocationDefinition", async () => {
+    const found = await locations.postLocationsSearch({
+      pageSize: 100,
+      pageNumber: 1,
+      query: [{ type: "EXACT", fields: ["name"], value: "Paris" }],
+    });
+    assert.deepEqual(unknownFields(found, SEARCH_FIELDS), []);
+    assert.deepEqual(unknownFields(found.results[0], LOCATION_FIELDS), []);
+    assert.deepEqual(
+      LocationsSearchResponseSchema.parse(found).results?.map((l) => l.id),
+      [PARIS],
+    );
+    const paris = await locations.getLocation(PARIS);
+    assert.deepEqual(unknownFields(paris, LOCATION_FIELDS), []);
+    assert.equal(GenesysLocationSchema.parse(paris).name, "Paris");
+  });
+
+  it("patchUser with locations, then getUsers with expand skills, languages, locations, authorization: the User model's fields", async () => {
+    const body = { version: 1, locations: [{ id: PARIS, notes: "2nd floor" }] } satisfies UpdateUserBody;
+    await users.patchUser(ANN, body);
+    sim.assignUserSkills(ANN, { [BILLING]: 3 });
+    sim.assignUserLanguages(ANN, { [FRENCH]: 5 });
+    const listing = await users.getUsers({
+      id: [ANN],
+      state: "any",
+      pageSize: 1,
+      expand: ["skills", "languages", "locations", "authorization"],
+    });
+    const ann = listing.entities?.[0];
+    assert.deepEqual(unknownFields(ann, USER_FIELDS), []);
+    assert.deepEqual(unknownFields(ann?.locations?.[0], USER_LOCATION_FIELDS), []);
+    assert.deepEqual(unknownFields(ann?.locations?.[0]?.locationDefinition, LOCATION_FIELDS), []);
+    assert.deepEqual(unknownFields(ann?.authorization, USER_AUTHORIZATION_FIELDS), []);
+    const parsed = GenesysUserSchema.parse(ann);
+    assert.deepEqual(
+      {
+        skills: parsed.skills?.map((s) => [s.id, s.proficiency]),
+        languages: parsed.languages?.map((s) => [s.id, s.proficiency]),
+        locations: parsed.locations?.map((l) => [l.locationDefinition?.id, l.notes]),
+        roles: parsed.authorization?.roles?.map((r) => r.name),
+      },
+      {
+        skills: [[BILLING, 3]],
+        languages: [[FRENCH, 5]],
+        locations: [[PARIS, "2nd floor"]],
+        roles: ["Agent"],
+      },
+    );
+  });
+});

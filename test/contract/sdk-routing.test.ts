@@ -1,0 +1,255 @@
+/**
+ * Contract test for routing: the simulator driven through Genesys's JavaScript SDK
+ * (`purecloud-platform-client-v2`), every call our routing clients make: `RoutingApi.getRoutingSkills`,
+ * `getRoutingLanguages`, `getRoutingQueues`, `getRoutingQueue`, `getRoutingQueueMembers`,
+ * `postRoutingQueueMembers` (and `_delete`), `UsersApi.getUserRoutingskills`,
+ * `getUserRoutinglanguages`, `patchUserRoutingskillsBulk`, `patchUserRoutinglanguagesBulk`,
+ * `deleteUserRoutingskill`, `deleteUserRoutinglanguage`, `getUserQueues`. As in sdk-users.test.ts,
+ * "the SDK accepts the answer" means: the call resolves, every field is a field of the SDK's model (the
+ * lists below are checked against `keyof Models.X` by tsc), and our own schema reads it.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import platformClient, { type Models } from "purecloud-platform-client-v2";
+import {
+  listingOf,
+  QueueMemberSchema,
+  RoutingLanguageSchema,
+  RoutingQueueSchema,
+  RoutingSkillSchema,
+  UserRoutingEntrySchema,
+} from "../../lib/genesys/routing-types.ts";
+import type { ProficiencyAssignment } from "../../lib/genesys/user-routing-api.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  type GenesysSimulator,
+  startGenesysSimulator,
+} from "../../sim/genesys-simulator.ts";
+import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
+
+const ANN = "00000000-0000-4000-8000-000000004001";
+const BEN = "00000000-0000-4000-8000-000000004002";
+const NO_ONE = "00000000-0000-4000-8000-0000000040ff";
+const BILLING = "00000000-0000-4000-8000-000000004101";
+const SALES = "00000000-0000-4000-8000-000000004102";
+const FRENCH = "00000000-0000-4000-8000-000000004201";
+const SUPPORT = "00000000-0000-4000-8000-000000004301";
+const ESCALATIONS = "00000000-0000-4000-8000-000000004302";
+
+const LISTING_FIELDS = [
+  "entities",
+  "pageSize",
+  "pageNumber",
+  "total",
+  "lastUri",
+  "firstUri",
+  "selfUri",
+  "nextUri",
+  "previousUri",
+  "pageCount",
+] as const satisfies readonly (keyof Models.SkillEntityListing &
+  keyof Models.LanguageEntityListing &
+  keyof Models.QueueEntityListing &
+  keyof Models.UserSkillEntityListing &
+  keyof Models.UserLanguageEntityListing &
+  keyof Models.UserQueueEntityListing)[];
+const SKILL_FIELDS = [
+  "id",
+  "name",
+  "dateModified",
+  "state",
+  "version",
+  "selfUri",
+] as const satisfies readonly (keyof Models.RoutingSkill & keyof Models.Language)[];
+const QUEUE_FIELDS = [
+  "id",
+  "name",
+  "division",
+  "memberCount",
+  "userMemberCount",
+  "joinedMemberCount",
+  "selfUri",
+] as const satisfies readonly (keyof Models.Queue)[];
+const USER_QUEUE_FIELDS = [...QUEUE_FIELDS, "joined"] as const satisfies readonly (keyof Models.UserQueue)[];
+const USER_SKILL_FIELDS = [
+  "id",
+  "name",
+  "proficiency",
+  "state",
+  "skillUri",
+  "selfUri",
+] as const satisfies readonly (keyof Models.UserRoutingSkill)[];
+const USER_LANGUAGE_FIELDS = [
+  "id",
+  "name",
+  "proficiency",
+  "state",
+  "languageUri",
+  "selfUri",
+] as const satisfies readonly (keyof Models.UserRoutingLanguage)[];
+const MEMBER_LISTING_FIELDS = [
+  "entities",
+  "pageNumber",
+  "pageSize",
+  "firstUri",
+  "selfUri",
+  "nextUri",
+  "previousUri",
+] as const satisfies readonly (keyof Models.QueueMemberEntityListing)[];
+const MEMBER_FIELDS = [
+  "id",
+  "name",
+  "ringNumber",
+  "joined",
+  "memberBy",
+  "selfUri",
+] as const satisfies readonly (keyof Models.QueueMember)[];
+
+describe("routing through Genesys's JavaScript SDK (RoutingApi, UsersApi)", () => {
+  const client = platformClient.ApiClient.instance;
+  const routing = new platformClient.RoutingApi(client);
+  const users = new platformClient.UsersApi(client);
+  let sim: GenesysSimulator;
+
+  before(async () => {
+    sim = await startGenesysSimulator({
+      skills: [
+        { id: BILLING, name: "Billing" },
+        { id: SALES, name: "Sales" },
+      ],
+      languages: [{ id: FRENCH, name: "French" }],
+      users: [
+        { id: ANN, name: "Ann", email: "ann@example.com" },
+        { id: BEN, name: "Ben", email: "ben@example.com" },
+      ],
+      queues: [
+        { id: SUPPORT, name: "Support", memberIds: [BEN] },
+        { id: ESCALATIONS, name: "Escalations" },
+      ],
+    });
+    const url = new URL(sim.apiUrl);
+    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
+    await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+  });
+
+  after(async () => {
+    client.clearAccessToken();
+    await sim.close();
+  });
+
+  it("getRoutingSkills, getRoutingLanguages, getRoutingQueues with name and paging: the models' fields, our schemas read them", async () => {
+    const skills = await routing.getRoutingSkills({ name: "Bill", pageSize: 500, pageNumber: 1 });
+    assert.deepEqual(unknownFields(skills, LISTING_FIELDS), []);
+    assert.deepEqual(unknownFields(skills.entities?.[0], SKILL_FIELDS), []);
+    assert.deepEqual(
+      listingOf(RoutingSkillSchema)
+        .parse(skills)
+        .entities?.map((s) => s.id),
+      [BILLING],
+    );
+    const languages = await routing.getRoutingLanguages({ name: "French", pageSize: 100, pageNumber: 1 });
+    assert.deepEqual(unknownFields(languages.entities?.[0], SKILL_FIELDS), []);
+    assert.equal(listingOf(RoutingLanguageSchema).parse(languages).entities?.[0]?.id, FRENCH);
+    const queues = await routing.getRoutingQueues({ name: "Support", pageSize: 500, pageNumber: 1 });
+    assert.deepEqual(unknownFields(queues.entities?.[0], QUEUE_FIELDS), []);
+    assert.deepEqual(unknownFields(queues.entities?.[0]?.division, ["id", "name", "selfUri"]), []);
+    assert.equal(listingOf(RoutingQueueSchema).parse(queues).entities?.[0]?.id, SUPPORT);
+    const queue = await routing.getRoutingQueue(SUPPORT);
+    assert.deepEqual(unknownFields(queue, QUEUE_FIELDS), []);
+    assert.equal(RoutingQueueSchema.parse(queue).memberCount, 1);
+  });
+
+  it("patchUserRoutingskillsBulk with the body our client sends; getUserRoutingskills pages it back", async () => {
+    const body = [
+      { id: BILLING, proficiency: 4 },
+      { id: SALES, proficiency: 2.5 },
+    ] satisfies ProficiencyAssignment[] & Models.UserRoutingSkillPost[];
+    const answer = await users.patchUserRoutingskillsBulk(ANN, body);
+    assert.deepEqual(unknownFields(answer, LISTING_FIELDS), []);
+    for (const entry of answer.entities ?? []) assert.deepEqual(unknownFields(entry, USER_SKILL_FIELDS), []);
+    const page = await users.getUserRoutingskills(ANN, { pageSize: 50, pageNumber: 1 });
+    assert.deepEqual(unknownFields(page, LISTING_FIELDS), []);
+    assert.deepEqual(
+      listingOf(UserRoutingEntrySchema)
+        .parse(page)
+        .entities?.map((s) => [s.id, s.name, s.proficiency]),
+      [
+        [BILLING, "Billing", 4],
+        [SALES, "Sales", 2.5],
+      ],
+    );
+  });
+
+  it("patchUserRoutinglanguagesBulk and getUserRoutinglanguages: the languages' models; the proficiency rounded", async () => {
+    const answer = await users.patchUserRoutinglanguagesBulk(ANN, [{ id: FRENCH, proficiency: 3.6 }]);
+    assert.deepEqual(unknownFields(answer.entities?.[0], USER_LANGUAGE_FIELDS), []);
+    const page = await users.getUserRoutinglanguages(ANN, { pageSize: 50, pageNumber: 1 });
+    assert.deepEqual(unknownFields(page.entities?.[0], USER_LANGUAGE_FIELDS), []);
+    assert.equal(UserRoutingEntrySchema.parse(page.entities?.[0]).proficiency, 4);
+  });
+
+  it("deleteUserRoutingskill and deleteUserRoutinglanguage resolve with nothing; an unknown skill's refusal names it", async () => {
+    const removed: unknown = await users.deleteUserRoutingskill(ANN, SALES);
+    assert.ok(removed === undefined || removed === "", `no body: ${JSON.stringify(removed)}`);
+    assert.deepEqual(sim.userSkills(ANN), { [BILLING]: 4 });
+    await users.deleteUserRoutinglanguage(ANN, FRENCH);
+    assert.deepEqual(sim.userLanguages(ANN), {});
+    const refused = await rejectedBody(
+      users.patchUserRoutingskillsBulk(ANN, [{ id: NO_ONE, proficiency: 1 }]),
+    );
+    assert.equal(refused.status, 400);
+    assert.deepEqual(classifiedAs("PATCH /api/v2/users/{userId}/routingskills/bulk", refused).entityIds, [
+      NO_ONE,
+    ]);
+  });
+
+  it("postRoutingQueueMembers adds many users in one call and _delete removes them; both resolve with nothing", async () => {
+    const body = [{ id: ANN }, { id: BEN }] satisfies Models.WritableEntity[];
+    const added: unknown = await routing.postRoutingQueueMembers(ESCALATIONS, body);
+    assert.ok(added === undefined || added === "", `no body: ${JSON.stringify(added)}`);
+    assert.deepEqual(sim.queueMembers(ESCALATIONS), { [ANN]: true, [BEN]: true });
+    await routing.postRoutingQueueMembers(ESCALATIONS, [{ id: ANN }], { _delete: true });
+    assert.deepEqual(sim.queueMembers(ESCALATIONS), { [BEN]: true });
+  });
+
+  it("postRoutingQueueMembers naming an unknown user: the error body names it, so our client can refuse that user alone", async () => {
+    const refused = await rejectedBody(
+      routing.postRoutingQueueMembers(ESCALATIONS, [{ id: ANN }, { id: NO_ONE }]),
+    );
+    assert.equal(refused.status, 400);
+    const error = classifiedAs("POST /api/v2/routing/queues/{queueId}/members", refused);
+    assert.deepEqual(error.entityIds, [NO_ONE]);
+  });
+
+  it("getRoutingQueueMembers with memberBy=user: the QueueMemberEntityListing's fields (no total)", async () => {
+    const page = await routing.getRoutingQueueMembers(SUPPORT, {
+      pageSize: 100,
+      pageNumber: 1,
+      memberBy: "user",
+    });
+    assert.deepEqual(unknownFields(page, MEMBER_LISTING_FIELDS), []);
+    assert.deepEqual(unknownFields(page.entities?.[0], MEMBER_FIELDS), []);
+    assert.deepEqual(
+      listingOf(QueueMemberSchema)
+        .parse(page)
+        .entities?.map((m) => [m.id, m.joined]),
+      [[BEN, true]],
+    );
+  });
+
+  it("getUserQueues with joined true and false: UserQueue with joined", async () => {
+    sim.configureRouting({ newMemberJoined: false });
+    await routing.postRoutingQueueMembers(ESCALATIONS, [{ id: ANN }]);
+    const joined = await users.getUserQueues(BEN, { pageSize: 100, pageNumber: 1, joined: true });
+    assert.deepEqual(unknownFields(joined, LISTING_FIELDS), []);
+    assert.deepEqual(unknownFields(joined.entities?.[0], USER_QUEUE_FIELDS), []);
+    const unjoined = await users.getUserQueues(ANN, { pageSize: 100, pageNumber: 1, joined: false });
+    assert.deepEqual(
+      listingOf(RoutingQueueSchema)
+        .parse(unjoined)
+        .entities?.map((q) => [q.id, q.joined]),
+      [[ESCALATIONS, false]],
+    );
+  });
+});
