@@ -1,4 +1,10 @@
 import { z } from "zod";
+import {
+  type ElementField,
+  elementFieldsOf,
+  routingSetShape,
+  type WantedElement,
+} from "./routing-elements.ts";
 
 /**
  * The message contract: one change to one Genesys Cloud user, as a producer puts it on the queue.
@@ -73,6 +79,7 @@ export const changeSetSchema = z
     acdAutoAnswer: z.boolean().optional(),
     /** The user's division, by id or by name (a name is looked up; see README "Joiners and divisions"). */
     division: divisionRefSchema.optional(),
+    ...routingSetShape,
   })
   .refine((set) => Object.values(set).some((value) => value !== undefined), {
     message: "must set at least one field",
@@ -121,10 +128,15 @@ type UserRef = z.infer<typeof userRefSchema>;
  * The fields a change sets, each with its own high-water mark. `managerId` is the manager however the
  * change names it (`managerId` or `manager`).
  */
-export type ChangeField = Exclude<keyof ChangeSet, "manager">;
+export type ChangeField =
+  | Exclude<keyof ChangeSet, "manager" | "skills" | "languages" | "queues" | "roles">
+  | ElementField;
 
-/** A value a change sets for one field; null removes it. */
-export type FieldValue = string | boolean | null;
+/**
+ * A value a change sets for one field, once its names are bound to ids; null removes it. A number is
+ * a proficiency (skills, languages); a list, the division ids of a role's grant.
+ */
+export type FieldValue = string | number | boolean | null | readonly string[];
 
 /** A person as a change names them; an email key is lower case (emails match without regard to case). */
 export interface UserKey {
@@ -145,8 +157,16 @@ function toKey(ref: UserRef): UserKey {
   return { by: "employeeId", value: (ref.employeeId as string).trim() };
 }
 
-/** What a change wants of one field: a value, or a manager or a division still to be resolved. */
-export type WantedValue = FieldValue | { readonly manager: UserKey } | { readonly division: DivisionRef };
+/**
+ * What a change wants of one field: a value, or something named still to be looked up (a manager, a
+ * division or a location by name, an element of routing or access).
+ */
+export type WantedValue =
+  | FieldValue
+  | { readonly manager: UserKey }
+  | { readonly division: DivisionRef }
+  | { readonly location: { readonly name: string } }
+  | WantedElement;
 
 /** A parsed change with its ordering key, its subject and its fields. */
 export interface ParsedChange {
@@ -160,10 +180,14 @@ export interface ParsedChange {
 }
 
 function fieldsOf(set: ChangeSet): Map<ChangeField, WantedValue> {
-  const fields = new Map<ChangeField, WantedValue>();
+  const fields = new Map<ChangeField, WantedValue>(elementFieldsOf(set));
   for (const [key, value] of Object.entries(set)) {
-    if (value === undefined) continue;
-    if (key === "division") {
+    if (value === undefined || key === "skills" || key === "languages" || key === "queues" || key === "roles")
+      continue;
+    if (key === "location") {
+      const ref = value as { id: string } | { name: string } | null;
+      fields.set("location", ref === null ? null : "id" in ref ? ref.id : { location: ref });
+    } else if (key === "division") {
       const ref = value as DivisionRef;
       fields.set("division", "id" in ref ? ref.id : { division: ref });
     } else if (key === "manager") {

@@ -26,11 +26,11 @@ export function diffPerson(row: ParsedChange, user: GenesysUser, population: Pop
         const id = population.idOf(wanted.manager);
         if (id === undefined) differs.push(field);
         else (id === currentManagerId(user) ? same : differs).push(field);
-      } else {
+      } else if ("division" in wanted) {
         // A division by name: matched as the sync looks names up (exactly, else without regard to case).
         const name = "name" in wanted.division ? wanted.division.name.toLowerCase() : undefined;
         (name !== undefined && user.division?.name?.toLowerCase() === name ? same : differs).push(field);
-      }
+      } else differs.push(field); // routing and access, a location by name: the listing does not carry them
     } else if (field === "email") {
       // Emails are one person's without regard to case.
       const current = user.email?.trim().toLowerCase() ?? "";

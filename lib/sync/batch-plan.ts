@@ -8,6 +8,7 @@ import {
   userKeyString,
   type WantedValue,
 } from "../contract/user-change.ts";
+import { bindElement, type CatalogResolutions, type NameResolution } from "./bind-elements.ts";
 import { type BoundChange, coalesceByUser, type UserWants } from "./coalesce.ts";
 import type { Disposition, FieldOutcome } from "./field-outcome.ts";
 import type { DeadLetterReason, HeldMessage } from "./held-message.ts";
@@ -47,15 +48,8 @@ export type Resolution =
   /** Nobody found, but absence is not proven yet: the changes that use the name get this (a retry). */
   | { readonly kind: "unproven"; readonly outcome: FieldOutcome };
 
-/** What a division's name resolved to (an id needs no lookup). */
-export type DivisionResolution =
-  | { readonly kind: "found"; readonly id: string }
-  | { readonly kind: "not-found" }
-  /** The lookup failed (Genesys): the changes that name the division get this outcome for it. */
-  | { readonly kind: "failed"; readonly outcome: FieldOutcome };
-
 /** Division resolutions by the name as the changes give it. */
-export type DivisionResolutions = ReadonlyMap<string, DivisionResolution>;
+export type DivisionResolutions = ReadonlyMap<string, NameResolution>;
 
 /** A name a batch uses, with the newest change that uses it (absence must be proven after it). */
 export interface NameToResolve {
@@ -83,6 +77,8 @@ export interface BatchPlan {
    * came) cannot deactivate them.
    */
   readonly stateSet: ReadonlySet<string>;
+  /** The object each element field names (a skill's id for `skill:Billing`), and a location's by name. */
+  readonly elementIds: ReadonlyMap<ChangeField, string>;
   /** changeId and user (id, or the name when unresolved) per message id, for log correlation. */
   readonly ids: ReadonlyMap<string, { readonly changeId: string; readonly userId: string }>;
 }
@@ -140,6 +136,10 @@ const isManagerKey = (
 ): value is Extract<WantedValue, { readonly manager: UserKey }> =>
   typeof value === "object" && value !== null && "manager" in value;
 
+/** A value as sent (no name to look up): a scalar, or a role's division ids. */
+const isFieldValue = (value: WantedValue): value is FieldValue =>
+  typeof value !== "object" || value === null || Array.isArray(value);
+
 const isDivisionName = (
   value: WantedValue | undefined,
 ): value is Extract<WantedValue, { readonly division: unknown }> =>
@@ -165,7 +165,9 @@ export function bindBatch(
   batch: ParsedBatch,
   resolutions: Resolutions,
   divisions: DivisionResolutions = new Map(),
+  catalog: CatalogResolutions = { names: new Map() },
 ): BatchPlan {
+  const elementIds = new Map<ChangeField, string>();
   const early = new Map(batch.early);
   const refused = new Map<string, FieldOutcome[]>();
   const cachedNames = new Map<string, UserKey[]>();
@@ -215,6 +217,15 @@ export function bindBatch(
     remember(who.id, subject, who);
     const fields = new Map<ChangeField, FieldValue>();
     for (const [field, value] of parsed.fields) {
+      const element = bindElement(field, value, catalog, divisions);
+      if (element !== undefined) {
+        if (!element.ok) refuse(messageKey, element.outcome);
+        else {
+          fields.set(field, element.value);
+          elementIds.set(field, element.id);
+        }
+        continue;
+      }
       if (isDivisionName(value)) {
         const name = "name" in value.division ? value.division.name : value.division.id;
         const division = divisions.get(name) ?? { kind: "not-found" };
@@ -223,10 +234,11 @@ export function bindBatch(
         else refuse(messageKey, { kind: "dead", why: divisionNotFound(name) });
         continue;
       }
-      if (!isManagerKey(value)) {
+      if (isFieldValue(value)) {
         fields.set(field, value);
         continue;
       }
+      if (!isManagerKey(value)) continue; // every other kind of name is bound above
       const manager = resolve(value.manager);
       if (manager.kind === "found") {
         fields.set(field, manager.id);
@@ -245,7 +257,7 @@ export function bindBatch(
   const stateSet = new Set(
     [...resolutions.values()].flatMap((r) => (r.kind === "found" && r.stateSet === true ? [r.id] : [])),
   );
-  return { early, users: coalesceByUser(bound), refused, cachedNames, created, stateSet, ids };
+  return { early, users: coalesceByUser(bound), refused, cachedNames, created, stateSet, elementIds, ids };
 }
 
 function divisionNotFound(name: string): DeadLetterReason {

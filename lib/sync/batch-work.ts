@@ -20,7 +20,7 @@ import { SYNC_PASS_DEFAULTS as DEFAULTS, type SyncPassDeps, type SyncPassOptions
 import type { PassModePort } from "./pass-mode.ts";
 import { currentExtension, isEmployerField, planUpdate } from "./plan-update.ts";
 import type { BatchOutcomes } from "./settlement.ts";
-import { type CachedNameCheck, checkCachedNames, readUsers, reresolve } from "./user-read.ts";
+import { type CachedNameCheck, checkCachedNames, expandsFor, readUsers, reresolve } from "./user-read.ts";
 import type { UserWork } from "./user-work.ts";
 
 /**
@@ -43,7 +43,7 @@ export class BatchWork {
   /** Reads of the latest bulk read that were asked for `employerInfo` (the first and its re-reads). */
   #employerReads = 1;
   /** Batchable operations, run for every user at once after their own (`batched-operations.ts`). */
-  readonly #deferred = new Map<string, { work: UserWork; operation: Operation }>();
+  readonly #deferred = new Map<string, { key: string; work: UserWork; operation: Operation }>();
 
   constructor(
     deps: SyncPassDeps,
@@ -130,13 +130,13 @@ export class BatchWork {
       (d) => d.operation.fields.every((f) => d.work.pending.has(f)) && !this.#held(d.work),
     );
     await runDeferred(
-      deferred.map((d): DeferredOperation => ({ userId: d.work.userId, operation: d.operation })),
+      deferred.map((d): DeferredOperation => ({ key: d.key, userId: d.work.userId, operation: d.operation })),
       {
         context: this.#context(),
         classify: (error) => this.#classify(error),
         fail: (failure) => this.#pass.fail(failure),
-        decide: (userId, fields, outcome) => {
-          const w = this.#deferred.get(userId)?.work;
+        decide: (key, fields, outcome) => {
+          const w = this.#deferred.get(key)?.work;
           for (const field of fields) if (w) this.#decide(w, field, outcome);
         },
       },
@@ -145,7 +145,8 @@ export class BatchWork {
 
   /** Reads users in bulk, again where `employerInfo` did not come back (see user-read.ts). */
   async #read(ids: readonly string[], needEmployer: ReadonlySet<string>): Promise<Map<string, GenesysUser>> {
-    const read = await readUsers(this.#deps.users, ids, needEmployer, this.#signal);
+    const expand = expandsFor([...this.#plan.users.values()].flatMap((u) => [...u.fields.values()]));
+    const read = await readUsers(this.#deps.users, ids, needEmployer, this.#signal, expand);
     this.#ledger.count({ reads: read.calls });
     this.#employerReads = read.employerReads;
     return read.users;
@@ -243,14 +244,20 @@ export class BatchWork {
         const update = this.#planFor(work);
         for (const field of update.noop) this.#decide(work, field, { kind: "noop" });
         for (const field of update.unknown) this.#decide(work, field, this.#expandMissing(work.userId));
-        const plan = planOperations({ user: work.user, update });
+        const plan = planOperations({
+          user: work.user,
+          update,
+          wants: new Map([...work.pending].map(([f, w]) => [f, w.value])),
+          ids: this.#plan.elementIds,
+        });
         if (plan.kind === "refused") {
           this.#decideAll(work, { kind: "dead", why: plan.why });
           return;
         }
         for (const operation of plan.operations) {
           if (operation.batchable) {
-            this.#deferred.set(work.userId, { work, operation });
+            const key = `${work.userId} ${operation.fields.join(" ")}`;
+            this.#deferred.set(key, { key, work, operation });
             continue;
           }
           sending = operation.fields;
@@ -319,7 +326,8 @@ export class BatchWork {
   #planFor(work: UserWork): ReturnType<typeof planUpdate> {
     const wants = new Map([...work.pending].map(([f, w]) => [f, w.value]));
     const created = this.#plan.created.has(work.userId); // a joiner's: no employer info to lose
-    const plan = planUpdate(created ? { ...work.user, employerInfo: {} } : work.user, wants);
+    const ids = this.#plan.elementIds;
+    const plan = planUpdate(created ? { ...work.user, employerInfo: {} } : work.user, wants, ids);
     if (plan.unknown.length === 0) return plan;
     const employerWants = plan.unknown.flatMap((f) => work.pending.get(f) ?? []);
     if (!this.#conclusive(employerWants)) return plan;
@@ -327,7 +335,7 @@ export class BatchWork {
       userId: work.userId,
       fields: plan.unknown,
     });
-    return planUpdate({ ...work.user, employerInfo: {} }, wants);
+    return planUpdate({ ...work.user, employerInfo: {} }, wants, ids);
   }
 
   /** Binds a name an operation just gave the user (an email it set) in the name cache. */
@@ -346,7 +354,8 @@ export class BatchWork {
   }
 
   #context() {
-    return { users: this.#deps.users, divisions: this.#deps.divisions, signal: this.#signal };
+    const { users, divisions, routing } = this.#deps;
+    return { users, divisions, routing, signal: this.#signal };
   }
 
   /** Reads the user again, then claims again (a newer change recorded meanwhile makes ours stale). */

@@ -1,5 +1,5 @@
 /**
- * The batchable operations of a batch's users (the division move), run after every user's own
+ * The batchable operations of a batch's users (the division move, queue members, role grants), run after every user's own
  * operations so that one call carries every user bound for the same place. Each user's fields are
  * settled from its part of the outcome; a failure is classified as any call's (`classifyFailure`), and
  * the pass's mode takes what concerns the pass.
@@ -12,6 +12,8 @@ import { runBatched } from "./operations/registry.ts";
 
 /** A user's batchable operation, held back until the batch's users are done with their own. */
 export interface DeferredOperation {
+  /** Unique in the batch: a user may have several (one per queue, per role). */
+  readonly key: string;
   readonly userId: string;
   readonly operation: Operation;
 }
@@ -21,7 +23,7 @@ export interface BatchedRunPorts {
   readonly classify: (error: unknown) => Failure;
   /** The outcome a failure gives the user's fields (the pass's mode takes its part). */
   readonly fail: (failure: Failure) => FieldOutcome;
-  readonly decide: (userId: string, fields: readonly ChangeField[], outcome: FieldOutcome) => void;
+  readonly decide: (key: string, fields: readonly ChangeField[], outcome: FieldOutcome) => void;
 }
 
 export async function runDeferred(
@@ -34,13 +36,13 @@ export async function runDeferred(
     results = await runBatched(items, ports.context);
   } catch (error) {
     const outcome = ports.fail(ports.classify(error));
-    for (const { userId, operation } of items) ports.decide(userId, operation.fields, outcome);
+    for (const { key, operation } of items) ports.decide(key, operation.fields, outcome);
     return;
   }
-  for (const { userId, operation } of items) {
-    const error = results.get(userId);
+  for (const { key, operation } of items) {
+    const error = results.get(key);
     ports.decide(
-      userId,
+      key,
       operation.fields,
       error === undefined ? { kind: "applied" } : outcomeOf(error, operation),
     );

@@ -1,5 +1,7 @@
 import type { UserKey } from "../contract/user-change.ts";
-import type { GenesysUser, UpdateUserBody } from "../genesys/types.ts";
+import type { RoleGrant } from "../genesys/roles-api.ts";
+import type { GenesysUser, UpdateUserBody, UserExpand } from "../genesys/types.ts";
+import type { ProficiencyAssignment } from "../genesys/user-routing-api.ts";
 import type { NameToResolve, Resolution } from "./batch-plan.ts";
 import type { ChangeQueuePort } from "./held-message.ts";
 import type { HighWaterMarkPort } from "./high-water-marks.ts";
@@ -8,7 +10,11 @@ import type { JoinerPorts } from "./provision-joiners.ts";
 
 /** The Genesys Cloud calls the pass needs (`UsersApi` implements it). */
 export interface UsersPort {
-  getUsers(ids: readonly string[], signal: AbortSignal): Promise<Map<string, GenesysUser>>;
+  getUsers(
+    ids: readonly string[],
+    signal: AbortSignal,
+    expand?: readonly UserExpand[],
+  ): Promise<Map<string, GenesysUser>>;
   patchUser(userId: string, body: UpdateUserBody, signal: AbortSignal): Promise<GenesysUser>;
 }
 
@@ -17,9 +23,45 @@ export interface DivisionsPort {
   moveUsersToDivision(divisionId: string, userIds: readonly string[], signal: AbortSignal): Promise<void>;
 }
 
-/** Division names to ids (`DivisionNames`): undefined for a name no division has. */
-export interface DivisionNamesPort {
+/** Names of one kind of object to ids (`NameIds`): undefined for a name nothing has. */
+export interface NamesPort {
   resolve(names: readonly string[], signal: AbortSignal): Promise<Map<string, string | undefined>>;
+}
+
+/** The objects of routing and access a change names by name (`lib/contract/routing-elements.ts`). */
+export type CatalogKind = "skill" | "language" | "queue" | "role" | "location";
+
+/** Names of routing and access objects to ids, per kind, and the org's home division. */
+export interface CatalogPort {
+  readonly names: Readonly<Record<CatalogKind, NamesPort>>;
+  /** The home division's id (a role granted without divisions is granted there). */
+  homeDivision(signal: AbortSignal): Promise<string>;
+}
+
+/** The calls of routing and access the operations make (the clients of lib/genesys implement them). */
+export interface RoutingPorts {
+  assignUserSkills(
+    userId: string,
+    skills: readonly ProficiencyAssignment[],
+    signal: AbortSignal,
+  ): Promise<void>;
+  assignUserLanguages(
+    userId: string,
+    languages: readonly ProficiencyAssignment[],
+    signal: AbortSignal,
+  ): Promise<void>;
+  removeUserSkill(userId: string, skillId: string, signal: AbortSignal): Promise<"removed" | "absent">;
+  removeUserLanguage(userId: string, languageId: string, signal: AbortSignal): Promise<"removed" | "absent">;
+  addQueueMembers(queueId: string, userIds: readonly string[], signal: AbortSignal): Promise<void>;
+  removeQueueMembers(queueId: string, userIds: readonly string[], signal: AbortSignal): Promise<void>;
+  grantRole(
+    roleId: string,
+    userIds: readonly string[],
+    divisionIds: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void>;
+  getUserGrants(userId: string, signal: AbortSignal): Promise<readonly RoleGrant[]>;
+  removeUserGrants(userId: string, grants: readonly RoleGrant[], signal: AbortSignal): Promise<void>;
 }
 
 /** Resolves the names changes use (email, employee id) to Genesys ids, and forgets ones proven wrong. */
@@ -49,7 +91,11 @@ export interface SyncPassDeps {
   /** Needed only when changes set a division. */
   readonly divisions?: DivisionsPort;
   /** Division names to ids; needed only when changes name a division by name. */
-  readonly divisionNames?: DivisionNamesPort;
+  readonly divisionNames?: NamesPort;
+  /** Names of skills, languages, queues, roles and locations; needed only when changes name them. */
+  readonly catalog?: CatalogPort;
+  /** Calls of routing and access; needed only when changes set skills, languages, queues or roles. */
+  readonly routing?: RoutingPorts;
   /** Creating and restoring users; needed only when changes say `ifMissing: "create"`. */
   readonly joiners?: JoinerPorts;
   readonly log: Log;

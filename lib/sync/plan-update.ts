@@ -1,5 +1,7 @@
+import { type ElementField, isElementField } from "../contract/routing-elements.ts";
 import type { ChangeField, FieldValue } from "../contract/user-change.ts";
 import type { EmployerInfo, GenesysUser, UpdateUserBody } from "../genesys/types.ts";
+import { elementInEffect } from "./element-effect.ts";
 import {
   mergeMobilePhone,
   mergeWorkPhone,
@@ -54,7 +56,7 @@ export function employerInfoKnown(user: GenesysUser): boolean {
   return user.employerInfo !== undefined && user.employerInfo !== null;
 }
 
-function currentValue(user: GenesysUser, field: ChangeField): FieldValue {
+function currentValue(user: GenesysUser, field: Exclude<ChangeField, ElementField>): FieldValue {
   switch (field) {
     case "extension":
       return currentExtension(user);
@@ -74,6 +76,8 @@ function currentValue(user: GenesysUser, field: ChangeField): FieldValue {
       return user.acdAutoAnswer ?? false;
     case "division":
       return user.division?.id ?? null;
+    case "location":
+      return locationIds(user)[0] ?? null;
     default:
       return (isEmployerField(field) ? user.employerInfo?.[field] : user[field]) ?? null;
   }
@@ -89,7 +93,11 @@ const same = (a: FieldValue, b: FieldValue): boolean => (a ?? "") === (b ?? "");
  * (every other entry sent back as it came), the employer fields into one `employerInfo` object that
  * keeps the fields not changed.
  */
-export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, FieldValue>): UpdatePlan {
+export function planUpdate(
+  user: GenesysUser,
+  wants: ReadonlyMap<ChangeField, FieldValue>,
+  ids: ReadonlyMap<ChangeField, string> = new Map(),
+): UpdatePlan {
   const noop: ChangeField[] = [];
   const unknown: ChangeField[] = [];
   const fields: ChangeField[] = [];
@@ -100,7 +108,15 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
   let state: UpdatePlan["state"];
   let division: UpdatePlan["division"];
   for (const [field, value] of wants) {
-    if (isEmployerField(field) && !employerKnown) {
+    // Skills, languages, queues and roles are planned by their own operations (operations/).
+    if (isElementField(field)) {
+      if (elementInEffect(user, field, value, ids.get(field))) noop.push(field);
+      continue;
+    }
+    if (
+      (isEmployerField(field) && !employerKnown) ||
+      (field === "location" && user.locations === undefined)
+    ) {
       unknown.push(field);
       continue;
     }
@@ -137,6 +153,13 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
         fields.pop();
         division = { id: value as string };
         break;
+      case "location": {
+        // The first location is the user's; any others are sent back as they are.
+        const [, ...others] = locationIds(user);
+        const first = value === null ? [] : [value as string];
+        body.locations = [...first, ...others].map((id) => ({ id }));
+        break;
+      }
       default:
         if (isEmployerField(field)) {
           // Cleared: left out of the object, which the API takes whole.
@@ -167,6 +190,14 @@ export function planUpdate(user: GenesysUser, wants: ReadonlyMap<ChangeField, Fi
     noop,
     unknown,
   };
+}
+
+/**
+ * The ids of the user's locations as read (`expand=locations`: `locationDefinition.id`, or `id`, as
+ * Genesys's Terraform provider reads them), in order.
+ */
+function locationIds(user: GenesysUser): string[] {
+  return (user.locations ?? []).flatMap((l) => l.locationDefinition?.id ?? l.id ?? []);
 }
 
 /** The user's employer info as sent back: its four known fields, as read. */

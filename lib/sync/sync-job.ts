@@ -6,10 +6,10 @@ import {
   type DirectoryRefreshSummary,
   type RefreshBusy,
 } from "../directory/directory-index.ts";
-import { DivisionNames } from "../directory/division-names.ts";
 import { GenesysDirectory } from "../directory/genesys-directory.ts";
 import { DynamoDirectoryIndexState } from "../directory/index-state.ts";
 import { DynamoNameCache } from "../directory/name-cache.ts";
+import { NameIds } from "../directory/name-ids.ts";
 import { UserResolver } from "../directory/user-resolver.ts";
 import { readMaxReceiveCount } from "../dlq/sqs-dead-letters.ts";
 import { DivisionsApi } from "../genesys/divisions-api.ts";
@@ -23,6 +23,7 @@ import { DynamoHighWaterMarks } from "./high-water-marks.ts";
 import type { Log } from "./log.ts";
 import type { PassSummary } from "./pass-summary.ts";
 import type { JoinerPorts } from "./provision-joiners.ts";
+import { routingAccess } from "./routing-access.ts";
 import type { RunInput } from "./run-input.ts";
 import { SqsChangeQueue } from "./sqs-change-queue.ts";
 import { runSyncPass } from "./sync-pass.ts";
@@ -103,7 +104,11 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
   };
   const { http, users, warmUp, limiterStatus } = createGenesysAccess({ ...deps, budget: () => budget });
   const divisions = new DivisionsApi(http);
-  const divisionNames = new DivisionNames({ lookup: divisions, now });
+  const divisionNames = new NameIds({
+    find: (name, signal) => divisions.findDivisionByName(name, signal),
+    now,
+  });
+  const { catalog, routing } = routingAccess(http, divisions, now);
   const queue = new SqsChangeQueue({ sqs: deps.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl, now });
   const marks = new DynamoHighWaterMarks({ client: deps.dynamodb, tableName: config.stateTable, now });
   const directory = new GenesysDirectory(users);
@@ -138,7 +143,11 @@ export function createSyncJob(deps: SyncJobDeps): SyncJob {
       warmUp(signal ?? new AbortController().signal);
       try {
         return await runSyncPass(
-          { queue, marks, users, resolver, divisions, divisionNames, joiners, log: deps.log, now },
+          {
+            ...{ queue, marks, users, resolver, divisions, divisionNames, catalog, routing, joiners },
+            log: deps.log,
+            now,
+          },
           {
             deadlineMs: budget.deadlineMs,
             maxAttempts: config.maxAttempts,

@@ -3,7 +3,6 @@ import type { CallCounts } from "./batch-ledger.ts";
 import {
   type BatchPlan,
   bindBatch,
-  type DivisionResolution,
   type DivisionResolutions,
   divisionsToResolve,
   namesToResolve,
@@ -12,6 +11,8 @@ import {
   type Resolutions,
 } from "./batch-plan.ts";
 import { BatchWork } from "./batch-work.ts";
+import { catalogToResolve, type NameResolution } from "./bind-elements.ts";
+import { lookUpCatalog } from "./catalog-lookup.ts";
 import { onDependency } from "./dependency.ts";
 import { classifyFailure, type Failure, outcomeOf, type StopCause } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
@@ -157,13 +158,13 @@ class SyncPass implements PassModePort {
       if (!lookup) throw new Error("changes name divisions, but no division lookup is wired");
       const ids = await lookup.resolve(names, this.#signal);
       return new Map(
-        names.map((name): [string, DivisionResolution] => {
+        names.map((name): [string, NameResolution] => {
           const id = ids.get(name);
           return [name, id === undefined ? { kind: "not-found" } : { kind: "found", id }];
         }),
       );
     } catch (error) {
-      const failed: DivisionResolution = {
+      const failed: NameResolution = {
         kind: "failed",
         outcome: this.fail(classifyFailure(error, this.#now())),
       };
@@ -207,7 +208,13 @@ class SyncPass implements PassModePort {
         resolutions = new Map(names.map(({ name }) => [userKeyString(name), failed]));
       }
     }
-    const divisions = await this.#divisions(divisionsToResolve(parsed));
+    const catalogNames = catalogToResolve(parsed);
+    const divisions = await this.#divisions([
+      ...new Set([...divisionsToResolve(parsed), ...catalogNames.divisions]),
+    ]);
+    const catalog = await lookUpCatalog(deps.catalog, catalogNames, this.#signal, (error) =>
+      this.fail(classifyFailure(error, this.#now())),
+    );
     const joiners = joinersOf(parsed, resolutions, divisions);
     if (joiners.length > 0) resolutions = new Map([...resolutions, ...(await this.#provision(joiners))]);
     const leavers = leaversOf(parsed, resolutions);
@@ -216,7 +223,7 @@ class SyncPass implements PassModePort {
         ...resolutions,
         ...(await findDeletedLeavers(leavers, deps.joiners, { signal: this.#signal, log: deps.log })),
       ]);
-    const plan = bindBatch(parsed, resolutions, divisions);
+    const plan = bindBatch(parsed, resolutions, divisions, catalog);
     const work = new BatchWork(
       deps,
       options,

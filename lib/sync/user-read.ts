@@ -1,5 +1,6 @@
-import type { UserKey } from "../contract/user-change.ts";
-import type { GenesysUser } from "../genesys/types.ts";
+import { elementOf } from "../contract/routing-elements.ts";
+import type { ChangeField, FieldValue, UserKey } from "../contract/user-change.ts";
+import type { GenesysUser, UserExpand } from "../genesys/types.ts";
 import { EMPLOYER_INFO_EVIDENCE } from "./employer-info-evidence.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
 import type { UsersPort } from "./pass-deps.ts";
@@ -17,16 +18,18 @@ export interface UsersRead {
 /**
  * Reads users in bulk; those of `needEmployer` whose read lacks `employerInfo` (an expansion is best
  * effort) are read again, all together, up to `EMPLOYER_INFO_EVIDENCE.rereads` times. A user read again
- * replaces its first read only when the expansion came back.
+ * replaces its first read only when the expansion came back. `expand`: what the batch's fields need
+ * to be compared (`expandsFor`).
  */
 export async function readUsers(
   port: UsersPort,
   ids: readonly string[],
   needEmployer: ReadonlySet<string>,
   signal: AbortSignal,
+  expand: readonly UserExpand[] = ["employerInfo"],
 ): Promise<UsersRead> {
   let calls = Math.ceil(ids.length / 100);
-  const users = await port.getUsers(ids, signal);
+  const users = await port.getUsers(ids, signal, expand);
   let employerReads = 1;
   for (let round = 0; round < EMPLOYER_INFO_EVIDENCE.rereads; round++) {
     const missing = [...needEmployer].filter((id) => {
@@ -36,7 +39,7 @@ export async function readUsers(
     if (missing.length === 0) break;
     calls += Math.ceil(missing.length / 100);
     employerReads += 1;
-    for (const [id, user] of await port.getUsers(missing, signal)) {
+    for (const [id, user] of await port.getUsers(missing, signal, expand)) {
       if (employerInfoKnown(user)) users.set(id, user);
     }
   }
@@ -108,3 +111,22 @@ export const reresolve = (userId: string): FieldOutcome => ({
     reason: `a cached name no longer names user ${userId} (renamed, re-created or corrected): the change is re-queued to resolve it afresh`,
   },
 });
+
+/**
+ * What a batch's reads expand: `employerInfo` always (planning merges the employer fields, and a
+ * cached employee id is confirmed with it), and a user's skills, languages, locations or roles held
+ * when a change names them, so that what is in effect is skipped without a call (pure).
+ */
+export function expandsFor(
+  wants: Iterable<{ readonly field: ChangeField; readonly value: FieldValue }>,
+): UserExpand[] {
+  const expand = new Set<UserExpand>(["employerInfo"]);
+  for (const { field, value } of wants) {
+    const element = elementOf(field)?.element;
+    if (element === "skill") expand.add("skills");
+    else if (element === "language") expand.add("languages");
+    else if (element === "role" && value === false) expand.add("authorization");
+    else if (field === "location") expand.add("locations");
+  }
+  return [...expand];
+}

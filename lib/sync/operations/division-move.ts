@@ -2,13 +2,11 @@
  * A move into another division: not a PATCH field but `POST /api/v2/authorization/divisions/{id}/objects/USER`,
  * which takes a list of user ids, so every user of a batch bound for one division moves in one call
  * (at most `MAX_USERS_PER_DIVISION_MOVE` a call). It runs after the users' PATCHes.
- *
- * A refusal that names users (unknown or deleted) fails those users; the others are sent again once
- * without them. A refusal that names nobody is met by sending each user alone, so that only the one
- * at fault fails. Any other failure (a 403, a 429, the division gone) is every user's of that call.
+ * A refusal is met as every batched call's (`batched-call.ts`).
  */
 import { MAX_USERS_PER_DIVISION_MOVE } from "../../genesys/divisions-api.ts";
 import { DivisionMoveRefusedError } from "../../genesys/errors.ts";
+import { callForAll, chunks } from "./batched-call.ts";
 import type { BatchItem, OperationContext, OperationKind } from "./operation.ts";
 
 interface DivisionPayload {
@@ -43,7 +41,10 @@ export const DIVISION_MOVE: OperationKind<DivisionPayload> = {
   runBatch: async (items, context) => {
     const out = new Map<string, unknown>();
     for (const [divisionId, userIds] of groupByDivision(items)) {
-      for (const [id, error] of await moveAll(divisionId, userIds, context)) out.set(id, error);
+      const failed = await moveAll(divisionId, userIds, context);
+      for (const item of items)
+        if (item.operation.payload.divisionId === divisionId && userIds.includes(item.userId))
+          out.set(item.key, failed.get(item.userId));
     }
     return out;
   },
@@ -57,43 +58,22 @@ export function groupByDivision(items: readonly BatchItem<DivisionPayload>[]): [
     if (!ids.includes(userId)) ids.push(userId);
     byDivision.set(operation.payload.divisionId, ids);
   }
-  return [...byDivision].flatMap(([divisionId, ids]) => {
-    const chunks: [string, string[]][] = [];
-    for (let i = 0; i < ids.length; i += MAX_USERS_PER_DIVISION_MOVE)
-      chunks.push([divisionId, ids.slice(i, i + MAX_USERS_PER_DIVISION_MOVE)]);
-    return chunks;
-  });
+  return [...byDivision].flatMap(([divisionId, ids]) =>
+    chunks(ids, MAX_USERS_PER_DIVISION_MOVE).map((chunk): [string, string[]] => [divisionId, chunk]),
+  );
 }
 
 /** Moves `userIds` into the division; the users it could not move, with the error. */
-async function moveAll(
+function moveAll(
   divisionId: string,
   userIds: readonly string[],
   context: OperationContext,
 ): Promise<Map<string, unknown>> {
-  const failed = new Map<string, unknown>();
   const divisions = context.divisions;
   if (!divisions) throw new Error("a division move without the divisions API wired");
-  try {
-    await divisions.moveUsersToDivision(divisionId, userIds, context.signal);
-  } catch (error) {
-    if (!(error instanceof DivisionMoveRefusedError) || userIds.length === 1) {
-      for (const id of userIds) failed.set(id, error);
-      return failed;
-    }
-    const named = userIds.filter((id) => error.userIds.includes(id));
-    for (const id of named) failed.set(id, error);
-    const rest = userIds.filter((id) => !named.includes(id));
-    // Named: the rest again at once, together. Nobody named: each alone, so only the one at fault fails.
-    const groups = named.length > 0 ? [rest] : rest.map((id) => [id]);
-    for (const group of groups) {
-      if (group.length === 0) continue;
-      try {
-        await divisions.moveUsersToDivision(divisionId, group, context.signal);
-      } catch (again) {
-        for (const id of group) failed.set(id, again);
-      }
-    }
-  }
-  return failed;
+  return callForAll(
+    userIds,
+    (ids) => divisions.moveUsersToDivision(divisionId, ids, context.signal),
+    (error) => (error instanceof DivisionMoveRefusedError ? error.userIds : undefined),
+  );
 }

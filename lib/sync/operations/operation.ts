@@ -7,10 +7,10 @@
  * fields, and its call) and one entry in `registry.ts`; the pass (`batch-work.ts`) runs whatever the
  * registry plans and settles each operation's fields from its outcome.
  */
-import type { ChangeField, UserKey } from "../../contract/user-change.ts";
+import type { ChangeField, FieldValue, UserKey } from "../../contract/user-change.ts";
 import type { EndpointFamily } from "../../genesys/endpoint-family.ts";
 import type { GenesysUser } from "../../genesys/types.ts";
-import type { DivisionsPort, UsersPort } from "../pass-deps.ts";
+import type { DivisionsPort, RoutingPorts, UsersPort } from "../pass-deps.ts";
 import type { UpdatePlan } from "../plan-update.ts";
 
 /** One operation of a user's plan. Pure data: what to send, and what it settles. */
@@ -39,6 +39,10 @@ export interface Operation<P = unknown> {
 export interface PlanInput {
   readonly user: GenesysUser;
   readonly update: UpdatePlan;
+  /** The values still wanted, by field (what `update` decided no-op or unknown is not among them). */
+  readonly wants: ReadonlyMap<ChangeField, FieldValue>;
+  /** The object each element field names (`BatchPlan.elementIds`). */
+  readonly ids: ReadonlyMap<ChangeField, string>;
 }
 
 /** What running an operation may use. */
@@ -46,6 +50,8 @@ export interface OperationContext {
   readonly users: UsersPort;
   /** Needed by the division move only. */
   readonly divisions?: DivisionsPort;
+  /** Needed by skills, languages, queues and roles only. */
+  readonly routing?: RoutingPorts;
   readonly signal: AbortSignal;
 }
 
@@ -65,13 +71,15 @@ export interface OperationKind<P = unknown> {
   run(operation: Operation<P>, user: GenesysUser, context: OperationContext): Promise<GenesysUser>;
   /**
    * A batchable kind: sends the operations of a batch's users in as few calls as it can, after every
-   * user's other operations. Resolves per user id with undefined (done) or the typed error of its call.
+   * user's other operations. Resolves per item key with undefined (done) or the typed error of its call.
    */
   runBatch?(items: readonly BatchItem<P>[], context: OperationContext): Promise<ReadonlyMap<string, unknown>>;
 }
 
 /** One user's operation in a batched run. */
 export interface BatchItem<P = unknown> {
+  /** Names this item in the results: unique in the batch (a user may have several, one per queue). */
+  readonly key: string;
   readonly userId: string;
   readonly operation: Operation<P>;
 }

@@ -15,7 +15,10 @@ import type {
   PlanInput,
   RankedOperation,
 } from "./operation.ts";
+import { LANGUAGES, SKILLS } from "./proficiencies.ts";
 import { PROFILE_PATCH } from "./profile-patch.ts";
+import { QUEUE_MEMBERSHIP } from "./queue-membership.ts";
+import { ROLE_GRANTS } from "./role-grants.ts";
 import { STATE_PATCH } from "./state-patch.ts";
 
 /** A kind with its payload type erased, as the registry holds it. */
@@ -47,6 +50,10 @@ const KINDS: readonly RegisteredKind[] = [
   register(STATE_PATCH),
   register(CLEAR_EXTENSION),
   register(DIVISION_MOVE),
+  register(SKILLS),
+  register(LANGUAGES),
+  register(QUEUE_MEMBERSHIP),
+  register(ROLE_GRANTS),
 ];
 const BY_NAME = new Map(KINDS.map((k) => [k.kind, k]));
 
@@ -92,7 +99,7 @@ export function runOperation(
 
 /**
  * Runs the batchable operations of a batch's users, kind by kind (each kind groups them into as few
- * calls as it can); resolves per user id with undefined (done) or the error of its call.
+ * calls as it can); resolves per item key with undefined (done) or the error of its call.
  */
 export async function runBatched(
   items: readonly BatchItem[],
@@ -107,7 +114,7 @@ export async function runBatched(
       items.filter((i) => i.operation.kind === name),
       context,
     );
-    for (const [userId, error] of results) out.set(userId, error);
+    for (const [key, error] of results) out.set(key, error);
   }
   return out;
 }

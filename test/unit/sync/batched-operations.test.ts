@@ -21,7 +21,7 @@ async function run(divisions: DivisionsPort, users: [string, string][]) {
   const decided = new Map<string, FieldOutcome>();
   const passTold: string[] = [];
   await runDeferred(
-    users.map(([userId, divisionId]) => ({ userId, operation: move(divisionId) })),
+    users.map(([userId, divisionId]) => ({ key: userId, userId, operation: move(divisionId) })),
     {
       context: { users: {} as UsersPort, divisions, signal: AbortSignal.timeout(5_000) },
       classify: (error) => classifyFailure(error, 0),

@@ -11,6 +11,7 @@ const EMEA = uid(901);
 const APAC = uid(902);
 
 const item = (n: number, divisionId: string): BatchItem<{ divisionId: string }> => ({
+  key: uid(n),
   userId: uid(n),
   operation: {
     kind: "division",

@@ -28,7 +28,7 @@ const user = (over: Partial<GenesysUser> = {}): GenesysUser => ({
   ...over,
 });
 const plan = (u: GenesysUser, wants: [ChangeField, FieldValue][]) =>
-  planOperations({ user: u, update: planUpdate(u, new Map(wants)) });
+  planOperations({ user: u, update: planUpdate(u, new Map(wants)), wants: new Map(wants), ids: new Map() });
 const kinds = (p: ReturnType<typeof plan>) =>
   p.kind === "operations" ? p.operations.map((o) => `${o.kind}:${o.fields.join(",")}`) : p.why.code;
 

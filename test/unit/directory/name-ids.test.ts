@@ -1,7 +1,7 @@
-/** `DivisionNames`: division names to ids, cached per container; a miss is cached briefly. */
+/** `NameIds`: names to ids (here divisions), cached per container; a miss is cached briefly. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DivisionNames } from "../../../lib/directory/division-names.ts";
+import { NameIds } from "../../../lib/directory/name-ids.ts";
 import type { GenesysDivision } from "../../../lib/genesys/types.ts";
 
 const signal = AbortSignal.timeout(5_000);
@@ -22,7 +22,7 @@ class FakeLookup {
 const setup = (options: { ttlMs?: number; missTtlMs?: number } = {}) => {
   const lookup = new FakeLookup();
   let now = 1_000_000;
-  const names = new DivisionNames({ lookup, now: () => now, ...options });
+  const names = new NameIds({ find: (name) => lookup.findDivisionByName(name), now: () => now, ...options });
   return {
     lookup,
     names,
@@ -32,7 +32,7 @@ const setup = (options: { ttlMs?: number; missTtlMs?: number } = {}) => {
   };
 };
 
-describe("DivisionNames", () => {
+describe("NameIds", () => {
   it("a found name is looked up once, then served from the cache until ttlMs", async () => {
     const { lookup, names, at } = setup({ ttlMs: 10_000 });
     assert.deepEqual(

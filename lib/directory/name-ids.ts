@@ -1,17 +1,15 @@
 /**
- * Division names to ids, cached in the container: a batch of joiners bound for a few divisions costs
- * one lookup per division name, not one per joiner. A name that finds no division is cached only
- * briefly, so that a division created meanwhile is found.
+ * Names of one kind of Genesys object (divisions, skills, languages, queues, roles, locations) to
+ * ids, cached in the container: a batch of joiners bound for a few divisions, or of agents gaining a
+ * few skills, costs one lookup per name, not one per user. A name that finds nothing is cached only
+ * briefly, so that an object created meanwhile is found.
  */
-import type { GenesysDivision } from "../genesys/types.ts";
 
-export interface DivisionLookupPort {
-  /** The division with this name (exact, else the only one that matches without regard to case). */
-  findDivisionByName(name: string, signal: AbortSignal): Promise<GenesysDivision | undefined>;
-}
+/** The object with this name (exact, else the only one that matches without regard to case). */
+export type FindByName = (name: string, signal: AbortSignal) => Promise<{ readonly id: string } | undefined>;
 
-export interface DivisionNamesOptions {
-  readonly lookup: DivisionLookupPort;
+export interface NameIdsOptions {
+  readonly find: FindByName;
   /** How long a found name is trusted, ms. @default 600_000 (10 minutes) */
   readonly ttlMs?: number;
   /** How long a name that found nothing is, ms. @default 60_000 */
@@ -22,15 +20,15 @@ export interface DivisionNamesOptions {
 
 const DEFAULTS = { ttlMs: 600_000, missTtlMs: 60_000, now: Date.now };
 
-export class DivisionNames {
-  readonly #o: Required<DivisionNamesOptions>;
+export class NameIds {
+  readonly #o: Required<NameIdsOptions>;
   readonly #cache = new Map<string, { readonly id: string | undefined; readonly until: number }>();
 
-  constructor(options: DivisionNamesOptions) {
+  constructor(options: NameIdsOptions) {
     this.#o = { ...DEFAULTS, ...options };
   }
 
-  /** Each name's division id, or undefined when no division has the name. Rejects when a lookup fails. */
+  /** Each name's id, or undefined when nothing has the name. Rejects when a lookup fails. */
   async resolve(names: readonly string[], signal: AbortSignal): Promise<Map<string, string | undefined>> {
     const out = new Map<string, string | undefined>();
     for (const name of new Set(names)) {
@@ -40,7 +38,7 @@ export class DivisionNames {
         out.set(name, cached.id);
         continue;
       }
-      const id = (await this.#o.lookup.findDivisionByName(name, signal))?.id;
+      const id = (await this.#o.find(name, signal))?.id;
       this.#cache.set(name, { id, until: now + (id === undefined ? this.#o.missTtlMs : this.#o.ttlMs) });
       out.set(name, id);
     }

@@ -1,0 +1,33 @@
+import { elementOf } from "../contract/routing-elements.ts";
+import type { ChangeField, FieldValue } from "../contract/user-change.ts";
+import type { GenesysUser } from "../genesys/types.ts";
+
+/**
+ * Whether an element a change wants is in effect already, as far as the bulk read shows (pure):
+ * - a skill or a language at that proficiency, or one to remove that the user lacks, when the read
+ *   brought `skills` / `languages` back (expansions are best effort: absent says nothing);
+ * - a role to remove that the user does not hold (`expand=authorization` lists the roles held, without
+ *   their divisions, so a grant in given divisions is never judged in effect);
+ * - never a queue: no bulk read tells a user's queues, and a join of a member costs nothing more in a
+ *   call that carries a hundred users.
+ */
+export function elementInEffect(
+  user: GenesysUser,
+  field: ChangeField,
+  value: FieldValue,
+  id: string | undefined,
+): boolean {
+  const element = elementOf(field)?.element;
+  if (id === undefined || element === undefined) return false;
+  if (element === "skill" || element === "language") {
+    const held = element === "skill" ? user.skills : user.languages;
+    if (held === undefined) return false;
+    const entry = held.find((e) => e.id === id);
+    return value === null ? entry === undefined : entry !== undefined && entry.proficiency === value;
+  }
+  if (element === "role" && value === false) {
+    const roles = user.authorization?.roles;
+    return roles !== undefined && !roles.some((r) => r.id === id);
+  }
+  return false;
+}

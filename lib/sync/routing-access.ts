@@ -1,0 +1,61 @@
+import { NameIds } from "../directory/name-ids.ts";
+import type { DivisionsApi } from "../genesys/divisions-api.ts";
+import type { GenesysHttp } from "../genesys/http-client.ts";
+import { LocationsApi } from "../genesys/locations-api.ts";
+import { QueueMembersApi } from "../genesys/queue-members-api.ts";
+import { RolesApi } from "../genesys/roles-api.ts";
+import { RoutingApi } from "../genesys/routing-api.ts";
+import { UserRoutingApi } from "../genesys/user-routing-api.ts";
+import type { CatalogPort, RoutingPorts } from "./pass-deps.ts";
+
+/** How long the home division's id is trusted, ms. @default 600_000 (10 minutes, as names) */
+const HOME_TTL_MS = 600_000;
+
+/**
+ * Routing and access as a pass reaches them, built once per container: the names of skills,
+ * languages, queues, roles and locations to ids (each cached, `NameIds`), the home division (cached),
+ * and the calls the operations make. Every call goes through `http`, paced by its family's budget.
+ */
+export function routingAccess(
+  http: GenesysHttp,
+  divisions: DivisionsApi,
+  now: () => number,
+): { readonly catalog: CatalogPort; readonly routing: RoutingPorts } {
+  const routing = new RoutingApi(http);
+  const users = new UserRoutingApi(http);
+  const queues = new QueueMembersApi(http);
+  const roles = new RolesApi(http);
+  const locations = new LocationsApi(http);
+  let home: { readonly id: string; readonly until: number } | undefined;
+  return {
+    catalog: {
+      names: {
+        skill: new NameIds({ find: (name, signal) => routing.findSkillByName(name, signal), now }),
+        language: new NameIds({ find: (name, signal) => routing.findLanguageByName(name, signal), now }),
+        queue: new NameIds({ find: (name, signal) => routing.findQueueByName(name, signal), now }),
+        role: new NameIds({ find: (name, signal) => roles.findRoleByName(name, signal), now }),
+        location: new NameIds({ find: (name, signal) => locations.findLocationByName(name, signal), now }),
+      },
+      async homeDivision(signal) {
+        if (home === undefined || home.until <= now()) {
+          home = { id: (await divisions.getHomeDivision(signal)).id, until: now() + HOME_TTL_MS };
+        }
+        return home.id;
+      },
+    },
+    routing: {
+      assignUserSkills: (userId, skills, signal) => users.assignUserSkills(userId, skills, signal),
+      assignUserLanguages: (userId, languages, signal) =>
+        users.assignUserLanguages(userId, languages, signal),
+      removeUserSkill: (userId, skillId, signal) => users.removeUserSkill(userId, skillId, signal),
+      removeUserLanguage: (userId, languageId, signal) =>
+        users.removeUserLanguage(userId, languageId, signal),
+      addQueueMembers: (queueId, userIds, signal) => queues.addQueueMembers(queueId, userIds, signal),
+      removeQueueMembers: (queueId, userIds, signal) => queues.removeQueueMembers(queueId, userIds, signal),
+      grantRole: (roleId, userIds, divisionIds, signal) =>
+        roles.grantRole(roleId, userIds, divisionIds, signal),
+      getUserGrants: (userId, signal) => roles.getUserGrants(userId, signal),
+      removeUserGrants: (userId, grants, signal) => roles.removeUserGrants(userId, grants, signal),
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Routing and access from the feed, end to end on the emulators and the simulator: skills and
+ * languages with proficiency, queue membership and roles, and a location; only what a change names is
+ * touched, per element, in order; unknown names dead-letter only their element; queue and role calls
+ * carry many users.
+ */
+import assert from "node:assert/strict";
+import { describe, type TestContext, test } from "node:test";
+import type { Message } from "@aws-sdk/client-sqs";
+import type { SeedUser } from "../../sim/genesys-simulator.ts";
+import { type VirtualClock, virtualClock } from "../helpers/virtual-clock.ts";
+import { createWorld, userId, type World } from "./sync-world.ts";
+
+const RUN_MS = 60_000;
+let sequence = 0;
+const attr = (m: Message, name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
+
+const change = (n: number, set: Record<string, unknown>, changedAt = "2026-12-01T10:00:00Z"): object => ({
+  changeId: `r-${++sequence}`,
+  userId: userId(n),
+  changedAt,
+  set,
+});
+const person = (n: number): SeedUser => ({ id: userId(n), name: `User ${n}`, email: `user${n}@example.com` });
+
+describe("routing and access", { concurrency: true }, () => {
+  const fresh = async (t: TestContext, count: number) => {
+    const clock: VirtualClock = virtualClock();
+    const w = await createWorld({ clock });
+    t.after(() => w.close());
+    w.sim.seedUsers(Array.from({ length: count }, (_, i) => person(i + 1)));
+    const [billing, sales, support] = w.sim.seedSkills(["Billing", "Sales", "Support"]);
+    const [french, german] = w.sim.seedLanguages(["French", "German"]);
+    const [emea, apac] = w.sim.seedQueues(["Support EMEA", "Support APAC"]);
+    const [agent, supervisor] = w.sim.seedRoles(["Agent", "Supervisor"]);
+    const [dublin] = w.sim.seedLocations(["Dublin"]);
+    const ids = { billing, sales, support, french, german, emea, apac, agent, supervisor, dublin } as Record<
+      string,
+      string
+    >;
+    return { ...w, ids };
+  };
+  const calls = (w: World, route: string): number => w.sim.stats().byRoute[route] ?? 0;
+
+  test("skills and languages: added, updated, removed, and what is in effect or not named is untouched", async (t) => {
+    const w = await fresh(t, 2);
+    const { billing, sales, support, french, german } = w.ids as Record<string, string>;
+    w.sim.assignUserSkills(userId(1), { [sales as string]: 2, [support as string]: 4 });
+    w.sim.assignUserLanguages(userId(1), { [german as string]: 3 });
+    await w.send([
+      change(1, {
+        skills: { Billing: 4, Sales: 5, Support: null },
+        languages: { French: 2, German: 3 },
+      }),
+    ]);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
+    assert.deepEqual(w.sim.userSkills(userId(1)), { [billing as string]: 4, [sales as string]: 5 });
+    assert.deepEqual(w.sim.userLanguages(userId(1)), { [french as string]: 2, [german as string]: 3 });
+    assert.equal(calls(w, "patchUserSkills"), 1, "every skill added or updated in one call");
+    assert.equal(calls(w, "deleteUserSkill"), 1);
+    assert.equal(calls(w, "patchUserLanguages"), 1, "German was in effect: French alone, one call");
+    assert.equal(calls(w, "patchUser"), 0, "no profile field named");
+
+    // Adding a skill later never removes the others.
+    await w.send([change(1, { skills: { Support: 1 } }, "2026-12-01T11:00:00Z")]);
+    await w.job().run({}, RUN_MS);
+    assert.deepEqual(w.sim.userSkills(userId(1)), {
+      [billing as string]: 4,
+      [sales as string]: 5,
+      [support as string]: 1,
+    });
+  });
+
+  test("an older removal arriving after a newer addition of the same skill is stale", async (t) => {
+    const w = await fresh(t, 1);
+    const { billing } = w.ids as Record<string, string>;
+    await w.send([change(1, { skills: { Billing: 3 } }, "2026-12-01T12:00:00Z")]);
+    await w.job().run({}, RUN_MS);
+    await w.send([change(1, { skills: { Billing: null } }, "2026-12-01T09:00:00Z")]);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(summary.skippedStale, 1, JSON.stringify(summary));
+    assert.deepEqual(w.sim.userSkills(userId(1)), { [billing as string]: 3 });
+  });
+
+  test("queues and roles: one call per queue and per role carries the batch's users", async (t) => {
+    const w = await fresh(t, 30);
+    const { emea, apac, agent, supervisor } = w.ids as Record<string, string>;
+    w.sim.grantUserRoles(userId(30), [{ roleId: supervisor as string, divisionId: homeOf(w) }]);
+    await w.send(
+      Array.from({ length: 30 }, (_, i) =>
+        change(i + 1, {
+          queues: { "Support EMEA": true, "Support APAC": i < 10 },
+          roles: i === 29 ? { Supervisor: false } : { Agent: true },
+        }),
+      ),
+    );
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
+    assert.equal(Object.keys(w.sim.queueMembers(emea as string)).length, 30);
+    assert.equal(Object.keys(w.sim.queueMembers(apac as string)).length, 10);
+    assert.equal(calls(w, "postQueueMembers"), 3, "EMEA joins, APAC joins, APAC leaves");
+    assert.equal(calls(w, "grantRole"), 1, "29 users in one grant");
+    assert.deepEqual(
+      w.sim.userGrants(userId(1)).map((g) => g.roleId),
+      [agent],
+    );
+    assert.deepEqual(w.sim.userGrants(userId(30)), [], "the supervisor role taken away");
+  });
+
+  test("unknown names dead-letter only their element; the rest of the change is applied", async (t) => {
+    const w = await fresh(t, 1);
+    const { billing } = w.ids as Record<string, string>;
+    await w.send([
+      change(1, { title: "Agent II", skills: { Billing: 2, Juggling: 3 }, queues: { Nowhere: true } }),
+    ]);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(w.sim.getUser(userId(1))?.title, "Agent II");
+    assert.deepEqual(w.sim.userSkills(userId(1)), { [billing as string]: 2 });
+    const [dead] = await w.peek("dlq");
+    assert.ok(dead, JSON.stringify(summary));
+    assert.match(
+      `${attr(dead, "reasonCode")} ${attr(dead, "reason")}`,
+      /genesys\.(skill|queue)\.not\.found.*(Juggling|Nowhere)/,
+    );
+  });
+
+  test("a location by name, set once; in effect the second time", async (t) => {
+    const w = await fresh(t, 1);
+    const { dublin } = w.ids as Record<string, string>;
+    await w.send([change(1, { location: { name: "Dublin" } })]);
+    await w.job().run({}, RUN_MS);
+    const located = w.sim.getUser(userId(1), ["locations"])?.locations ?? [];
+    assert.deepEqual(
+      located.map((l) => l.locationDefinition?.id ?? l.id),
+      [dublin],
+    );
+    await w.send([change(1, { location: { name: "Dublin" } }, "2026-12-02T10:00:00Z")]);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(summary.skippedNoop, 1, JSON.stringify(summary));
+  });
+});
+
+function homeOf(w: World): string {
+  const home = w.sim.listDivisions().find((d) => d.homeDivision === true);
+  assert.ok(home);
+  return home.id;
+}
