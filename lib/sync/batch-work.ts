@@ -103,14 +103,14 @@ export class BatchWork {
         continue;
       }
       if (unconfirmed.has(userId)) {
-        this.#ledger.decide(userId, wants.fields.keys(), this.#expandMissing(userId));
+        this.#ledger.decide(userId, wants.fields.keys(), expandMissing(userId, this.#employerReads));
         continue;
       }
       const manager = wants.fields.get("managerId");
       if (typeof manager?.value === "string" && doubted.has(manager.value)) {
         this.#ledger.decide(userId, ["managerId"], reresolve(manager.value));
       } else if (typeof manager?.value === "string" && unconfirmed.has(manager.value)) {
-        this.#ledger.decide(userId, ["managerId"], this.#expandMissing(manager.value));
+        this.#ledger.decide(userId, ["managerId"], expandMissing(manager.value, this.#employerReads));
       }
       const user = current.get(userId);
       if (!user) {
@@ -168,11 +168,6 @@ export class BatchWork {
       });
     }
     return check;
-  }
-
-  /** The employer fields cannot be planned yet: re-queued, saying how many reads came back without them. */
-  #expandMissing(userId: string): FieldOutcome {
-    return expandMissing(userId, this.#employerReads);
   }
 
   /** Whether every held message that wants these fields of the user concludes that it has no employer info. */
@@ -236,14 +231,15 @@ export class BatchWork {
     let conflicts = 0;
     let rateLimited = 0;
     while (work.pending.size > 0 && !this.#held(work)) {
-      let sending: readonly ChangeField[] = [];
+      let sending: Operation | undefined;
       try {
         if (work.reread) await this.#reread(work);
         else if (!work.claimed) await this.#claim(work);
         if (work.pending.size === 0) return;
         const update = this.#planFor(work);
         for (const field of update.noop) this.#decide(work, field, { kind: "noop" });
-        for (const field of update.unknown) this.#decide(work, field, this.#expandMissing(work.userId));
+        for (const field of update.unknown)
+          this.#decide(work, field, expandMissing(work.userId, this.#employerReads));
         const plan = planOperations({
           user: work.user,
           update,
@@ -260,7 +256,7 @@ export class BatchWork {
             this.#deferred.set(key, { key, work, operation });
             continue;
           }
-          sending = operation.fields;
+          sending = operation;
           await this.#run(work, operation);
           for (const field of operation.fields) this.#decide(work, field, { kind: "applied" });
           for (const name of operation.gives ?? []) await this.#remember(work.userId, name);
@@ -269,7 +265,8 @@ export class BatchWork {
       } catch (error) {
         const failure = this.#classify(error);
         const next = afterFailure(failure, {
-          sending,
+          sending: sending?.fields ?? [],
+          operation: sending,
           pending: work.pending.size,
           rateLimited,
           rateLimitRetries: DEFAULTS.rateLimitRetries,
@@ -287,7 +284,8 @@ export class BatchWork {
             work.reread = true;
             break;
           case "without-extension":
-            this.#decide(work, "extension", next.outcome);
+          case "without-operation":
+            for (const field of next.fields) this.#decide(work, field, next.outcome);
             break;
           case "settle-all":
             this.#decideAll(work, this.#pass.fail(failure));

@@ -7,6 +7,7 @@
 import type { ChangeField } from "../contract/user-change.ts";
 import type { Failure } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
+import { reasonForOperation } from "./forbidden-patch.ts";
 import type { Operation, OperationContext } from "./operations/operation.ts";
 import { runBatched } from "./operations/registry.ts";
 
@@ -52,13 +53,6 @@ export async function runDeferred(
   function outcomeOf(error: unknown, operation: Operation): FieldOutcome {
     const failure = ports.classify(error);
     if (failure.kind !== "forbidden" || operation.needs === undefined) return ports.fail(failure);
-    return {
-      kind: "dead",
-      why: {
-        code: failure.error.reasonCode,
-        reason: `the OAuth client may not do this ${operation.kind} operation: give its role ${operation.needs}, then replay; the change's other fields were applied (${failure.error.message})`,
-        lastStatus: failure.error.status,
-      },
-    };
+    return { kind: "dead", why: reasonForOperation(operation.kind, operation.needs, failure.error) };
   }
 }

@@ -43,3 +43,16 @@ export function reasonForExtension(user: GenesysUser, error: PermissionError): D
     lastStatus: error.status,
   };
 }
+
+/**
+ * The dead letter of an operation refused for want of the permission it names (`Operation.needs`):
+ * a skill, a language, a queue, a role, a division move. It is that operation's alone: the change's
+ * other fields and elements go on.
+ */
+export function reasonForOperation(kind: string, needs: string, error: PermissionError): DeadLetterReason {
+  return {
+    code: error.reasonCode,
+    reason: `the OAuth client may not do this ${kind} operation: give its role ${needs}, then replay; the change's other fields were applied (${error.message})`,
+    lastStatus: error.status,
+  };
+}

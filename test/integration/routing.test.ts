@@ -125,6 +125,28 @@ describe("routing and access", { concurrency: true }, () => {
     );
   });
 
+  test("a 403 on one kind of element dead-letters that operation, naming the permission; the rest is applied", async (t) => {
+    const w = await fresh(t, 1);
+    const { french } = w.ids as Record<string, string>;
+    // A client whose role can assign languages but not skills.
+    const permissions = [
+      "directory:user:edit",
+      "directory:user:view",
+      "routing:skill:view",
+      "routing:language:assign",
+    ];
+    w.sim.addClient({ clientId: "no-skills", clientSecret: "s", permissions });
+    await w.send([change(1, { title: "Agent III", skills: { Billing: 2 }, languages: { French: 4 } })]);
+    const summary = await w.job({ clientId: "no-skills", clientSecret: "s" }).run({}, RUN_MS);
+    assert.equal(summary.endedBy, "queue-empty", "the run goes on");
+    assert.equal(w.sim.getUser(userId(1))?.title, "Agent III");
+    assert.deepEqual(w.sim.userLanguages(userId(1)), { [french as string]: 4 });
+    assert.deepEqual(w.sim.userSkills(userId(1)), {});
+    const [dead] = await w.peek("dlq");
+    assert.ok(dead);
+    assert.match(attr(dead, "reason") ?? "", /skills operation: give its role routing:skill:assign/);
+  });
+
   test("a location by name, set once; in effect the second time", async (t) => {
     const w = await fresh(t, 1);
     const { dublin } = w.ids as Record<string, string>;

@@ -153,6 +153,12 @@ describe("afterFailure: what follows a failed operation, as a table", () => {
     ["the extension refused", extensionRefused, {}, "without-extension"],
     ["a 403 on a PATCH without the extension", extensionRefused, { sending: ["title"] }, "settle-all"],
     ["editing refused", new PermissionError("403", ["directory:user:edit"]), {}, "settle-all"],
+    [
+      "an operation refused for want of its own permission (a skill's)",
+      new PermissionError("403", ["routing:skill:assign"]),
+      { sending: ["skill:Billing"], operation: { kind: "skills", needs: "routing:skill:assign" } },
+      "without-operation",
+    ],
     ["the extension in use, other fields pending", new ExtensionInUseError("taken"), {}, "without-extension"],
     [
       "the extension in use, nothing else pending",
