@@ -16,7 +16,8 @@ const proficiencyKind = (element: "skill" | "language"): OperationKind<Payload> 
   const kind = `${element}s`;
   const family = element === "skill" ? "routing.skills" : "routing.languages";
   // SDK docs of the user's routingskills and routinglanguages calls (S30, S31).
-  const needs = element === "skill" ? "routing:skill:assign" : "routing:skill:assign or routing:language:assign";
+  const needs =
+    element === "skill" ? "routing:skill:assign" : "routing:skill:assign or routing:language:assign";
   return {
     kind,
     plan({ wants, ids }: PlanInput): RankedOperation<Payload>[] {
