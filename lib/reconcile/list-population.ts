@@ -37,7 +37,9 @@ export async function listPopulation(
   const port: UserListingPort = {
     listUsers: (query, pageSignal) => patiently(() => users.listUsers(query, pageSignal), sleep, signal),
   };
-  const listing = listEveryUser(port, { signal, expand: ["employerInfo"], onProgress: options.onProgress });
+  // Everything a row may be compared with: the expansions cost no call, only a longer answer.
+  const expand = ["employerInfo", "skills", "languages", "locations", "authorization"] as const;
+  const listing = listEveryUser(port, { signal, expand, onProgress: options.onProgress });
   let item = await listing.next();
   for (; !item.done; item = await listing.next()) population.add(item.value);
   const { pages, inactiveCapped } = item.value;

@@ -1,3 +1,4 @@
+import { ELEMENT_SET_KEYS, elementOf, type WantedElement } from "../contract/routing-elements.ts";
 import type { ChangeField, ChangeSet, FieldValue, ParsedChange } from "../contract/user-change.ts";
 import type { GenesysUser } from "../genesys/types.ts";
 import { currentManagerId, planUpdate } from "../sync/plan-update.ts";
@@ -30,7 +31,8 @@ export function diffPerson(row: ParsedChange, user: GenesysUser, population: Pop
         // A division by name: matched as the sync looks names up (exactly, else without regard to case).
         const name = "name" in wanted.division ? wanted.division.name.toLowerCase() : undefined;
         (name !== undefined && user.division?.name?.toLowerCase() === name ? same : differs).push(field);
-      } else differs.push(field); // routing and access, a location by name: the listing does not carry them
+      } else if (isDivisionList(wanted)) differs.push(field);
+      else (elementInEffectByName(user, wanted) ? same : differs).push(field);
     } else if (field === "email") {
       // Emails are one person's without regard to case.
       const current = user.email?.trim().toLowerCase() ?? "";
@@ -45,11 +47,56 @@ export function diffPerson(row: ParsedChange, user: GenesysUser, population: Pop
   return { differs, same };
 }
 
-/** The part of a row's `set` that carries `fields` (the manager under whichever key the row used). */
+/** A role's division ids: what a change carries only once bound, never in a file's row. */
+const isDivisionList = (value: object): value is readonly string[] => Array.isArray(value);
+
+/**
+ * Whether an element (or a location by name) is in effect as the listing shows the user (its
+ * `expand` of skills, languages, locations and roles; absent says nothing, so it differs). Names
+ * match exactly, as the sync looks them up. A queue is never judged: no listing tells a user's
+ * queues, and the sync's queue call carries a hundred users anyway.
+ */
+function elementInEffectByName(
+  user: GenesysUser,
+  wanted: WantedElement | { readonly location: { readonly name: string } },
+): boolean {
+  if ("location" in wanted) {
+    const first = user.locations?.[0];
+    return first?.locationDefinition?.name === wanted.location.name;
+  }
+  if (wanted.element === "skill" || wanted.element === "language") {
+    const held = wanted.element === "skill" ? user.skills : user.languages;
+    if (held === undefined) return false;
+    const entry = held.find((e) => e.name === wanted.name);
+    return wanted.value === null
+      ? entry === undefined
+      : entry !== undefined && entry.proficiency === wanted.value;
+  }
+  if (wanted.element === "role" && wanted.value === false) {
+    const roles = user.authorization?.roles;
+    return roles !== undefined && !roles.some((r) => r.name === wanted.name);
+  }
+  return false;
+}
+
+/**
+ * The part of a row's `set` that carries `fields` (the manager under whichever key the row used; of
+ * an element map, the elements that differ).
+ */
 export function setOf(set: ChangeSet, fields: readonly ChangeField[]): ChangeSet {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const element = elementOf(field);
+    if (element === undefined) continue;
+    const key = ELEMENT_SET_KEYS[element.element];
+    const map = set[key] as Record<string, unknown> | undefined;
+    if (map !== undefined && element.key in map)
+      out[key] = { ...(out[key] as object | undefined), [element.key]: map[element.key] };
+  }
   const keys = new Set<string>(fields);
   if (keys.has("managerId") && set.manager !== undefined) keys.add("manager");
-  return Object.fromEntries(
-    Object.entries(set).filter(([key, value]) => value !== undefined && keys.has(key)),
-  ) as ChangeSet;
+  return {
+    ...Object.fromEntries(Object.entries(set).filter(([key, value]) => value !== undefined && keys.has(key))),
+    ...out,
+  } as ChangeSet;
 }

@@ -291,6 +291,26 @@ describe("reconcile a snapshot", { concurrency: true }, () => {
     );
   });
 
+  test("skills and languages in a snapshot: compared with the listing's expansion, only the differing elements enqueued", async (t) => {
+    const w = await fresh(t, [person(1), person(2)]);
+    const [billing, sales] = w.sim.seedSkills(["Billing", "Sales"]);
+    w.sim.assignUserSkills(userId(1), { [billing as string]: 3, [sales as string]: 2 });
+    w.sim.assignUserSkills(userId(2), { [billing as string]: 3 });
+    const text = [
+      JSON.stringify({ user: { email: "user1@example.com" }, set: { skills: { Billing: 3, Sales: 2 } } }),
+      JSON.stringify({ user: { email: "user2@example.com" }, set: { skills: { Billing: 3, Sales: 4 } } }),
+    ].join("\n");
+    const { report } = await reconcile(w, text, { maxChange: { percent: 100 } }, "ndjson");
+    assert.deepEqual([report.counts.unchanged, report.counts.changed], [1, 1], JSON.stringify(report));
+    const changes = await queued(w);
+    assert.deepEqual(
+      changes.map((c) => [c.userId, c.set]),
+      [[userId(2), { skills: { Sales: 4 } }]],
+    );
+    await w.job().run({}, RUN_MS);
+    assert.deepEqual(w.sim.userSkills(userId(2)), { [billing as string]: 3, [sales as string]: 4 });
+  });
+
   test("the CLI: a dry run reports in JSON and enqueues nothing; exit 3 when the guard refuses", async (t) => {
     const w = await fresh(t, [person(1), person(2), person(3)]);
     const file = join(tmpdir(), `snapshot-${process.pid}-${Date.now()}.csv`);
