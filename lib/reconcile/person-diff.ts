@@ -1,3 +1,4 @@
+import { ELEMENT_SET_KEYS, elementOf } from "../contract/routing-elements.ts";
 import type { ChangeField, ChangeSet, FieldValue, ParsedChange } from "../contract/user-change.ts";
 import type { GenesysUser } from "../genesys/types.ts";
 import { currentManagerId, planUpdate } from "../sync/plan-update.ts";
@@ -45,11 +46,25 @@ export function diffPerson(row: ParsedChange, user: GenesysUser, population: Pop
   return { differs, same };
 }
 
-/** The part of a row's `set` that carries `fields` (the manager under whichever key the row used). */
+/**
+ * The part of a row's `set` that carries `fields` (the manager under whichever key the row used; an
+ * element field, `skill:Billing`, as that entry of its map, `skills.Billing`).
+ */
 export function setOf(set: ChangeSet, fields: readonly ChangeField[]): ChangeSet {
   const keys = new Set<string>(fields);
   if (keys.has("managerId") && set.manager !== undefined) keys.add("manager");
-  return Object.fromEntries(
+  const out: Record<string, unknown> = Object.fromEntries(
     Object.entries(set).filter(([key, value]) => value !== undefined && keys.has(key)),
-  ) as ChangeSet;
+  );
+  const elements = new Map<string, Map<string, unknown>>();
+  for (const field of fields) {
+    const at = elementOf(field);
+    if (at === undefined) continue;
+    const map = set[ELEMENT_SET_KEYS[at.element]] as Record<string, unknown> | undefined;
+    if (map === undefined || !Object.hasOwn(map, at.key)) continue;
+    const key = ELEMENT_SET_KEYS[at.element];
+    elements.set(key, (elements.get(key) ?? new Map()).set(at.key, map[at.key]));
+  }
+  for (const [key, entries] of elements) out[key] = Object.fromEntries(entries);
+  return out as ChangeSet;
 }
