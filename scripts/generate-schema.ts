@@ -46,6 +46,30 @@ export function buildUserChangeJsonSchema(): Record<string, unknown> {
       ),
     };
   }
+  // The element maps of routing and access: "must name at least one …" (a zod refinement), and names
+  // trimmed before their length is checked (zod's `trim`), i.e. at least one character not a space.
+  const named = { pattern: "\\S" };
+  for (const key of ["skills", "languages", "queues", "roles"]) {
+    const map = setProperties[key];
+    if (map === undefined) throw new Error(`changeSetSchema has no \`${key}\` property`);
+    setProperties[key] = {
+      ...map,
+      minProperties: 1,
+      propertyNames: { ...(map.propertyNames as Record<string, unknown>), ...named },
+    };
+  }
+  // The same for the names inside: a role's divisions and a location's name.
+  const grant = anyOfObject(
+    (setProperties.roles as { additionalProperties?: Record<string, unknown> }).additionalProperties,
+  );
+  const divisions = (grant?.properties as Record<string, Record<string, unknown>> | undefined)?.divisions;
+  if (divisions === undefined) throw new Error("a role's grant has no `divisions`");
+  divisions.items = { ...(divisions.items as Record<string, unknown>), ...named };
+  const locationByName = anyOfObject(anyOfObject(setProperties.location), "name");
+  const locationName = (locationByName?.properties as Record<string, Record<string, unknown>> | undefined)
+    ?.name;
+  if (locationName === undefined) throw new Error("a location has no `name`");
+  Object.assign(locationName, named);
   const { $schema, ...rest } = generated;
   return {
     $schema,
@@ -56,6 +80,22 @@ export function buildUserChangeJsonSchema(): Record<string, unknown> {
     // "name the user by exactly one of userId or user".
     oneOf: [{ required: ["userId"] }, { required: ["user"] }],
   };
+}
+
+/**
+ * The first branch of a schema's `anyOf` that is an object with the given property (or, without one,
+ * that holds an `anyOf` or is an object); undefined when there is none.
+ */
+function anyOfObject(
+  schema: Record<string, unknown> | undefined,
+  property?: string,
+): Record<string, unknown> | undefined {
+  const branches = (schema?.anyOf ?? []) as Record<string, unknown>[];
+  return branches.find((b) =>
+    property === undefined
+      ? b.anyOf !== undefined || b.type === "object"
+      : (b.properties as Record<string, unknown> | undefined)?.[property] !== undefined,
+  );
 }
 
 /** The file's exact text. */

@@ -25,7 +25,14 @@ managerEmail | managerEmployeeId; division (a name) | divisionId; ifMissing (cre
 create needs the person named by email and a name); changedAt and changeId. An empty cell is not in
 the change; null clears. Rows without changedAt take --changed-at TIME (ISO-8601 with a zone), else
 the file's modification time; rows without changeId get one derived from their content, so the same
-file enqueued twice sends the same changes.`;
+file enqueued twice sends the same changes.
+
+Routing and access columns (only what a cell names is touched): skills and languages as
+Billing:4;Sales:null (a name, a colon, a proficiency 0 to 5 or null to remove; entries separated by
+;), queues as Support EMEA:true;Support APAC:false (true joins, false leaves), roles as
+Agent:true;Supervisor:false;Team Lead:EMEA|APAC (true: the home division; false: removed in every
+division; else division names separated by |); location (a name) | locationId, null removes it. The
+value follows the last colon, so names may hold spaces and colons, not semicolons.`;
 
 const isoWithZone = z.iso.datetime({ offset: true });
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { CsvError, type Info, parse } from "csv-parse/sync";
 import type { ChangeSet } from "../contract/user-change.ts";
 import type { FileReject } from "./change-file.ts";
+import { ELEMENT_COLUMNS, LOCATION_COLUMNS, readRoutingCells } from "./csv-elements.ts";
 
 /**
  * CSV in: a header row, then one change per record (RFC 4180: fields may be quoted, and a quoted field
@@ -18,6 +19,9 @@ import type { FileReject } from "./change-file.ts";
  *   removes the manager.
  * - the division, at most one per row: `division` (a name → `set.division.name`) or `divisionId` (an
  *   id → `set.division.id`). Every user is in a division, so `null` is rejected there.
+ * - routing and access (`csv-elements.ts`): `skills`, `languages` (`Billing:4;Sales:null`), `queues`
+ *   (`Support EMEA:true;Support APAC:false`), `roles` (`Agent:true;Supervisor:false;Team Lead:EMEA|APAC`);
+ *   the location, at most one per row: `location` (a name) or `locationId` (an id); `null` removes it.
  * - `ifMissing` (→ `ifMissing`: `create` or `deadLetter`, as the contract spells them).
  * - `changedAt` (else the caller's default) and `changeId` (else derived from the row, see below).
  *
@@ -58,6 +62,8 @@ const KNOWN_COLUMNS: ReadonlySet<string> = new Set([
   ...Object.keys(RENAMED_COLUMNS),
   ...MANAGER_COLUMNS,
   ...DIVISION_COLUMNS,
+  ...ELEMENT_COLUMNS,
+  ...LOCATION_COLUMNS,
   ...META_COLUMNS,
 ]);
 
@@ -224,6 +230,7 @@ function rowToChange(
     if (cell === "null") problems.push(`${column}: null cannot clear the division (every user is in one)`);
     else set.division = column === "division" ? { name: cell } : { id: cell };
   }
+  readRoutingCells(row, set, problems);
 
   if (problems.length > 0 || identity === undefined) return { reject: problems.join("; ") };
   const value = row.get(identity) as string;
@@ -274,17 +281,22 @@ const COLUMN_OF_PATH: Readonly<Record<string, string>> = {
   "set.manager": "manager",
   "set.division.name": "division",
   "set.division.id": "divisionId",
+  "set.location.name": "location",
+  "set.location.id": "locationId",
   set: "(row)",
 };
 
 /**
  * A reject reason of `parseUserChange` (`set.email: must be an email address; ...`) with each path
- * named by its CSV column (`newEmail: must be an email address; ...`).
+ * named by its CSV column (`newEmail: must be an email address; ...`). An element's path holds its
+ * name, which may hold spaces: `set.skills.Customer Care: ...` reads `skills: Customer Care: ...`.
  */
 export function reasonForCsv(reason: string): string {
-  return reason.replace(
-    /(^|; )([\w.()]+): /g,
-    (_, start: string, path: string) =>
-      `${start}${COLUMN_OF_PATH[path] ?? (path.startsWith("set.") ? path.slice(4) : path)}: `,
-  );
+  return reason
+    .replace(/(^|; )set\.(skills|languages|queues|roles)\.(.+?): /g, "$1$2: $3: ")
+    .replace(
+      /(^|; )([\w.()]+): /g,
+      (_, start: string, path: string) =>
+        `${start}${COLUMN_OF_PATH[path] ?? (path.startsWith("set.") ? path.slice(4) : path)}: `,
+    );
 }

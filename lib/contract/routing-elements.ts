@@ -37,10 +37,17 @@ const elementMap = <V extends z.ZodType>(value: V, what: string) =>
   });
 
 /** A role granted in the user's home division (`true`), in named divisions, or removed (`false`). */
-const roleGrant = z.union([
-  z.boolean(),
-  z.strictObject({ divisions: z.array(z.string().trim().min(1).max(255)).min(1) }),
-]);
+const roleGrant = z.union(
+  [
+    z.boolean(),
+    z.strictObject({
+      divisions: z
+        .array(z.string().trim().min(1).max(255))
+        .min(1, { message: "must name at least one division" }),
+    }),
+  ],
+  { message: 'must be true, false or { "divisions": [names] }' },
+);
 
 /** The `set` keys for routing and access, merged into the change set's schema. */
 export const routingSetShape = {
@@ -57,10 +64,13 @@ export const routingSetShape = {
   roles: elementMap(roleGrant, "role").optional(),
   /** The user's location by id or by name, or null to remove it. */
   location: z
-    .union([
-      z.strictObject({ id: z.guid({ message: "must be a UUID" }) }),
-      z.strictObject({ name: z.string().trim().min(1).max(255) }),
-    ])
+    .union(
+      [
+        z.strictObject({ id: z.guid({ message: "must be a UUID" }) }),
+        z.strictObject({ name: z.string().trim().min(1).max(255) }),
+      ],
+      { message: 'must be { "id" } or { "name" }, or null to remove it' },
+    )
     .nullable()
     .optional(),
 };

@@ -80,23 +80,24 @@ function elementInEffectByName(
 }
 
 /**
- * The part of a row's `set` that carries `fields` (the manager under whichever key the row used; of
- * an element map, the elements that differ).
+ * The part of a row's `set` that carries `fields` (the manager under whichever key the row used; an
+ * element field, `skill:Billing`, as that entry of its map, `skills.Billing`).
  */
 export function setOf(set: ChangeSet, fields: readonly ChangeField[]): ChangeSet {
-  const out: Record<string, unknown> = {};
-  for (const field of fields) {
-    const element = elementOf(field);
-    if (element === undefined) continue;
-    const key = ELEMENT_SET_KEYS[element.element];
-    const map = set[key] as Record<string, unknown> | undefined;
-    if (map !== undefined && element.key in map)
-      out[key] = { ...(out[key] as object | undefined), [element.key]: map[element.key] };
-  }
   const keys = new Set<string>(fields);
   if (keys.has("managerId") && set.manager !== undefined) keys.add("manager");
-  return {
-    ...Object.fromEntries(Object.entries(set).filter(([key, value]) => value !== undefined && keys.has(key))),
-    ...out,
-  } as ChangeSet;
+  const out: Record<string, unknown> = Object.fromEntries(
+    Object.entries(set).filter(([key, value]) => value !== undefined && keys.has(key)),
+  );
+  const elements = new Map<string, Map<string, unknown>>();
+  for (const field of fields) {
+    const at = elementOf(field);
+    if (at === undefined) continue;
+    const map = set[ELEMENT_SET_KEYS[at.element]] as Record<string, unknown> | undefined;
+    if (map === undefined || !Object.hasOwn(map, at.key)) continue;
+    const key = ELEMENT_SET_KEYS[at.element];
+    elements.set(key, (elements.get(key) ?? new Map()).set(at.key, map[at.key]));
+  }
+  for (const [key, entries] of elements) out[key] = Object.fromEntries(entries);
+  return out as ChangeSet;
 }

@@ -171,6 +171,106 @@ describe("CSV change files", () => {
     ]);
   });
 
+  it("routing and access: name:value entries split by ;, names with spaces and colons, values trimmed", () => {
+    const parsed = csv(
+      [
+        "email,skills,languages,queues,roles",
+        'a@example.com,"Billing:4; Customer Care : 2.5 ;Old Skill:null;",French:3,Support EMEA:TRUE;Support APAC:false,Agent:true;Supervisor:False;Team Lead: EMEA | APAC',
+        "b@example.com,Tier: 1:5,,,",
+      ].join("\n"),
+    );
+    assert.deepEqual(parsed.rejects, []);
+    assert.deepEqual(byLine(parsed)[2]?.set, {
+      languages: { French: 3 },
+      queues: { "Support EMEA": true, "Support APAC": false },
+      roles: { Agent: true, Supervisor: false, "Team Lead": { divisions: ["EMEA", "APAC"] } },
+      skills: { Billing: 4, "Customer Care": 2.5, "Old Skill": null },
+    });
+    assert.deepEqual(
+      byLine(parsed)[3]?.set,
+      { skills: { "Tier: 1": 5 } },
+      "the value follows the last colon",
+    );
+  });
+
+  it("the location by name or by id; null in either removes it; both filled is a reject", () => {
+    const parsed = csv(
+      [
+        "userId,location,locationId",
+        `${USER},Dublin HQ,`,
+        `${USER},,${MANAGER}`,
+        `${USER},null,`,
+        `${USER},,null`,
+        `${USER},Dublin HQ,${MANAGER}`,
+        `${USER},,not-a-uuid`,
+      ].join("\n"),
+    );
+    const sets = byLine(parsed);
+    assert.deepEqual(sets[2]?.set, { location: { name: "Dublin HQ" } });
+    assert.deepEqual(sets[3]?.set, { location: { id: MANAGER } });
+    assert.deepEqual(sets[4]?.set, { location: null });
+    assert.deepEqual(sets[5]?.set, { location: null });
+    assert.deepEqual(parsed.rejects, [
+      { line: 6, reason: "location and locationId are both filled: give the location one way" },
+      { line: 7, reason: "locationId: must be a UUID" },
+    ]);
+  });
+
+  it("a malformed routing or access cell is rejected by line, naming its column and the element", () => {
+    const parsed = csv(
+      [
+        "userId,skills,languages,queues,roles",
+        `${USER},Billing,,,`,
+        `${USER},Billing:7,,,`,
+        `${USER},,German:fluent,,`,
+        `${USER},,,Support EMEA:yes,`,
+        `${USER},,,,Team Lead:EMEA||APAC`,
+        `${USER},,,,Agent:`,
+        `${USER},Billing:1;Billing:2,,,`,
+        `${USER},null,,,`,
+        `${USER},;,,,`,
+        `${USER},:4,,,`,
+        `${USER},Customer Care:-1,,,`,
+      ].join("\n"),
+    );
+    assert.deepEqual(parsed.changes, []);
+    assert.deepEqual(parsed.rejects, [
+      {
+        line: 2,
+        reason: 'skills: "Billing" is not a name and a value (name:value), e.g. Billing:4;Sales:null',
+      },
+      { line: 3, reason: "skills: Billing: must be a proficiency from 0 to 5" },
+      {
+        line: 4,
+        reason: 'languages: German: must be a proficiency from 0 to 5, or null to remove it, not "fluent"',
+      },
+      { line: 5, reason: 'queues: Support EMEA: must be true (join) or false (leave), not "yes"' },
+      {
+        line: 6,
+        reason:
+          'roles: Team Lead: must be true (the home division), false (removed) or division names separated by |, not "EMEA||APAC"',
+      },
+      {
+        line: 7,
+        reason:
+          'roles: Agent: must be true (the home division), false (removed) or division names separated by |, not ""',
+      },
+      { line: 8, reason: "skills: Billing: named twice" },
+      { line: 9, reason: "skills: null cannot remove every skill: name each one, e.g. Billing:4;Sales:null" },
+      { line: 10, reason: "skills: names no skill, e.g. Billing:4;Sales:null" },
+      { line: 11, reason: 'skills: ":4" is not a name and a value (name:value), e.g. Billing:4;Sales:null' },
+      { line: 12, reason: "skills: Customer Care: must be a proficiency from 0 to 5" },
+    ]);
+  });
+
+  it("routing and access columns are part of a derived changeId", () => {
+    const id = (text: string) => csv(text).changes[0]?.change.changeId;
+    const base = id(`userId,skills\n${USER},Billing:4`);
+    assert.equal(id(`userId,skills\n${USER}, Billing : 4 `), base, "spacing does not change the id");
+    assert.notEqual(id(`userId,skills\n${USER},Billing:3`), base);
+    assert.notEqual(id(`userId,languages\n${USER},Billing:4`), base);
+  });
+
   it("ifMissing is part of a derived changeId; a row without it keeps the id it had before the column", () => {
     const id = (text: string) => csv(text).changes[0]?.change.changeId;
     const without = id("email,name\na@example.com,Ann");

@@ -36,6 +36,11 @@ function validate(schema: Schema, value: unknown, path = "$"): string[] {
         "maxProperties",
         "oneOf",
         "not",
+        "propertyNames",
+        "minimum",
+        "maximum",
+        "items",
+        "minItems",
       ].includes(key)
     )
       throw new Error(`tiny validator: unsupported keyword ${key} at ${path}`);
@@ -64,6 +69,18 @@ function validate(schema: Schema, value: unknown, path = "$"): string[] {
     if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value))
       errors.push(`${path}: pattern`);
   }
+  if (typeof value === "number") {
+    if (typeof schema.minimum === "number" && value < schema.minimum) errors.push(`${path}: minimum`);
+    if (typeof schema.maximum === "number" && value > schema.maximum) errors.push(`${path}: maximum`);
+  }
+  if (Array.isArray(value)) {
+    if (typeof schema.minItems === "number" && value.length < schema.minItems)
+      errors.push(`${path}: minItems`);
+    if (schema.items !== undefined)
+      value.forEach((item, i) => {
+        errors.push(...validate(schema.items as Schema, item, `${path}[${i}]`));
+      });
+  }
   if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errors.push(`${path}: enum`);
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
     const record = value as Record<string, unknown>;
@@ -76,9 +93,13 @@ function validate(schema: Schema, value: unknown, path = "$"): string[] {
     if (typeof schema.maxProperties === "number" && Object.keys(record).length > schema.maxProperties)
       errors.push(`${path}: maxProperties`);
     for (const [name, item] of Object.entries(record)) {
+      if (schema.propertyNames !== undefined)
+        errors.push(...validate(schema.propertyNames as Schema, name, `${path}.${name} (name)`));
       const sub = properties[name];
       if (sub) errors.push(...validate(sub, item, `${path}.${name}`));
       else if (schema.additionalProperties === false) errors.push(`${path}.${name}: additional property`);
+      else if (typeof schema.additionalProperties === "object")
+        errors.push(...validate(schema.additionalProperties as Schema, item, `${path}.${name}`));
     }
   }
   return errors;
@@ -192,6 +213,33 @@ describe("schema/user-change.schema.json", () => {
       { ...valid, set: { mobilePhone: "+35387123456" } },
       { ...valid, set: { workPhone: null } },
       { ...valid, set: { workPhone: "0871234567" } },
+      // Routing and access.
+      { ...valid, set: { skills: { Billing: 4, "Customer Care": 2.5, Old: null } } },
+      { ...valid, set: { skills: { Billing: 0 }, languages: { French: 5 } } },
+      { ...valid, set: { skills: { Billing: 5.5 } } },
+      { ...valid, set: { skills: { Billing: -1 } } },
+      { ...valid, set: { skills: { Billing: "4" } } },
+      { ...valid, set: { skills: {} } },
+      { ...valid, set: { languages: {} } },
+      { ...valid, set: { skills: { "": 3 } } },
+      { ...valid, set: { skills: { "   ": 3 } } },
+      { ...valid, set: { skills: { [`x${"y".repeat(255)}`]: 3 } } },
+      { ...valid, set: { queues: { "Support EMEA": true, "Support APAC": false } } },
+      { ...valid, set: { queues: { "Support EMEA": null } } },
+      { ...valid, set: { queues: {} } },
+      { ...valid, set: { roles: { Agent: true, Supervisor: false, "Team Lead": { divisions: ["EMEA"] } } } },
+      { ...valid, set: { roles: { "Team Lead": { divisions: [] } } } },
+      { ...valid, set: { roles: { "Team Lead": { divisions: [" "] } } } },
+      { ...valid, set: { roles: { "Team Lead": { divisions: ["EMEA"], home: true } } } },
+      { ...valid, set: { roles: { Agent: "yes" } } },
+      { ...valid, set: { roles: {} } },
+      { ...valid, set: { location: { id: USER } } },
+      { ...valid, set: { location: { name: "Dublin" } } },
+      { ...valid, set: { location: null } },
+      { ...valid, set: { location: {} } },
+      { ...valid, set: { location: { name: " " } } },
+      { ...valid, set: { location: { id: "dublin" } } },
+      { ...valid, set: { location: { id: USER, name: "Dublin" } } },
       [],
       null,
     ];

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { type ParsedChange, parseUserChange } from "../../../lib/contract/user-change.ts";
 import type { GenesysUser } from "../../../lib/genesys/types.ts";
 import { guard } from "../../../lib/reconcile/guard.ts";
-import { diffPerson } from "../../../lib/reconcile/person-diff.ts";
+import { diffPerson, setOf } from "../../../lib/reconcile/person-diff.ts";
 import { Population } from "../../../lib/reconcile/population.ts";
 import {
   allowedBy,
@@ -166,6 +166,81 @@ describe("SnapshotDiff", () => {
     };
     assert.equal(plan("2026-12-01T00:00:00Z"), plan("2026-12-01T00:00:00Z"));
     assert.notEqual(plan("2026-12-01T00:00:00Z"), plan("2026-12-02T00:00:00Z"));
+  });
+});
+
+describe("routing and access in a snapshot", () => {
+  test("a CSV with routing and access columns: always enqueued (the listing cannot judge them), only what differs elsewhere", async () => {
+    const place = id(77);
+    const rows = await collect(
+      [
+        "email,title,skills,languages,queues,roles,location,locationId",
+        'user1@example.com,Agent,"Billing:4;Customer Care:null",French:3,Support EMEA:true;Support APAC:false,Agent:true;Team Lead:EMEA|APAC,Dublin,',
+        `user2@example.com,Lead,,,,Supervisor:false,,${place}`,
+        "user3@example.com,Agent,,,,,,",
+        "user4@example.com,,Billing:9,,,,,",
+      ].join("\n"),
+      "csv",
+    );
+    const diff = new SnapshotDiff(
+      populationOf(
+        user(1, { title: "Agent" }),
+        user(2, { title: "Agent" }),
+        user(3, { title: "Agent" }),
+        user(4),
+      ),
+      options(),
+      { inactiveCapped: false, snapshotTime: "2026-12-01T00:00:00Z" },
+    );
+    for (const r of rows) {
+      if ("parsed" in r) diff.addRow(r.line, r.parsed);
+      else if ("reject" in r) diff.reject(r.line, r.reject, r.names);
+      else assert.fail(`file problem: ${r.fileProblem}`);
+    }
+    const verdict = diff.finish();
+    assert.deepEqual(
+      verdict.changes.map((c) => [c.kind, c.change.userId, c.change.set]),
+      [
+        [
+          "changed",
+          id(1),
+          {
+            languages: { French: 3 },
+            location: { name: "Dublin" },
+            queues: { "Support EMEA": true, "Support APAC": false },
+            roles: { Agent: true, "Team Lead": { divisions: ["EMEA", "APAC"] } },
+            skills: { Billing: 4, "Customer Care": null },
+          },
+        ],
+        ["changed", id(2), { location: { id: place }, roles: { Supervisor: false }, title: "Lead" }],
+      ],
+    );
+    assert.equal(verdict.counts.unchanged, 1, "user3: the title in effect, no routing named");
+    assert.deepEqual(verdict.rejects, [
+      { line: 5, reason: "skills: Billing: must be a proficiency from 0 to 5" },
+    ]);
+    assert.equal(verdict.byField["skill:Billing"], 1);
+    assert.equal(verdict.byField["queue:Support APAC"], 1);
+    assert.equal(verdict.byField.location, 2);
+    // What it enqueues is a valid change.
+    for (const { change } of verdict.changes) {
+      const parsed = parseUserChange(JSON.stringify(change));
+      assert.ok(parsed.ok, parsed.ok ? "" : parsed.reason);
+    }
+  });
+
+  test("only the elements that differ are carried: an element the diff found the same is left out of its map", () => {
+    const u = user(1);
+    const change = row({
+      userId: id(1),
+      set: { skills: { Billing: 4, Sales: 2 }, queues: { Support: true } },
+    });
+    assert.deepEqual(setOf(change.change.set, ["skill:Sales", "queue:Support"]), {
+      skills: { Sales: 2 },
+      queues: { Support: true },
+    });
+    assert.deepEqual(setOf(change.change.set, ["skill:Billing"]), { skills: { Billing: 4 } });
+    assert.deepEqual(diffPerson(change, u, populationOf(u)).same, []);
   });
 });
 
