@@ -18,7 +18,10 @@ export const ELEMENT_SET_KEYS = {
   role: "roles",
 } as const satisfies Record<ElementKind, string>;
 
-/** One element's field: `skill:Billing`, `queue:Support EMEA` (the name as the change gives it). */
+/**
+ * One element's field: `skill:billing`, `queue:support emea`: the name trimmed and in lower case, so
+ * that "Billing" and "billing" (which look up the same skill) share one high-water mark.
+ */
 export type ElementField = `${ElementKind}:${string}`;
 
 /** Genesys's proficiency scale for skills and languages (SDK `UserRoutingSkillPost`: 0 to 5). */
@@ -32,9 +35,14 @@ const elementName = z.string().trim().min(1).max(255);
 
 /** A map that names at least one element (an empty map would change nothing, silently). */
 const elementMap = <V extends z.ZodType>(value: V, what: string) =>
-  z.record(elementName, value).refine((map) => Object.keys(map).length > 0, {
-    message: `must name at least one ${what}`,
-  });
+  z
+    .record(elementName, value)
+    .refine((map) => Object.keys(map).length > 0, { message: `must name at least one ${what}` })
+    // One element, one field: "Billing" and "billing" look up the same skill.
+    .refine(
+      (map) => new Set(Object.keys(map).map((n) => n.trim().toLowerCase())).size === Object.keys(map).length,
+      { message: `names a ${what} twice (names are matched without regard to case)` },
+    );
 
 /** A role granted in the user's home division (`true`), in named divisions, or removed (`false`). */
 const roleGrant = z.union(
@@ -90,7 +98,7 @@ export function elementFieldsOf(set: Record<string, unknown>): [ElementField, Wa
     const map = set[ELEMENT_SET_KEYS[element]] as Record<string, WantedElement["value"]> | undefined;
     if (map === undefined) continue;
     for (const [name, value] of Object.entries(map))
-      out.push([`${element}:${name}`, { element, name, value }]);
+      out.push([`${element}:${name.trim().toLowerCase()}`, { element, name: name.trim(), value }]);
   }
   return out;
 }

@@ -165,7 +165,7 @@ export type WantedValue =
   | FieldValue
   | { readonly manager: UserKey }
   | { readonly division: DivisionRef }
-  | { readonly location: { readonly name: string } }
+  | { readonly location: { readonly name: string } | { readonly id: string } }
   | WantedElement;
 
 /** A parsed change with its ordering key, its subject and its fields. */
@@ -186,7 +186,8 @@ function fieldsOf(set: ChangeSet): Map<ChangeField, WantedValue> {
       continue;
     if (key === "location") {
       const ref = value as { id: string } | { name: string } | null;
-      fields.set("location", ref === null ? null : "id" in ref ? ref.id : { location: ref });
+      // Looked up by id too: an id Genesys does not know must fail the location alone, not the PATCH.
+      fields.set("location", ref === null ? null : { location: ref });
     } else if (key === "division") {
       const ref = value as DivisionRef;
       fields.set("division", "id" in ref ? ref.id : { division: ref });

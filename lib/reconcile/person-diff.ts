@@ -53,28 +53,31 @@ const isDivisionList = (value: object): value is readonly string[] => Array.isAr
 /**
  * Whether an element (or a location by name) is in effect as the listing shows the user (its
  * `expand` of skills, languages, locations and roles; absent says nothing, so it differs). Names
- * match exactly, as the sync looks them up. A queue is never judged: no listing tells a user's
+ * match without regard to case, as element fields do. A queue is never judged: no listing tells a user's
  * queues, and the sync's queue call carries a hundred users anyway.
  */
 function elementInEffectByName(
   user: GenesysUser,
-  wanted: WantedElement | { readonly location: { readonly name: string } },
+  wanted: WantedElement | { readonly location: { readonly name: string } | { readonly id: string } },
 ): boolean {
   if ("location" in wanted) {
     const first = user.locations?.[0];
-    return first?.locationDefinition?.name === wanted.location.name;
+    const ref = wanted.location;
+    return "name" in ref
+      ? first?.locationDefinition?.name === ref.name
+      : (first?.locationDefinition?.id ?? first?.id) === ref.id;
   }
   if (wanted.element === "skill" || wanted.element === "language") {
     const held = wanted.element === "skill" ? user.skills : user.languages;
     if (held === undefined) return false;
-    const entry = held.find((e) => e.name === wanted.name);
+    const entry = held.find((e) => e.name?.toLowerCase() === wanted.name.toLowerCase());
     return wanted.value === null
       ? entry === undefined
       : entry !== undefined && entry.proficiency === wanted.value;
   }
   if (wanted.element === "role" && wanted.value === false) {
     const roles = user.authorization?.roles;
-    return roles !== undefined && !roles.some((r) => r.name === wanted.name);
+    return roles !== undefined && !roles.some((r) => r.name?.toLowerCase() === wanted.name.toLowerCase());
   }
   return false;
 }
@@ -94,9 +97,11 @@ export function setOf(set: ChangeSet, fields: readonly ChangeField[]): ChangeSet
     const at = elementOf(field);
     if (at === undefined) continue;
     const map = set[ELEMENT_SET_KEYS[at.element]] as Record<string, unknown> | undefined;
-    if (map === undefined || !Object.hasOwn(map, at.key)) continue;
+    // The field's key is the name in lower case; the map's entry is the name as the row gives it.
+    const name = Object.keys(map ?? {}).find((n) => n.trim().toLowerCase() === at.key);
+    if (map === undefined || name === undefined) continue;
     const key = ELEMENT_SET_KEYS[at.element];
-    elements.set(key, (elements.get(key) ?? new Map()).set(at.key, map[at.key]));
+    elements.set(key, (elements.get(key) ?? new Map()).set(name, map[name]));
   }
   for (const [key, entries] of elements) out[key] = Object.fromEntries(entries);
   return out as ChangeSet;

@@ -8,6 +8,8 @@
  * | conflict           | fewer than `maxConflicts` re-reads so far         | read the user again, claim again     |
  * | forbidden          | the operation names its own permission (`needs`:  | dead-letter that operation's fields, |
  * |                    | a skill, a language, a role…)                     | go on with the rest                  |
+ * | permanent          | the same kind of operation (a 4xx of its own: a   | dead-letter that operation's fields, |
+ * |                    | skill deleted meanwhile, a refusal)               | go on with the rest                  |
  * | forbidden          | the operation carried the extension, and the 403  | dead-letter the extension, send the  |
  * |                    | reads as the extension's (`explainForbiddenPatch`)| rest again without it                |
  * | extension-in-use   | the operation carried the extension, and more     | re-queue the extension, send the     |
@@ -78,6 +80,11 @@ export function afterFailure(failure: Failure, at: FailedOperation): AfterFailur
             fields: ["extension"],
             outcome: { kind: "dead", why: reasonForExtension(at.user, failure.error) },
           }
+        : { kind: "settle-all" };
+    case "permanent":
+      // An operation apart from the user's PATCH (it names its own permission): its 4xx is its own.
+      return at.operation?.needs !== undefined
+        ? { kind: "without-operation", fields: at.sending, outcome: { kind: "dead", why: failure.why } }
         : { kind: "settle-all" };
     case "extension-in-use":
       // Apply the other fields now; the extension waits for whoever holds it.

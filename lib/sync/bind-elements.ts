@@ -31,10 +31,14 @@ export const catalogKey = (kind: CatalogKind, name: string): string => `${kind}:
 const isElement = (value: WantedValue | undefined): value is WantedElement =>
   typeof value === "object" && value !== null && "element" in value;
 
-const isLocationName = (
+const isLocationRef = (
   value: WantedValue | undefined,
-): value is { readonly location: { readonly name: string } } =>
+): value is { readonly location: { readonly name: string } | { readonly id: string } } =>
   typeof value === "object" && value !== null && "location" in value;
+
+/** How a location is looked up: by name (`location`), or its id checked (`locationId`). */
+const locationLookup = (ref: { readonly name: string } | { readonly id: string }): [CatalogKind, string] =>
+  "name" in ref ? ["location", ref.name] : ["locationId", ref.id];
 
 /** The catalog names a batch uses, per kind; the division names of its role grants; whether a role wants the home division. */
 export function catalogToResolve(batch: ParsedBatch): {
@@ -50,7 +54,7 @@ export function catalogToResolve(batch: ParsedBatch): {
   };
   for (const { parsed } of batch.changes) {
     for (const value of parsed.fields.values()) {
-      if (isLocationName(value)) add("location", value.location.name);
+      if (isLocationRef(value)) add(...locationLookup(value.location));
       if (!isElement(value)) continue;
       add(value.element, value.name);
       if (value.value === true) home = true;
@@ -76,8 +80,8 @@ export function bindElement(
   catalog: CatalogResolutions,
   divisions: DivisionResolutions,
 ): BoundElement | undefined {
-  if (isLocationName(value)) {
-    const found = lookup(catalog.names, "location", value.location.name);
+  if (isLocationRef(value)) {
+    const found = lookup(catalog.names, ...locationLookup(value.location));
     return found.ok ? { ok: true, value: found.id, id: found.id } : found;
   }
   if (!isElement(value)) return undefined;
@@ -123,6 +127,14 @@ function lookup(
   const found = names.get(catalogKey(kind, name)) ?? { kind: "not-found" };
   if (found.kind === "found") return { ok: true, id: found.id };
   if (found.kind === "failed") return { ok: false, outcome: found.outcome };
+  if (kind === "locationId")
+    return {
+      ok: false,
+      outcome: dead(
+        "genesys.location.not.found",
+        `Genesys Cloud has no location ${name} (the change's other fields and elements were applied): correct the id, then replay`,
+      ),
+    };
   return {
     ok: false,
     outcome: dead(

@@ -29,7 +29,7 @@ export interface NamesPort {
 }
 
 /** The objects of routing and access a change names by name (`lib/contract/routing-elements.ts`). */
-export type CatalogKind = "skill" | "language" | "queue" | "role" | "location";
+export type CatalogKind = "skill" | "language" | "queue" | "role" | "location" | "locationId";
 
 /** Names of routing and access objects to ids, per kind, and the org's home division. */
 export interface CatalogPort {

@@ -77,7 +77,7 @@ function currentValue(user: GenesysUser, field: Exclude<ChangeField, ElementFiel
     case "division":
       return user.division?.id ?? null;
     case "location":
-      return locationIds(user)[0] ?? null;
+      return locationsOf(user)[0]?.id ?? null;
     default:
       return (isEmployerField(field) ? user.employerInfo?.[field] : user[field]) ?? null;
   }
@@ -154,10 +154,11 @@ export function planUpdate(
         division = { id: value as string };
         break;
       case "location": {
-        // The first location is the user's; any others are sent back as they are.
-        const [, ...others] = locationIds(user);
-        const first = value === null ? [] : [value as string];
-        body.locations = [...first, ...others].map((id) => ({ id }));
+        // The first location is the user's: replaced (or removed); any others are sent back as they
+        // came, notes and all, once each.
+        const [, ...others] = locationsOf(user);
+        const first = value === null ? [] : [{ id: value as string }];
+        body.locations = [...first, ...others.filter((l) => l.id !== value)];
         break;
       }
       default:
@@ -193,11 +194,14 @@ export function planUpdate(
 }
 
 /**
- * The ids of the user's locations as read (`expand=locations`: `locationDefinition.id`, or `id`, as
- * Genesys's Terraform provider reads them), in order.
+ * The user's locations as read (`expand=locations`: the id from `locationDefinition.id`, or `id`, as
+ * Genesys's Terraform provider reads them; `notes` kept), in order.
  */
-function locationIds(user: GenesysUser): string[] {
-  return (user.locations ?? []).flatMap((l) => l.locationDefinition?.id ?? l.id ?? []);
+function locationsOf(user: GenesysUser): { id: string; notes?: string }[] {
+  return (user.locations ?? []).flatMap((l) => {
+    const id = l.locationDefinition?.id ?? l.id;
+    return id === undefined ? [] : [{ id, ...(l.notes === undefined ? {} : { notes: l.notes }) }];
+  });
 }
 
 /** The user's employer info as sent back: its four known fields, as read. */

@@ -1,5 +1,6 @@
 import { NameIds } from "../directory/name-ids.ts";
 import type { DivisionsApi } from "../genesys/divisions-api.ts";
+import { RoutingObjectNotFoundError } from "../genesys/errors.ts";
 import type { GenesysHttp } from "../genesys/http-client.ts";
 import { LocationsApi } from "../genesys/locations-api.ts";
 import { QueueMembersApi } from "../genesys/queue-members-api.ts";
@@ -7,6 +8,20 @@ import { RolesApi } from "../genesys/roles-api.ts";
 import { RoutingApi } from "../genesys/routing-api.ts";
 import { UserRoutingApi } from "../genesys/user-routing-api.ts";
 import type { CatalogPort, RoutingPorts } from "./pass-deps.ts";
+
+/** The location with this id, or undefined when Genesys has none (a 404). */
+async function existingLocation(
+  locations: LocationsApi,
+  id: string,
+  signal: AbortSignal,
+): Promise<{ readonly id: string } | undefined> {
+  try {
+    return await locations.getLocation(id, signal);
+  } catch (error) {
+    if (error instanceof RoutingObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
 
 /** How long the home division's id is trusted, ms. @default 600_000 (10 minutes, as names) */
 const HOME_TTL_MS = 600_000;
@@ -35,6 +50,8 @@ export function routingAccess(
         queue: new NameIds({ find: (name, signal) => routing.findQueueByName(name, signal), now }),
         role: new NameIds({ find: (name, signal) => roles.findRoleByName(name, signal), now }),
         location: new NameIds({ find: (name, signal) => locations.findLocationByName(name, signal), now }),
+        // An id is looked up too: one Genesys does not know is that location's dead letter alone.
+        locationId: new NameIds({ find: (id, signal) => existingLocation(locations, id, signal), now }),
       },
       async homeDivision(signal) {
         if (home === undefined || home.until <= now()) {

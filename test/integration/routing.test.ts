@@ -147,6 +147,24 @@ describe("routing and access", { concurrency: true }, () => {
     assert.match(attr(dead, "reason") ?? "", /skills operation: give its role routing:skill:assign/);
   });
 
+  test("an unknown location id, and a skills call refused, dead-letter only their own part", async (t) => {
+    const w = await fresh(t, 2);
+    const { french } = w.ids as Record<string, string>;
+    const nowhere = "0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d";
+    w.sim.setFaults({ failNext: [{ route: "patchUserSkills", status: 400 }] });
+    await w.send([
+      change(1, { title: "Here", location: { id: nowhere } }),
+      change(2, { skills: { Billing: 2 }, languages: { French: 1 } }),
+    ]);
+    await w.job().run({}, RUN_MS);
+    assert.equal(w.sim.getUser(userId(1))?.title, "Here", "the PATCH went without the location");
+    assert.deepEqual(w.sim.userLanguages(userId(2)), { [french as string]: 1 }, "the languages went on");
+    assert.deepEqual(w.sim.userSkills(userId(2)), {});
+    const reasons = (await w.peek("dlq")).map((m) => attr(m, "reasonCode")).sort();
+    assert.equal(reasons.length, 2);
+    assert.equal(reasons[0], "genesys.location.not.found");
+  });
+
   test("a location by name, set once; in effect the second time", async (t) => {
     const w = await fresh(t, 1);
     const { dublin } = w.ids as Record<string, string>;
