@@ -27,6 +27,8 @@ export interface ProjectRowOptions {
   readonly budgetSeconds: number;
   /** Give up on draining after this long (the row is then reported as not drained). */
   readonly rowTimeoutMs: number;
+  /** More settings of every invocation (e.g. `GENESYS_FAMILY_RATE_LIMITS`). @default {} */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Where the invocations' time went (sums over invocations, ms). */
@@ -57,14 +59,14 @@ export interface ProjectRowResult {
 export async function enqueue(
   world: BenchWorld,
   queueUrl: string,
-  changes: readonly BenchChange[],
+  changes: readonly Pick<BenchChange, "body">[],
 ): Promise<void> {
-  const batches: BenchChange[][] = [];
+  const batches: Pick<BenchChange, "body">[][] = [];
   for (let i = 0; i < changes.length; i += 10) batches.push(changes.slice(i, i + 10));
   let next = 0;
   const sender = async (): Promise<void> => {
     while (next < batches.length) {
-      const batch = batches[next++] as BenchChange[];
+      const batch = batches[next++] as Pick<BenchChange, "body">[];
       const out = await world.admin.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
@@ -95,6 +97,7 @@ export async function runProjectRow(
     ...(options.clientPerMinute === undefined
       ? {}
       : { GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: String(options.clientPerMinute) }),
+    ...options.env,
   });
   // Time is compressed: the project's "minute" is the simulator's window, for its headroom and its
   // arithmetic of 429s alike.

@@ -16,6 +16,7 @@ import {
   type ReconcileRowResult,
   reconcileTargetsMet,
 } from "./reconcile-row.ts";
+import { ROUTING_ROW_TARGETS, type RoutingRowResult, routingTargetsMet } from "./routing-row.ts";
 import {
   type BenchSettings,
   type Condition,
@@ -114,6 +115,28 @@ concurrent invocations drain them (bench/joiners-row.ts).
 | Genesys calls / joiner (target ≤ ${JOINERS_ROW_TARGETS.maxCallsPerJoiner}) | not in effect | emails held twice | dead-lettered | left in queue | calls by route | targets |
 | ---: | ---: | ---: | ---: | ---: | --- | --- |
 | ${f3(j.callsPerJoiner)} | ${j.lost} | ${j.duplicated} | ${j.deadLettered} | ${j.leftInQueue} | ${routes} | ${joinersTargetsMet(j) ? "met" : "missed"} |
+`;
+}
+
+/** The routing row (bench/routing-row.ts), its figures against its target. */
+function renderRoutingRow(r: RoutingRowResult, s: BenchSettings): string {
+  const routes = Object.entries(r.byRoute)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([route, n]) => `${route} ${n}`)
+    .join(", ");
+  return `
+### Routing and access
+
+${r.count} users, each gaining 3 skills and 1 language (proficiencies), 2 queues and 1 role (\`true\`: the home
+division), the changes naming users by id. The queue-member family (\`routing.queue.members\`) is limited to a
+twentieth of the token's L = ${s.limit}: ${r.familyLimit} calls per ${s.windowMs / 1000}-s window, and the project is told so
+(\`GENESYS_FAMILY_RATE_LIMITS\`); the skills and languages calls keep the rest of the budget busy. Four concurrent
+invocations drain them (bench/routing-row.ts). Budget use: calls admitted ÷ what the token's limit allows from
+the row's first call to its last.
+
+| Genesys calls / user (target ≤ ${ROUTING_ROW_TARGETS.maxCallsPerUser}) | not in effect | dead-lettered | left in queue | queue-member calls (most in a window ÷ its limit) | their 429s | other 429s | budget use | calls by route | targets |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |
+| ${f3(r.callsPerUser)} | ${r.missing} | ${r.deadLettered} | ${r.leftInQueue} | ${r.familyCalls} (${r.familyMostInWindow} ÷ ${r.familyLimit}) | ${r.family429} | ${r.other429} | ${f3(r.budgetUse)} | ${routes} | ${routingTargetsMet(r) ? "met" : "missed"} |
 `;
 }
 
@@ -298,10 +321,11 @@ export interface OtherRows {
   readonly family?: FamilyRowResult | undefined;
   readonly joiners?: JoinersRowResult | undefined;
   readonly reconcile?: ReconcileRowResult | undefined;
+  readonly routing?: RoutingRowResult | undefined;
 }
 
 export function renderResults(outcomes: readonly RowOutcome[], c: ReportContext, other: OtherRows): string {
-  const { family, joiners, reconcile } = other;
+  const { family, joiners, reconcile, routing } = other;
   const s = c.settings;
   const L = s.limit;
   const w = s.windowMs / 1000;
@@ -399,7 +423,7 @@ ${renderTimeTable(outcomes)}
 ### Diagnostics
 
 ${renderDiagnostics(outcomes)}
-${family === undefined ? "" : renderFamilyRow(family, c.settings)}${joiners === undefined ? "" : renderJoinersRow(joiners)}${reconcile === undefined ? "" : renderReconcileRow(reconcile)}
+${family === undefined ? "" : renderFamilyRow(family, c.settings)}${joiners === undefined ? "" : renderJoinersRow(joiners)}${reconcile === undefined ? "" : renderReconcileRow(reconcile)}${routing === undefined ? "" : renderRoutingRow(routing, c.settings)}
 
 ### How each figure is computed
 

@@ -192,7 +192,7 @@ function tags(spec: RowSpec): string[] {
 }
 
 /** Rows run apart from the table, each by its own file. */
-const SEPARATE_ROWS: readonly string[] = ["family", "joiners", "reconcile"];
+const SEPARATE_ROWS: readonly string[] = ["family", "joiners", "reconcile", "routing"];
 
 /**
  * `--rows a,b+c`: the rows named by any comma-separated term; a term's `+`-joined tags must all
@@ -207,8 +207,8 @@ export function selectRows(filter: string | undefined, quick: boolean): RowSpec[
     .map((s) => s.trim())
     .filter((s) => s !== "")
     .map((term) => term.split("+").map((t) => t.trim()))
-    // `family`, `joiners` and `reconcile` name rows run apart from these (bench/family-row.ts,
-    // bench/joiners-row.ts, bench/reconcile-row.ts).
+    // `family`, `joiners`, `reconcile` and `routing` name rows run apart from these
+    // (bench/family-row.ts, bench/joiners-row.ts, bench/reconcile-row.ts, bench/routing-row.ts).
     .filter((term) => !(term.length === 1 && SEPARATE_ROWS.includes(term[0] as string)));
   if (terms.length === 0) return [];
   const rows = ALL_ROWS.filter((r) => {
@@ -217,7 +217,7 @@ export function selectRows(filter: string | undefined, quick: boolean): RowSpec[
   });
   if (rows.length === 0) {
     throw new Error(
-      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, hidden-half, client-unknown, headers, t1, t4, t10, email, recycled, org, expand, all; and family (the per-family row), joiners (the joiners row), reconcile (the reconcile row)`,
+      `no rows match ${filter}; rows: ${ALL_ROWS.map((r) => r.id).join(", ")}; kinds: project, sdk, terraform, usual, peers, known, hidden, half, hidden-half, client-unknown, headers, t1, t4, t10, email, recycled, org, expand, all; and family (the per-family row), joiners (the joiners row), reconcile (the reconcile row), routing (the routing row)`,
     );
   }
   return rows;

@@ -6,7 +6,8 @@
  *   node bench/run.ts --quick             a smoke check (fewer changes and rows; writes nothing)
  *   node bench/run.ts --rows project-t10-4,terraform+half   only these rows: ids, or kinds (project,
  *                                         sdk, terraform, usual, peers, known, hidden, half, t1, t4,
- *                                         t10, email, all), joined with + to intersect
+ *                                         t10, email, all), joined with + to intersect; and the rows
+ *                                         run apart: family, joiners, reconcile, routing
  *   options: --changes N  --limit L (calls per window)  --window-ms W  --budget-seconds S  --write
  *            --dump DIR (each row's outcome as JSON)
  *
@@ -33,6 +34,7 @@ import {
   renderTimeTable,
   writeResults,
 } from "./report.ts";
+import { type RoutingRowResult, routingTargetsMet, runRoutingRow } from "./routing-row.ts";
 import { type BenchSettings, type RowSpec, rowLimits, selectRows } from "./rows.ts";
 import { runScriptRow } from "./script-rows.ts";
 import { prepareWorkload, verify } from "./workload.ts";
@@ -360,6 +362,14 @@ async function main(): Promise<void> {
         `reconcile-20000       calls ${reconcile.project.calls} (pages ${reconcile.pages} + ${reconcile.differing} differing)  enqueued ${reconcile.enqueued}  missed ${reconcile.project.missed}  touched ${reconcile.project.touched}  every-row calls ${reconcile.everyRow.calls}  script calls ${reconcile.script.calls}  ${JSON.stringify(reconcile.project.byRoute)}  wall ${(reconcile.project.wallMs / 1000).toFixed(1)}s / ${(reconcile.everyRow.wallMs / 1000).toFixed(1)}s / ${(reconcile.script.wallMs / 1000).toFixed(1)}s  targets ${reconcileTargetsMet(reconcile) ? "met" : "missed"}`,
       );
     }
+    // The routing row: in the full run, or when asked for (`--rows routing`).
+    let routing: RoutingRowResult | undefined;
+    if (values.rows === undefined ? !quick : values.rows.split(",").includes("routing")) {
+      routing = await runRoutingRow(world, { count: 1000, limit, windowMs, invocations: 4 });
+      console.log(
+        `routing-1000          calls/user ${routing.callsPerUser.toFixed(3)}  missing ${routing.missing}  dlq ${routing.deadLettered}  inQueue ${routing.leftInQueue}  queue family ${routing.familyCalls} calls, most ${routing.familyMostInWindow}/${routing.familyLimit} in a window, 429s ${routing.family429}  other 429s ${routing.other429}  budget use ${routing.budgetUse.toFixed(3)}  ${JSON.stringify(routing.byRoute)}  wall ${(routing.wallMs / 1000).toFixed(1)}s  targets ${routingTargetsMet(routing) ? "met" : "missed"}`,
+      );
+    }
     const tookMs = Date.now() - Date.parse(date);
 
     const context = {
@@ -392,7 +402,7 @@ async function main(): Promise<void> {
         }),
         `Simulator: ${settings.limit} calls per ${settings.windowMs / 1000} s sliding window per OAuth client, ${settings.limit / 10} per token (${date.slice(0, 10)}); 1-s bins by arrival time.`,
       );
-      await writeResults(renderResults(outcomes, context, { family, joiners, reconcile }), svg);
+      await writeResults(renderResults(outcomes, context, { family, joiners, reconcile, routing }), svg);
       console.log("wrote bench/results.md and bench/calls.svg");
     }
   } finally {
