@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GENESYS_DEFAULTS } from "./genesys/defaults.ts";
+import { FAMILIES_LEARNT_BY_DEFAULT, type LearnFamilies } from "./ratelimit/family-budget.ts";
 import { type FamilyLimits, parseFamilyLimits } from "./ratelimit/family-limits.ts";
 import { MAX_POOL_SIZE } from "./ratelimit/limiter-config.ts";
 import { SYNC_PASS_DEFAULTS } from "./sync/pass-deps.ts";
@@ -60,14 +61,15 @@ const envShape = z.object({
     }),
   /**
    * Whether endpoint families' limits not told are learnt from their 429s (a minority family's 429
-   * that the other families' calls get through: `lib/ratelimit/family-attribution.ts`). Default
-   * `false`: on a full shared window such a 429 can be mistaken for the family's own, so a 429 of a
-   * family not told is the shared budget's.
+   * that the other families' calls get through: `lib/ratelimit/family-attribution.ts`): `true` every
+   * family's, `false` none. Default: only the families Genesys announced org-wide limits for
+   * (`FAMILIES_LEARNT_BY_DEFAULT`: queue members); for the others, on a full shared window a 429 can
+   * be mistaken for the family's own, so a 429 of a family not told is the shared budget's.
    */
   GENESYS_LEARN_FAMILY_LIMITS: z
     .enum(["true", "false"])
-    .default("false")
-    .transform((v) => v === "true"),
+    .optional()
+    .transform((v) => (v === undefined ? FAMILIES_LEARNT_BY_DEFAULT : v === "true")),
   /** Tokens of the OAuth client used at once, across every invocation (1 to 50). Default `GENESYS_DEFAULTS.tokenPoolSize` (10). */
   GENESYS_TOKEN_POOL_SIZE: z.coerce
     .number()
@@ -144,8 +146,8 @@ export interface SyncConfig {
     readonly clientRateLimitPerMinute: number | undefined;
     /** Limits of endpoint families (`GENESYS_FAMILY_RATE_LIMITS`); empty: none. */
     readonly familyRateLimits: FamilyLimits;
-    /** `GENESYS_LEARN_FAMILY_LIMITS`. */
-    readonly learnFamilyLimits: boolean;
+    /** `GENESYS_LEARN_FAMILY_LIMITS`: every family's limit learnt, none, or these families'. */
+    readonly learnFamilyLimits: LearnFamilies;
     readonly tokenPoolSize: number;
     /**
      * The window over which Genesys counts requests, ms: a minute (the limits are "per minute");

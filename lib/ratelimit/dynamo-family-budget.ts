@@ -1,7 +1,8 @@
 /** `FamilyBudget` on the state table: each family's gate its own limiter item, learnt limits kept there too. */
+
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoRateGate } from "./dynamo-rate-gate.ts";
-import { FamilyBudget } from "./family-budget.ts";
+import { FamilyBudget, type LearnFamilies } from "./family-budget.ts";
 import { DynamoFamilyLimitStore } from "./family-limit-store.ts";
 import type { FamilyLimits } from "./family-limits.ts";
 import { rateLimitKey } from "./limiter-item.ts";
@@ -15,7 +16,7 @@ export interface DynamoFamilyBudgetOptions {
   /** `GENESYS_FAMILY_RATE_LIMITS`. */
   readonly told: FamilyLimits;
   /** `GENESYS_LEARN_FAMILY_LIMITS`. */
-  readonly learn: boolean;
+  readonly learn: LearnFamilies;
   readonly clientId: () => Promise<string>;
   readonly windowMs: number;
   readonly now: () => number;

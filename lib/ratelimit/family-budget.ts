@@ -13,11 +13,21 @@ import type { FamilyLimitStorePort, LearnedFamilyLimit } from "./family-limit-st
 import type { FamilyLimits } from "./family-limits.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
 
+/** Whose limits not told are learnt from 429s: every family's, none, or these families'. */
+export type LearnFamilies = boolean | ReadonlySet<EndpointFamily>;
+
+/**
+ * The families whose limits are learnt unless told otherwise: Genesys limits the queue-member
+ * endpoints org-wide per minute since 2026-08-10 (community announcement "rate limiting on assignment
+ * service public APIs"), so a 429 of that family is most likely its own, and must slow queue work only.
+ */
+export const FAMILIES_LEARNT_BY_DEFAULT: ReadonlySet<EndpointFamily> = new Set(["routing.queue.members"]);
+
 export interface FamilyBudgetOptions {
   /** The limits told (`GENESYS_FAMILY_RATE_LIMITS`), calls/min. */
   readonly told: FamilyLimits;
-  /** Whether limits not told are learnt from 429s (`GENESYS_LEARN_FAMILY_LIMITS`). */
-  readonly learn: boolean;
+  /** Whose limits not told are learnt from 429s (`GENESYS_LEARN_FAMILY_LIMITS`). */
+  readonly learn: LearnFamilies;
   readonly store: FamilyLimitStorePort;
   readonly clientId: () => Promise<string>;
   /** Builds the gate of one family's own limit, `perMinute` (one limiter item per client and family). */
@@ -58,11 +68,12 @@ export class FamilyBudget {
    */
   async gateOf(family: EndpointFamily, signal: AbortSignal): Promise<RateGate | undefined> {
     // Without learning only told limits exist: no call to count, no learnt limit to load.
-    if (!this.#o.learn) return this.#gateFor(family);
+    if (this.#o.learn === false) return this.#gateFor(family);
     const now = this.#o.now();
     this.#calls.push({ at: now, family });
     this.#forget(now);
-    if (now - this.#loadedAt >= this.#o.windowMs) {
+    // Learnt limits are loaded (a read of the state table) only for a call whose family may have one.
+    if (this.#learns(family) && now - this.#loadedAt >= this.#o.windowMs) {
       this.#loading ??= this.#load(now, signal).finally(() => {
         this.#loading = undefined;
       });
@@ -85,7 +96,7 @@ export class FamilyBudget {
 
   /** A call of `family` was answered with `status`: a 2xx of another family proves an open probe. */
   answered(family: EndpointFamily, status: number): void {
-    if (!this.#o.learn || status < 200 || status >= 300) return;
+    if (this.#o.learn === false || status < 200 || status >= 300) return;
     const now = this.#o.now();
     this.#admitted.push({ at: now, family });
     const probe = this.#probe;
@@ -135,7 +146,7 @@ export class FamilyBudget {
       lastOther429At,
       probing,
       minority,
-      learn: this.#o.learn,
+      learn: this.#learns(family),
       now,
       windowMs: this.#o.windowMs,
     });
@@ -163,6 +174,11 @@ export class FamilyBudget {
   /** Whether the open probe holds `family` back at `now` (its Retry-After not yet over). */
   #heldBack(family: EndpointFamily, now: number): boolean {
     return this.#probe?.family === family && now < this.#probe.untilMs;
+  }
+
+  #learns(family: EndpointFamily): boolean {
+    const learn = this.#o.learn;
+    return typeof learn === "boolean" ? learn : learn.has(family);
   }
 
   /** The family's own limit, calls/min: told, else learnt; undefined: none. */

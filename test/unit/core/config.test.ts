@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../../lib/config.ts";
+import { FAMILIES_LEARNT_BY_DEFAULT } from "../../../lib/ratelimit/family-budget.ts";
 
 const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/user-changes";
 const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/user-changes-dlq";
@@ -47,7 +48,7 @@ describe("loadConfig", () => {
         rateLimitPerMinute: undefined,
         clientRateLimitPerMinute: undefined,
         familyRateLimits: new Map(),
-        learnFamilyLimits: false,
+        learnFamilyLimits: FAMILIES_LEARNT_BY_DEFAULT,
         tokenPoolSize: 10,
         rateLimitWindowMs: 60_000,
         timeoutMs: 10_000,
