@@ -4,7 +4,11 @@ import fc from "fast-check";
 import type { EndpointFamily } from "../../../lib/genesys/endpoint-family.ts";
 import { familyGateConfig } from "../../../lib/ratelimit/dynamo-family-budget.ts";
 import { attribute429 } from "../../../lib/ratelimit/family-attribution.ts";
-import { FamilyBudget } from "../../../lib/ratelimit/family-budget.ts";
+import {
+  FAMILIES_LEARNT_BY_DEFAULT,
+  FamilyBudget,
+  type LearnFamilies,
+} from "../../../lib/ratelimit/family-budget.ts";
 import {
   type FamilyContribution,
   type FamilyLimitStorePort,
@@ -92,7 +96,7 @@ function memoryStore(): FamilyLimitStorePort & {
 }
 
 describe("FamilyBudget", () => {
-  const setup = (told: [EndpointFamily, number][] = [], learn = true) => {
+  const setup = (told: [EndpointFamily, number][] = [], learn: LearnFamilies = true) => {
     let now = 100_000;
     const built: { family: EndpointFamily; perMinute: number; gate: ReturnType<typeof fakeGate> }[] = [];
     const store = memoryStore();
@@ -143,6 +147,26 @@ describe("FamilyBudget", () => {
     for (let i = 0; i < 10; i++) await budget.gateOf("users.read", signal);
     assert.equal(await budget.rateLimited("users.write", 1_000, signal), "shared");
     assert.equal(loads, 0);
+  });
+
+  it("by default only the queue-member family learns: its minority 429 is a probe, another's is the shared budget's, and learnt limits are read for its calls only", async () => {
+    const { budget, store } = setup([], FAMILIES_LEARNT_BY_DEFAULT);
+    let loads = 0;
+    const load = store.load;
+    store.load = async (...args) => {
+      loads += 1;
+      return load(...args);
+    };
+    await calls(budget, "users.write", 10);
+    await calls(budget, "users.search", 1);
+    assert.equal(loads, 0, "no family that may learn has called yet");
+    await calls(budget, "routing.queue.members", 1);
+    assert.equal(loads, 1);
+    assert.equal(await budget.rateLimited("routing.queue.members", 1_000, signal), "family");
+    const other = setup([], FAMILIES_LEARNT_BY_DEFAULT).budget;
+    await calls(other, "users.write", 10);
+    await calls(other, "users.search", 1);
+    assert.equal(await other.rateLimited("users.search", 1_000, signal), "shared", "not learnt by default");
   });
 
   it("a told family's 429 pauses its own gate only", async () => {
