@@ -165,6 +165,44 @@ describe("routing and access", { concurrency: true }, () => {
     assert.equal(reasons[0], "genesys.location.not.found");
   });
 
+  test("a language and a location removed; a role granted in named divisions, beside the grants held", async (t) => {
+    const w = await fresh(t, 1);
+    const { french, german, dublin, agent, supervisor } = w.ids as Record<string, string>;
+    const [emeaDivision] = w.sim.seedDivisions(["EMEA Support"]);
+    w.sim.assignUserLanguages(userId(1), { [french as string]: 2, [german as string]: 4 });
+    w.sim.grantUserRoles(userId(1), [{ roleId: agent as string, divisionId: homeOf(w) }]);
+    await w.send([change(1, { location: { name: "Dublin" } })]);
+    await w.job().run({}, RUN_MS);
+    assert.equal(w.sim.getUser(userId(1), ["locations"])?.locations?.length, 1);
+    await w.send([
+      change(
+        1,
+        {
+          languages: { French: null },
+          location: null,
+          roles: { Supervisor: { divisions: ["EMEA Support"] } },
+        },
+        "2026-12-02T10:00:00Z",
+      ),
+    ]);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
+    assert.deepEqual(w.sim.userLanguages(userId(1)), { [german as string]: 4 });
+    assert.deepEqual(w.sim.getUser(userId(1), ["locations"])?.locations ?? [], []);
+    assert.deepEqual(
+      w.sim
+        .userGrants(userId(1))
+        .map((g) => [g.roleId, g.divisionId])
+        .sort(),
+      [
+        [agent, homeOf(w)],
+        [supervisor, emeaDivision],
+      ].sort(),
+      "the Agent grant held is untouched",
+    );
+    assert.ok(dublin);
+  });
+
   test("a location by name, set once; in effect the second time", async (t) => {
     const w = await fresh(t, 1);
     const { dublin } = w.ids as Record<string, string>;
