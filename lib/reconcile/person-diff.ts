@@ -1,6 +1,7 @@
 import { ELEMENT_SET_KEYS, elementOf, type WantedElement } from "../contract/routing-elements.ts";
 import type { ChangeField, ChangeSet, FieldValue, ParsedChange } from "../contract/user-change.ts";
 import type { GenesysUser } from "../genesys/types.ts";
+import { heldInEffect } from "../sync/element-effect.ts";
 import { currentManagerId, planUpdate } from "../sync/plan-update.ts";
 import type { Population } from "./population.ts";
 
@@ -67,19 +68,8 @@ function elementInEffectByName(
       ? first?.locationDefinition?.name === ref.name
       : (first?.locationDefinition?.id ?? first?.id) === ref.id;
   }
-  if (wanted.element === "skill" || wanted.element === "language") {
-    const held = wanted.element === "skill" ? user.skills : user.languages;
-    if (held === undefined) return false;
-    const entry = held.find((e) => e.name?.toLowerCase() === wanted.name.toLowerCase());
-    return wanted.value === null
-      ? entry === undefined
-      : entry !== undefined && entry.proficiency === wanted.value;
-  }
-  if (wanted.element === "role" && wanted.value === false) {
-    const roles = user.authorization?.roles;
-    return roles !== undefined && !roles.some((r) => r.name?.toLowerCase() === wanted.name.toLowerCase());
-  }
-  return false;
+  const name = wanted.name.toLowerCase();
+  return heldInEffect(user, wanted.element, wanted.value, (held) => held.name?.toLowerCase() === name);
 }
 
 /**

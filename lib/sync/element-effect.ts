@@ -1,4 +1,4 @@
-import { elementOf } from "../contract/routing-elements.ts";
+import { type ElementKind, elementOf } from "../contract/routing-elements.ts";
 import type { ChangeField, FieldValue } from "../contract/user-change.ts";
 import type { GenesysUser } from "../genesys/types.ts";
 
@@ -19,15 +19,28 @@ export function elementInEffect(
 ): boolean {
   const element = elementOf(field)?.element;
   if (id === undefined || element === undefined) return false;
+  return heldInEffect(user, element, value, (held) => held.id === id);
+}
+
+/**
+ * The same judgement with the user's elements matched by `matches` (by id in the sync; by name in a
+ * reconcile, whose rows name elements that are not looked up).
+ */
+export function heldInEffect(
+  user: GenesysUser,
+  element: ElementKind,
+  value: unknown,
+  matches: (held: { readonly id: string; readonly name?: string | undefined }) => boolean,
+): boolean {
   if (element === "skill" || element === "language") {
     const held = element === "skill" ? user.skills : user.languages;
     if (held === undefined) return false;
-    const entry = held.find((e) => e.id === id);
+    const entry = held.find(matches);
     return value === null ? entry === undefined : entry !== undefined && entry.proficiency === value;
   }
   if (element === "role" && value === false) {
     const roles = user.authorization?.roles;
-    return roles !== undefined && !roles.some((r) => r.id === id);
+    return roles !== undefined && !roles.some(matches);
   }
   return false;
 }
