@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { CsvError, type Info, parse } from "csv-parse/sync";
+import { contentId } from "../contract/content-id.ts";
 import type { ChangeSet } from "../contract/user-change.ts";
 import type { FileReject } from "./change-file.ts";
 import { ELEMENT_COLUMNS, LOCATION_COLUMNS, readRoutingCells } from "./csv-elements.ts";
@@ -264,9 +264,7 @@ const nullOr = (cell: string): string | null => (cell === "null" ? null : cell);
  * before the column existed, so files enqueued then keep their ids.
  */
 function derivedChangeId(who: object, set: object, changedAt: string, ifMissing: string | undefined): string {
-  const content = ifMissing === undefined ? [who, set, changedAt] : [who, set, changedAt, ifMissing];
-  const digest = createHash("sha256").update(JSON.stringify(content)).digest("hex");
-  return `csv-${digest.slice(0, 24)}`;
+  return contentId("csv", ifMissing === undefined ? [who, set, changedAt] : [who, set, changedAt, ifMissing]);
 }
 
 /** Contract paths as the CSV names them; others are left as they are. */

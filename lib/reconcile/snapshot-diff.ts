@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { FileReject } from "../cli/change-file.ts";
+import { contentId } from "../contract/content-id.ts";
 import {
   type ChangeSet,
   describeUserKey,
@@ -220,11 +220,8 @@ export function contentAddressed(
 ): UserChange {
   const set = Object.fromEntries(Object.entries(body.set).sort(([a], [b]) => (a < b ? -1 : 1))) as ChangeSet;
   const who = body.userId !== undefined ? { userId: body.userId } : { user: body.user };
-  const digest = createHash("sha256")
-    .update(JSON.stringify([who, set, changedAt, body.ifMissing ?? null]))
-    .digest("hex");
   return {
-    changeId: `rec-${digest.slice(0, 24)}`,
+    changeId: contentId("rec", [who, set, changedAt, body.ifMissing ?? null]),
     ...who,
     changedAt,
     ...(body.ifMissing ? { ifMissing: body.ifMissing } : {}),
