@@ -1,6 +1,5 @@
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { extname } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { awsClients } from "../../functions/sync.ts";
@@ -15,6 +14,7 @@ import {
   type Threshold,
 } from "../../lib/reconcile/reconcile-options.ts";
 import { renderReport } from "../../lib/reconcile/reconcile-report.ts";
+import { snapshotFormatOf } from "../../lib/reconcile/snapshot-rows.ts";
 import type { Log } from "../../lib/sync/log.ts";
 
 export const usage =
@@ -91,10 +91,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!deactivateMissing && (values["scope-division"] !== undefined || values.keep !== undefined))
     problems.push("--scope-division and --keep: only with --deactivate-missing");
   const file = positionals[0] as string;
-  const extension = extname(file).toLowerCase();
-  const format =
-    extension === ".csv" ? "csv" : [".ndjson", ".jsonl", ".json"].includes(extension) ? "ndjson" : undefined;
-  if (format === undefined) problems.push(`${file}: name a .csv or .ndjson (.jsonl) file`);
+  const format = snapshotFormatOf(file);
+  if (format === undefined) problems.push(`${file}: name a .csv, .ndjson, .jsonl or .json file`);
   if (!values["dry-run"] && !process.env.SYNC_QUEUE_URL) problems.push("SYNC_QUEUE_URL: is required");
   const keep = values.keep === undefined ? [] : await readKeep(values.keep, problems);
   let modifiedAt = "";

@@ -27,6 +27,22 @@ export type SnapshotRow =
 
 const PLACEHOLDER_ID = "reconcile";
 
+/** A snapshot's format by its name's extension (any case): `.csv`, else `.ndjson`, `.jsonl`, `.json`. */
+const FORMATS: Readonly<Record<string, "csv" | "ndjson">> = {
+  ".csv": "csv",
+  ".ndjson": "ndjson",
+  ".jsonl": "ndjson",
+  ".json": "ndjson",
+};
+
+/** The format of a snapshot named `name` (a path or an S3 key), or undefined for another extension. */
+export function snapshotFormatOf(name: string): "csv" | "ndjson" | undefined {
+  const dot = name.lastIndexOf(".");
+  if (dot < 0 || dot < name.lastIndexOf("/")) return undefined;
+  const extension = name.slice(dot).toLowerCase();
+  return Object.hasOwn(FORMATS, extension) ? FORMATS[extension] : undefined;
+}
+
 export async function* snapshotRows(
   body: Readable,
   format: "csv" | "ndjson",

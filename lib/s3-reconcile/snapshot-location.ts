@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ObjectEvent } from "../aws/s3-object-events.ts";
 import { describeIssues } from "../contract/user-change.ts";
 import type { SnapshotSource } from "../reconcile/reconcile-job.ts";
+import { snapshotFormatOf } from "../reconcile/snapshot-rows.ts";
 
 /**
  * Where HR snapshots land (a bucket and a key prefix), and which of the objects there are snapshots:
@@ -18,12 +19,6 @@ export interface SnapshotLocation {
 export const REPORT_SUFFIX = ".report.json";
 
 /** The format of a snapshot by the extension of its key (any case). */
-const FORMATS: Readonly<Record<string, SnapshotSource["format"]>> = {
-  ".csv": "csv",
-  ".ndjson": "ndjson",
-  ".jsonl": "ndjson",
-  ".json": "ndjson",
-};
 
 /** What to do with one object an event names. */
 export type SnapshotTarget =
@@ -55,10 +50,10 @@ export function snapshotTarget(object: ObjectEvent, location: SnapshotLocation):
   const snapshots = inPrefix.filter((key) => !key.toLowerCase().endsWith(REPORT_SUFFIX));
   if (snapshots.length === 0) return skip("a reconcile report");
   const [head] = snapshots;
-  const format = head === undefined ? undefined : formatOf(head);
+  const format = head === undefined ? undefined : snapshotFormatOf(head);
   if (format === undefined)
     return skip("not a snapshot: the key ends in none of .csv, .ndjson, .jsonl, .json");
-  const keys = snapshots.filter((key) => formatOf(key) === format);
+  const keys = snapshots.filter((key) => snapshotFormatOf(key) === format);
   return { kind: "reconcile", bucket: object.bucket, keys, format };
 }
 
@@ -67,12 +62,6 @@ export const reportKey = (key: string): string => `${key}${REPORT_SUFFIX}`;
 
 /** How the report and the logs name an object. */
 export const objectName = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
-
-function formatOf(key: string): SnapshotSource["format"] | undefined {
-  const dot = key.lastIndexOf(".");
-  if (dot < 0 || dot < key.lastIndexOf("/")) return undefined;
-  return FORMATS[key.slice(dot).toLowerCase()];
-}
 
 const envSchema = z.object({
   /** The bucket snapshots land in. */
