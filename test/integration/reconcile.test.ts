@@ -157,7 +157,9 @@ describe("reconcile a snapshot", { concurrency: true }, () => {
       asOf: "2026-12-01T00:00:00Z",
     });
     assert.equal(report.counts.changed, 1, "Genesys differs from the older file");
-    await w.job().run({}, RUN_MS);
+    assert.equal(report.enqueued, 1);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(summary.skippedStale, 1, JSON.stringify(summary));
     assert.equal(w.sim.getUser(userId(1))?.title, "Manager", "the newer change stands");
     assert.equal((await w.peek("dlq")).length, 0);
   });

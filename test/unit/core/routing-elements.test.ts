@@ -73,6 +73,12 @@ describe("routing and access in the contract", () => {
       ["skill:billing"],
       "trimmed, in lower case",
     );
+    assert.deepEqual(fieldsOf({ skills: { " Billing ": 3 } }).get("skill:billing"), {
+      element: "skill",
+      name: "Billing",
+      value: 3,
+    });
+    assert.match(reasonOf({ skills: { Billing: 3, " billing ": 4 } }), /names a skill twice/);
   });
 
   it("a set of routing and access alone is a set", () => {

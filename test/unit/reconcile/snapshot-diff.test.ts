@@ -155,16 +155,17 @@ describe("SnapshotDiff", () => {
     assert.match(diff.finish().rejects[0]?.reason ?? "", /carried by 2 users/);
   });
 
-  test("change ids derive from content: the same difference has the same id, another time another id", () => {
-    const plan = (asOf: string) => {
+  test("change ids derive from content: the same difference has the same id, another time or value another id", () => {
+    const plan = (asOf: string, title = "Lead") => {
       const diff = new SnapshotDiff(populationOf(user(1)), options({ asOf }), {
         inactiveCapped: false,
         snapshotTime: asOf,
       });
-      diff.addRow(2, row({ user: { email: "user1@example.com" }, set: { title: "Lead" } }));
+      diff.addRow(2, row({ user: { email: "user1@example.com" }, set: { title } }));
       return diff.finish().changes[0]?.change.changeId;
     };
     assert.equal(plan("2026-12-01T00:00:00Z"), plan("2026-12-01T00:00:00Z"));
+    assert.notEqual(plan("2026-12-01T00:00:00Z"), plan("2026-12-01T00:00:00Z", "Manager"));
     assert.notEqual(plan("2026-12-01T00:00:00Z"), plan("2026-12-02T00:00:00Z"));
   });
 });
@@ -230,18 +231,19 @@ describe("routing and access in a snapshot", () => {
   });
 
   test("only the elements that differ are carried: an element the diff found the same is left out of its map", () => {
-    const u = user(1);
+    const u = user(1, { skills: [{ id: "s-b", name: "Billing", proficiency: 4 }] });
     const change = row({
       userId: id(1),
       set: { skills: { Billing: 4, Sales: 2 }, queues: { Support: true } },
     });
+    const diff = diffPerson(change, u, populationOf(u));
+    assert.deepEqual(diff.same, ["skill:billing"]);
+    assert.deepEqual([...diff.differs].sort(), ["queue:support", "skill:sales"]);
     // Element fields are the names in lower case; the map keeps the row's spelling.
-    assert.deepEqual(setOf(change.change.set, ["skill:sales", "queue:support"]), {
+    assert.deepEqual(setOf(change.change.set, diff.differs), {
       skills: { Sales: 2 },
       queues: { Support: true },
     });
-    assert.deepEqual(setOf(change.change.set, ["skill:billing"]), { skills: { Billing: 4 } });
-    assert.deepEqual(diffPerson(change, u, populationOf(u)).same, []);
   });
 });
 

@@ -58,7 +58,7 @@ describe("routing and access: one user's plan", () => {
     );
   });
 
-  it("without the expansion nothing is judged in effect: a removal is sent (an absent one answers 'absent')", () => {
+  it("without the expansion nothing is judged in effect: a removal is sent", () => {
     const { update, ops } = plan(user(), [["skill:support", null]]);
     assert.deepEqual(update.noop, []);
     assert.deepEqual(
@@ -77,6 +77,13 @@ describe("routing and access: one user's plan", () => {
     assert.deepEqual(
       ops.map((o) => [o.kind, o.batchable]),
       [["queue", true]],
+    );
+    const removal = plan(user({ authorization: { roles: [{ id: "r-agent" }] } }), [
+      ["role:agent", false],
+    ]).ops;
+    assert.deepEqual(
+      removal.map((o) => [o.kind, o.batchable, o.payload]),
+      [["role", false, { roleId: "r-agent", remove: true }]],
     );
     const grant = plan(user(), [["role:agent", ["d-home"]]]).ops;
     assert.deepEqual(
