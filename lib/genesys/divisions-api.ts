@@ -6,6 +6,7 @@ import {
   PermanentGenesysError,
 } from "./errors.ts";
 import type { GenesysHttp } from "./http-client.ts";
+import { NoBodySchema } from "./routing-types.ts";
 import { type GenesysDivision, GenesysDivisionSchema } from "./types.ts";
 
 /**
@@ -23,9 +24,6 @@ const DivisionListingSchema = z.looseObject({
   pageNumber: z.number().int().optional(),
   pageCount: z.number().int().optional(),
 });
-
-/** The move answers 204 without a body (the SDK's `postAuthorizationDivisionObject` resolves with nothing). */
-const NoBodySchema = z.unknown();
 
 const MOVE_USERS = "POST /api/v2/authorization/divisions/{divisionId}/objects/USER";
 
