@@ -23,17 +23,30 @@ export async function everyPage<E>(
   pageSize: number,
   read: (pageNumber: number) => Promise<ListingPage<E>>,
 ): Promise<E[]> {
+  return (await firstPages(pageSize, Number.POSITIVE_INFINITY, read)).entities;
+}
+
+/**
+ * At most `maxPages` pages, as `everyPage` reads them; `complete` says whether the listing ended
+ * within them (false: more may follow).
+ */
+export async function firstPages<E>(
+  pageSize: number,
+  maxPages: number,
+  read: (pageNumber: number) => Promise<ListingPage<E>>,
+): Promise<{ readonly entities: E[]; readonly complete: boolean }> {
   const all: E[] = [];
-  for (let page = 1; ; page++) {
+  for (let page = 1; page <= maxPages; page++) {
     const listing = await read(page);
     const entities = listing.entities ?? [];
     all.push(...entities);
-    if (entities.length === 0) break;
+    if (entities.length === 0) return { entities: all, complete: true };
     if (listing.pageCount !== undefined) {
-      if (page >= listing.pageCount) break;
+      if (page >= listing.pageCount) return { entities: all, complete: true };
       continue;
     }
-    if (!listing.nextUri && entities.length < (listing.pageSize ?? pageSize)) break;
+    if (!listing.nextUri && entities.length < (listing.pageSize ?? pageSize))
+      return { entities: all, complete: true };
   }
-  return all;
+  return { entities: all, complete: false };
 }

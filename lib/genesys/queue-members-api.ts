@@ -6,7 +6,7 @@ import {
   UserNotFoundError,
 } from "./errors.ts";
 import type { GenesysHttp } from "./http-client.ts";
-import { everyPage } from "./paging.ts";
+import { everyPage, firstPages } from "./paging.ts";
 import {
   listingOf,
   NoBodySchema,
@@ -59,14 +59,20 @@ export class QueueMembersApi {
   }
 
   /**
-   * The queue's users (`GET .../members?memberBy=user`, pages of 100; the listing gives no total, S36).
+   * The queue's users (`GET .../members?memberBy=user`, pages of 100; the listing gives no total, S36),
+   * from at most `maxPages` pages; `complete` says whether they were all.
    * @throws RoutingObjectNotFoundError when the queue does not exist
    */
-  async listQueueMembers(queueId: string, signal: AbortSignal): Promise<QueueMember[]> {
+  async listQueueMembers(
+    queueId: string,
+    signal: AbortSignal,
+    maxPages = Number.POSITIVE_INFINITY,
+  ): Promise<{ readonly members: QueueMember[]; readonly complete: boolean }> {
     try {
-      return await everyPage(QUEUE_MEMBERS_PAGE_SIZE, (pageNumber) =>
+      const read = await firstPages(QUEUE_MEMBERS_PAGE_SIZE, maxPages, (pageNumber) =>
         this.#membersPage(queueId, pageNumber, QUEUE_MEMBERS_PAGE_SIZE, signal),
       );
+      return { members: read.entities, complete: read.complete };
     } catch (error) {
       throw queueNotFound(error, queueId, QUEUE_MEMBERS);
     }

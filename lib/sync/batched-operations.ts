@@ -8,7 +8,7 @@ import type { ChangeField } from "../contract/user-change.ts";
 import type { Failure } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
 import { reasonForOperation } from "./forbidden-patch.ts";
-import type { Operation, OperationContext } from "./operations/operation.ts";
+import { IN_EFFECT, type Operation, type OperationContext } from "./operations/operation.ts";
 import { runBatched } from "./operations/registry.ts";
 
 /** A user's batchable operation, held back until the batch's users are done with their own. */
@@ -45,7 +45,11 @@ export async function runDeferred(
     ports.decide(
       key,
       operation.fields,
-      error === undefined ? { kind: "applied" } : outcomeOf(error, operation),
+      error === undefined
+        ? { kind: "applied" }
+        : error === IN_EFFECT
+          ? { kind: "noop" }
+          : outcomeOf(error, operation),
     );
   }
 

@@ -51,13 +51,16 @@ export type StopCause =
   /** Not an outcome the world can cause: a defect. Released and reported, never swallowed. */
   | { readonly kind: "defect"; readonly error: unknown };
 
+/** The reason code of a change re-queued because its endpoint family's budget held its call. */
+export const FAMILY_HELD_CODE = "genesys.family.rate.limited";
+
 export function classifyFailure(error: unknown, nowMs: number): Failure {
   if (error instanceof BudgetDeniedError) {
     if (error.family !== undefined) {
       return {
         kind: "family-held",
         untilMs: nowMs + error.waitMs,
-        why: { code: "genesys.family.rate.limited", reason: error.message },
+        why: { code: FAMILY_HELD_CODE, reason: error.message },
       };
     }
     return error.reason === "deadline"

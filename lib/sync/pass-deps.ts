@@ -54,6 +54,17 @@ export interface RoutingPorts {
   removeUserLanguage(userId: string, languageId: string, signal: AbortSignal): Promise<"removed" | "absent">;
   addQueueMembers(queueId: string, userIds: readonly string[], signal: AbortSignal): Promise<void>;
   removeQueueMembers(queueId: string, userIds: readonly string[], signal: AbortSignal): Promise<void>;
+  /**
+   * The queue's member count as its lookup by name found it (up to the name cache's age, 10 minutes;
+   * our own joins since are not counted), or undefined when not known.
+   */
+  knownMemberCount(queueId: string): number | undefined;
+  /** The queue's users from at most `maxPages` pages of 100; `complete`: they were all. */
+  queueMembers(
+    queueId: string,
+    maxPages: number,
+    signal: AbortSignal,
+  ): Promise<{ readonly userIds: ReadonlySet<string>; readonly complete: boolean }>;
   grantRole(
     roleId: string,
     userIds: readonly string[],

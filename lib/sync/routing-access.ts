@@ -42,12 +42,21 @@ export function routingAccess(
   const roles = new RolesApi(http);
   const locations = new LocationsApi(http);
   let home: { readonly id: string; readonly until: number } | undefined;
+  // Each queue's member count as its last lookup by name gave it (`Queue.memberCount`, S34).
+  const memberCounts = new Map<string, number | undefined>();
   return {
     catalog: {
       names: {
         skill: new NameIds({ find: (name, signal) => routing.findSkillByName(name, signal), now }),
         language: new NameIds({ find: (name, signal) => routing.findLanguageByName(name, signal), now }),
-        queue: new NameIds({ find: (name, signal) => routing.findQueueByName(name, signal), now }),
+        queue: new NameIds({
+          async find(name, signal) {
+            const queue = await routing.findQueueByName(name, signal);
+            if (queue !== undefined) memberCounts.set(queue.id, queue.memberCount);
+            return queue;
+          },
+          now,
+        }),
         role: new NameIds({ find: (name, signal) => roles.findRoleByName(name, signal), now }),
         location: new NameIds({ find: (name, signal) => locations.findLocationByName(name, signal), now }),
         // An id is looked up too: one Genesys does not know is that location's dead letter alone.
@@ -69,6 +78,11 @@ export function routingAccess(
         users.removeUserLanguage(userId, languageId, signal),
       addQueueMembers: (queueId, userIds, signal) => queues.addQueueMembers(queueId, userIds, signal),
       removeQueueMembers: (queueId, userIds, signal) => queues.removeQueueMembers(queueId, userIds, signal),
+      knownMemberCount: (queueId) => memberCounts.get(queueId),
+      async queueMembers(queueId, maxPages, signal) {
+        const { members, complete } = await queues.listQueueMembers(queueId, signal, maxPages);
+        return { userIds: new Set(members.map((m) => m.id)), complete };
+      },
       grantRole: (roleId, userIds, divisionIds, signal) =>
         roles.grantRole(roleId, userIds, divisionIds, signal),
       getUserGrants: (userId, signal) => roles.getUserGrants(userId, signal),

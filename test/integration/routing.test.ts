@@ -87,6 +87,10 @@ describe("routing and access", { concurrency: true }, () => {
     const w = await fresh(t, 30);
     const { emea, apac, agent, supervisor } = w.ids as Record<string, string>;
     w.sim.grantUserRoles(userId(30), [{ roleId: supervisor as string, divisionId: homeOf(w) }]);
+    // Users 11 to 15 are in APAC, and leave it below with 16 to 29, who are not.
+    w.sim.seedQueues([
+      { name: "Support APAC", id: apac as string, memberIds: [11, 12, 13, 14, 15].map(userId) },
+    ]);
     await w.send(
       Array.from({ length: 30 }, (_, i) =>
         change(i + 1, {
@@ -98,8 +102,17 @@ describe("routing and access", { concurrency: true }, () => {
     const summary = await w.job().run({}, RUN_MS);
     assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
     assert.equal(Object.keys(w.sim.queueMembers(emea as string)).length, 30);
-    assert.equal(Object.keys(w.sim.queueMembers(apac as string)).length, 10);
     assert.equal(calls(w, "postQueueMembers"), 3, "EMEA joins, APAC joins, APAC leaves");
+    assert.equal(
+      calls(w, "getQueueMembers"),
+      2,
+      "APAC's members read for its joins and its leaves; EMEA was found empty",
+    );
+    assert.deepEqual(
+      Object.keys(w.sim.queueMembers(apac as string)).sort(),
+      Array.from({ length: 10 }, (_, i) => userId(i + 1)).sort(),
+      "users 1 to 10 joined APAC; 11 to 15 left it",
+    );
     assert.equal(calls(w, "grantRole"), 1, "29 users in one grant");
     for (let n = 1; n <= 29; n++)
       assert.deepEqual(
@@ -109,6 +122,40 @@ describe("routing and access", { concurrency: true }, () => {
       );
     assert.equal(calls(w, "subjectBulkRemove"), 1, "the removal: one bulkremove for user 30");
     assert.deepEqual(w.sim.userGrants(userId(30)), [], "the supervisor role taken away");
+  });
+
+  test("queues and roles in effect are skipped: no write, one read each", async (t) => {
+    const w = await fresh(t, 3);
+    const { emea, apac, agent } = w.ids as Record<string, string>;
+    w.sim.seedQueues([{ name: "Support EMEA", id: emea as string, memberIds: [userId(1), userId(2)] }]);
+    w.sim.grantUserRoles(userId(1), [{ roleId: agent as string, divisionId: homeOf(w) }]);
+    w.sim.grantUserRoles(userId(2), [{ roleId: agent as string, divisionId: homeOf(w) }]);
+    await w.send([
+      change(1, { queues: { "Support EMEA": true, "Support APAC": false }, roles: { Agent: true } }),
+      change(2, { queues: { "Support EMEA": true }, roles: { Agent: true, Supervisor: false } }),
+    ]);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
+    assert.equal(summary.skippedNoop, 2, JSON.stringify(summary));
+    assert.equal(calls(w, "postQueueMembers"), 0, "a member joining, a non-member leaving: nothing sent");
+    assert.equal(calls(w, "grantRole") + calls(w, "subjectBulkAdd"), 0, "the role held in its division");
+    assert.equal(calls(w, "subjectBulkRemove"), 0, "a role not held is not removed");
+    assert.equal(calls(w, "getSubject"), 2, "the grants of a user holding the role, read once each");
+    assert.deepEqual(Object.keys(w.sim.queueMembers(emea as string)).sort(), [userId(1), userId(2)].sort());
+    assert.deepEqual(w.sim.queueMembers(apac as string), {});
+
+    // The same role in the home division for a user who holds it only elsewhere is granted there.
+    const [elsewhere] = w.sim.seedDivisions(["Elsewhere"]);
+    w.sim.grantUserRoles(userId(3), [{ roleId: agent as string, divisionId: elsewhere as string }]);
+    await w.send([change(3, { roles: { Agent: true } })]);
+    await w.job().run({}, RUN_MS);
+    assert.deepEqual(
+      w.sim
+        .userGrants(userId(3))
+        .map((g) => g.divisionId)
+        .sort(),
+      [elsewhere, homeOf(w)].sort(),
+    );
   });
 
   test("unknown names dead-letter only their element; the rest of the change is applied", async (t) => {

@@ -43,6 +43,12 @@ export interface PlanInput {
   readonly wants: ReadonlyMap<ChangeField, FieldValue>;
   /** The object each element field names (`BatchPlan.elementIds`). */
   readonly ids: ReadonlyMap<ChangeField, string>;
+  /**
+   * Fields whose change came back after its endpoint family's budget held its call: a kind that reads
+   * before it writes skips the read for them, so that the family's next permit goes to the write (a
+   * family slower than a pass may sleep would otherwise spend each return on the read again).
+   */
+  readonly heldBack?: ReadonlySet<ChangeField>;
 }
 
 /** What running an operation may use. */
@@ -71,10 +77,14 @@ export interface OperationKind<P = unknown> {
   run(operation: Operation<P>, user: GenesysUser, context: OperationContext): Promise<GenesysUser>;
   /**
    * A batchable kind: sends the operations of a batch's users in as few calls as it can, after every
-   * user's other operations. Resolves per item key with undefined (done) or the typed error of its call.
+   * user's other operations. Resolves per item key with undefined (done), `IN_EFFECT` (found in effect
+   * by a read: nothing sent for it), or the typed error of its call.
    */
   runBatch?(items: readonly BatchItem<P>[], context: OperationContext): Promise<ReadonlyMap<string, unknown>>;
 }
+
+/** A batched item a read found in effect already: nothing was sent for it (its fields are no-ops). */
+export const IN_EFFECT: unique symbol = Symbol("in effect");
 
 /** One user's operation in a batched run. */
 export interface BatchItem<P = unknown> {

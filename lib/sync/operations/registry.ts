@@ -99,7 +99,7 @@ export function runOperation(
 
 /**
  * Runs the batchable operations of a batch's users, kind by kind (each kind groups them into as few
- * calls as it can); resolves per item key with undefined (done) or the error of its call.
+ * calls as it can); resolves per item key as `runBatch` does.
  */
 export async function runBatched(
   items: readonly BatchItem[],

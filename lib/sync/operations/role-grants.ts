@@ -2,29 +2,42 @@
  * Roles: a grant is a role in a division. `POST /api/v2/authorization/roles/{roleId}` grants one role
  * in the divisions given to up to 100 users at once (S32), so every user of a batch given one role in
  * the same divisions goes in one call, after the users' own operations; `true` is the home division,
- * as Genesys's Terraform provider grants a role that names none (S37). A removal takes the role away
- * in every division the user holds it in: the user's grants are read (one call), then removed in one
- * `bulkremove`. Granting adds: a grant the user holds of another role, or of this role in another
- * division, is never touched (unlike the provider's authoritative `genesyscloud_user_roles`).
+ * as Genesys's Terraform provider grants a role that names none (S37). The bulk read's
+ * `expand=authorization` lists the roles a user holds but not in which divisions (S34): a user who
+ * does not hold the role is granted it without a read; one who holds it has its grants read (one
+ * call), and only the divisions it lacks are granted (none: nothing sent). A removal takes the role
+ * away in every division the user holds it in: the user's grants are read, then removed in one
+ * `bulkremove` (none held: nothing sent). Granting adds: a grant the user holds of another role, or of
+ * this role in another division, is never touched (unlike the provider's authoritative
+ * `genesyscloud_user_roles`).
  */
 import { elementOf } from "../../contract/routing-elements.ts";
 import { AssignmentRefusedError } from "../../genesys/errors.ts";
 import { MAX_SUBJECTS_PER_ROLE_GRANT } from "../../genesys/roles-api.ts";
 import { callForAll, chunks } from "./batched-call.ts";
-import type { BatchItem, OperationContext, OperationKind } from "./operation.ts";
+import { type BatchItem, IN_EFFECT, type OperationContext, type OperationKind } from "./operation.ts";
 
 type RolePayload =
-  | { readonly roleId: string; readonly divisionIds: readonly string[] }
+  | {
+      readonly roleId: string;
+      readonly divisionIds: readonly string[];
+      /** The read showed the user holds the role (in divisions it does not tell): read the grants first. */
+      readonly held: boolean;
+    }
   | { readonly roleId: string; readonly remove: true };
 
 export const ROLE_GRANTS: OperationKind<RolePayload> = {
   kind: "role",
-  plan({ wants, ids }) {
+  plan({ user, wants, ids }) {
     return [...wants].flatMap(([field, value]) => {
       const roleId = ids.get(field);
       if (elementOf(field)?.element !== "role" || roleId === undefined) return [];
       const payload: RolePayload | undefined = Array.isArray(value)
-        ? { roleId, divisionIds: value as readonly string[] }
+        ? {
+            roleId,
+            divisionIds: value as readonly string[],
+            held: user.authorization?.roles?.some((r) => r.id === roleId) === true,
+          }
         : value === false
           ? { roleId, remove: true }
           : undefined;
@@ -42,7 +55,7 @@ export const ROLE_GRANTS: OperationKind<RolePayload> = {
             payload,
             needs: removing
               ? "authorization:grant:delete (and authorization:grant:view to read the grants)"
-              : "authorization:grant:add",
+              : "authorization:grant:add (and authorization:grant:view to read the grants of a role held)",
           },
         },
       ];
@@ -59,7 +72,7 @@ export const ROLE_GRANTS: OperationKind<RolePayload> = {
       return user;
     }
     const error = (await grantAll([{ key: user.id, userId: user.id, operation }], context)).get(user.id);
-    if (error !== undefined) throw error;
+    if (error !== undefined && error !== IN_EFFECT) throw error;
     return user;
   },
   runBatch: (items, context) => grantAll(items, context),
@@ -79,15 +92,36 @@ async function grantAll(
     string,
     { roleId: string; divisionIds: readonly string[]; items: BatchItem<RolePayload>[] }
   >();
+  const out = new Map<string, unknown>();
+  const grantsOf = new Map<string, Promise<ReadonlySet<string>>>();
   for (const item of items) {
     const payload = item.operation.payload;
     if ("remove" in payload) continue;
-    const key = `${payload.roleId}:${payload.divisionIds.join(",")}`;
-    const group = groups.get(key) ?? { roleId: payload.roleId, divisionIds: payload.divisionIds, items: [] };
+    let divisionIds = payload.divisionIds;
+    if (payload.held) {
+      const read =
+        grantsOf.get(item.userId) ??
+        routing
+          .getUserGrants(item.userId, context.signal)
+          .then((grants) => new Set(grants.map((g) => `${g.roleId}:${g.divisionId}`)));
+      grantsOf.set(item.userId, read);
+      try {
+        const held = await read;
+        divisionIds = divisionIds.filter((d) => !held.has(`${payload.roleId}:${d}`));
+      } catch (error) {
+        out.set(item.key, error);
+        continue;
+      }
+      if (divisionIds.length === 0) {
+        out.set(item.key, IN_EFFECT);
+        continue;
+      }
+    }
+    const key = `${payload.roleId}:${divisionIds.join(",")}`;
+    const group = groups.get(key) ?? { roleId: payload.roleId, divisionIds, items: [] };
     group.items.push(item);
     groups.set(key, group);
   }
-  const out = new Map<string, unknown>();
   for (const { roleId, divisionIds, items: group } of groups.values()) {
     for (const chunk of chunks(group, MAX_SUBJECTS_PER_ROLE_GRANT)) {
       const failed = await callForAll(

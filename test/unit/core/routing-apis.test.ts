@@ -269,9 +269,15 @@ describe("routing calls of our clients against the simulator", () => {
       sim.seedUsers(ids.map((id, i) => ({ id, name: `U${i}`, email: `u${i}@example.com` })));
       await api.queues.addQueueMembers(SALES_Q, ids.slice(0, 100), signal);
       await api.queues.addQueueMembers(SALES_Q, ids.slice(100), signal);
-      const members = await api.queues.listQueueMembers(SALES_Q, signal);
+      const { members, complete } = await api.queues.listQueueMembers(SALES_Q, signal);
       assert.deepEqual(members.map((m) => m.id).sort(), [...ids].sort());
+      assert.equal(complete, true);
       assert.equal(calls("getQueueMembers"), 2);
+      // At most one page: the first hundred, and more may follow.
+      const first = await api.queues.listQueueMembers(SALES_Q, signal, 1);
+      assert.equal(first.members.length, 100);
+      assert.equal(first.complete, false);
+      assert.equal(calls("getQueueMembers"), 3);
       await assert.rejects(api.queues.addQueueMembers(SALES_Q, [...ids, ANN], signal), RangeError);
       assert.ok(MAX_MEMBERS_PER_CALL === 100);
     });

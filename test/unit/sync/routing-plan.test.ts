@@ -88,8 +88,27 @@ describe("routing and access: one user's plan", () => {
     const grant = plan(user(), [["role:agent", ["d-home"]]]).ops;
     assert.deepEqual(
       grant.map((o) => [o.kind, o.batchable, o.payload]),
-      [["role", true, { roleId: "r-agent", divisionIds: ["d-home"] }]],
+      [["role", true, { roleId: "r-agent", divisionIds: ["d-home"], held: false }]],
     );
+    // A role the user holds (in divisions the read does not tell): its grants are read before granting.
+    const again = plan(user({ authorization: { roles: [{ id: "r-agent" }] } }), [
+      ["role:agent", ["d-home"]],
+    ]).ops;
+    assert.deepEqual(
+      again.map((o) => o.payload),
+      [{ roleId: "r-agent", divisionIds: ["d-home"], held: true }],
+    );
+  });
+
+  it("a queue's members are read before its join or leave, unless the change came back held by the family's budget", () => {
+    const u = user();
+    const update = planUpdate(u, new Map([["queue:emea", true]]), ids);
+    const payloads = (heldBack?: ReadonlySet<ChangeField>) => {
+      const ops = planOperations({ user: u, update, wants: new Map([["queue:emea", true]]), ids, heldBack });
+      return ops.kind === "operations" ? ops.operations.map((o) => o.payload) : [];
+    };
+    assert.deepEqual(payloads(), [{ queueId: "q-emea", join: true, read: true }]);
+    assert.deepEqual(payloads(new Set(["queue:emea"])), [{ queueId: "q-emea", join: true, read: false }]);
   });
 
   it("the location replaces the user's first, keeps the others with their notes, once each", () => {
