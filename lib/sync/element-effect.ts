@@ -7,9 +7,10 @@ import type { GenesysUser } from "../genesys/types.ts";
  * - a skill or a language at that proficiency, or one to remove that the user lacks, when the read
  *   brought `skills` / `languages` back (expansions are best effort: absent says nothing);
  * - a role to remove that the user does not hold (`expand=authorization` lists the roles held, without
- *   their divisions, so a grant in given divisions is never judged in effect);
- * - never a queue: no bulk read tells a user's queues, and a join of a member costs nothing more in a
- *   call that carries a hundred users.
+ *   their divisions: a grant of a role held is judged by its operation, which reads the grants,
+ *   `operations/role-grants.ts`);
+ * - never a queue here: no bulk read tells a user's queues; its operation reads the queue's members
+ *   (`operations/queue-membership.ts`).
  */
 export function elementInEffect(
   user: GenesysUser,
