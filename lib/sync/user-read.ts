@@ -117,15 +117,14 @@ export const reresolve = (userId: string): FieldOutcome => ({
  * cached employee id is confirmed with it), and a user's skills, languages, locations or roles held
  * when a change names them, so that what is in effect is skipped without a call (pure).
  */
-export function expandsFor(
-  wants: Iterable<{ readonly field: ChangeField; readonly value: FieldValue }>,
-): UserExpand[] {
+export function expandsFor(wants: Iterable<{ readonly field: ChangeField }>): UserExpand[] {
   const expand = new Set<UserExpand>(["employerInfo"]);
-  for (const { field, value } of wants) {
+  for (const { field } of wants) {
     const element = elementOf(field)?.element;
     if (element === "skill") expand.add("skills");
     else if (element === "language") expand.add("languages");
-    else if (element === "role" && value === false) expand.add("authorization");
+    // A removal of a role not held is skipped; a grant of a role not held is sent without reading the grants.
+    else if (element === "role") expand.add("authorization");
     else if (field === "location") expand.add("locations");
   }
   return [...expand];
