@@ -1,12 +1,12 @@
-import { z } from "zod";
 import {
   DivisionMoveRefusedError,
   DivisionNotFoundError,
   detailsOf,
   PermanentGenesysError,
 } from "./errors.ts";
+import { findByName, readNamedPage } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
-import { NoBodySchema } from "./routing-types.ts";
+import { listingOf, NoBodySchema } from "./routing-types.ts";
 import { type GenesysDivision, GenesysDivisionSchema } from "./types.ts";
 
 /**
@@ -18,12 +18,8 @@ export const MAX_USERS_PER_DIVISION_MOVE = 100;
 /** Page size of the division listing: what Genesys's Terraform provider asks for (`getAllAuthDivisionFn`). */
 const DIVISIONS_PAGE_SIZE = 100;
 
-/** The parts of an `AuthzDivisionEntityListing` the listing uses. */
-const DivisionListingSchema = z.looseObject({
-  entities: z.array(GenesysDivisionSchema).optional(),
-  pageNumber: z.number().int().optional(),
-  pageCount: z.number().int().optional(),
-});
+/** An `AuthzDivisionEntityListing`. */
+const DivisionListingSchema = listingOf(GenesysDivisionSchema);
 
 const MOVE_USERS = "POST /api/v2/authorization/divisions/{divisionId}/objects/USER";
 
@@ -35,46 +31,23 @@ export class DivisionsApi {
   }
 
   /**
-   * One page of `GET /api/v2/authorization/divisions`. `name` is a search term ("Search term to filter
-   * by division name"): the page may hold divisions whose name only contains it, so match the names
-   * yourself (`findDivisionByName`). Requires no permission (SDK docs).
+   * The division named `name` (`GET /api/v2/authorization/divisions?name=`, 100 a page; `name` is a
+   * search term, "Search term to filter by division name", so a page may hold divisions whose name
+   * only contains it): every page until the exact name, else the only one whose name is `name` in
+   * another case (as Genesys's Terraform provider, which filters the listing by name and then compares
+   * the names itself). Undefined when no division has that name (or several have it in other cases).
+   * Requires no permission (SDK docs).
    */
-  async listDivisions(
-    query: { readonly name?: string; readonly pageNumber?: number; readonly pageSize?: number },
-    signal: AbortSignal,
-  ): Promise<{ divisions: GenesysDivision[]; pageCount: number }> {
-    const params = new URLSearchParams([
-      ["pageSize", String(query.pageSize ?? DIVISIONS_PAGE_SIZE)],
-      ["pageNumber", String(query.pageNumber ?? 1)],
-      ...(query.name === undefined ? [] : [["name", query.name] as [string, string]]),
-    ]);
-    const listing = await this.#http.request(
-      "GET",
-      `/api/v2/authorization/divisions?${params}`,
-      "GET /api/v2/authorization/divisions",
-      DivisionListingSchema,
-      { signal },
+  findDivisionByName(name: string, signal: AbortSignal): Promise<GenesysDivision | undefined> {
+    return findByName(name, (pageNumber) =>
+      readNamedPage(
+        this.#http,
+        "/api/v2/authorization/divisions",
+        DivisionListingSchema,
+        { name, pageNumber, pageSize: DIVISIONS_PAGE_SIZE },
+        signal,
+      ),
     );
-    return { divisions: listing.entities ?? [], pageCount: listing.pageCount ?? 1 };
-  }
-
-  /**
-   * The division named `name`: every page of the listing filtered by it, then the division whose name
-   * is `name` exactly, else the only one whose name is `name` in another case (as Genesys's Terraform
-   * provider, which filters the listing by name and then compares the names itself). Undefined when no
-   * division has that name (or several have it in other cases).
-   */
-  async findDivisionByName(name: string, signal: AbortSignal): Promise<GenesysDivision | undefined> {
-    const found: GenesysDivision[] = [];
-    for (let page = 1; ; page++) {
-      const { divisions, pageCount } = await this.listDivisions({ name, pageNumber: page }, signal);
-      found.push(...divisions);
-      if (divisions.length === 0 || page >= pageCount) break;
-    }
-    const exact = found.find((d) => d.name === name);
-    if (exact) return exact;
-    const folded = found.filter((d) => d.name.toLowerCase() === name.toLowerCase());
-    return folded.length === 1 ? folded[0] : undefined;
   }
 
   /**
