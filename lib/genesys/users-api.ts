@@ -7,6 +7,7 @@ import {
   UserNotFoundError,
 } from "./errors.ts";
 import type { GenesysHttp } from "./http-client.ts";
+import { listingOf } from "./routing-types.ts";
 import {
   type CreateUserBody,
   type GenesysUser,
@@ -19,14 +20,8 @@ import {
 /** Documented maximum of ids in one `GET /api/v2/users?id=...`. */
 export const MAX_IDS_PER_BULK_READ = 100;
 
-/** The parts of a `UserEntityListing` the bulk read and the listing use. */
-const UserEntityListingSchema = z.looseObject({
-  entities: z.array(GenesysUserSchema).optional(),
-  pageNumber: z.number().int().optional(),
-  pageCount: z.number().int().optional(),
-  total: z.number().int().optional(),
-  nextUri: z.string().nullish(),
-});
+/** A `UserEntityListing`, as the bulk read and the listing read it. */
+const UserEntityListingSchema = listingOf(GenesysUserSchema);
 
 /** One page of the listing of the users in one state (`GET /api/v2/users` without ids). */
 export interface UserListingQuery {
