@@ -2,7 +2,8 @@ import {
   DivisionMoveRefusedError,
   DivisionNotFoundError,
   detailsOf,
-  PermanentGenesysError,
+  notFoundAs,
+  refusedBatch,
 } from "./errors.ts";
 import { findByName, readNamedPage } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
@@ -65,10 +66,7 @@ export class DivisionsApi {
         { signal },
       );
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new DivisionNotFoundError(divisionId, { ...detailsOf(error), operation });
-      }
-      throw error;
+      throw notFoundAs(error, operation, (details) => new DivisionNotFoundError(divisionId, details));
     }
   }
 
@@ -114,18 +112,17 @@ export class DivisionsApi {
     try {
       await this.#http.request("POST", path, MOVE_USERS, NoBodySchema, { signal, body: ids });
     } catch (error) {
-      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
-        throw error;
-      const named = error.entityIds.filter((id) => ids.includes(id));
       // A 404 that names none of the users may mean the division: read it (DivisionNotFoundError if so).
-      if (error.status === 404 && named.length === 0) await this.getDivision(divisionId, signal);
-      const which = named.length > 0 ? `the users ${named.join(", ")}` : "users it did not name";
-      throw new DivisionMoveRefusedError(
-        `Genesys Cloud refused to move ${ids.length} user(s) into division ${divisionId} (${error.status}), for ${which}: ${error.message}`,
-        divisionId,
-        named,
-        detailsOf(error),
-      );
+      const check = () => this.getDivision(divisionId, signal);
+      throw await refusedBatch(error, ids, { check }, (named, refused) => {
+        const which = named.length > 0 ? `the users ${named.join(", ")}` : "users it did not name";
+        return new DivisionMoveRefusedError(
+          `Genesys Cloud refused to move ${ids.length} user(s) into division ${divisionId} (${refused.status}), for ${which}: ${refused.message}`,
+          divisionId,
+          named,
+          detailsOf(refused),
+        );
+      });
     }
   }
 }

@@ -1,8 +1,9 @@
 import {
   AssignmentRefusedError,
   detailsOf,
-  PermanentGenesysError,
+  notFoundAs,
   RoutingObjectNotFoundError,
+  refusedBatch,
   UserNotFoundError,
 } from "./errors.ts";
 import { findByName, readNamedPage } from "./find-by-name.ts";
@@ -90,10 +91,7 @@ export class RolesApi {
           divisionName: g.division.name,
         }));
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new UserNotFoundError(userId, { ...detailsOf(error), operation: SUBJECT });
-      }
-      throw error;
+      throw notFoundAs(error, SUBJECT, (details) => new UserNotFoundError(userId, details));
     }
   }
 
@@ -129,18 +127,22 @@ export class RolesApi {
         body: { subjectIds, divisionIds: divisions },
       });
     } catch (error) {
-      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
-        throw error;
-      const users = error.entityIds.filter((id) => subjectIds.includes(id));
-      const named = error.entityIds.filter((id) => divisions.includes(id));
-      if (error.entityIds.includes(roleId) || (error.status === 404 && users.length + named.length === 0)) {
-        await this.#checkRole(roleId, operation, signal);
-      }
-      throw new AssignmentRefusedError(
-        `Genesys Cloud refused to grant role ${roleId} to ${subjectIds.length} user(s) in ${divisions.length} division(s) (${error.status})${describeNamed(users, named)}: ${error.message}`,
-        "role.grants",
-        { userIds: users, objectIds: named },
-        detailsOf(error),
+      // An answer that names the role, or a 404 that names no user nor division, may mean the role.
+      const check = () => this.#checkRole(roleId, operation, signal);
+      throw await refusedBatch(
+        error,
+        [...subjectIds, ...divisions],
+        { id: roleId, check },
+        (all, refused) => {
+          const users = all.filter((id) => subjectIds.includes(id));
+          const named = all.filter((id) => divisions.includes(id));
+          return new AssignmentRefusedError(
+            `Genesys Cloud refused to grant role ${roleId} to ${subjectIds.length} user(s) in ${divisions.length} division(s) (${refused.status})${describeNamed(users, named)}: ${refused.message}`,
+            "role.grants",
+            { userIds: users, objectIds: named },
+            detailsOf(refused),
+          );
+        },
       );
     }
   }
@@ -192,19 +194,20 @@ export class RolesApi {
     try {
       await this.#http.request("POST", path, operation, NoBodySchema, { signal, body });
     } catch (error) {
-      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
-        throw error;
-      const ids = new Set(unique.flatMap((g) => [g.roleId, g.divisionId]));
-      const named = error.entityIds.filter((id) => ids.has(id));
+      const ids = [...new Set(unique.flatMap((g) => [g.roleId, g.divisionId]))];
       // A 404 that names no role nor division, or that names the user, may mean the user: read it.
-      if (error.entityIds.includes(userId) || (error.status === 404 && named.length === 0)) {
-        await this.getUserGrants(userId, signal);
-      }
-      throw new AssignmentRefusedError(
-        `Genesys Cloud refused to ${action === "bulkadd" ? "give" : "take"} ${unique.length} grant(s) ${action === "bulkadd" ? "to" : "from"} user ${userId} (${error.status})${describeNamed([], named)}: ${error.message}`,
-        "role.grants",
-        { userIds: [], objectIds: named },
-        detailsOf(error),
+      const check = () => this.getUserGrants(userId, signal);
+      throw await refusedBatch(
+        error,
+        ids,
+        { id: userId, check },
+        (named, refused) =>
+          new AssignmentRefusedError(
+            `Genesys Cloud refused to ${action === "bulkadd" ? "give" : "take"} ${unique.length} grant(s) ${action === "bulkadd" ? "to" : "from"} user ${userId} (${refused.status})${describeNamed([], named)}: ${refused.message}`,
+            "role.grants",
+            { userIds: [], objectIds: named },
+            detailsOf(refused),
+          ),
       );
     }
   }
@@ -220,10 +223,11 @@ export class RolesApi {
         { signal },
       );
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new RoutingObjectNotFoundError("role", roleId, { ...detailsOf(error), operation });
-      }
-      throw error;
+      throw notFoundAs(
+        error,
+        operation,
+        (details) => new RoutingObjectNotFoundError("role", roleId, details),
+      );
     }
   }
 }

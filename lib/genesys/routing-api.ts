@@ -1,4 +1,4 @@
-import { detailsOf, PermanentGenesysError, RoutingObjectNotFoundError } from "./errors.ts";
+import { notFoundAs, RoutingObjectNotFoundError } from "./errors.ts";
 import { findByName, readNamedPage } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
 import {
@@ -99,10 +99,11 @@ export class RoutingApi {
         { signal },
       );
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new RoutingObjectNotFoundError("queue", queueId, { ...detailsOf(error), operation });
-      }
-      throw error;
+      throw notFoundAs(
+        error,
+        operation,
+        (details) => new RoutingObjectNotFoundError("queue", queueId, details),
+      );
     }
   }
 }

@@ -1,11 +1,5 @@
 import { z } from "zod";
-import {
-  detailsOf,
-  GenesysError,
-  PermanentGenesysError,
-  UserConflictError,
-  UserNotFoundError,
-} from "./errors.ts";
+import { detailsOf, GenesysError, notFoundAs, UserConflictError, UserNotFoundError } from "./errors.ts";
 import type { GenesysHttp } from "./http-client.ts";
 import { listingOf } from "./routing-types.ts";
 import {
@@ -206,20 +200,18 @@ export class UsersApi {
       return await this.#http.request(
         "PATCH",
         `/api/v2/users/${encodeURIComponent(userId)}`,
-        "PATCH /api/v2/users/{userId}",
+        UPDATE_USER,
         GenesysUserSchema,
         { signal, body },
       );
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new UserNotFoundError(userId, { operation: "PATCH /api/v2/users/{userId}" });
-      }
-      throw error;
+      throw notFoundAs(error, UPDATE_USER, (details) => new UserNotFoundError(userId, details));
     }
   }
 }
 
 const CREATE_USER = "POST /api/v2/users";
+const UPDATE_USER = "PATCH /api/v2/users/{userId}";
 
 /**
  * A create answered as "the email is taken": 409 (there is no version to conflict with), or 400 with
