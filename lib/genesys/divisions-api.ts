@@ -5,7 +5,7 @@ import {
   notFoundAs,
   refusedBatch,
 } from "./errors.ts";
-import { findByName, readNamedPage } from "./find-by-name.ts";
+import { findInListing, type NamedListing } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
 import { listingOf, NoBodySchema } from "./routing-types.ts";
 import { type GenesysDivision, GenesysDivisionSchema } from "./types.ts";
@@ -16,11 +16,15 @@ import { type GenesysDivision, GenesysDivisionSchema } from "./types.ts";
  */
 export const MAX_USERS_PER_DIVISION_MOVE = 100;
 
-/** Page size of the division listing: what Genesys's Terraform provider asks for (`getAllAuthDivisionFn`). */
-const DIVISIONS_PAGE_SIZE = 100;
-
-/** An `AuthzDivisionEntityListing`. */
-const DivisionListingSchema = listingOf(GenesysDivisionSchema);
+/**
+ * The division listing (`AuthzDivisionEntityListing`); the page size is what Genesys's Terraform
+ * provider asks for (`getAllAuthDivisionFn`).
+ */
+const DIVISIONS: NamedListing<GenesysDivision> = {
+  path: "/api/v2/authorization/divisions",
+  schema: listingOf(GenesysDivisionSchema),
+  pageSize: 100,
+};
 
 const MOVE_USERS = "POST /api/v2/authorization/divisions/{divisionId}/objects/USER";
 
@@ -40,15 +44,7 @@ export class DivisionsApi {
    * Requires no permission (SDK docs).
    */
   findDivisionByName(name: string, signal: AbortSignal): Promise<GenesysDivision | undefined> {
-    return findByName(name, (pageNumber) =>
-      readNamedPage(
-        this.#http,
-        "/api/v2/authorization/divisions",
-        DivisionListingSchema,
-        { name, pageNumber, pageSize: DIVISIONS_PAGE_SIZE },
-        signal,
-      ),
-    );
+    return findInListing(this.#http, DIVISIONS, name, signal);
   }
 
   /**

@@ -6,7 +6,7 @@ import {
   refusedBatch,
   UserNotFoundError,
 } from "./errors.ts";
-import { findByName, readNamedPage } from "./find-by-name.ts";
+import { findInListing, type NamedListing } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
 import {
   AuthzSubjectSchema,
@@ -22,9 +22,12 @@ import {
  */
 export const MAX_SUBJECTS_PER_ROLE_GRANT = 100;
 
-/** Page size of the role lookup: what Genesys's Terraform provider asks for (S38). */
-const ROLES_PAGE_SIZE = 100;
-const RoleListingSchema = listingOf(GenesysRoleSchema);
+/** The listing of the role lookup; the page size is what Genesys's Terraform provider asks for (S38). */
+const ROLES: NamedListing<GenesysRole> = {
+  path: "/api/v2/authorization/roles",
+  schema: listingOf(GenesysRoleSchema),
+  pageSize: 100,
+};
 
 /** A role in a division: what a grant is (`RoleDivisionPair`). */
 export interface RoleGrant {
@@ -60,15 +63,7 @@ export class RolesApi {
    * undocumented, S32): every page until the exact name, else the only one equal in another case.
    */
   findRoleByName(name: string, signal: AbortSignal): Promise<GenesysRole | undefined> {
-    return findByName(name, (pageNumber) =>
-      readNamedPage(
-        this.#http,
-        "/api/v2/authorization/roles",
-        RoleListingSchema,
-        { name, pageNumber, pageSize: ROLES_PAGE_SIZE },
-        signal,
-      ),
-    );
+    return findInListing(this.#http, ROLES, name, signal);
   }
 
   /**
