@@ -91,11 +91,7 @@ export class Catalog<E extends CatalogEntry> {
     where: (entry: E) => boolean = () => true,
   ): PagedListing<R> {
     const { pageSize, pageNumber } = paging(params, rules);
-    const ids = params
-      .getAll("id")
-      .flatMap((v) => v.split(","))
-      .map((v) => v.trim())
-      .filter((v) => v !== "");
+    const ids = idParams(params);
     const name = params.get("name");
     const matches = this.all().filter(
       (e) =>
@@ -120,6 +116,15 @@ export function paging(
   }
   if (pageNumber < 1) throw badRequest("pageNumber must be 1 or more.", { fieldName: "pageNumber" });
   return { pageSize, pageNumber };
+}
+
+/** The `id` parameters, repeated or comma-separated (empty ones dropped). */
+export function idParams(params: URLSearchParams): string[] {
+  return params
+    .getAll("id")
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
 }
 
 export function nameMatches(name: string, term: string, filter: NameFilter): boolean {

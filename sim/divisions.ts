@@ -6,8 +6,9 @@
  * `SimHttpError`. Sources and choices: docs/genesys-api-notes.md ("Divisions").
  */
 import { randomUUID } from "node:crypto";
-import { apiError, badRequest, ErrorCodes, type SimHttpError } from "./errors.ts";
-import { intParam, type PagedListing, pagedListing } from "./listing.ts";
+import { idParams, nameMatches, paging } from "./catalog.ts";
+import { apiError, ErrorCodes, type SimHttpError } from "./errors.ts";
+import { type PagedListing, pagedListing } from "./listing.ts";
 
 /** The Home division's id (every org has one; a user created without `divisionId` lands in it). */
 export const HOME_DIVISION_ID = "00000000-0000-4000-8000-000000000001";
@@ -127,19 +128,11 @@ export class DivisionRegistry {
    * `expand`, `nextPage`, `previousPage` and `objectCount` are accepted and ignored; sorted by name.
    */
   list(params: URLSearchParams): DivisionListing {
-    const pageSize = intParam(params.get("pageSize"), "pageSize", DIVISIONS_DEFAULT_PAGE_SIZE);
-    const pageNumber = intParam(params.get("pageNumber"), "pageNumber", 1);
-    if (pageSize < 1 || pageSize > DIVISIONS_MAX_PAGE_SIZE) {
-      throw badRequest(`pageSize must be between 1 and ${DIVISIONS_MAX_PAGE_SIZE}.`, {
-        fieldName: "pageSize",
-      });
-    }
-    if (pageNumber < 1) throw badRequest("pageNumber must be 1 or more.", { fieldName: "pageNumber" });
-    const ids = params
-      .getAll("id")
-      .flatMap((v) => v.split(","))
-      .map((v) => v.trim())
-      .filter((v) => v !== "");
+    const { pageSize, pageNumber } = paging(params, {
+      defaultPageSize: DIVISIONS_DEFAULT_PAGE_SIZE,
+      maxPageSize: DIVISIONS_MAX_PAGE_SIZE,
+    });
+    const ids = idParams(params);
     const name = params.get("name");
     const matches = this.all().filter(
       (d) => (ids.length === 0 || ids.includes(d.id)) && (name === null || this.#nameMatches(d.name, name)),
@@ -147,10 +140,9 @@ export class DivisionRegistry {
     return pagedListing(matches, "/api/v2/authorization/divisions", params, pageNumber, pageSize);
   }
 
+  /** As the catalogue's filters, but `exact` is exact in case too. */
   #nameMatches(name: string, term: string): boolean {
-    if (this.#nameFilter === "exact") return name === term;
-    const [n, t] = [name.toLowerCase(), term.toLowerCase()];
-    return this.#nameFilter === "prefix" ? n.startsWith(t) : n.includes(t);
+    return this.#nameFilter === "exact" ? name === term : nameMatches(name, term, this.#nameFilter);
   }
 
   #render(division: Required<SeedDivision>): ApiDivision {

@@ -2,8 +2,9 @@
  * `GET /api/v2/users`: the bulk read by ids and the listing of the users in a state, with the cap
  * Genesys puts on listing inactive users (docs/genesys-api-notes.md, S6, S14, S29).
  */
+import { idParams, paging } from "./catalog.ts";
 import { apiError, badRequest, DetailCodes, ErrorCodes, invalidValue, type SimHttpError } from "./errors.ts";
-import { intParam, type PagedListing, pagedListing } from "./listing.ts";
+import { type PagedListing, pagedListing } from "./listing.ts";
 import type { ApiUser, UserDirectory } from "./users.ts";
 
 export const MAX_IDS_PER_REQUEST = 100;
@@ -42,22 +43,12 @@ export function answerUserListing(
   expand: readonly string[],
   caps: UserListingCaps,
 ): PagedListing<ApiUser> {
-  const pageSize = intParam(params.get("pageSize"), "pageSize", 25);
-  const pageNumber = intParam(params.get("pageNumber"), "pageNumber", 1);
-  if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-    throw badRequest(`pageSize must be between 1 and ${MAX_PAGE_SIZE}.`, { fieldName: "pageSize" });
-  }
-  if (pageNumber < 1) throw badRequest("pageNumber must be 1 or more.", { fieldName: "pageNumber" });
+  const { pageSize, pageNumber } = paging(params, { defaultPageSize: 25, maxPageSize: MAX_PAGE_SIZE });
   const state = oneOf(params.get("state") ?? "active", "state", STATES);
   const sortParam = (params.get("sortOrder") ?? "ascending").toLowerCase();
   const sort = sortParam === "asc" ? "ascending" : sortParam === "desc" ? "descending" : sortParam;
   const sortOrder = oneOf(sort, "sortOrder", SORT_ORDERS);
-  const ids = params
-    .getAll("id")
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter((v) => v !== "");
-  const unique = [...new Set(ids)];
+  const unique = [...new Set(idParams(params))];
   if (unique.length > MAX_IDS_PER_REQUEST) {
     throw badRequest(
       `A maximum of ${MAX_IDS_PER_REQUEST} ids can be requested at once; ${unique.length} were given.`,

@@ -1,12 +1,13 @@
-import { z } from "zod";
 import {
   DivisionMoveRefusedError,
   DivisionNotFoundError,
   detailsOf,
-  PermanentGenesysError,
+  notFoundAs,
+  refusedBatch,
 } from "./errors.ts";
+import { findInListing, type NamedListing } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
-import { NoBodySchema } from "./routing-types.ts";
+import { listingOf, NoBodySchema } from "./routing-types.ts";
 import { type GenesysDivision, GenesysDivisionSchema } from "./types.ts";
 
 /**
@@ -15,15 +16,15 @@ import { type GenesysDivision, GenesysDivisionSchema } from "./types.ts";
  */
 export const MAX_USERS_PER_DIVISION_MOVE = 100;
 
-/** Page size of the division listing: what Genesys's Terraform provider asks for (`getAllAuthDivisionFn`). */
-const DIVISIONS_PAGE_SIZE = 100;
-
-/** The parts of an `AuthzDivisionEntityListing` the listing uses. */
-const DivisionListingSchema = z.looseObject({
-  entities: z.array(GenesysDivisionSchema).optional(),
-  pageNumber: z.number().int().optional(),
-  pageCount: z.number().int().optional(),
-});
+/**
+ * The division listing (`AuthzDivisionEntityListing`); the page size is what Genesys's Terraform
+ * provider asks for (`getAllAuthDivisionFn`).
+ */
+const DIVISIONS: NamedListing<GenesysDivision> = {
+  path: "/api/v2/authorization/divisions",
+  schema: listingOf(GenesysDivisionSchema),
+  pageSize: 100,
+};
 
 const MOVE_USERS = "POST /api/v2/authorization/divisions/{divisionId}/objects/USER";
 
@@ -35,46 +36,15 @@ export class DivisionsApi {
   }
 
   /**
-   * One page of `GET /api/v2/authorization/divisions`. `name` is a search term ("Search term to filter
-   * by division name"): the page may hold divisions whose name only contains it, so match the names
-   * yourself (`findDivisionByName`). Requires no permission (SDK docs).
+   * The division named `name` (`GET /api/v2/authorization/divisions?name=`, 100 a page; `name` is a
+   * search term, "Search term to filter by division name", so a page may hold divisions whose name
+   * only contains it): every page until the exact name, else the only one whose name is `name` in
+   * another case (as Genesys's Terraform provider, which filters the listing by name and then compares
+   * the names itself). Undefined when no division has that name (or several have it in other cases).
+   * Requires no permission (SDK docs).
    */
-  async listDivisions(
-    query: { readonly name?: string; readonly pageNumber?: number; readonly pageSize?: number },
-    signal: AbortSignal,
-  ): Promise<{ divisions: GenesysDivision[]; pageCount: number }> {
-    const params = new URLSearchParams([
-      ["pageSize", String(query.pageSize ?? DIVISIONS_PAGE_SIZE)],
-      ["pageNumber", String(query.pageNumber ?? 1)],
-      ...(query.name === undefined ? [] : [["name", query.name] as [string, string]]),
-    ]);
-    const listing = await this.#http.request(
-      "GET",
-      `/api/v2/authorization/divisions?${params}`,
-      "GET /api/v2/authorization/divisions",
-      DivisionListingSchema,
-      { signal },
-    );
-    return { divisions: listing.entities ?? [], pageCount: listing.pageCount ?? 1 };
-  }
-
-  /**
-   * The division named `name`: every page of the listing filtered by it, then the division whose name
-   * is `name` exactly, else the only one whose name is `name` in another case (as Genesys's Terraform
-   * provider, which filters the listing by name and then compares the names itself). Undefined when no
-   * division has that name (or several have it in other cases).
-   */
-  async findDivisionByName(name: string, signal: AbortSignal): Promise<GenesysDivision | undefined> {
-    const found: GenesysDivision[] = [];
-    for (let page = 1; ; page++) {
-      const { divisions, pageCount } = await this.listDivisions({ name, pageNumber: page }, signal);
-      found.push(...divisions);
-      if (divisions.length === 0 || page >= pageCount) break;
-    }
-    const exact = found.find((d) => d.name === name);
-    if (exact) return exact;
-    const folded = found.filter((d) => d.name.toLowerCase() === name.toLowerCase());
-    return folded.length === 1 ? folded[0] : undefined;
+  findDivisionByName(name: string, signal: AbortSignal): Promise<GenesysDivision | undefined> {
+    return findInListing(this.#http, DIVISIONS, name, signal);
   }
 
   /**
@@ -92,10 +62,7 @@ export class DivisionsApi {
         { signal },
       );
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new DivisionNotFoundError(divisionId, { ...detailsOf(error), operation });
-      }
-      throw error;
+      throw notFoundAs(error, operation, (details) => new DivisionNotFoundError(divisionId, details));
     }
   }
 
@@ -141,18 +108,17 @@ export class DivisionsApi {
     try {
       await this.#http.request("POST", path, MOVE_USERS, NoBodySchema, { signal, body: ids });
     } catch (error) {
-      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
-        throw error;
-      const named = error.entityIds.filter((id) => ids.includes(id));
       // A 404 that names none of the users may mean the division: read it (DivisionNotFoundError if so).
-      if (error.status === 404 && named.length === 0) await this.getDivision(divisionId, signal);
-      const which = named.length > 0 ? `the users ${named.join(", ")}` : "users it did not name";
-      throw new DivisionMoveRefusedError(
-        `Genesys Cloud refused to move ${ids.length} user(s) into division ${divisionId} (${error.status}), for ${which}: ${error.message}`,
-        divisionId,
-        named,
-        detailsOf(error),
-      );
+      const check = () => this.getDivision(divisionId, signal);
+      throw await refusedBatch(error, ids, { check }, (named, refused) => {
+        const which = named.length > 0 ? `the users ${named.join(", ")}` : "users it did not name";
+        return new DivisionMoveRefusedError(
+          `Genesys Cloud refused to move ${ids.length} user(s) into division ${divisionId} (${refused.status}), for ${which}: ${refused.message}`,
+          divisionId,
+          named,
+          detailsOf(refused),
+        );
+      });
     }
   }
 }

@@ -55,6 +55,52 @@ export function detailsOf(error: GenesysError): GenesysErrorDetails {
 }
 
 /**
+ * For a catch around a read of one object: a 404 (`PermanentGenesysError`) becomes the not-found error
+ * `refine` builds from its details, with `operation` as the operation; anything else, a not-found error
+ * already refined included, comes back as it came. `throw notFoundAs(error, op, (d) => new X(id, d))`.
+ */
+export function notFoundAs(
+  error: unknown,
+  operation: string,
+  refine: (details: GenesysErrorDetails) => PermanentGenesysError,
+): unknown {
+  if (!(error instanceof PermanentGenesysError) || error.status !== 404 || isRefinedNotFound(error))
+    return error;
+  return refine({ ...detailsOf(error), operation });
+}
+
+function isRefinedNotFound(error: GenesysError): boolean {
+  return (
+    error instanceof UserNotFoundError ||
+    error instanceof DivisionNotFoundError ||
+    error instanceof RoutingObjectNotFoundError
+  );
+}
+
+/**
+ * For a catch around a call that assigns many things at once (`ours`, the ids it sends: users, skills,
+ * roles, divisions) to one object (a queue, a role, a user, a division): a `PermanentGenesysError` 400
+ * or 404 becomes the error `refuse` builds from the ids of `ours` the answer names (`entityIds`, empty
+ * when it names none); anything else comes back as it came. The object itself may be what is gone:
+ * before that, `target.check()` reads it (and throws its not-found error if it is gone) when the answer
+ * is a 404 that names none of `ours`, or names `target.id` (given where the answer may name it).
+ * `throw await refusedBatch(error, ids, { check }, (named, refused) => new AssignmentRefusedError(...))`.
+ */
+export async function refusedBatch(
+  error: unknown,
+  ours: readonly string[],
+  target: { readonly id?: string; readonly check: () => Promise<unknown> },
+  refuse: (named: string[], refused: PermanentGenesysError) => PermanentGenesysError,
+): Promise<unknown> {
+  if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
+    return error;
+  const named = error.entityIds.filter((id) => ours.includes(id));
+  const namesTarget = target.id !== undefined && error.entityIds.includes(target.id);
+  if (namesTarget || (error.status === 404 && named.length === 0)) await target.check();
+  return refuse(named, error);
+}
+
+/**
  * Where a rate limit came from. `genesys`: this call got a 429; `login`: no token can be had yet (the login service's own limit, a 429
  * or a `400 invalid_request` "rate limit exceeded", or this process's pacing of token requests).
  */

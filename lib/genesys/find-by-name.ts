@@ -37,22 +37,29 @@ export async function findByName<T extends { readonly id: string; readonly name:
   return folded.size === 1 ? [...folded.values()][0] : undefined;
 }
 
-/**
- * One page of `GET <path>?pageSize=&pageNumber=&name=` (the operation is named `GET <path>`), as
- * `findByName` reads it.
- */
-export async function readNamedPage<E>(
+/** A listing with a `name` filter: `GET <path>?pageSize=&pageNumber=&name=` (operation `GET <path>`). */
+export interface NamedListing<E> {
+  readonly path: string;
+  readonly schema: z.ZodType<{ entities?: E[] | undefined; pageCount?: number | undefined }>;
+  /** Objects asked for a page. */
+  readonly pageSize: number;
+}
+
+/** The object named `name` in `listing`, as `findByName` finds it. */
+export function findInListing<E extends { readonly id: string; readonly name: string }>(
   http: GenesysHttp,
-  path: string,
-  schema: z.ZodType<{ entities?: E[] | undefined; pageCount?: number | undefined }>,
-  query: { readonly name: string; readonly pageNumber: number; readonly pageSize: number },
+  listing: NamedListing<E>,
+  name: string,
   signal: AbortSignal,
-): Promise<NamedPage<E>> {
-  const params = new URLSearchParams([
-    ["pageSize", String(query.pageSize)],
-    ["pageNumber", String(query.pageNumber)],
-    ["name", query.name],
-  ]);
-  const listing = await http.request("GET", `${path}?${params}`, `GET ${path}`, schema, { signal });
-  return { entities: listing.entities ?? [], pageCount: listing.pageCount };
+): Promise<E | undefined> {
+  const { path, schema, pageSize } = listing;
+  return findByName(name, async (pageNumber) => {
+    const params = new URLSearchParams([
+      ["pageSize", String(pageSize)],
+      ["pageNumber", String(pageNumber)],
+      ["name", name],
+    ]);
+    const page = await http.request("GET", `${path}?${params}`, `GET ${path}`, schema, { signal });
+    return { entities: page.entities ?? [], pageCount: page.pageCount };
+  });
 }

@@ -1,4 +1,4 @@
-import { detailsOf, PermanentGenesysError, RoutingObjectNotFoundError } from "./errors.ts";
+import { notFoundAs, RoutingObjectNotFoundError } from "./errors.ts";
 import { findByName } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
 import {
@@ -62,10 +62,11 @@ export class LocationsApi {
         { signal },
       );
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new RoutingObjectNotFoundError("location", locationId, { ...detailsOf(error), operation });
-      }
-      throw error;
+      throw notFoundAs(
+        error,
+        operation,
+        (details) => new RoutingObjectNotFoundError("location", locationId, details),
+      );
     }
   }
 }

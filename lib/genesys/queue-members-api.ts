@@ -1,8 +1,9 @@
 import {
   AssignmentRefusedError,
   detailsOf,
-  PermanentGenesysError,
+  notFoundAs,
   RoutingObjectNotFoundError,
+  refusedBatch,
   UserNotFoundError,
 } from "./errors.ts";
 import type { GenesysHttp } from "./http-client.ts";
@@ -108,10 +109,7 @@ export class QueueMembersApi {
         return this.#http.request("GET", path, operation, UserQueueListingSchema, { signal });
       });
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new UserNotFoundError(userId, { ...detailsOf(error), operation });
-      }
-      throw error;
+      throw notFoundAs(error, operation, (details) => new UserNotFoundError(userId, details));
     }
   }
 
@@ -136,36 +134,25 @@ export class QueueMembersApi {
       const body = ids.map((id) => ({ id }));
       await this.#http.request("POST", path, ADD_OR_REMOVE, NoBodySchema, { signal, body });
     } catch (error) {
-      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
-        throw error;
-      const named = error.entityIds.filter((id) => ids.includes(id));
       // A 404 that names none of the users may mean the queue: read one member (404 if it is gone).
-      if (error.status === 404 && named.length === 0) {
-        try {
-          await this.#membersPage(queueId, 1, 1, signal);
-        } catch (readError) {
+      const check = () =>
+        this.#membersPage(queueId, 1, 1, signal).catch((readError: unknown) => {
           throw queueNotFound(readError, queueId, ADD_OR_REMOVE);
-        }
-      }
-      const which = named.length > 0 ? `the users ${named.join(", ")}` : "users it did not name";
-      throw new AssignmentRefusedError(
-        `Genesys Cloud refused to ${remove ? "remove" : "add"} ${ids.length} member(s) ${remove ? "from" : "to"} queue ${queueId} (${error.status}), for ${which}: ${error.message}`,
-        "queue.members",
-        { userIds: named, objectIds: [] },
-        detailsOf(error),
-      );
+        });
+      throw await refusedBatch(error, ids, { check }, (named, refused) => {
+        const which = named.length > 0 ? `the users ${named.join(", ")}` : "users it did not name";
+        return new AssignmentRefusedError(
+          `Genesys Cloud refused to ${remove ? "remove" : "add"} ${ids.length} member(s) ${remove ? "from" : "to"} queue ${queueId} (${refused.status}), for ${which}: ${refused.message}`,
+          "queue.members",
+          { userIds: named, objectIds: [] },
+          detailsOf(refused),
+        );
+      });
     }
   }
 }
 
 /** A 404 on a queue's path as `RoutingObjectNotFoundError`; anything else as it came. */
 function queueNotFound(error: unknown, queueId: string, operation: string): unknown {
-  if (
-    error instanceof PermanentGenesysError &&
-    error.status === 404 &&
-    !(error instanceof RoutingObjectNotFoundError)
-  ) {
-    return new RoutingObjectNotFoundError("queue", queueId, { ...detailsOf(error), operation });
-  }
-  return error;
+  return notFoundAs(error, operation, (details) => new RoutingObjectNotFoundError("queue", queueId, details));
 }

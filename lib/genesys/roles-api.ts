@@ -1,11 +1,12 @@
 import {
   AssignmentRefusedError,
   detailsOf,
-  PermanentGenesysError,
+  notFoundAs,
   RoutingObjectNotFoundError,
+  refusedBatch,
   UserNotFoundError,
 } from "./errors.ts";
-import { findByName, readNamedPage } from "./find-by-name.ts";
+import { findInListing, type NamedListing } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
 import {
   AuthzSubjectSchema,
@@ -21,9 +22,12 @@ import {
  */
 export const MAX_SUBJECTS_PER_ROLE_GRANT = 100;
 
-/** Page size of the role lookup: what Genesys's Terraform provider asks for (S38). */
-const ROLES_PAGE_SIZE = 100;
-const RoleListingSchema = listingOf(GenesysRoleSchema);
+/** The listing of the role lookup; the page size is what Genesys's Terraform provider asks for (S38). */
+const ROLES: NamedListing<GenesysRole> = {
+  path: "/api/v2/authorization/roles",
+  schema: listingOf(GenesysRoleSchema),
+  pageSize: 100,
+};
 
 /** A role in a division: what a grant is (`RoleDivisionPair`). */
 export interface RoleGrant {
@@ -59,15 +63,7 @@ export class RolesApi {
    * undocumented, S32): every page until the exact name, else the only one equal in another case.
    */
   findRoleByName(name: string, signal: AbortSignal): Promise<GenesysRole | undefined> {
-    return findByName(name, (pageNumber) =>
-      readNamedPage(
-        this.#http,
-        "/api/v2/authorization/roles",
-        RoleListingSchema,
-        { name, pageNumber, pageSize: ROLES_PAGE_SIZE },
-        signal,
-      ),
-    );
+    return findInListing(this.#http, ROLES, name, signal);
   }
 
   /**
@@ -90,10 +86,7 @@ export class RolesApi {
           divisionName: g.division.name,
         }));
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new UserNotFoundError(userId, { ...detailsOf(error), operation: SUBJECT });
-      }
-      throw error;
+      throw notFoundAs(error, SUBJECT, (details) => new UserNotFoundError(userId, details));
     }
   }
 
@@ -129,18 +122,22 @@ export class RolesApi {
         body: { subjectIds, divisionIds: divisions },
       });
     } catch (error) {
-      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
-        throw error;
-      const users = error.entityIds.filter((id) => subjectIds.includes(id));
-      const named = error.entityIds.filter((id) => divisions.includes(id));
-      if (error.entityIds.includes(roleId) || (error.status === 404 && users.length + named.length === 0)) {
-        await this.#checkRole(roleId, operation, signal);
-      }
-      throw new AssignmentRefusedError(
-        `Genesys Cloud refused to grant role ${roleId} to ${subjectIds.length} user(s) in ${divisions.length} division(s) (${error.status})${describeNamed(users, named)}: ${error.message}`,
-        "role.grants",
-        { userIds: users, objectIds: named },
-        detailsOf(error),
+      // An answer that names the role, or a 404 that names no user nor division, may mean the role.
+      const check = () => this.#checkRole(roleId, operation, signal);
+      throw await refusedBatch(
+        error,
+        [...subjectIds, ...divisions],
+        { id: roleId, check },
+        (all, refused) => {
+          const users = all.filter((id) => subjectIds.includes(id));
+          const named = all.filter((id) => divisions.includes(id));
+          return new AssignmentRefusedError(
+            `Genesys Cloud refused to grant role ${roleId} to ${subjectIds.length} user(s) in ${divisions.length} division(s) (${refused.status})${describeNamed(users, named)}: ${refused.message}`,
+            "role.grants",
+            { userIds: users, objectIds: named },
+            detailsOf(refused),
+          );
+        },
       );
     }
   }
@@ -192,19 +189,20 @@ export class RolesApi {
     try {
       await this.#http.request("POST", path, operation, NoBodySchema, { signal, body });
     } catch (error) {
-      if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
-        throw error;
-      const ids = new Set(unique.flatMap((g) => [g.roleId, g.divisionId]));
-      const named = error.entityIds.filter((id) => ids.has(id));
+      const ids = [...new Set(unique.flatMap((g) => [g.roleId, g.divisionId]))];
       // A 404 that names no role nor division, or that names the user, may mean the user: read it.
-      if (error.entityIds.includes(userId) || (error.status === 404 && named.length === 0)) {
-        await this.getUserGrants(userId, signal);
-      }
-      throw new AssignmentRefusedError(
-        `Genesys Cloud refused to ${action === "bulkadd" ? "give" : "take"} ${unique.length} grant(s) ${action === "bulkadd" ? "to" : "from"} user ${userId} (${error.status})${describeNamed([], named)}: ${error.message}`,
-        "role.grants",
-        { userIds: [], objectIds: named },
-        detailsOf(error),
+      const check = () => this.getUserGrants(userId, signal);
+      throw await refusedBatch(
+        error,
+        ids,
+        { id: userId, check },
+        (named, refused) =>
+          new AssignmentRefusedError(
+            `Genesys Cloud refused to ${action === "bulkadd" ? "give" : "take"} ${unique.length} grant(s) ${action === "bulkadd" ? "to" : "from"} user ${userId} (${refused.status})${describeNamed([], named)}: ${refused.message}`,
+            "role.grants",
+            { userIds: [], objectIds: named },
+            detailsOf(refused),
+          ),
       );
     }
   }
@@ -220,10 +218,11 @@ export class RolesApi {
         { signal },
       );
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new RoutingObjectNotFoundError("role", roleId, { ...detailsOf(error), operation });
-      }
-      throw error;
+      throw notFoundAs(
+        error,
+        operation,
+        (details) => new RoutingObjectNotFoundError("role", roleId, details),
+      );
     }
   }
 }

@@ -1,5 +1,5 @@
-import { detailsOf, PermanentGenesysError, RoutingObjectNotFoundError } from "./errors.ts";
-import { findByName, readNamedPage } from "./find-by-name.ts";
+import { notFoundAs, RoutingObjectNotFoundError } from "./errors.ts";
+import { findInListing, type NamedListing } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
 import {
   listingOf,
@@ -11,17 +11,25 @@ import {
   RoutingSkillSchema,
 } from "./routing-types.ts";
 
-/**
- * Page sizes of the lookups by name: what Genesys's Terraform provider asks for (S38): 500 for skills
- * and queues, 100 for languages.
+/*
+ * The listings of the lookups by name. Page sizes: what Genesys's Terraform provider asks for (S38),
+ * 500 for skills and queues, 100 for languages.
  */
-const SKILLS_PAGE_SIZE = 500;
-const LANGUAGES_PAGE_SIZE = 100;
-const QUEUES_PAGE_SIZE = 500;
-
-const SkillListingSchema = listingOf(RoutingSkillSchema);
-const LanguageListingSchema = listingOf(RoutingLanguageSchema);
-const QueueListingSchema = listingOf(RoutingQueueSchema);
+const SKILLS: NamedListing<RoutingSkill> = {
+  path: "/api/v2/routing/skills",
+  schema: listingOf(RoutingSkillSchema),
+  pageSize: 500,
+};
+const LANGUAGES: NamedListing<RoutingLanguage> = {
+  path: "/api/v2/routing/languages",
+  schema: listingOf(RoutingLanguageSchema),
+  pageSize: 100,
+};
+const QUEUES: NamedListing<RoutingQueue> = {
+  path: "/api/v2/routing/queues",
+  schema: listingOf(RoutingQueueSchema),
+  pageSize: 500,
+};
 
 /**
  * The routing catalogue: skills, languages and queues by name, one queue by id (`RoutingApi` in the
@@ -40,15 +48,7 @@ export class RoutingApi {
    * Needs `routing:skill:view`.
    */
   findSkillByName(name: string, signal: AbortSignal): Promise<RoutingSkill | undefined> {
-    return findByName(name, (pageNumber) =>
-      readNamedPage(
-        this.#http,
-        "/api/v2/routing/skills",
-        SkillListingSchema,
-        { name, pageNumber, pageSize: SKILLS_PAGE_SIZE },
-        signal,
-      ),
-    );
+    return findInListing(this.#http, SKILLS, name, signal);
   }
 
   /**
@@ -56,15 +56,7 @@ export class RoutingApi {
    * undocumented, S31). Needs no permission.
    */
   findLanguageByName(name: string, signal: AbortSignal): Promise<RoutingLanguage | undefined> {
-    return findByName(name, (pageNumber) =>
-      readNamedPage(
-        this.#http,
-        "/api/v2/routing/languages",
-        LanguageListingSchema,
-        { name, pageNumber, pageSize: LANGUAGES_PAGE_SIZE },
-        signal,
-      ),
-    );
+    return findInListing(this.#http, LANGUAGES, name, signal);
   }
 
   /**
@@ -73,15 +65,7 @@ export class RoutingApi {
    * others too, and the names are compared here). Needs `routing:queue:view`.
    */
   findQueueByName(name: string, signal: AbortSignal): Promise<RoutingQueue | undefined> {
-    return findByName(name, (pageNumber) =>
-      readNamedPage(
-        this.#http,
-        "/api/v2/routing/queues",
-        QueueListingSchema,
-        { name, pageNumber, pageSize: QUEUES_PAGE_SIZE },
-        signal,
-      ),
-    );
+    return findInListing(this.#http, QUEUES, name, signal);
   }
 
   /**
@@ -99,10 +83,11 @@ export class RoutingApi {
         { signal },
       );
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new RoutingObjectNotFoundError("queue", queueId, { ...detailsOf(error), operation });
-      }
-      throw error;
+      throw notFoundAs(
+        error,
+        operation,
+        (details) => new RoutingObjectNotFoundError("queue", queueId, details),
+      );
     }
   }
 }

@@ -6,7 +6,10 @@ import { z } from "zod";
  * models.
  */
 
-/** Any paged listing's envelope (`SkillEntityListing`, `QueueEntityListing`, ...): what paging reads. */
+/**
+ * Any paged listing's envelope (`SkillEntityListing`, `QueueEntityListing`, `UserEntityListing`,
+ * `AuthzDivisionEntityListing`, ...): what paging reads.
+ */
 export const listingOf = <T extends z.ZodType>(entity: T) =>
   z.looseObject({
     entities: z.array(entity).optional(),

@@ -1,7 +1,9 @@
 import {
   AssignmentRefusedError,
   detailsOf,
+  notFoundAs,
   PermanentGenesysError,
+  refusedBatch,
   UserNotFoundError,
   VersionConflictError,
 } from "./errors.ts";
@@ -159,18 +161,20 @@ export class UserRoutingApi {
           break;
         } catch (error) {
           if (error instanceof VersionConflictError && attempt < VERSION_MISMATCH_ATTEMPTS) continue;
-          if (!(error instanceof PermanentGenesysError) || (error.status !== 400 && error.status !== 404))
-            throw error;
           const ids = chunk.map((e) => e.id);
-          const named = error.entityIds.filter((id) => ids.includes(id));
           // A 404 that names none of the entries may mean the user: read it (UserNotFoundError if so).
-          if (error.status === 404 && named.length === 0)
-            await this.#checkUser(kind, userId, operation, signal);
-          throw new AssignmentRefusedError(
-            `Genesys Cloud refused to give user ${userId} ${ids.length} ${kind}(s) (${error.status}), for ${named.length > 0 ? `the ${kind}s ${named.join(", ")}` : `${kind}s it did not name`}: ${error.message}`,
-            kind === "skill" ? "skills" : "languages",
-            { userIds: [], objectIds: named },
-            detailsOf(error),
+          const check = () => this.#checkUser(kind, userId, operation, signal);
+          throw await refusedBatch(
+            error,
+            ids,
+            { check },
+            (named, refused) =>
+              new AssignmentRefusedError(
+                `Genesys Cloud refused to give user ${userId} ${ids.length} ${kind}(s) (${refused.status}), for ${named.length > 0 ? `the ${kind}s ${named.join(", ")}` : `${kind}s it did not name`}: ${refused.message}`,
+                kind === "skill" ? "skills" : "languages",
+                { userIds: [], objectIds: named },
+                detailsOf(refused),
+              ),
           );
         }
       }
@@ -208,12 +212,5 @@ function userPath(kind: Kind, userId: string): string {
 
 /** A 404 on a user's sub-resource as `UserNotFoundError`; anything else as it came. */
 function notFoundAsUser(error: unknown, userId: string, operation: string): unknown {
-  if (
-    error instanceof PermanentGenesysError &&
-    error.status === 404 &&
-    !(error instanceof UserNotFoundError)
-  ) {
-    return new UserNotFoundError(userId, { ...detailsOf(error), operation });
-  }
-  return error;
+  return notFoundAs(error, operation, (details) => new UserNotFoundError(userId, details));
 }

@@ -1,12 +1,7 @@
 import { z } from "zod";
-import {
-  detailsOf,
-  GenesysError,
-  PermanentGenesysError,
-  UserConflictError,
-  UserNotFoundError,
-} from "./errors.ts";
+import { detailsOf, GenesysError, notFoundAs, UserConflictError, UserNotFoundError } from "./errors.ts";
 import type { GenesysHttp } from "./http-client.ts";
+import { listingOf } from "./routing-types.ts";
 import {
   type CreateUserBody,
   type GenesysUser,
@@ -19,14 +14,8 @@ import {
 /** Documented maximum of ids in one `GET /api/v2/users?id=...`. */
 export const MAX_IDS_PER_BULK_READ = 100;
 
-/** The parts of a `UserEntityListing` the bulk read and the listing use. */
-const UserEntityListingSchema = z.looseObject({
-  entities: z.array(GenesysUserSchema).optional(),
-  pageNumber: z.number().int().optional(),
-  pageCount: z.number().int().optional(),
-  total: z.number().int().optional(),
-  nextUri: z.string().nullish(),
-});
+/** A `UserEntityListing`, as the bulk read and the listing read it. */
+const UserEntityListingSchema = listingOf(GenesysUserSchema);
 
 /** One page of the listing of the users in one state (`GET /api/v2/users` without ids). */
 export interface UserListingQuery {
@@ -211,20 +200,18 @@ export class UsersApi {
       return await this.#http.request(
         "PATCH",
         `/api/v2/users/${encodeURIComponent(userId)}`,
-        "PATCH /api/v2/users/{userId}",
+        UPDATE_USER,
         GenesysUserSchema,
         { signal, body },
       );
     } catch (error) {
-      if (error instanceof PermanentGenesysError && error.status === 404) {
-        throw new UserNotFoundError(userId, { operation: "PATCH /api/v2/users/{userId}" });
-      }
-      throw error;
+      throw notFoundAs(error, UPDATE_USER, (details) => new UserNotFoundError(userId, details));
     }
   }
 }
 
 const CREATE_USER = "POST /api/v2/users";
+const UPDATE_USER = "PATCH /api/v2/users/{userId}";
 
 /**
  * A create answered as "the email is taken": 409 (there is no version to conflict with), or 400 with
