@@ -1,5 +1,5 @@
 import { elementOf } from "../contract/routing-elements.ts";
-import type { ChangeField, FieldValue, UserKey } from "../contract/user-change.ts";
+import type { ChangeField, UserKey } from "../contract/user-change.ts";
 import type { GenesysUser, UserExpand } from "../genesys/types.ts";
 import { EMPLOYER_INFO_EVIDENCE } from "./employer-info-evidence.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
