@@ -22,13 +22,11 @@ import {
 } from "../../lib/genesys/routing-types.ts";
 import { GenesysDivisionSchema, GenesysUserSchema, type UpdateUserBody } from "../../lib/genesys/types.ts";
 import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
   type GenesysSimulator,
   HOME_DIVISION_ID,
   startGenesysSimulator,
 } from "../../sim/genesys-simulator.ts";
-import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
+import { classifiedAs, rejectedBody, sdkOff, sdkOn, unknownFields } from "./sdk-answers.ts";
 
 const ANN = "00000000-0000-4000-8000-000000005001";
 const BEN = "00000000-0000-4000-8000-000000005002";
@@ -151,15 +149,10 @@ describe("access through Genesys's JavaScript SDK (AuthorizationApi, LocationsAp
         { id: BEN, name: "Ben", email: "ben@example.com" },
       ],
     });
-    const url = new URL(sim.apiUrl);
-    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
-    await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    await sdkOn(sim);
   });
 
-  after(async () => {
-    client.clearAccessToken();
-    await sim.close();
-  });
+  after(() => sdkOff(sim));
 
   it("getAuthorizationRoles with name and paging, getAuthorizationRole: the models' fields, our schema reads them", async () => {
     const listing = await authorization.getAuthorizationRoles({

@@ -1,11 +1,59 @@
 /**
- * What the contract tests check of every answer the SDK hands over: that its fields are the SDK
- * model's, and that an error body the SDK rejects with is one our client classifies.
+ * How the contract tests reach the simulator through the SDK (logging in and out, as the default client
+ * or as one with fewer permissions), and what they check of every answer the SDK hands over: that its
+ * fields are the SDK model's, and that an error body the SDK rejects with is one our client classifies.
  */
 import assert from "node:assert/strict";
-import type { Models } from "purecloud-platform-client-v2";
+import platformClient, { type Models } from "purecloud-platform-client-v2";
 import type { GenesysError } from "../../lib/genesys/errors.ts";
 import { classifyErrorResponse } from "../../lib/genesys/response-outcome.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  type GenesysSimulator,
+} from "../../sim/genesys-simulator.ts";
+
+/** What the SDK's login answers (its `AuthData`, which the SDK's typings do not export). */
+type SdkLogin = Awaited<ReturnType<typeof platformClient.ApiClient.instance.loginClientCredentialsGrant>>;
+
+/**
+ * Points the SDK's one `ApiClient` (every `*Api` of a test file shares it) at `sim` and logs in as the
+ * simulator's default client; pair with `sdkOff` in `after`. The SDK derives `https://api.<env>` /
+ * `https://login.<env>` from its environment; a gateway replaces both bases, which is how it reaches the
+ * simulator (API and /oauth/token on one server).
+ */
+export async function sdkOn(sim: GenesysSimulator): Promise<SdkLogin> {
+  const client = platformClient.ApiClient.instance;
+  const url = new URL(sim.apiUrl);
+  client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
+  return client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+}
+
+/** Logs the SDK out and stops the simulator. */
+export async function sdkOff(sim: GenesysSimulator): Promise<void> {
+  platformClient.ApiClient.instance.clearAccessToken();
+  await sim.close();
+}
+
+/**
+ * Runs `work` with the SDK logged in as a new client `clientId` of `sim` that holds only `permissions`,
+ * then, however `work` ends, puts the SDK back on `backToken` (the default client's, from `sdkOn`).
+ */
+export async function asSdkClient<T>(
+  sim: GenesysSimulator,
+  own: { readonly clientId: string; readonly permissions: string[] },
+  backToken: string,
+  work: (login: SdkLogin) => Promise<T>,
+): Promise<T> {
+  const client = platformClient.ApiClient.instance;
+  sim.addClient({ clientId: own.clientId, clientSecret: "s", permissions: own.permissions });
+  const login = await client.loginClientCredentialsGrant(own.clientId, "s");
+  try {
+    return await work(login);
+  } finally {
+    client.setAccessToken(backToken);
+  }
+}
 
 export const ERROR_FIELDS = [
   "message",

@@ -20,13 +20,8 @@ import {
   UserRoutingEntrySchema,
 } from "../../lib/genesys/routing-types.ts";
 import type { ProficiencyAssignment } from "../../lib/genesys/user-routing-api.ts";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
-  type GenesysSimulator,
-  startGenesysSimulator,
-} from "../../sim/genesys-simulator.ts";
-import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
+import { type GenesysSimulator, startGenesysSimulator } from "../../sim/genesys-simulator.ts";
+import { classifiedAs, rejectedBody, sdkOff, sdkOn, unknownFields } from "./sdk-answers.ts";
 
 const ANN = "00000000-0000-4000-8000-000000004001";
 const BEN = "00000000-0000-4000-8000-000000004002";
@@ -128,15 +123,10 @@ describe("routing through Genesys's JavaScript SDK (RoutingApi, UsersApi)", () =
         { id: ESCALATIONS, name: "Escalations" },
       ],
     });
-    const url = new URL(sim.apiUrl);
-    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
-    await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    await sdkOn(sim);
   });
 
-  after(async () => {
-    client.clearAccessToken();
-    await sim.close();
-  });
+  after(() => sdkOff(sim));
 
   it("getRoutingSkills, getRoutingLanguages, getRoutingQueues with name and paging: the models' fields, our schemas read them", async () => {
     const skills = await routing.getRoutingSkills({ name: "Bill", pageSize: 500, pageNumber: 1 });

@@ -10,14 +10,8 @@ import { after, before, describe, it } from "node:test";
 import platformClient, { type Models } from "purecloud-platform-client-v2";
 import { PermanentGenesysError } from "../../lib/genesys/errors.ts";
 import { GenesysUserSchema } from "../../lib/genesys/types.ts";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
-  type GenesysSimulator,
-  type SeedUser,
-  startGenesysSimulator,
-} from "../../sim/genesys-simulator.ts";
-import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
+import { type GenesysSimulator, type SeedUser, startGenesysSimulator } from "../../sim/genesys-simulator.ts";
+import { classifiedAs, rejectedBody, sdkOff, sdkOn, unknownFields } from "./sdk-answers.ts";
 
 const LISTING_FIELDS = [
   "entities",
@@ -69,15 +63,10 @@ describe("the users listing through Genesys's JavaScript SDK (UsersApi.getUsers)
 
   before(async () => {
     sim = await startGenesysSimulator({ users: seed(), directory: { inactiveListingCap: 6 } });
-    const url = new URL(sim.apiUrl);
-    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
-    await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    await sdkOn(sim);
   });
 
-  after(async () => {
-    client.clearAccessToken();
-    await sim.close();
-  });
+  after(() => sdkOff(sim));
 
   it("getUsers with state=inactive and sortOrder=descending: inactive users from the other end, with the model's fields", async () => {
     const listing = await users.getUsers({
