@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import platformClient, { type Models } from "purecloud-platform-client-v2";
-import type { GenesysError } from "../../lib/genesys/errors.ts";
+import {
+  type GenesysError,
+  PermanentGenesysError,
+  type RoutingObjectKind,
+  RoutingObjectNotFoundError,
+} from "../../lib/genesys/errors.ts";
 import { classifyErrorResponse } from "../../lib/genesys/response-outcome.ts";
 import {
   DEFAULT_CLIENT_ID,
@@ -102,4 +107,35 @@ export function classifiedAs(operation: string, body: Models.ErrorBody): Genesys
     operation,
     nowMs: Date.now(),
   });
+}
+
+/**
+ * For `assert.rejects`: the error is our client's `RoutingObjectNotFoundError` for the `kind` and id
+ * given, with its reason code (`genesys.<kind>.not.found`).
+ */
+export function notFoundAs(kind: RoutingObjectKind, objectId: string): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof RoutingObjectNotFoundError, String(error));
+    assert.deepEqual(
+      [error.kind, error.objectId, error.reasonCode],
+      [kind, objectId, `genesys.${kind}.not.found`],
+    );
+    return true;
+  };
+}
+
+/**
+ * The SDK rejects `call` with a 404 body naming `named` (its `details[].entityId`), which our client
+ * classifies for `operation` as a plain not-found (`genesys.not.found`) carrying those ids.
+ */
+export async function rejectedAsNotFound(
+  operation: string,
+  call: Promise<unknown>,
+  named: readonly string[],
+): Promise<void> {
+  const body = await rejectedBody(call);
+  assert.equal(body.status, 404);
+  const error = classifiedAs(operation, body);
+  assert.ok(error instanceof PermanentGenesysError, String(error));
+  assert.deepEqual([error.reasonCode, error.entityIds], ["genesys.not.found", named]);
 }

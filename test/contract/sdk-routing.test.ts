@@ -14,12 +14,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import platformClient, { type Models } from "purecloud-platform-client-v2";
-import {
-  PermanentGenesysError,
-  PermissionError,
-  RoutingObjectNotFoundError,
-  VersionConflictError,
-} from "../../lib/genesys/errors.ts";
+import { PermissionError, VersionConflictError } from "../../lib/genesys/errors.ts";
 import { QueueMembersApi } from "../../lib/genesys/queue-members-api.ts";
 import {
   listingOf,
@@ -32,7 +27,16 @@ import {
 import { type ProficiencyAssignment, UserRoutingApi } from "../../lib/genesys/user-routing-api.ts";
 import { type GenesysSimulator, startGenesysSimulator } from "../../sim/genesys-simulator.ts";
 import { simHttp } from "../helpers/sim-http.ts";
-import { asSdkClient, classifiedAs, rejectedBody, sdkOff, sdkOn, unknownFields } from "./sdk-answers.ts";
+import {
+  asSdkClient,
+  classifiedAs,
+  notFoundAs,
+  rejectedAsNotFound,
+  rejectedBody,
+  sdkOff,
+  sdkOn,
+  unknownFields,
+} from "./sdk-answers.ts";
 
 const ANN = "00000000-0000-4000-8000-000000004001";
 const BEN = "00000000-0000-4000-8000-000000004002";
@@ -263,25 +267,22 @@ describe("routing through Genesys's JavaScript SDK (RoutingApi, UsersApi)", () =
   });
 
   it("postRoutingQueueMembers on an unknown queue: 404 naming the queue; our addQueueMembers throws RoutingObjectNotFoundError", async () => {
-    const missing = await rejectedBody(routing.postRoutingQueueMembers(NO_QUEUE, [{ id: ANN }]));
-    assert.equal(missing.status, 404);
-    const operation = "POST /api/v2/routing/queues/{queueId}/members";
-    assert.deepEqual(classifiedAs(operation, missing).entityIds, [NO_QUEUE]);
-    await assert.rejects(ours.queues.addQueueMembers(NO_QUEUE, [ANN], signal), (e) => {
-      assert.ok(e instanceof RoutingObjectNotFoundError);
-      assert.deepEqual([e.kind, e.objectId, e.reasonCode], ["queue", NO_QUEUE, "genesys.queue.not.found"]);
-      return true;
-    });
+    await rejectedAsNotFound(
+      "POST /api/v2/routing/queues/{queueId}/members",
+      routing.postRoutingQueueMembers(NO_QUEUE, [{ id: ANN }]),
+      [NO_QUEUE],
+    );
+    await assert.rejects(ours.queues.addQueueMembers(NO_QUEUE, [ANN], signal), notFoundAs("queue", NO_QUEUE));
   });
 
   it("deleteUserRoutingskill of a skill the user lacks, answered 404: our removeUserSkill reads it as absent", async () => {
     sim.configureRouting({ removeUnassigned: 404 });
     try {
-      const missing = await rejectedBody(users.deleteUserRoutingskill(BEN, BILLING));
-      assert.equal(missing.status, 404);
-      const error = classifiedAs("DELETE /api/v2/users/{userId}/routingskills/{skillId}", missing);
-      assert.ok(error instanceof PermanentGenesysError);
-      assert.deepEqual(error.entityIds, [BILLING]);
+      await rejectedAsNotFound(
+        "DELETE /api/v2/users/{userId}/routingskills/{skillId}",
+        users.deleteUserRoutingskill(BEN, BILLING),
+        [BILLING],
+      );
       assert.equal(await ours.user.removeUserSkill(BEN, BILLING, signal), "absent");
       assert.deepEqual(sim.userSkills(BEN), {});
     } finally {

@@ -47,27 +47,19 @@ const USER_FIELDS = [
 const INACTIVE = 9;
 /** Active users: 3 pages at 2 a page. */
 const ACTIVE = 5;
+/** `count` users in `state`: ids `<state>-<i>`, names `<State> <i>`, employee ids `<state>-E-<i>`. */
+const usersIn = (state: "active" | "inactive", count: number): SeedUser[] =>
+  Array.from({ length: count }, (_, i) => ({
+    id: `${state}-${i}`,
+    name: `${state.charAt(0).toUpperCase()}${state.slice(1)} ${i}`,
+    email: `${state}-${i}@example.com`,
+    state,
+    employerInfo: { employeeId: `${state}-E-${i}` },
+  }));
 const seed = (): SeedUser[] => [
-  ...Array.from(
-    { length: ACTIVE },
-    (_, i): SeedUser => ({
-      id: `active-${i}`,
-      name: `Active ${i}`,
-      email: `active-${i}@example.com`,
-      employerInfo: { employeeId: `A-${i}` },
-    }),
-  ),
+  ...usersIn("active", ACTIVE),
   { id: "deleted-0", name: "Deleted 0", email: "deleted-0@example.com", state: "deleted" },
-  ...Array.from(
-    { length: INACTIVE },
-    (_, i): SeedUser => ({
-      id: `inactive-${i}`,
-      name: `Inactive ${i}`,
-      email: `inactive-${i}@example.com`,
-      state: "inactive",
-      employerInfo: { employeeId: `E-${i}` },
-    }),
-  ),
+  ...usersIn("inactive", INACTIVE),
 ];
 
 describe("the users listing through Genesys's JavaScript SDK (UsersApi.getUsers)", () => {
@@ -149,7 +141,7 @@ describe("the users listing through Genesys's JavaScript SDK (UsersApi.getUsers)
         assert.equal(user.state, "active");
         const parsed = GenesysUserSchema.parse(user);
         assert.deepEqual(parsed, user, "our parse keeps every field");
-        assert.equal(parsed.employerInfo?.employeeId, `A-${user.id?.slice("active-".length)}`);
+        assert.equal(parsed.employerInfo?.employeeId, `active-E-${user.id?.slice("active-".length)}`);
       }
       const read = await ours.listUsers(query, signal);
       assert.ok(!("refused" in read), "our client reads the page");
