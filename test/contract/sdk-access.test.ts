@@ -7,12 +7,16 @@
  * `LocationsApi.postLocationsSearch`, `getLocation`, `UsersApi.getUsers` with `expand` skills,
  * languages, locations and authorization, and `patchUser` with `locations`. As in sdk-users.test.ts,
  * "the SDK accepts the answer" means: the call resolves, every field is a field of the SDK's model (the
- * lists below are checked against `keyof Models.X` by tsc), and our own schema reads it.
+ * lists below are checked against `keyof Models.X` by tsc), and our own schema reads it. The 404s our
+ * clients rely on (an unknown role, location or subject) are driven through the SDK too, and through
+ * our client (lib/genesys/*) over HTTP, which must map the same answer to its typed error.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import platformClient, { type Models } from "purecloud-platform-client-v2";
-import type { RoleGrant } from "../../lib/genesys/roles-api.ts";
+import { UserNotFoundError } from "../../lib/genesys/errors.ts";
+import { LocationsApi } from "../../lib/genesys/locations-api.ts";
+import { type RoleGrant, RolesApi } from "../../lib/genesys/roles-api.ts";
 import {
   AuthzSubjectSchema,
   GenesysLocationSchema,
@@ -22,13 +26,20 @@ import {
 } from "../../lib/genesys/routing-types.ts";
 import { GenesysDivisionSchema, GenesysUserSchema, type UpdateUserBody } from "../../lib/genesys/types.ts";
 import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
   type GenesysSimulator,
   HOME_DIVISION_ID,
   startGenesysSimulator,
 } from "../../sim/genesys-simulator.ts";
-import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
+import { simHttp } from "../helpers/sim-http.ts";
+import {
+  classifiedAs,
+  notFoundAs,
+  rejectedAsNotFound,
+  rejectedBody,
+  sdkOff,
+  sdkOn,
+  unknownFields,
+} from "./sdk-answers.ts";
 
 const ANN = "00000000-0000-4000-8000-000000005001";
 const BEN = "00000000-0000-4000-8000-000000005002";
@@ -39,6 +50,8 @@ const EMEA = "00000000-0000-4000-8000-000000005201";
 const PARIS = "00000000-0000-4000-8000-000000005301";
 const BILLING = "00000000-0000-4000-8000-000000005401";
 const FRENCH = "00000000-0000-4000-8000-000000005501";
+const NO_ROLE = "00000000-0000-4000-8000-0000000051ff";
+const NO_LOCATION = "00000000-0000-4000-8000-0000000053ff";
 
 const ROLE_FIELDS = [
   "id",
@@ -134,7 +147,10 @@ describe("access through Genesys's JavaScript SDK (AuthorizationApi, LocationsAp
   const authorization = new platformClient.AuthorizationApi(client);
   const locations = new platformClient.LocationsApi(client);
   const users = new platformClient.UsersApi(client);
+  const signal = AbortSignal.timeout(60_000);
   let sim: GenesysSimulator;
+  /** Our clients, over HTTP, as the simulator's default client. */
+  let ours: { readonly roles: RolesApi; readonly locations: LocationsApi };
 
   before(async () => {
     sim = await startGenesysSimulator({
@@ -151,15 +167,12 @@ describe("access through Genesys's JavaScript SDK (AuthorizationApi, LocationsAp
         { id: BEN, name: "Ben", email: "ben@example.com" },
       ],
     });
-    const url = new URL(sim.apiUrl);
-    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
-    await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    await sdkOn(sim);
+    const http = simHttp(sim);
+    ours = { roles: new RolesApi(http), locations: new LocationsApi(http) };
   });
 
-  after(async () => {
-    client.clearAccessToken();
-    await sim.close();
-  });
+  after(() => sdkOff(sim));
 
   it("getAuthorizationRoles with name and paging, getAuthorizationRole: the models' fields, our schema reads them", async () => {
     const listing = await authorization.getAuthorizationRoles({
@@ -278,5 +291,44 @@ describe("access through Genesys's JavaScript SDK (AuthorizationApi, LocationsAp
         roles: ["Agent"],
       },
     );
+  });
+
+  it("getAuthorizationRole of an unknown role: 404 naming it; our grantRole reads the role and throws RoutingObjectNotFoundError", async () => {
+    await rejectedAsNotFound(
+      "GET /api/v2/authorization/roles/{roleId}",
+      authorization.getAuthorizationRole(NO_ROLE),
+      [NO_ROLE],
+    );
+    const held = sim.userGrants(BEN);
+    await assert.rejects(
+      ours.roles.grantRole(NO_ROLE, [BEN], [HOME_DIVISION_ID], signal),
+      notFoundAs("role", NO_ROLE),
+    );
+    assert.deepEqual(sim.userGrants(BEN), held);
+  });
+
+  it("getLocation of an unknown location: 404 naming it; our getLocation throws RoutingObjectNotFoundError", async () => {
+    await rejectedAsNotFound("GET /api/v2/locations/{locationId}", locations.getLocation(NO_LOCATION), [
+      NO_LOCATION,
+    ]);
+    await assert.rejects(
+      ours.locations.getLocation(NO_LOCATION, signal),
+      notFoundAs("location", NO_LOCATION),
+    );
+  });
+
+  it("postAuthorizationSubjectBulkremove for an unknown user: 404; our removeUserGrants throws UserNotFoundError", async () => {
+    const grants = [{ roleId: AGENT, divisionId: HOME_DIVISION_ID }] satisfies RoleGrant[] &
+      Models.RoleDivisionPair[];
+    await rejectedAsNotFound(
+      "POST /api/v2/authorization/subjects/{subjectId}/bulkremove",
+      authorization.postAuthorizationSubjectBulkremove(NO_ONE, { grants }),
+      [],
+    );
+    await assert.rejects(ours.roles.removeUserGrants(NO_ONE, grants, signal), (e) => {
+      assert.ok(e instanceof UserNotFoundError);
+      assert.equal(e.status, 404);
+      return true;
+    });
   });
 });

@@ -1,11 +1,64 @@
 /**
- * What the contract tests check of every answer the SDK hands over: that its fields are the SDK
- * model's, and that an error body the SDK rejects with is one our client classifies.
+ * How the contract tests reach the simulator through the SDK (logging in and out, as the default client
+ * or as one with fewer permissions), and what they check of every answer the SDK hands over: that its
+ * fields are the SDK model's, and that an error body the SDK rejects with is one our client classifies.
  */
 import assert from "node:assert/strict";
-import type { Models } from "purecloud-platform-client-v2";
-import type { GenesysError } from "../../lib/genesys/errors.ts";
+import platformClient, { type Models } from "purecloud-platform-client-v2";
+import {
+  type GenesysError,
+  PermanentGenesysError,
+  type RoutingObjectKind,
+  RoutingObjectNotFoundError,
+} from "../../lib/genesys/errors.ts";
 import { classifyErrorResponse } from "../../lib/genesys/response-outcome.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  type GenesysSimulator,
+} from "../../sim/genesys-simulator.ts";
+
+/** What the SDK's login answers (its `AuthData`, which the SDK's typings do not export). */
+type SdkLogin = Awaited<ReturnType<typeof platformClient.ApiClient.instance.loginClientCredentialsGrant>>;
+
+/**
+ * Points the SDK's one `ApiClient` (every `*Api` of a test file shares it) at `sim` and logs in as the
+ * simulator's default client; pair with `sdkOff` in `after`. The SDK derives `https://api.<env>` /
+ * `https://login.<env>` from its environment; a gateway replaces both bases, which is how it reaches the
+ * simulator (API and /oauth/token on one server).
+ */
+export async function sdkOn(sim: GenesysSimulator): Promise<SdkLogin> {
+  const client = platformClient.ApiClient.instance;
+  const url = new URL(sim.apiUrl);
+  client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
+  return client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+}
+
+/** Logs the SDK out and stops the simulator. */
+export async function sdkOff(sim: GenesysSimulator): Promise<void> {
+  platformClient.ApiClient.instance.clearAccessToken();
+  await sim.close();
+}
+
+/**
+ * Runs `work` with the SDK logged in as a new client `clientId` of `sim` that holds only `permissions`,
+ * then, however `work` ends, puts the SDK back on `backToken` (the default client's, from `sdkOn`).
+ */
+export async function asSdkClient<T>(
+  sim: GenesysSimulator,
+  own: { readonly clientId: string; readonly permissions: string[] },
+  backToken: string,
+  work: (login: SdkLogin) => Promise<T>,
+): Promise<T> {
+  const client = platformClient.ApiClient.instance;
+  sim.addClient({ clientId: own.clientId, clientSecret: "s", permissions: own.permissions });
+  const login = await client.loginClientCredentialsGrant(own.clientId, "s");
+  try {
+    return await work(login);
+  } finally {
+    client.setAccessToken(backToken);
+  }
+}
 
 export const ERROR_FIELDS = [
   "message",
@@ -54,4 +107,35 @@ export function classifiedAs(operation: string, body: Models.ErrorBody): Genesys
     operation,
     nowMs: Date.now(),
   });
+}
+
+/**
+ * For `assert.rejects`: the error is our client's `RoutingObjectNotFoundError` for the `kind` and id
+ * given, with its reason code (`genesys.<kind>.not.found`).
+ */
+export function notFoundAs(kind: RoutingObjectKind, objectId: string): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof RoutingObjectNotFoundError, String(error));
+    assert.deepEqual(
+      [error.kind, error.objectId, error.reasonCode],
+      [kind, objectId, `genesys.${kind}.not.found`],
+    );
+    return true;
+  };
+}
+
+/**
+ * The SDK rejects `call` with a 404 body naming `named` (its `details[].entityId`), which our client
+ * classifies for `operation` as a plain not-found (`genesys.not.found`) carrying those ids.
+ */
+export async function rejectedAsNotFound(
+  operation: string,
+  call: Promise<unknown>,
+  named: readonly string[],
+): Promise<void> {
+  const body = await rejectedBody(call);
+  assert.equal(body.status, 404);
+  const error = classifiedAs(operation, body);
+  assert.ok(error instanceof PermanentGenesysError, String(error));
+  assert.deepEqual([error.reasonCode, error.entityIds], ["genesys.not.found", named]);
 }

@@ -17,13 +17,11 @@ import {
   type UpdateUserBody,
 } from "../../lib/genesys/types.ts";
 import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
   type GenesysSimulator,
   HOME_DIVISION_ID,
   startGenesysSimulator,
 } from "../../sim/genesys-simulator.ts";
-import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
+import { classifiedAs, rejectedBody, sdkOff, sdkOn, unknownFields } from "./sdk-answers.ts";
 
 const ANN = "00000000-0000-4000-8000-0000000002a1";
 const BEN = "00000000-0000-4000-8000-0000000002a2";
@@ -86,15 +84,10 @@ describe("joiners through Genesys's JavaScript SDK (UsersApi, AuthorizationApi)"
         { id: DEE, name: "Dee Deleted", email: "dee@example.com", state: "deleted", version: 3 },
       ],
     });
-    const url = new URL(sim.apiUrl);
-    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
-    await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    await sdkOn(sim);
   });
 
-  after(async () => {
-    client.clearAccessToken();
-    await sim.close();
-  });
+  after(() => sdkOff(sim));
 
   it("postUsers with the body our client sends: the new user, with the model's fields, in the division asked for", async () => {
     const body = {

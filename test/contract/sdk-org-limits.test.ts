@@ -15,13 +15,8 @@ import {
   ORG_LIMITS_PERMISSION,
   PLATFORM_API_NAMESPACE,
 } from "../../lib/genesys/org-limits.ts";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
-  type GenesysSimulator,
-  startGenesysSimulator,
-} from "../../sim/genesys-simulator.ts";
-import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
+import { type GenesysSimulator, startGenesysSimulator } from "../../sim/genesys-simulator.ts";
+import { asSdkClient, classifiedAs, rejectedBody, sdkOff, sdkOn, unknownFields } from "./sdk-answers.ts";
 
 const LISTING_FIELDS = ["entities"] as const satisfies readonly (keyof Models.LimitsEntityListing)[];
 const LIMIT_FIELDS = ["key", "namespace", "value"] as const satisfies readonly (keyof Models.Limit)[];
@@ -36,16 +31,10 @@ describe("the simulator through Genesys's JavaScript SDK (OrganizationApi limits
 
   before(async () => {
     sim = await startGenesysSimulator();
-    const url = new URL(sim.apiUrl);
-    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
-    defaultToken = (await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET))
-      .accessToken;
+    defaultToken = (await sdkOn(sim)).accessToken;
   });
 
-  after(async () => {
-    client.clearAccessToken();
-    await sim.close();
-  });
+  after(() => sdkOff(sim));
 
   it("getOrganizationsLimitsNamespace('platform.api'): a LimitsEntityListing that our schema reads", async () => {
     const listing = await organization.getOrganizationsLimitsNamespace(PLATFORM_API_NAMESPACE);
@@ -94,18 +83,24 @@ describe("the simulator through Genesys's JavaScript SDK (OrganizationApi limits
 
   it("a client without limits:organization:view where it is required: a 403 naming it", async () => {
     sim.setOrgLimits({ requirePermission: true });
-    sim.addClient({ clientId: "no-limits", clientSecret: "s", permissions: ["directory:user:edit"] });
-    await client.loginClientCredentialsGrant("no-limits", "s");
     try {
-      const body = await rejectedBody(organization.getOrganizationsLimitsNamespace(PLATFORM_API_NAMESPACE));
-      assert.equal(body.status, 403);
-      assert.equal(body.code, "missing.any.permissions");
-      const error = classified(body);
-      assert.ok(error instanceof PermissionError);
-      assert.deepEqual(error.namedPermissions, [ORG_LIMITS_PERMISSION]);
+      await asSdkClient(
+        sim,
+        { clientId: "no-limits", permissions: ["directory:user:edit"] },
+        defaultToken,
+        async () => {
+          const body = await rejectedBody(
+            organization.getOrganizationsLimitsNamespace(PLATFORM_API_NAMESPACE),
+          );
+          assert.equal(body.status, 403);
+          assert.equal(body.code, "missing.any.permissions");
+          const error = classified(body);
+          assert.ok(error instanceof PermissionError);
+          assert.deepEqual(error.namedPermissions, [ORG_LIMITS_PERMISSION]);
+        },
+      );
     } finally {
       sim.setOrgLimits({});
-      client.setAccessToken(defaultToken);
     }
   });
 });

@@ -6,11 +6,16 @@
  * `getUserRoutinglanguages`, `patchUserRoutingskillsBulk`, `patchUserRoutinglanguagesBulk`,
  * `deleteUserRoutingskill`, `deleteUserRoutinglanguage`, `getUserQueues`. As in sdk-users.test.ts,
  * "the SDK accepts the answer" means: the call resolves, every field is a field of the SDK's model (the
- * lists below are checked against `keyof Models.X` by tsc), and our own schema reads it.
+ * lists below are checked against `keyof Models.X` by tsc), and our own schema reads it. The refusals
+ * our clients rely on (an unknown queue, a skill the user lacks, a version mismatch, a missing
+ * permission) are driven through the SDK too, and through our client (lib/genesys/*) over HTTP, which
+ * must map the same answer to its typed error or value.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import platformClient, { type Models } from "purecloud-platform-client-v2";
+import { PermissionError, VersionConflictError } from "../../lib/genesys/errors.ts";
+import { QueueMembersApi } from "../../lib/genesys/queue-members-api.ts";
 import {
   listingOf,
   QueueMemberSchema,
@@ -19,14 +24,19 @@ import {
   RoutingSkillSchema,
   UserRoutingEntrySchema,
 } from "../../lib/genesys/routing-types.ts";
-import type { ProficiencyAssignment } from "../../lib/genesys/user-routing-api.ts";
+import { type ProficiencyAssignment, UserRoutingApi } from "../../lib/genesys/user-routing-api.ts";
+import { type GenesysSimulator, startGenesysSimulator } from "../../sim/genesys-simulator.ts";
+import { simHttp } from "../helpers/sim-http.ts";
 import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
-  type GenesysSimulator,
-  startGenesysSimulator,
-} from "../../sim/genesys-simulator.ts";
-import { classifiedAs, rejectedBody, unknownFields } from "./sdk-answers.ts";
+  asSdkClient,
+  classifiedAs,
+  notFoundAs,
+  rejectedAsNotFound,
+  rejectedBody,
+  sdkOff,
+  sdkOn,
+  unknownFields,
+} from "./sdk-answers.ts";
 
 const ANN = "00000000-0000-4000-8000-000000004001";
 const BEN = "00000000-0000-4000-8000-000000004002";
@@ -36,6 +46,8 @@ const SALES = "00000000-0000-4000-8000-000000004102";
 const FRENCH = "00000000-0000-4000-8000-000000004201";
 const SUPPORT = "00000000-0000-4000-8000-000000004301";
 const ESCALATIONS = "00000000-0000-4000-8000-000000004302";
+const NO_QUEUE = "00000000-0000-4000-8000-0000000043ff";
+const SKILL_ASSIGN = "routing:skill:assign";
 
 const LISTING_FIELDS = [
   "entities",
@@ -110,7 +122,11 @@ describe("routing through Genesys's JavaScript SDK (RoutingApi, UsersApi)", () =
   const client = platformClient.ApiClient.instance;
   const routing = new platformClient.RoutingApi(client);
   const users = new platformClient.UsersApi(client);
+  const signal = AbortSignal.timeout(60_000);
   let sim: GenesysSimulator;
+  let defaultToken: string;
+  /** Our clients, over HTTP, as the simulator's default client. */
+  let ours: { readonly queues: QueueMembersApi; readonly user: UserRoutingApi };
 
   before(async () => {
     sim = await startGenesysSimulator({
@@ -128,15 +144,12 @@ describe("routing through Genesys's JavaScript SDK (RoutingApi, UsersApi)", () =
         { id: ESCALATIONS, name: "Escalations" },
       ],
     });
-    const url = new URL(sim.apiUrl);
-    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
-    await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    defaultToken = (await sdkOn(sim)).accessToken;
+    const http = simHttp(sim);
+    ours = { queues: new QueueMembersApi(http), user: new UserRoutingApi(http) };
   });
 
-  after(async () => {
-    client.clearAccessToken();
-    await sim.close();
-  });
+  after(() => sdkOff(sim));
 
   it("getRoutingSkills, getRoutingLanguages, getRoutingQueues with name and paging: the models' fields, our schemas read them", async () => {
     const skills = await routing.getRoutingSkills({ name: "Bill", pageSize: 500, pageNumber: 1 });
@@ -251,5 +264,66 @@ describe("routing through Genesys's JavaScript SDK (RoutingApi, UsersApi)", () =
         .entities?.map((q) => [q.id, q.joined]),
       [[ESCALATIONS, false]],
     );
+  });
+
+  it("postRoutingQueueMembers on an unknown queue: 404 naming the queue; our addQueueMembers throws RoutingObjectNotFoundError", async () => {
+    await rejectedAsNotFound(
+      "POST /api/v2/routing/queues/{queueId}/members",
+      routing.postRoutingQueueMembers(NO_QUEUE, [{ id: ANN }]),
+      [NO_QUEUE],
+    );
+    await assert.rejects(ours.queues.addQueueMembers(NO_QUEUE, [ANN], signal), notFoundAs("queue", NO_QUEUE));
+  });
+
+  it("deleteUserRoutingskill of a skill the user lacks, answered 404: our removeUserSkill reads it as absent", async () => {
+    sim.configureRouting({ removeUnassigned: 404 });
+    try {
+      await rejectedAsNotFound(
+        "DELETE /api/v2/users/{userId}/routingskills/{skillId}",
+        users.deleteUserRoutingskill(BEN, BILLING),
+        [BILLING],
+      );
+      assert.equal(await ours.user.removeUserSkill(BEN, BILLING, signal), "absent");
+      assert.deepEqual(sim.userSkills(BEN), {});
+    } finally {
+      sim.configureRouting({ removeUnassigned: 204 });
+    }
+  });
+
+  it("patchUserRoutingskillsBulk meeting a version mismatch (409): our assignUserSkills retries it, then throws VersionConflictError", async () => {
+    const body = [{ id: SALES, proficiency: 1 }] satisfies ProficiencyAssignment[] &
+      Models.UserRoutingSkillPost[];
+    sim.setFaults({ failNext: [{ route: "patchUserSkills", status: 409 }] });
+    const conflict = await rejectedBody(users.patchUserRoutingskillsBulk(BEN, body));
+    assert.equal(conflict.status, 409);
+    const operation = "PATCH /api/v2/users/{userId}/routingskills/bulk";
+    assert.ok(classifiedAs(operation, conflict) instanceof VersionConflictError);
+    sim.setFaults({ failNext: [{ route: "patchUserSkills", status: 409, count: 3 }] });
+    await assert.rejects(ours.user.assignUserSkills(BEN, body, signal), VersionConflictError);
+    assert.deepEqual(sim.userSkills(BEN), {});
+    sim.setFaults({ failNext: [{ route: "patchUserSkills", status: 409, count: 2 }] });
+    await ours.user.assignUserSkills(BEN, body, signal);
+    assert.deepEqual(sim.userSkills(BEN), { [SALES]: 1 });
+  });
+
+  it("patchUserRoutingskillsBulk by a client without routing:skill:assign: a 403 naming it; our client's PermissionError names it", async () => {
+    const viewer = { clientId: "skill-viewer", permissions: ["routing:skill:view"] };
+    const body = [{ id: BILLING, proficiency: 5 }] satisfies ProficiencyAssignment[];
+    await asSdkClient(sim, viewer, defaultToken, async () => {
+      const refused = await rejectedBody(users.patchUserRoutingskillsBulk(ANN, body));
+      assert.deepEqual([refused.status, refused.code], [403, "missing.any.permissions"]);
+      const error = classifiedAs("PATCH /api/v2/users/{userId}/routingskills/bulk", refused);
+      assert.ok(error instanceof PermissionError);
+      assert.deepEqual(error.namedPermissions, [SKILL_ASSIGN]);
+    });
+    const before = sim.userSkills(ANN);
+    const bare = new UserRoutingApi(simHttp(sim, viewer.permissions));
+    await assert.rejects(bare.assignUserSkills(ANN, body, signal), (e) => {
+      assert.ok(e instanceof PermissionError);
+      assert.deepEqual(e.namedPermissions, [SKILL_ASSIGN]);
+      assert.match(e.message, /give its role the permission routing:skill:assign/);
+      return true;
+    });
+    assert.deepEqual(sim.userSkills(ANN), before);
   });
 });

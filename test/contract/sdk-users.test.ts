@@ -27,14 +27,20 @@ import {
 import { explainForbiddenPatch } from "../../lib/sync/forbidden-patch.ts";
 import { currentExtension, planUpdate } from "../../lib/sync/plan-update.ts";
 import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
   DEFAULT_TOKEN_TTL_SECONDS,
   type GenesysSimulator,
   type SeedUser,
   startGenesysSimulator,
 } from "../../sim/genesys-simulator.ts";
-import { classifiedAs, ERROR_FIELDS, rejectedBody, unknownFields } from "./sdk-answers.ts";
+import {
+  asSdkClient,
+  classifiedAs,
+  ERROR_FIELDS,
+  rejectedBody,
+  sdkOff,
+  sdkOn,
+  unknownFields,
+} from "./sdk-answers.ts";
 
 const MONA = "00000000-0000-4000-8000-0000000000a1";
 const NORA = "00000000-0000-4000-8000-0000000000a2";
@@ -151,18 +157,11 @@ describe("the simulator through Genesys's JavaScript SDK (UsersApi)", () => {
 
   before(async () => {
     sim = await startGenesysSimulator({ users: seed() });
-    // The SDK derives `https://api.<env>` / `https://login.<env>` from its environment; a gateway
-    // replaces both bases, which is how it reaches the simulator (API and /oauth/token on one server).
-    const url = new URL(sim.apiUrl);
-    client.setGateway({ host: url.hostname, protocol: "http", port: Number(url.port) });
     loginStartedMs = Date.now();
-    auth = await client.loginClientCredentialsGrant(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
+    auth = await sdkOn(sim);
   });
 
-  after(async () => {
-    client.clearAccessToken();
-    await sim.close();
-  });
+  after(() => sdkOff(sim));
 
   it("loginClientCredentialsGrant gets a token from the simulator's /oauth/token, with its lifetime", () => {
     assert.ok(sim.issuedTokens().includes(auth.accessToken));
@@ -320,13 +319,9 @@ describe("the simulator through Genesys's JavaScript SDK (UsersApi)", () => {
   });
 
   it("patchUser of an extension without telephony:extension:assign: a 403 the sync reads as the extension's alone", async () => {
-    sim.addClient({
-      clientId: "no-ext",
-      clientSecret: "s",
-      permissions: ["directory:user:edit", "directory:user:view"],
-    });
-    const own = await client.loginClientCredentialsGrant("no-ext", "s");
-    try {
+    const noExt = { clientId: "no-ext", permissions: ["directory:user:edit", "directory:user:view"] };
+    await asSdkClient(sim, noExt, auth.accessToken, async (own) => {
+      assert.ok(own.accessToken);
       const read = await readOurs(ANN);
       const plan = planUpdate(read, new Map([["extension", "5999"]]));
       assert.ok(plan.profile);
@@ -340,10 +335,7 @@ describe("the simulator through Genesys's JavaScript SDK (UsersApi)", () => {
       assert.ok(title.profile);
       const updated = await users.patchUser(ANN, { version: read.version, ...title.profile.body });
       assert.equal(updated.title, "Still editable", "the same client edits other fields");
-    } finally {
-      assert.ok(own.accessToken);
-      client.setAccessToken(auth.accessToken);
-    }
+    });
   });
 
   it("patchUser with a stale version: rejected with the 409 error body, which our client classifies as a version conflict", async () => {

@@ -12,16 +12,15 @@ import {
   RoutingObjectNotFoundError,
   UserNotFoundError,
 } from "../../../lib/genesys/errors.ts";
-import { GenesysHttp } from "../../../lib/genesys/http-client.ts";
 import { LocationsApi } from "../../../lib/genesys/locations-api.ts";
 import { MAX_SUBJECTS_PER_ROLE_GRANT, RolesApi } from "../../../lib/genesys/roles-api.ts";
-import { TokenProvider } from "../../../lib/genesys/token-provider.ts";
 import { UsersApi } from "../../../lib/genesys/users-api.ts";
 import {
   type GenesysSimulator,
   HOME_DIVISION_ID,
   startGenesysSimulator,
 } from "../../../sim/genesys-simulator.ts";
+import { simHttp } from "../../helpers/sim-http.ts";
 
 const ANN = "00000000-0000-4000-8000-000000003001";
 const BEN = "00000000-0000-4000-8000-000000003002";
@@ -39,18 +38,7 @@ describe("access calls of our clients against the simulator", () => {
   const signal = AbortSignal.timeout(60_000);
 
   const apisFor = (permissions?: string[]) => {
-    const clientId = `client-${Math.random().toString(36).slice(2, 8)}`;
-    sim.addClient({ clientId, clientSecret: "s", ...(permissions === undefined ? {} : { permissions }) });
-    const tokens = new TokenProvider({
-      loginUrl: sim.loginUrl,
-      credentials: async () => ({ clientId, clientSecret: "s" }),
-    });
-    const http = new GenesysHttp({
-      apiUrl: sim.apiUrl,
-      tokens,
-      acquire: async () => 0,
-      onRateLimited: async () => {},
-    });
+    const http = simHttp(sim, permissions);
     return {
       roles: new RolesApi(http),
       locations: new LocationsApi(http),

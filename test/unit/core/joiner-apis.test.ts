@@ -13,8 +13,6 @@ import {
   UserConflictError,
   VersionConflictError,
 } from "../../../lib/genesys/errors.ts";
-import { GenesysHttp } from "../../../lib/genesys/http-client.ts";
-import { TokenProvider } from "../../../lib/genesys/token-provider.ts";
 import { UsersApi } from "../../../lib/genesys/users-api.ts";
 import {
   type GenesysSimulator,
@@ -22,6 +20,7 @@ import {
   type SeedUser,
   startGenesysSimulator,
 } from "../../../sim/genesys-simulator.ts";
+import { simHttp } from "../../helpers/sim-http.ts";
 
 const ANN = "00000000-0000-4000-8000-0000000001a1";
 const DEE = "00000000-0000-4000-8000-0000000001a2";
@@ -40,18 +39,7 @@ describe("joiner calls of our client against the simulator", () => {
 
   /** Our two APIs for a client of the simulator (the default client unless permissions are given). */
   const apisFor = (permissions?: string[]) => {
-    const clientId = `client-${Math.random().toString(36).slice(2, 8)}`;
-    sim.addClient({ clientId, clientSecret: "s", ...(permissions === undefined ? {} : { permissions }) });
-    const tokens = new TokenProvider({
-      loginUrl: sim.loginUrl,
-      credentials: async () => ({ clientId, clientSecret: "s" }),
-    });
-    const http = new GenesysHttp({
-      apiUrl: sim.apiUrl,
-      tokens,
-      acquire: async () => 0,
-      onRateLimited: async () => {},
-    });
+    const http = simHttp(sim, permissions);
     return { users: new UsersApi(http), divisions: new DivisionsApi(http) };
   };
   let api: ReturnType<typeof apisFor>;

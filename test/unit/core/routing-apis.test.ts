@@ -12,12 +12,11 @@ import {
   UserNotFoundError,
   VersionConflictError,
 } from "../../../lib/genesys/errors.ts";
-import { GenesysHttp } from "../../../lib/genesys/http-client.ts";
 import { MAX_MEMBERS_PER_CALL, QueueMembersApi } from "../../../lib/genesys/queue-members-api.ts";
 import { RoutingApi } from "../../../lib/genesys/routing-api.ts";
-import { TokenProvider } from "../../../lib/genesys/token-provider.ts";
 import { MAX_PER_BULK_ASSIGNMENT, UserRoutingApi } from "../../../lib/genesys/user-routing-api.ts";
 import { type GenesysSimulator, startGenesysSimulator } from "../../../sim/genesys-simulator.ts";
+import { simHttp } from "../../helpers/sim-http.ts";
 
 const ANN = "00000000-0000-4000-8000-000000002001";
 const BEN = "00000000-0000-4000-8000-000000002002";
@@ -38,18 +37,7 @@ describe("routing calls of our clients against the simulator", () => {
   const signal = AbortSignal.timeout(60_000);
 
   const apisFor = (permissions?: string[]) => {
-    const clientId = `client-${Math.random().toString(36).slice(2, 8)}`;
-    sim.addClient({ clientId, clientSecret: "s", ...(permissions === undefined ? {} : { permissions }) });
-    const tokens = new TokenProvider({
-      loginUrl: sim.loginUrl,
-      credentials: async () => ({ clientId, clientSecret: "s" }),
-    });
-    const http = new GenesysHttp({
-      apiUrl: sim.apiUrl,
-      tokens,
-      acquire: async () => 0,
-      onRateLimited: async () => {},
-    });
+    const http = simHttp(sim, permissions);
     return {
       routing: new RoutingApi(http),
       user: new UserRoutingApi(http),
