@@ -133,6 +133,7 @@ const FAMILY_OF: Record<ApiRouteKey, RouteFamily> = {
   getRoles: "authorization",
   getRole: "authorization",
   getSubject: "authorization",
+  getRoleSubjectGrants: "authorization",
   grantRole: "authorization",
   subjectBulkAdd: "authorization",
   subjectBulkRemove: "authorization",

@@ -2,7 +2,8 @@
  * The simulator's roles and grants: `GET /api/v2/authorization/roles[/{roleId}]`, a user's grants
  * (`GET /api/v2/authorization/subjects/{subjectId}`), a role granted to many users in many divisions
  * (`POST /api/v2/authorization/roles/{roleId}`), grants given to or taken from one user
- * (`POST .../subjects/{subjectId}/bulkadd|bulkremove`), and the roles a user read expands
+ * (`POST .../subjects/{subjectId}/bulkadd|bulkremove`), every subject's divisions in one role
+ * (`GET /api/v2/authorization/roles/{roleId}/subjectgrants`), and the roles a user read expands
  * (`expand=authorization`). Pure (no HTTP); refusals throw `SimHttpError`. Sources and choices:
  * docs/genesys-api-notes.md ("Routing and access").
  */
@@ -10,7 +11,7 @@ import { Catalog, type NameFilter, type SeedNamed } from "./catalog.ts";
 import { unknownObjects } from "./division-move.ts";
 import type { ApiDivision, DivisionRegistry } from "./divisions.ts";
 import { badRequest, DetailCodes } from "./errors.ts";
-import type { PagedListing } from "./listing.ts";
+import { intParam, type PagedListing, pagedListing } from "./listing.ts";
 import { type RoutingUsers, userNotFound } from "./routing.ts";
 
 /** The grants' answers where the sources are silent. */
@@ -28,6 +29,11 @@ export interface RoleOptions {
    * with 404 naming it. Undocumented (Genesys's Terraform provider ignores a 404 on one removal).
    */
   grantRemoveAbsent?: "ignore" | 404;
+  /**
+   * `GET .../roles/{roleId}/subjectgrants`: the envelope with `pageCount` and `total` (default), or
+   * without them (`nextUri` only, as a queue's members). Undocumented which the API gives.
+   */
+  subjectGrantsPageCount?: boolean;
 }
 
 /** Most subjects in one role grant: undocumented, chosen (as a queue's members). */
@@ -64,6 +70,14 @@ export interface ApiSubject {
   selfUri: string;
 }
 
+/** One subject's divisions in a role (the SDK's `SubjectDivisionGrants`). */
+export interface ApiSubjectGrants {
+  id: string;
+  name: string;
+  divisions: ApiDivision[];
+  type: string;
+}
+
 interface StoredRole {
   readonly id: string;
   readonly name: string;
@@ -88,6 +102,7 @@ export class RoleStore {
     roleNameFilter: "contains",
     roleGrantUnknownIds: 400,
     grantRemoveAbsent: "ignore",
+    subjectGrantsPageCount: true,
   };
   readonly #users: GrantUsers;
   readonly #divisions: DivisionRegistry;
@@ -105,6 +120,7 @@ export class RoleStore {
       roleNameFilter: options.roleNameFilter ?? o.roleNameFilter,
       roleGrantUnknownIds: options.roleGrantUnknownIds ?? o.roleGrantUnknownIds,
       grantRemoveAbsent: options.grantRemoveAbsent ?? o.grantRemoveAbsent,
+      subjectGrantsPageCount: options.subjectGrantsPageCount ?? o.subjectGrantsPageCount,
     };
   }
 
@@ -183,6 +199,40 @@ export class RoleStore {
       version: 1,
       selfUri: `/api/v2/authorization/subjects/${encodeURIComponent(userId)}`,
     };
+  }
+
+  /**
+   * `GET /api/v2/authorization/roles/{roleId}/subjectgrants`: the role (404), then every user holding
+   * it with the divisions it holds it in (`SubjectDivisionGrants`, `type` `PC_USER`), by user id;
+   * paging as the role listing (default 25, at most 500: undocumented, chosen).
+   */
+  subjectGrants(
+    roleId: string,
+    params: URLSearchParams,
+  ): Omit<PagedListing<ApiSubjectGrants>, "pageCount" | "total"> & { pageCount?: number; total?: number } {
+    this.roles.require(roleId);
+    const pageSize = intParam(params.get("pageSize"), "pageSize", DEFAULT_PAGE_SIZE);
+    const pageNumber = intParam(params.get("pageNumber"), "pageNumber", 1);
+    if (pageSize < 1 || pageSize > MAX_PAGE_SIZE || pageNumber < 1) {
+      throw badRequest(`pageSize must be 1 to ${MAX_PAGE_SIZE}, pageNumber at least 1.`, {
+        fieldName: "pageSize",
+      });
+    }
+    const subjects = [...this.#grants.keys()]
+      .sort()
+      .flatMap((userId): ApiSubjectGrants[] => {
+        const divisions = this.grantsOf(userId)
+          .filter((g) => g.roleId === roleId)
+          .map((g) => this.#divisions.getForApi(g.divisionId));
+        if (divisions.length === 0 || !this.#users.exists(userId)) return [];
+        const name = this.#users.nameOf(userId) ?? userId;
+        return [{ id: userId, name, divisions, type: "PC_USER" }];
+      });
+    const path = `/api/v2/authorization/roles/${encodeURIComponent(roleId)}/subjectgrants`;
+    const listing = pagedListing(subjects, path, params, pageNumber, pageSize);
+    if (this.#options.subjectGrantsPageCount) return listing;
+    const { pageCount: _count, total: _total, ...bare } = listing;
+    return bare;
   }
 
   /** The distinct roles the user holds, as `expand=authorization` renders them (`UserAuthorization`). */

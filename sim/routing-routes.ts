@@ -28,6 +28,7 @@ export const ROUTING_ROUTES = [
   "getRoles",
   "getRole",
   "getSubject",
+  "getRoleSubjectGrants",
   "grantRole",
   "subjectBulkAdd",
   "subjectBulkRemove",
@@ -71,6 +72,7 @@ export const ROUTING_PERMISSIONS: Partial<Record<RoutingRouteKey, readonly strin
   getRoles: ["authorization:role:view"],
   getRole: ["authorization:role:view"],
   getSubject: ["authorization:grant:view"],
+  getRoleSubjectGrants: ["authorization:role:view"],
   grantRole: ["authorization:grant:add"],
   subjectBulkAdd: ["authorization:grant:add"],
   subjectBulkRemove: ["authorization:grant:delete"],
@@ -100,6 +102,7 @@ const PATTERNS: Pattern[] = [
   [new RegExp(`^/api/v2/users/${ID}/routinglanguages/${ID}$`), { DELETE: "deleteUserLanguage" }],
   [/^\/api\/v2\/authorization\/roles\/?$/, { GET: "getRoles" }],
   [new RegExp(`^/api/v2/authorization/roles/${ID}$`), { GET: "getRole", POST: "grantRole" }],
+  [new RegExp(`^/api/v2/authorization/roles/${ID}/subjectgrants$`), { GET: "getRoleSubjectGrants" }],
   [new RegExp(`^/api/v2/authorization/subjects/${ID}$`), { GET: "getSubject" }],
   [new RegExp(`^/api/v2/authorization/subjects/${ID}/bulkadd$`), { POST: "subjectBulkAdd" }],
   [new RegExp(`^/api/v2/authorization/subjects/${ID}/bulkremove$`), { POST: "subjectBulkRemove" }],
@@ -196,6 +199,8 @@ export class RoutingWorld {
         return ok(this.roles.get(first));
       case "getSubject":
         return ok(this.roles.subject(first));
+      case "getRoleSubjectGrants":
+        return ok(this.roles.subjectGrants(first, params));
       case "grantRole":
         this.roles.grantRole(first, params.get("subjectType"), await readJson());
         return none;

@@ -8,12 +8,14 @@ import {
 } from "./errors.ts";
 import { findInListing, type NamedListing } from "./find-by-name.ts";
 import type { GenesysHttp } from "./http-client.ts";
+import { everyPage } from "./paging.ts";
 import {
   AuthzSubjectSchema,
   type GenesysRole,
   GenesysRoleSchema,
   listingOf,
   NoBodySchema,
+  SubjectDivisionGrantsSchema,
 } from "./routing-types.ts";
 
 /**
@@ -42,6 +44,10 @@ export interface HeldGrant extends RoleGrant {
 }
 
 const SUBJECT = "GET /api/v2/authorization/subjects/{subjectId}";
+const SUBJECT_GRANTS = "GET /api/v2/authorization/roles/{roleId}/subjectgrants";
+const SubjectGrantsListingSchema = listingOf(SubjectDivisionGrantsSchema);
+/** Page size of a role's subject grants: the maximum is undocumented (default 25); chosen as the role listing's. */
+const SUBJECT_GRANTS_PAGE_SIZE = 100;
 
 /**
  * Roles and their grants (`AuthorizationApi` in the SDK, S32). A grant is a role in a division; one
@@ -87,6 +93,41 @@ export class RolesApi {
         }));
     } catch (error) {
       throw notFoundAs(error, SUBJECT, (details) => new UserNotFoundError(userId, details));
+    }
+  }
+
+  /**
+   * Every subject holding the role and the divisions it holds it in, one listing for the whole org
+   * (`GET /api/v2/authorization/roles/{roleId}/subjectgrants`, SDK `getAuthorizationRoleSubjectgrants`,
+   * needs `authorization:role:view`, S32): subject id → division ids. The SDK also offers a `nextPage`
+   * token; pages are read by number (pages of 100, maximum undocumented) until the envelope says the
+   * last, as `everyPage` reads them. A subject's `type` (user or group: values undocumented) is not
+   * looked at: a group's grants come under the group's id, never a user's.
+   * @throws RoutingObjectNotFoundError (`genesys.role.not.found`) on 404
+   */
+  async listRoleSubjectGrants(roleId: string, signal: AbortSignal): Promise<Map<string, Set<string>>> {
+    try {
+      const subjects = await everyPage(SUBJECT_GRANTS_PAGE_SIZE, (pageNumber) => {
+        const params = new URLSearchParams([
+          ["pageSize", String(SUBJECT_GRANTS_PAGE_SIZE)],
+          ["pageNumber", String(pageNumber)],
+        ]);
+        const path = `/api/v2/authorization/roles/${encodeURIComponent(roleId)}/subjectgrants?${params}`;
+        return this.#http.request("GET", path, SUBJECT_GRANTS, SubjectGrantsListingSchema, { signal });
+      });
+      const grants = new Map<string, Set<string>>();
+      for (const subject of subjects) {
+        const divisions = grants.get(subject.id) ?? new Set<string>();
+        for (const division of subject.divisions ?? []) divisions.add(division.id);
+        grants.set(subject.id, divisions);
+      }
+      return grants;
+    } catch (error) {
+      throw notFoundAs(
+        error,
+        SUBJECT_GRANTS,
+        (details) => new RoutingObjectNotFoundError("role", roleId, details),
+      );
     }
   }
 

@@ -101,6 +101,17 @@ export const AuthzSubjectSchema = z.looseObject({
   version: z.number().int().optional(),
 });
 
+/**
+ * One subject's divisions in a role (`SubjectDivisionGrants`): `id` the user's (or group's) id, `type`
+ * its kind (values undocumented), `divisions` where it holds the role.
+ */
+export const SubjectDivisionGrantsSchema = z.looseObject({
+  id: z.string(),
+  name: z.string().optional(),
+  type: z.string().optional(),
+  divisions: z.array(z.looseObject({ id: z.string(), name: z.string().optional() })).optional(),
+});
+
 /** A location (`LocationDefinition`). */
 export const GenesysLocationSchema = z.looseObject({
   id: z.string(),
