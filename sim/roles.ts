@@ -218,16 +218,14 @@ export class RoleStore {
         fieldName: "pageSize",
       });
     }
-    const subjects = [...this.#grants.keys()]
-      .sort()
-      .flatMap((userId): ApiSubjectGrants[] => {
-        const divisions = this.grantsOf(userId)
-          .filter((g) => g.roleId === roleId)
-          .map((g) => this.#divisions.getForApi(g.divisionId));
-        if (divisions.length === 0 || !this.#users.exists(userId)) return [];
-        const name = this.#users.nameOf(userId) ?? userId;
-        return [{ id: userId, name, divisions, type: "PC_USER" }];
-      });
+    const subjects = [...this.#grants.keys()].sort().flatMap((userId): ApiSubjectGrants[] => {
+      const divisions = this.grantsOf(userId)
+        .filter((g) => g.roleId === roleId)
+        .map((g) => this.#divisions.getForApi(g.divisionId));
+      if (divisions.length === 0 || !this.#users.exists(userId)) return [];
+      const name = this.#users.nameOf(userId) ?? userId;
+      return [{ id: userId, name, divisions, type: "PC_USER" }];
+    });
     const path = `/api/v2/authorization/roles/${encodeURIComponent(roleId)}/subjectgrants`;
     const listing = pagedListing(subjects, path, params, pageNumber, pageSize);
     if (this.#options.subjectGrantsPageCount) return listing;

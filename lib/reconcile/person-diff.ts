@@ -3,6 +3,7 @@ import type { ChangeField, ChangeSet, FieldValue, ParsedChange } from "../contra
 import type { GenesysUser } from "../genesys/types.ts";
 import { heldInEffect } from "../sync/element-effect.ts";
 import { currentManagerId, planUpdate } from "../sync/plan-update.ts";
+import { type AccessHoldings, grantInEffect, NO_HOLDINGS, queueInEffect } from "./access-holdings.ts";
 import type { Population } from "./population.ts";
 
 /** Which of a row's fields differ from the user as listed, and which are in effect already. */
@@ -16,9 +17,15 @@ export interface PersonDiff {
  * phone shapes, E.164 numbers, employer info merged, "" and absent alike), so that what the reconcile
  * finds equal the sync would find a no-op. A field that cannot be judged from the listing (a manager
  * the listing does not name exactly once, employer info the listing did not bring) counts as
- * differing: the sync reads the user again and decides. Pure.
+ * differing: the sync reads the user again and decides. Queues and grants are judged from `holdings`
+ * (what the reconcile read of them); without, they differ. Pure.
  */
-export function diffPerson(row: ParsedChange, user: GenesysUser, population: Population): PersonDiff {
+export function diffPerson(
+  row: ParsedChange,
+  user: GenesysUser,
+  population: Population,
+  holdings: AccessHoldings = NO_HOLDINGS,
+): PersonDiff {
   const differs: ChangeField[] = [];
   const same: ChangeField[] = [];
   const wants = new Map<ChangeField, FieldValue>();
@@ -33,7 +40,7 @@ export function diffPerson(row: ParsedChange, user: GenesysUser, population: Pop
         const name = "name" in wanted.division ? wanted.division.name.toLowerCase() : undefined;
         (name !== undefined && user.division?.name?.toLowerCase() === name ? same : differs).push(field);
       } else if (isDivisionList(wanted)) differs.push(field);
-      else (elementInEffectByName(user, wanted) ? same : differs).push(field);
+      else (elementInEffectByName(user, wanted, holdings) ? same : differs).push(field);
     } else if (field === "email") {
       // Emails are one person's without regard to case.
       const current = user.email?.trim().toLowerCase() ?? "";
@@ -54,12 +61,13 @@ const isDivisionList = (value: object): value is readonly string[] => Array.isAr
 /**
  * Whether an element (or a location by name) is in effect as the listing shows the user (its
  * `expand` of skills, languages, locations and roles; absent says nothing, so it differs). Names
- * match without regard to case, as element fields do. A queue is never judged: no listing tells a user's
- * queues, and the sync's queue call carries a hundred users anyway.
+ * match without regard to case, as element fields do. A queue, and a grant of a role the user holds,
+ * are judged from `holdings` (no listing tells a user's queues, nor the divisions of a role held).
  */
 function elementInEffectByName(
   user: GenesysUser,
   wanted: WantedElement | { readonly location: { readonly name: string } | { readonly id: string } },
+  holdings: AccessHoldings,
 ): boolean {
   if ("location" in wanted) {
     const first = user.locations?.[0];
@@ -68,6 +76,10 @@ function elementInEffectByName(
       ? first?.locationDefinition?.name === ref.name
       : (first?.locationDefinition?.id ?? first?.id) === ref.id;
   }
+  if (wanted.element === "queue") return queueInEffect(holdings, user, wanted.name, wanted.value === true);
+  const grant = wanted.value;
+  if (wanted.element === "role" && (grant === true || (typeof grant === "object" && grant !== null)))
+    return grantInEffect(holdings, user, wanted.name, grant);
   const name = wanted.name.toLowerCase();
   return heldInEffect(user, wanted.element, wanted.value, (held) => held.name?.toLowerCase() === name);
 }

@@ -4,6 +4,10 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { sqsBatch } from "../aws/sqs-batch.ts";
 import type { SyncConfig } from "../config.ts";
+import { DivisionsApi } from "../genesys/divisions-api.ts";
+import { QueueMembersApi } from "../genesys/queue-members-api.ts";
+import { RolesApi } from "../genesys/roles-api.ts";
+import { RoutingApi } from "../genesys/routing-api.ts";
 import type { ClientCredentials } from "../genesys/token-provider.ts";
 import type { PassBudget } from "../ratelimit/pass-budget.ts";
 import type { RateGate } from "../ratelimit/rate-gate.ts";
@@ -11,6 +15,7 @@ import { createGenesysAccess } from "../sync/genesys-access.ts";
 import type { Log } from "../sync/log.ts";
 import { guard } from "./guard.ts";
 import { listPopulation } from "./list-population.ts";
+import { type AccessPorts, readAccess } from "./read-access.ts";
 import type { ReconcileOptions } from "./reconcile-options.ts";
 import type { ReconcileReport } from "./reconcile-report.ts";
 import { SnapshotDiff } from "./snapshot-diff.ts";
@@ -53,7 +58,8 @@ export interface ReconcileJobDeps {
 
 export interface ReconcileJob {
   /**
-   * Lists every user of the org (through the shared budget), diffs the snapshot against them and,
+   * Lists every user of the org (through the shared budget; and the members of the queues the file
+   * names, the subject grants of the roles it grants that its people hold), diffs the snapshot against them and,
    * unless the guard refuses or `options.dryRun`, enqueues one change per differing person on the
    * sync queue. `onProgress` is told the users listed so far (and the total when the API says it).
    */
@@ -81,7 +87,14 @@ export function createReconcileJob(deps: ReconcileJobDeps): ReconcileJob {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }));
   let budget: PassBudget = { deadlineMs: 0, maxSleepMs: MAX_BUDGET_SLEEP_MS };
-  const { users, warmUp } = createGenesysAccess({ ...deps, sleep, budget: () => budget });
+  const { http, users, warmUp } = createGenesysAccess({ ...deps, sleep, budget: () => budget });
+  // Queues and grants are read through the same budget as the listing, only when a file names them.
+  const access: AccessPorts = {
+    routing: new RoutingApi(http),
+    queueMembers: new QueueMembersApi(http),
+    roles: new RolesApi(http),
+    divisions: new DivisionsApi(http),
+  };
 
   const enqueue = async (bodies: readonly string[]): Promise<void> => {
     for (let i = 0; i < bodies.length; i += SEND_GROUP) {
@@ -142,7 +155,9 @@ export function createReconcileJob(deps: ReconcileJobDeps): ReconcileJob {
         if ("reject" in row) diff.reject(row.line, row.reject, row.names);
         else diff.addRow(row.line, row.parsed);
       }
-      const verdict = diff.finish();
+      const holdings =
+        problem === undefined ? await readAccess(access, diff.needs, { signal, sleep }) : undefined;
+      const verdict = diff.finish(holdings);
       const listing = {
         users: listed.population.size,
         pages: listed.pages,

@@ -8,6 +8,8 @@ import {
   type UserKey,
   userKeyString,
 } from "../contract/user-change.ts";
+import type { GenesysUser } from "../genesys/types.ts";
+import { type AccessHoldings, AccessNeeds, NO_HOLDINGS } from "./access-holdings.ts";
 import { diffPerson, setOf } from "./person-diff.ts";
 import type { Population } from "./population.ts";
 import type { ReconcileOptions } from "./reconcile-options.ts";
@@ -41,7 +43,9 @@ export interface SnapshotVerdict {
  * in, the changes and the counts out.
  *
  * - A person found exactly once: the fields that differ (`diffPerson`), enqueued by user id, so the
- *   sync neither searches nor guesses; none differing: unchanged.
+ *   sync neither searches nor guesses; none differing: unchanged. A row naming queues, or grants of a
+ *   role its user holds, waits until the end (`needs` says what to read for them, once for the whole
+ *   file; `finish` judges them with what was read): only those rows are held in memory.
  * - A person not found: when the listing is whole (every inactive user listed, and every employer info
  *   known when people are named by employee id), created with `--create-missing` (it needs an email
  *   and a name) or reported absent. When it is not whole, the person may be among the users it missed:
@@ -72,6 +76,10 @@ export class SnapshotDiff {
   /** Users a row names (read or rejected): never deactivated. */
   readonly #named = new Set<string>();
   #people = 0;
+  /** Rows whose queues or grants are judged at `finish`, with the user each names. */
+  readonly #waiting: { readonly row: ParsedChange; readonly user: GenesysUser }[] = [];
+  /** What the waiting rows need read. */
+  readonly needs = new AccessNeeds();
 
   /** `changedAt` of the deactivations: `--as-of`, else the file's modification time. */
   readonly #snapshotTime: string;
@@ -124,16 +132,8 @@ export class SnapshotDiff {
     this.#people += 1;
     const user = found[0];
     if (user !== undefined) {
-      const { differs } = diffPerson(row, user, this.#population);
-      if (differs.length === 0) {
-        this.#count("unchanged", subject.value);
-        return;
-      }
-      for (const field of differs) this.#byField[field] = (this.#byField[field] ?? 0) + 1;
-      this.#plan("changed", `${subject.value} (${differs.join(", ")})`, this.#timeOf(row), {
-        userId: user.id,
-        set: setOf(row.change.set, differs),
-      });
+      if (this.needs.add(row, user)) this.#waiting.push({ row, user });
+      else this.#judge(row, user);
       return;
     }
     if (!this.#listingWhole) {
@@ -156,8 +156,9 @@ export class SnapshotDiff {
     this.#plan("created", subject.value, this.#timeOf(row), { user: { email }, ifMissing: "create", set });
   }
 
-  /** The deactivations of the users no row named, and the verdict. */
-  finish(): SnapshotVerdict {
+  /** The rows that waited (judged with `holdings`), the deactivations of the users no row named, and the verdict. */
+  finish(holdings: AccessHoldings = NO_HOLDINGS): SnapshotVerdict {
+    for (const { row, user } of this.#waiting.splice(0)) this.#judge(row, user, holdings);
     const scope = new Set(this.#options.scopeDivisions.map((d) => d.trim().toLowerCase()));
     const keep = new Set(this.#options.keep.map((k) => k.trim().toLowerCase()));
     let activeInScope = 0;
@@ -182,6 +183,19 @@ export class SnapshotDiff {
       people: this.#people,
       activeInScope,
     };
+  }
+
+  #judge(row: ParsedChange, user: GenesysUser, holdings?: AccessHoldings): void {
+    const { differs } = diffPerson(row, user, this.#population, holdings);
+    if (differs.length === 0) {
+      this.#count("unchanged", row.subject.value);
+      return;
+    }
+    for (const field of differs) this.#byField[field] = (this.#byField[field] ?? 0) + 1;
+    this.#plan("changed", `${row.subject.value} (${differs.join(", ")})`, this.#timeOf(row), {
+      userId: user.id,
+      set: setOf(row.change.set, differs),
+    });
   }
 
   #count(kind: ReconcileKind, example: string): void {
