@@ -313,6 +313,81 @@ describe("reconcile a snapshot", { concurrency: true }, () => {
     assert.deepEqual(w.sim.userSkills(userId(2)), { [billing as string]: 3, [sales as string]: 4 });
   });
 
+  test("queues and role grants in a snapshot: one members read per queue, one subject-grants read per role held; only what differs is enqueued", async (t) => {
+    const w = await fresh(
+      t,
+      [1, 2, 3, 4, 5, 6].map((n) => person(n)),
+    );
+    const [emea, apac] = w.sim.seedQueues([
+      { name: "Support EMEA", memberIds: [userId(1), userId(2)] },
+      { name: "Support APAC", memberIds: [userId(3)] },
+    ]);
+    const [agent, supervisor] = w.sim.seedRoles(["Agent", "Supervisor", "Auditor"]);
+    const [sales] = w.sim.seedDivisions(["Sales"]);
+    const home = w.sim.listDivisions().find((d) => d.homeDivision === true)?.id as string;
+    w.sim.grantUserRoles(userId(1), [{ roleId: agent as string, divisionId: home }]);
+    w.sim.grantUserRoles(userId(2), [{ roleId: agent as string, divisionId: sales as string }]);
+    w.sim.grantUserRoles(userId(3), [{ roleId: supervisor as string, divisionId: sales as string }]);
+    w.sim.grantUserRoles(userId(5), [{ roleId: agent as string, divisionId: home }]);
+    const row = (n: number, set: object) => JSON.stringify({ user: { email: `user${n}@example.com` }, set });
+    const text = [
+      // In effect: a member of EMEA, not of APAC, Agent held in the home division.
+      row(1, { queues: { "Support EMEA": true, "Support APAC": false }, roles: { Agent: true } }),
+      // Agent held in Sales only: the grant in the home division differs.
+      row(2, { queues: { "Support EMEA": true }, roles: { Agent: true } }),
+      // Supervisor held in Sales (in effect); not in EMEA.
+      row(3, {
+        queues: { "Support APAC": true, "Support EMEA": true },
+        roles: { Supervisor: { divisions: ["Sales"] } },
+      }),
+      // Agent and Auditor not held: they differ without any read of theirs (Auditor is read by nobody).
+      row(4, { queues: { "Support APAC": false }, roles: { Agent: true, Auditor: true } }),
+      // An unknown queue differs (the sync dead-letters it); Agent held, to be removed.
+      row(5, { queues: { Nowhere: true }, roles: { Agent: false } }),
+      // In effect: not in EMEA, not holding Supervisor.
+      row(6, { queues: { "Support EMEA": false }, roles: { Supervisor: false } }),
+    ].join("\n");
+    const { exitCode, report } = await reconcile(w, text, { maxChange: { percent: 100 } }, "ndjson");
+    assert.equal(exitCode, 0, JSON.stringify(report));
+    assert.deepEqual(
+      [report.counts.unchanged, report.counts.changed, report.guard.refused],
+      [2, 4, false],
+      JSON.stringify(report),
+    );
+    assert.deepEqual(
+      { ...report.byField },
+      { "role:agent": 3, "role:auditor": 1, "queue:support emea": 1, "queue:nowhere": 1 },
+    );
+    const changes = await queued(w);
+    assert.deepEqual(
+      changes.map((c) => [c.userId, c.set]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        [userId(2), { roles: { Agent: true } }],
+        [userId(3), { queues: { "Support EMEA": true } }],
+        [userId(4), { roles: { Agent: true, Auditor: true } }],
+        [userId(5), { queues: { Nowhere: true }, roles: { Agent: false } }],
+      ],
+    );
+    assert.equal(calls(w, "getQueueMembers"), 2, "one members read per queue found (Nowhere: none)");
+    assert.equal(calls(w, "getRoleSubjectGrants"), 2, "Agent and Supervisor, held; Auditor held by nobody");
+    assert.equal(calls(w, "getSubject"), 0, "no read per user");
+    assert.equal(calls(w, "getQueues"), 3, "one lookup per queue named");
+    assert.equal(calls(w, "getDivisions"), 1, "Sales looked up once");
+
+    // Applied, the nightly run again finds only the unknown queue: the default guard lets it through.
+    await w.job().run({}, RUN_MS);
+    assert.deepEqual(Object.keys(w.sim.queueMembers(emea as string)).sort(), [1, 2, 3].map(userId));
+    assert.deepEqual(Object.keys(w.sim.queueMembers(apac as string)), [userId(3)]);
+    const again = await reconcile(w, text, {}, "ndjson");
+    assert.equal(again.exitCode, 0, JSON.stringify(again.report));
+    assert.deepEqual(
+      [again.report.counts.unchanged, again.report.counts.changed, again.report.guard.refused],
+      [5, 1, false],
+      JSON.stringify(again.report),
+    );
+    assert.deepEqual({ ...again.report.byField }, { "queue:nowhere": 1 });
+  });
+
   test("the CLI: a dry run reports in JSON and enqueues nothing; exit 3 when the guard refuses", async (t) => {
     const w = await fresh(t, [person(1), person(2), person(3)]);
     const file = join(tmpdir(), `snapshot-${process.pid}-${Date.now()}.csv`);
