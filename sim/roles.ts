@@ -74,7 +74,7 @@ export interface ApiSubject {
 export interface ApiSubjectGrants {
   id: string;
   name: string;
-  divisions: ApiDivision[];
+  divisions: Pick<ApiDivision, "id" | "name" | "selfUri">[];
   type: string;
 }
 
@@ -221,7 +221,11 @@ export class RoleStore {
     const subjects = [...this.#grants.keys()].sort().flatMap((userId): ApiSubjectGrants[] => {
       const divisions = this.grantsOf(userId)
         .filter((g) => g.roleId === roleId)
-        .map((g) => this.#divisions.getForApi(g.divisionId));
+        .map((g) => {
+          // The listing's divisions are the SDK's `Division` (id, name, selfUri), not `AuthzDivision`.
+          const { id, name, selfUri } = this.#divisions.getForApi(g.divisionId);
+          return { id, name, selfUri };
+        });
       if (divisions.length === 0 || !this.#users.exists(userId)) return [];
       const name = this.#users.nameOf(userId) ?? userId;
       return [{ id: userId, name, divisions, type: "PC_USER" }];

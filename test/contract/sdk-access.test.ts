@@ -2,7 +2,7 @@
  * Contract test for access: the simulator driven through Genesys's JavaScript SDK
  * (`purecloud-platform-client-v2`), every call our roles and locations clients make, and the user reads
  * and writes they rely on: `AuthorizationApi.getAuthorizationRoles`, `getAuthorizationRole`,
- * `getAuthorizationSubject`, `postAuthorizationRole`, `postAuthorizationSubjectBulkadd`,
+ * `getAuthorizationSubject`, `getAuthorizationRoleSubjectgrants`, `postAuthorizationRole`, `postAuthorizationSubjectBulkadd`,
  * `postAuthorizationSubjectBulkremove`, `getAuthorizationDivisionsHome`,
  * `LocationsApi.postLocationsSearch`, `getLocation`, `UsersApi.getUsers` with `expand` skills,
  * languages, locations and authorization, and `patchUser` with `locations`. As in sdk-users.test.ts,
@@ -93,6 +93,25 @@ const GRANT_ROLE_FIELDS = [
   "default",
   "selfUri",
 ] as const satisfies readonly (keyof Models.AuthzGrantRole)[];
+const SUBJECT_GRANTS_FIELDS = [
+  "id",
+  "name",
+  "divisions",
+  "type",
+] as const satisfies readonly (keyof Models.SubjectDivisionGrants)[];
+const SUBJECT_GRANTS_LISTING_FIELDS = [
+  "entities",
+  "pageSize",
+  "pageNumber",
+  "total",
+  "lastUri",
+  "firstUri",
+  "selfUri",
+  "nextUri",
+  "previousUri",
+  "pageCount",
+] as const satisfies readonly (keyof Models.SubjectDivisionGrantsEntityListing)[];
+const REF_DIVISION_FIELDS = ["id", "name", "selfUri"] as const satisfies readonly (keyof Models.Division)[];
 const DIVISION_FIELDS = [
   "id",
   "name",
@@ -241,6 +260,39 @@ describe("access through Genesys's JavaScript SDK (AuthorizationApi, LocationsAp
     );
     const missing = await rejectedBody(authorization.getAuthorizationSubject(NO_ONE));
     assert.equal(missing.status, 404);
+  });
+
+  it("getAuthorizationRoleSubjectgrants, paged: SubjectDivisionGrantsEntityListing; our listRoleSubjectGrants reads each envelope, a 404 as the role's", async () => {
+    sim.grantUserRoles(ANN, [{ roleId: LEAD, divisionId: HOME_DIVISION_ID }]);
+    sim.grantUserRoles(BEN, [{ roleId: LEAD, divisionId: HOME_DIVISION_ID }]);
+    const page = await authorization.getAuthorizationRoleSubjectgrants(LEAD, { pageSize: 1, pageNumber: 1 });
+    assert.deepEqual(unknownFields(page, SUBJECT_GRANTS_LISTING_FIELDS), []);
+    for (const subject of page.entities ?? []) {
+      assert.deepEqual(unknownFields(subject, SUBJECT_GRANTS_FIELDS), []);
+      for (const division of subject.divisions ?? [])
+        assert.deepEqual(unknownFields(division, REF_DIVISION_FIELDS), []);
+    }
+    assert.equal(page.entities?.length, 1);
+    for (const subjectGrantsPageCount of [true, false]) {
+      sim.configureRouting({ subjectGrantsPageCount });
+      const read = await ours.roles.listRoleSubjectGrants(LEAD, signal);
+      assert.deepEqual(
+        [...read].map(([user, divisions]) => [user, [...divisions].sort()]),
+        [
+          [ANN, [HOME_DIVISION_ID]],
+          [BEN, [EMEA, HOME_DIVISION_ID].sort()],
+        ],
+      );
+    }
+    sim.configureRouting({ subjectGrantsPageCount: true });
+    const taken = [{ roleId: LEAD, divisionId: HOME_DIVISION_ID }];
+    await authorization.postAuthorizationSubjectBulkremove(ANN, { grants: taken });
+    await rejectedAsNotFound(
+      "GET /api/v2/authorization/roles/{roleId}/subjectgrants",
+      authorization.getAuthorizationRoleSubjectgrants(NO_ROLE),
+      [NO_ROLE],
+    );
+    await assert.rejects(ours.roles.listRoleSubjectGrants(NO_ROLE, signal), notFoundAs("role", NO_ROLE));
   });
 
   it("postLocationsSearch (EXACT on name) and getLocation: LocationsSearchResponse, LocationDefinition", async () => {
