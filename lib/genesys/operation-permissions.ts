@@ -48,6 +48,7 @@ const REQUIRED: Readonly<Record<string, RequiredPermissions>> = {
   // Authorization (AuthorizationApi.md): roles and grants.
   "GET /api/v2/authorization/roles": any("authorization:role:view"),
   "GET /api/v2/authorization/roles/{roleId}": any("authorization:role:view"),
+  "GET /api/v2/authorization/roles/{roleId}/subjectgrants": any("authorization:role:view"),
   "GET /api/v2/authorization/subjects/{subjectId}": any("authorization:grant:view"),
   "POST /api/v2/authorization/roles/{roleId}": all("authorization:grant:add"),
   "POST /api/v2/authorization/subjects/{subjectId}/bulkadd": all("authorization:grant:add"),
