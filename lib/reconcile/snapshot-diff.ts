@@ -45,7 +45,8 @@ export interface SnapshotVerdict {
  * - A person found exactly once: the fields that differ (`diffPerson`), enqueued by user id, so the
  *   sync neither searches nor guesses; none differing: unchanged. A row naming queues, or grants of a
  *   role its user holds, waits until the end (`needs` says what to read for them, once for the whole
- *   file; `finish` judges them with what was read): only those rows are held in memory.
+ *   file; `finish` judges them with what was read, so their changes come after the others): only those
+ *   rows are held in memory.
  * - A person not found: when the listing is whole (every inactive user listed, and every employer info
  *   known when people are named by employee id), created with `--create-missing` (it needs an email
  *   and a name) or reported absent. When it is not whole, the person may be among the users it missed:
