@@ -10,9 +10,9 @@ import type { FieldWant } from "./coalesce.ts";
 import { onDependency } from "./dependency.ts";
 import { absenceConclusive, expandMissing } from "./employer-info-evidence.ts";
 import { type ExtensionMove, runSteps, type Step } from "./extension-order.ts";
-import { classifyFailure, FAMILY_HELD_CODE, type Failure, whyOf } from "./failure.ts";
+import { classifyFailure, type Failure, whyOf } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
-import type { HeldMessage } from "./held-message.ts";
+import { type HeldMessage, heldBackFields } from "./held-message.ts";
 import { clearExtension } from "./operations/clear-extension.ts";
 import type { Operation } from "./operations/operation.ts";
 import { planOperations, runOperation } from "./operations/registry.ts";
@@ -245,11 +245,7 @@ export class BatchWork {
           update,
           wants: new Map([...work.pending].map(([f, w]) => [f, w.value])),
           ids: this.#plan.elementIds,
-          heldBack: new Set(
-            [...work.pending]
-              .filter(([, w]) => this.#messages.get(w.messageKey)?.lastReasonCode === FAMILY_HELD_CODE)
-              .map(([field]) => field),
-          ),
+          heldBack: heldBackFields(work.pending.values(), this.#messages),
         });
         if (plan.kind === "refused") {
           this.#decideAll(work, { kind: "dead", why: plan.why });

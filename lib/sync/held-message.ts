@@ -1,3 +1,7 @@
+import type { ChangeField } from "../contract/user-change.ts";
+import type { FieldWant } from "./coalesce.ts";
+import { FAMILY_HELD_CODE } from "./failure.ts";
+
 /** A message the sync has received and holds (invisible to others) until it settles it. */
 export interface HeldMessage {
   readonly messageId: string;
@@ -60,4 +64,19 @@ export interface DeadLetter {
   readonly message: HeldMessage;
   readonly why: DeadLetterReason;
   readonly attempts: number;
+}
+
+/**
+ * The fields whose change came back because its endpoint family's budget held its call
+ * (`PlanInput.heldBack`): the copy's last reason is `FAMILY_HELD_CODE`.
+ */
+export function heldBackFields(
+  wants: Iterable<FieldWant>,
+  messages: ReadonlyMap<string, HeldMessage>,
+): Set<ChangeField> {
+  return new Set(
+    [...wants]
+      .filter((want) => messages.get(want.messageKey)?.lastReasonCode === FAMILY_HELD_CODE)
+      .map((want) => want.field),
+  );
 }
