@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ChangeField } from "../../../lib/contract/user-change.ts";
 import {
   AuthenticationError,
   ExtensionInUseError,
@@ -10,9 +11,12 @@ import {
   VersionConflictError,
 } from "../../../lib/genesys/errors.ts";
 import { BudgetDeniedError } from "../../../lib/ratelimit/budget-denied.ts";
+import type { FieldWant } from "../../../lib/sync/coalesce.ts";
 import { DependencyError } from "../../../lib/sync/dependency.ts";
 import { classifyFailure, type Failure, outcomeOf } from "../../../lib/sync/failure.ts";
+import { heldBackFields } from "../../../lib/sync/held-message.ts";
 import { atDeadline, endedBy, nextMode, RUNNING, untriedOutcome } from "../../../lib/sync/pass-mode.ts";
+import { heldMessage } from "./records.ts";
 
 const NOW = 1_000_000;
 
@@ -40,6 +44,27 @@ describe("classifyFailure: every error the world can cause is an outcome", () =>
     assert.deepEqual(paused.kind === "paused" && paused.untilMs, NOW + 30_000);
     const defect = classifyFailure(new TypeError("boom"), NOW);
     assert.equal(defect.kind === "stop" && defect.stop.kind, "defect");
+  });
+});
+
+describe("heldBackFields", () => {
+  it("the fields whose copy came back because its family's budget held it, and no others", () => {
+    const held = classifyFailure(new BudgetDeniedError("paused", 12_000, "routing.queue.members"), NOW);
+    assert.equal(held.kind, "family-held");
+    const code = held.kind === "family-held" ? held.why.code : "";
+    const messages = new Map([
+      ["m-held", heldMessage(1, {}, { lastReasonCode: code })],
+      ["m-429", heldMessage(1, {}, { lastReasonCode: "genesys.rate.limited" })],
+      ["m-fresh", heldMessage(1, {})],
+    ]);
+    const want = (field: ChangeField, messageKey: string): FieldWant => ({
+      field,
+      value: true,
+      mark: { at: NOW, id: messageKey },
+      messageKey,
+    });
+    const wants = [want("queue:emea", "m-held"), want("queue:apac", "m-429"), want("title", "m-fresh")];
+    assert.deepEqual([...heldBackFields(wants, messages)], ["queue:emea"]);
   });
 });
 
