@@ -28,6 +28,13 @@ export interface QueueMemberOptions {
    * the queue" (default true).
    */
   userQueuesJoinedFalse?: "unjoined" | "all";
+  /**
+   * How `GET .../members` fills its pages: `full` (default: every page but the last holds `pageSize`,
+   * with a `nextUri` while more follow), or `short`: every page holds one fewer than `pageSize` and
+   * none has a `nextUri`, as a listing filtered after its pages are cut would. No source excludes it;
+   * Genesys's Terraform provider reads the members until a page comes back empty (S36).
+   */
+  queueMemberPages?: "full" | "short";
 }
 
 /** "Bulk add or delete up to 100 queue members" (SDK docs). */
@@ -101,6 +108,7 @@ export class QueueStore {
     queueMemberUnknownIds: 400,
     newMemberJoined: true,
     userQueuesJoinedFalse: "unjoined",
+    queueMemberPages: "full",
   };
   readonly #users: QueueUsers;
   readonly #divisions: DivisionRegistry;
@@ -118,6 +126,7 @@ export class QueueStore {
       queueMemberUnknownIds: options.queueMemberUnknownIds ?? o.queueMemberUnknownIds,
       newMemberJoined: options.newMemberJoined ?? o.newMemberJoined,
       userQueuesJoinedFalse: options.userQueuesJoinedFalse ?? o.userQueuesJoinedFalse,
+      queueMemberPages: options.queueMemberPages ?? o.queueMemberPages,
     };
   }
 
@@ -196,13 +205,10 @@ export class QueueStore {
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
     if (/^desc/i.test(params.get("sortOrder") ?? "")) members.reverse();
     const path = `/api/v2/routing/queues/${encodeURIComponent(queueId)}/members`;
-    const { entities, firstUri, selfUri, nextUri, previousUri } = pagedListing(
-      members,
-      path,
-      params,
-      pageNumber,
-      pageSize,
-    );
+    const short = this.#options.queueMemberPages === "short" && pageSize > 1;
+    const listing = pagedListing(members, path, params, pageNumber, short ? pageSize - 1 : pageSize);
+    const { entities, firstUri, selfUri, previousUri } = listing;
+    const nextUri = short ? undefined : listing.nextUri;
     return {
       entities,
       pageNumber,

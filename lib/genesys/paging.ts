@@ -28,12 +28,15 @@ export async function everyPage<E>(
 
 /**
  * At most `maxPages` pages, as `everyPage` reads them; `complete` says whether the listing ended
- * within them (false: more may follow).
+ * within them (false: more may follow). `untilEmpty`: only an empty page ends the listing, as
+ * Genesys's Terraform provider reads a queue's members (S36): for a listing whose pages may come back
+ * short before its end, where taking a short page for the last would hide whoever follows.
  */
 export async function firstPages<E>(
   pageSize: number,
   maxPages: number,
   read: (pageNumber: number) => Promise<ListingPage<E>>,
+  untilEmpty = false,
 ): Promise<{ readonly entities: E[]; readonly complete: boolean }> {
   const all: E[] = [];
   for (let page = 1; page <= maxPages; page++) {
@@ -41,6 +44,7 @@ export async function firstPages<E>(
     const entities = listing.entities ?? [];
     all.push(...entities);
     if (entities.length === 0) return { entities: all, complete: true };
+    if (untilEmpty) continue;
     if (listing.pageCount !== undefined) {
       if (page >= listing.pageCount) return { entities: all, complete: true };
       continue;

@@ -61,7 +61,8 @@ export class QueueMembersApi {
 
   /**
    * The queue's users (`GET .../members?memberBy=user`, pages of 100; the listing gives no total, S36),
-   * from at most `maxPages` pages; `complete` says whether they were all.
+   * from at most `maxPages` pages; `complete` says whether they were all, which only an empty page
+   * proves (read so by Genesys's Terraform provider, S36: a short page is not taken for the last).
    * @throws RoutingObjectNotFoundError when the queue does not exist
    */
   async listQueueMembers(
@@ -70,8 +71,11 @@ export class QueueMembersApi {
     maxPages = Number.POSITIVE_INFINITY,
   ): Promise<{ readonly members: QueueMember[]; readonly complete: boolean }> {
     try {
-      const read = await firstPages(QUEUE_MEMBERS_PAGE_SIZE, maxPages, (pageNumber) =>
-        this.#membersPage(queueId, pageNumber, QUEUE_MEMBERS_PAGE_SIZE, signal),
+      const read = await firstPages(
+        QUEUE_MEMBERS_PAGE_SIZE,
+        maxPages,
+        (pageNumber) => this.#membersPage(queueId, pageNumber, QUEUE_MEMBERS_PAGE_SIZE, signal),
+        true,
       );
       return { members: read.entities, complete: read.complete };
     } catch (error) {

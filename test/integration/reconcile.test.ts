@@ -368,7 +368,11 @@ describe("reconcile a snapshot", { concurrency: true }, () => {
         [userId(5), { queues: { Nowhere: true }, roles: { Agent: false } }],
       ],
     );
-    assert.equal(calls(w, "getQueueMembers"), 2, "one members read per queue found (Nowhere: none)");
+    assert.equal(
+      calls(w, "getQueueMembers"),
+      4,
+      "each queue found read once, to the empty page that ends it (two pages each; Nowhere: none)",
+    );
     assert.equal(calls(w, "getRoleSubjectGrants"), 2, "Agent and Supervisor, held; Auditor held by nobody");
     assert.equal(calls(w, "getSubject"), 0, "no read per user");
     assert.equal(calls(w, "getQueues"), 3, "one lookup per queue named");

@@ -105,8 +105,8 @@ describe("routing and access", { concurrency: true }, () => {
     assert.equal(calls(w, "postQueueMembers"), 3, "EMEA joins, APAC joins, APAC leaves");
     assert.equal(
       calls(w, "getQueueMembers"),
-      2,
-      "APAC's members read for its joins and its leaves; EMEA was found empty",
+      3,
+      "APAC read for its joins (a page) and for its leaves (to the empty page); EMEA's lookup found it empty",
     );
     assert.deepEqual(
       Object.keys(w.sim.queueMembers(apac as string)).sort(),
@@ -157,6 +157,26 @@ describe("routing and access", { concurrency: true }, () => {
         .sort(),
       [elsewhere, homeOf(w)].sort(),
     );
+  });
+
+  test("a leave is skipped only when the members were read to an empty page: short pages never hide a member", async (t) => {
+    const w = await fresh(t, 150);
+    const { emea, apac } = w.ids as Record<string, string>;
+    const everyone = Array.from({ length: 150 }, (_, i) => userId(i + 1));
+    w.sim.seedQueues([{ name: "Support APAC", id: apac as string, memberIds: everyone }]);
+    // Pages one short of their size and without nextUri: "User 99" sorts last, on the second page.
+    w.sim.configureRouting({ queueMemberPages: "short" });
+    await w.send([
+      change(99, { queues: { "Support APAC": false } }),
+      change(1, { queues: { "Support EMEA": false } }),
+    ]);
+    const summary = await w.job().run({}, RUN_MS);
+    assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
+    assert.equal(w.sim.queueMembers(apac as string)[userId(99)], undefined, "user 99 left APAC");
+    assert.equal(Object.keys(w.sim.queueMembers(apac as string)).length, 149);
+    assert.equal(calls(w, "postQueueMembers"), 1, "APAC's leave sent; EMEA read empty, its leave skipped");
+    assert.deepEqual(w.sim.queueMembers(emea as string), {});
+    assert.equal(summary.skippedNoop, 1, JSON.stringify(summary));
   });
 
   test("unknown names dead-letter only their element; the rest of the change is applied", async (t) => {

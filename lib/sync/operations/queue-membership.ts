@@ -3,8 +3,9 @@
  * them with `delete=true` (S33), so every user of a batch joining (or leaving) one queue goes in one
  * call, after the users' own operations. No bulk read tells a user's queues (one call per user, S30),
  * so the queue's members are read instead, at most as many pages as the group's own calls (a hundred
- * members a page, a hundred users a call): users found in effect (a member joining, a user found
- * outside a fully read queue leaving) are not sent, and a group found wholly in effect costs no write.
+ * members a page, a hundred users a call; a leave one more): users found in effect (a member joining,
+ * a user leaving a queue read to its empty page without them) are not sent, and a group found wholly
+ * in effect costs no write. Only an empty page proves the listing whole (`listQueueMembers`).
  * A larger queue is read only in part; whoever the part does not settle is sent (a join of a member,
  * or a leave of a non-member, changes nothing). Joins to a queue its lookup found empty are sent
  * without a read: the read would spend the family's budget to find nobody (the count may be up to
@@ -117,5 +118,8 @@ function membersToCompare(
   if (!read) return Promise.resolve({ userIds: new Set(), complete: false });
   if (join && routing.knownMemberCount(queueId) === 0)
     return Promise.resolve({ userIds: new Set(), complete: true });
-  return routing.queueMembers(queueId, Math.ceil(users / MAX_MEMBERS_PER_CALL), signal);
+  // As many pages as the group's calls; a leave one more, so that a queue within them is read to the
+  // empty page that alone proves nobody else is in it.
+  const pages = Math.ceil(users / MAX_MEMBERS_PER_CALL) + (join ? 0 : 1);
+  return routing.queueMembers(queueId, pages, signal);
 }

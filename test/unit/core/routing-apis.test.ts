@@ -260,12 +260,18 @@ describe("routing calls of our clients against the simulator", () => {
       const { members, complete } = await api.queues.listQueueMembers(SALES_Q, signal);
       assert.deepEqual(members.map((m) => m.id).sort(), [...ids].sort());
       assert.equal(complete, true);
-      assert.equal(calls("getQueueMembers"), 2);
+      assert.equal(calls("getQueueMembers"), 3, "100, 50, then the empty page that ends it");
       // At most one page: the first hundred, and more may follow.
       const first = await api.queues.listQueueMembers(SALES_Q, signal, 1);
       assert.equal(first.members.length, 100);
       assert.equal(first.complete, false);
-      assert.equal(calls("getQueueMembers"), 3);
+      assert.equal(calls("getQueueMembers"), 4);
+      // Pages short of their size, without nextUri: only the empty page ends the listing.
+      sim.configureRouting({ queueMemberPages: "short" });
+      const short = await api.queues.listQueueMembers(SALES_Q, signal);
+      assert.deepEqual(short.members.map((m) => m.id).sort(), [...ids].sort());
+      assert.equal(calls("getQueueMembers"), 4 + 3, "99, 51, then the empty page");
+      assert.equal((await api.queues.listQueueMembers(SALES_Q, signal, 2)).complete, false);
       await assert.rejects(api.queues.addQueueMembers(SALES_Q, [...ids, ANN], signal), RangeError);
       assert.ok(MAX_MEMBERS_PER_CALL === 100);
     });
