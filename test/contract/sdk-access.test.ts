@@ -33,6 +33,7 @@ import {
 import { simHttp } from "../helpers/sim-http.ts";
 import {
   classifiedAs,
+  ENTITY_LISTING_FIELDS,
   notFoundAs,
   rejectedAsNotFound,
   rejectedBody,
@@ -61,18 +62,8 @@ const ROLE_FIELDS = [
   "base",
   "selfUri",
 ] as const satisfies readonly (keyof Models.DomainOrganizationRole)[];
-const ROLE_LISTING_FIELDS = [
-  "entities",
-  "pageSize",
-  "pageNumber",
-  "total",
-  "lastUri",
-  "firstUri",
-  "selfUri",
-  "nextUri",
-  "previousUri",
-  "pageCount",
-] as const satisfies readonly (keyof Models.OrganizationRoleEntityListing)[];
+const ROLE_LISTING_FIELDS =
+  ENTITY_LISTING_FIELDS satisfies readonly (keyof Models.OrganizationRoleEntityListing)[];
 const SUBJECT_FIELDS = [
   "id",
   "name",
@@ -99,18 +90,8 @@ const SUBJECT_GRANTS_FIELDS = [
   "divisions",
   "type",
 ] as const satisfies readonly (keyof Models.SubjectDivisionGrants)[];
-const SUBJECT_GRANTS_LISTING_FIELDS = [
-  "entities",
-  "pageSize",
-  "pageNumber",
-  "total",
-  "lastUri",
-  "firstUri",
-  "selfUri",
-  "nextUri",
-  "previousUri",
-  "pageCount",
-] as const satisfies readonly (keyof Models.SubjectDivisionGrantsEntityListing)[];
+const SUBJECT_GRANTS_LISTING_FIELDS =
+  ENTITY_LISTING_FIELDS satisfies readonly (keyof Models.SubjectDivisionGrantsEntityListing)[];
 const REF_DIVISION_FIELDS = ["id", "name", "selfUri"] as const satisfies readonly (keyof Models.Division)[];
 const DIVISION_FIELDS = [
   "id",

@@ -139,3 +139,17 @@ export async function rejectedAsNotFound(
   assert.ok(error instanceof PermanentGenesysError, String(error));
   assert.deepEqual([error.reasonCode, error.entityIds], ["genesys.not.found", named]);
 }
+
+/** The fields of the SDK's `…EntityListing` envelopes (each use checks them against its model with `satisfies`). */
+export const ENTITY_LISTING_FIELDS = [
+  "entities",
+  "pageSize",
+  "pageNumber",
+  "total",
+  "lastUri",
+  "firstUri",
+  "selfUri",
+  "nextUri",
+  "previousUri",
+  "pageCount",
+] as const;

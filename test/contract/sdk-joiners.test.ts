@@ -21,7 +21,14 @@ import {
   HOME_DIVISION_ID,
   startGenesysSimulator,
 } from "../../sim/genesys-simulator.ts";
-import { classifiedAs, rejectedBody, sdkOff, sdkOn, unknownFields } from "./sdk-answers.ts";
+import {
+  classifiedAs,
+  ENTITY_LISTING_FIELDS,
+  rejectedBody,
+  sdkOff,
+  sdkOn,
+  unknownFields,
+} from "./sdk-answers.ts";
 
 const ANN = "00000000-0000-4000-8000-0000000002a1";
 const BEN = "00000000-0000-4000-8000-0000000002a2";
@@ -52,18 +59,8 @@ const DIVISION_FIELDS = [
   "homeDivision",
   "selfUri",
 ] as const satisfies readonly (keyof Models.AuthzDivision)[];
-const DIVISION_LISTING_FIELDS = [
-  "entities",
-  "pageSize",
-  "pageNumber",
-  "total",
-  "firstUri",
-  "selfUri",
-  "lastUri",
-  "nextUri",
-  "previousUri",
-  "pageCount",
-] as const satisfies readonly (keyof Models.AuthzDivisionEntityListing)[];
+const DIVISION_LISTING_FIELDS =
+  ENTITY_LISTING_FIELDS satisfies readonly (keyof Models.AuthzDivisionEntityListing)[];
 const REFERENCE_FIELDS = ["id", "name", "selfUri"] as const satisfies readonly (keyof Models.Division)[];
 
 describe("joiners through Genesys's JavaScript SDK (UsersApi, AuthorizationApi)", () => {

@@ -30,6 +30,7 @@ import { simHttp } from "../helpers/sim-http.ts";
 import {
   asSdkClient,
   classifiedAs,
+  ENTITY_LISTING_FIELDS,
   notFoundAs,
   rejectedAsNotFound,
   rejectedBody,
@@ -49,18 +50,7 @@ const ESCALATIONS = "00000000-0000-4000-8000-000000004302";
 const NO_QUEUE = "00000000-0000-4000-8000-0000000043ff";
 const SKILL_ASSIGN = "routing:skill:assign";
 
-const LISTING_FIELDS = [
-  "entities",
-  "pageSize",
-  "pageNumber",
-  "total",
-  "lastUri",
-  "firstUri",
-  "selfUri",
-  "nextUri",
-  "previousUri",
-  "pageCount",
-] as const satisfies readonly (keyof Models.SkillEntityListing &
+const LISTING_FIELDS = ENTITY_LISTING_FIELDS satisfies readonly (keyof Models.SkillEntityListing &
   keyof Models.LanguageEntityListing &
   keyof Models.QueueEntityListing &
   keyof Models.UserSkillEntityListing &

@@ -14,20 +14,16 @@ import { GenesysUserSchema } from "../../lib/genesys/types.ts";
 import { type UserListingQuery, UsersApi } from "../../lib/genesys/users-api.ts";
 import { type GenesysSimulator, type SeedUser, startGenesysSimulator } from "../../sim/genesys-simulator.ts";
 import { simHttp } from "../helpers/sim-http.ts";
-import { classifiedAs, rejectedBody, sdkOff, sdkOn, unknownFields } from "./sdk-answers.ts";
+import {
+  classifiedAs,
+  ENTITY_LISTING_FIELDS,
+  rejectedBody,
+  sdkOff,
+  sdkOn,
+  unknownFields,
+} from "./sdk-answers.ts";
 
-const LISTING_FIELDS = [
-  "entities",
-  "pageSize",
-  "pageNumber",
-  "total",
-  "firstUri",
-  "selfUri",
-  "lastUri",
-  "nextUri",
-  "previousUri",
-  "pageCount",
-] as const satisfies readonly (keyof Models.UserEntityListing)[];
+const LISTING_FIELDS = ENTITY_LISTING_FIELDS satisfies readonly (keyof Models.UserEntityListing)[];
 const USER_FIELDS = [
   "id",
   "name",

@@ -35,6 +35,7 @@ import {
 import {
   asSdkClient,
   classifiedAs,
+  ENTITY_LISTING_FIELDS,
   ERROR_FIELDS,
   rejectedBody,
   sdkOff,
@@ -118,18 +119,7 @@ const DIVISION_FIELDS = ["id", "name", "selfUri"] as const satisfies readonly (k
 /** The API renders `manager` as a reference, though the SDK types it as a whole `User`. */
 const REFERENCE_FIELDS = ["id", "selfUri"] as const satisfies readonly (keyof Models.UserReference &
   keyof Models.User)[];
-const LISTING_FIELDS = [
-  "entities",
-  "pageSize",
-  "pageNumber",
-  "total",
-  "firstUri",
-  "selfUri",
-  "lastUri",
-  "nextUri",
-  "previousUri",
-  "pageCount",
-] as const satisfies readonly (keyof Models.UserEntityListing)[];
+const LISTING_FIELDS = ENTITY_LISTING_FIELDS satisfies readonly (keyof Models.UserEntityListing)[];
 function assertUserFields(user: Models.User): void {
   assert.deepEqual(unknownFields(user, USER_FIELDS), [], `user ${user.id}`);
   assert.deepEqual(unknownFields(user.division, DIVISION_FIELDS), [], `division of ${user.id}`);
