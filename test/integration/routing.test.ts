@@ -221,6 +221,40 @@ describe("routing and access", { concurrency: true }, () => {
     assert.match(attr(dead, "reason") ?? "", /skills operation: give its role routing:skill:assign/);
   });
 
+  test("a client that may grant roles but not read grants still grants a role held elsewhere", async (t) => {
+    const w = await fresh(t, 1);
+    const { agent } = w.ids as Record<string, string>;
+    const [elsewhere] = w.sim.seedDivisions(["Elsewhere"]);
+    w.sim.grantUserRoles(userId(1), [{ roleId: agent as string, divisionId: elsewhere as string }]);
+    // What the permissions table asks for a grant: authorization:grant:add, not :view.
+    const permissions = [
+      "directory:user:edit",
+      "directory:user:view",
+      "authorization:role:view",
+      "authorization:grant:add",
+    ];
+    w.sim.addClient({ clientId: "grant-only", clientSecret: "s", permissions });
+    await w.send([change(1, { roles: { Agent: true } })]);
+    const summary = await w.job({ clientId: "grant-only", clientSecret: "s" }).run({}, RUN_MS);
+    assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
+    assert.deepEqual(
+      w.sim
+        .stats()
+        .series.filter((c) => c.route === "getSubject")
+        .map((c) => c.status),
+      [403],
+      "the grants' read refused",
+    );
+    assert.deepEqual(
+      w.sim
+        .userGrants(userId(1))
+        .map((g) => g.divisionId)
+        .sort(),
+      [elsewhere, homeOf(w)].sort(),
+      "granted in the home division all the same",
+    );
+  });
+
   test("an unknown location id, and a skills call refused, dead-letter only their own part", async (t) => {
     const w = await fresh(t, 2);
     const { french } = w.ids as Record<string, string>;

@@ -16,7 +16,7 @@
  * limit there slows queue work only.
  */
 import { elementOf } from "../../contract/routing-elements.ts";
-import { AssignmentRefusedError } from "../../genesys/errors.ts";
+import { AssignmentRefusedError, PermissionError } from "../../genesys/errors.ts";
 import { MAX_MEMBERS_PER_CALL } from "../../genesys/queue-members-api.ts";
 import type { RoutingPorts } from "../pass-deps.ts";
 import { callForAll, chunks } from "./batched-call.ts";
@@ -107,7 +107,7 @@ async function runQueue(
  * What a group compares with: the queue's members as read; nobody (for joins to a queue found empty);
  * or nothing known (none of its changes wants the read): everyone is sent.
  */
-function membersToCompare(
+async function membersToCompare(
   routing: RoutingPorts,
   queueId: string,
   join: boolean,
@@ -115,11 +115,17 @@ function membersToCompare(
   users: number,
   signal: AbortSignal,
 ): Promise<{ readonly userIds: ReadonlySet<string>; readonly complete: boolean }> {
-  if (!read) return Promise.resolve({ userIds: new Set(), complete: false });
-  if (join && routing.knownMemberCount(queueId) === 0)
-    return Promise.resolve({ userIds: new Set(), complete: true });
+  const unknown = { userIds: new Set<string>(), complete: false };
+  if (!read) return unknown;
+  if (join && routing.knownMemberCount(queueId) === 0) return { userIds: new Set(), complete: true };
   // As many pages as the group's calls; a leave one more, so that a queue within them is read to the
   // empty page that alone proves nobody else is in it.
   const pages = Math.ceil(users / MAX_MEMBERS_PER_CALL) + (join ? 0 : 1);
-  return routing.queueMembers(queueId, pages, signal);
+  try {
+    return await routing.queueMembers(queueId, pages, signal);
+  } catch (error) {
+    // A client that may write members but not read them (a 403): the read only spares writes.
+    if (error instanceof PermissionError) return unknown;
+    throw error;
+  }
 }

@@ -5,15 +5,17 @@
  * as Genesys's Terraform provider grants a role that names none (S37). The bulk read's
  * `expand=authorization` lists the roles a user holds but not in which divisions (S34): a user who
  * does not hold the role is granted it without a read; one who holds it has its grants read (one
- * call), and only the divisions it lacks are granted (none: nothing sent). A removal takes the role
+ * call; a client that may not read them sends the grant), and only the divisions it lacks are granted
+ * (none: nothing sent). A removal takes the role
  * away in every division the user holds it in: the user's grants are read, then removed in one
  * `bulkremove` (none held: nothing sent). Granting adds: a grant the user holds of another role, or of
  * this role in another division, is never touched (unlike the provider's authoritative
  * `genesyscloud_user_roles`).
  */
 import { elementOf } from "../../contract/routing-elements.ts";
-import { AssignmentRefusedError } from "../../genesys/errors.ts";
+import { AssignmentRefusedError, PermissionError } from "../../genesys/errors.ts";
 import { MAX_SUBJECTS_PER_ROLE_GRANT } from "../../genesys/roles-api.ts";
+import type { RoutingPorts } from "../pass-deps.ts";
 import { callForAll, chunks } from "./batched-call.ts";
 import { type BatchItem, IN_EFFECT, type OperationContext, type OperationKind } from "./operation.ts";
 
@@ -55,7 +57,7 @@ export const ROLE_GRANTS: OperationKind<RolePayload> = {
             payload,
             needs: removing
               ? "authorization:grant:delete (and authorization:grant:view to read the grants)"
-              : "authorization:grant:add (and authorization:grant:view to read the grants of a role held)",
+              : "authorization:grant:add",
           },
         },
       ];
@@ -78,6 +80,24 @@ export const ROLE_GRANTS: OperationKind<RolePayload> = {
   runBatch: (items, context) => grantAll(items, context),
 };
 
+/**
+ * The user's grants as `roleId:divisionId`; none known when the client may not read them (a 403: a
+ * client given `authorization:grant:add` alone, as the permissions table asks): the read only spares
+ * a write, and a grant held already stays as it is.
+ */
+async function grantsHeld(
+  routing: RoutingPorts,
+  userId: string,
+  signal: AbortSignal,
+): Promise<ReadonlySet<string>> {
+  try {
+    return new Set((await routing.getUserGrants(userId, signal)).map((g) => `${g.roleId}:${g.divisionId}`));
+  } catch (error) {
+    if (error instanceof PermissionError) return new Set();
+    throw error;
+  }
+}
+
 function needRouting(context: OperationContext) {
   if (!context.routing) throw new Error("role grants without the authorization API wired");
   return context.routing;
@@ -99,11 +119,7 @@ async function grantAll(
     if ("remove" in payload) continue;
     let divisionIds = payload.divisionIds;
     if (payload.held) {
-      const read =
-        grantsOf.get(item.userId) ??
-        routing
-          .getUserGrants(item.userId, context.signal)
-          .then((grants) => new Set(grants.map((g) => `${g.roleId}:${g.divisionId}`)));
+      const read = grantsOf.get(item.userId) ?? grantsHeld(routing, item.userId, context.signal);
       grantsOf.set(item.userId, read);
       try {
         const held = await read;
