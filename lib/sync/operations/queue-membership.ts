@@ -20,7 +20,7 @@ import { AssignmentRefusedError, PermissionError } from "../../genesys/errors.ts
 import { MAX_MEMBERS_PER_CALL } from "../../genesys/queue-members-api.ts";
 import type { RoutingPorts } from "../pass-deps.ts";
 import { callForAll, chunks } from "./batched-call.ts";
-import { type BatchItem, IN_EFFECT, type OperationKind } from "./operation.ts";
+import { type BatchItem, IN_EFFECT, type OperationContext, type OperationKind } from "./operation.ts";
 
 interface QueuePayload {
   readonly queueId: string;
@@ -61,7 +61,7 @@ export const QUEUE_MEMBERSHIP: OperationKind<QueuePayload> = {
 
 async function runQueue(
   items: readonly BatchItem<QueuePayload>[],
-  context: Parameters<NonNullable<OperationKind<QueuePayload>["runBatch"]>>[1],
+  context: OperationContext,
 ): Promise<Map<string, unknown>> {
   const routing = context.routing;
   if (!routing) throw new Error("queue membership without the routing API wired");
