@@ -23,14 +23,17 @@ type RolePayload =
   | {
       readonly roleId: string;
       readonly divisionIds: readonly string[];
-      /** The read showed the user holds the role (in divisions it does not tell): read the grants first. */
+      /**
+       * The read showed the user holds the role (in divisions it does not tell): read the grants
+       * first; false too for a change that came back held by its family's budget.
+       */
       readonly held: boolean;
     }
   | { readonly roleId: string; readonly remove: true };
 
 export const ROLE_GRANTS: OperationKind<RolePayload> = {
   kind: "role",
-  plan({ user, wants, ids }) {
+  plan({ user, wants, ids, heldBack }) {
     return [...wants].flatMap(([field, value]) => {
       const roleId = ids.get(field);
       if (elementOf(field)?.element !== "role" || roleId === undefined) return [];
@@ -38,7 +41,10 @@ export const ROLE_GRANTS: OperationKind<RolePayload> = {
         ? {
             roleId,
             divisionIds: value as readonly string[],
-            held: user.authorization?.roles?.some((r) => r.id === roleId) === true,
+            // Not read again for a change its family's budget held back (`PlanInput.heldBack`).
+            held:
+              heldBack?.has(field) !== true &&
+              user.authorization?.roles?.some((r) => r.id === roleId) === true,
           }
         : value === false
           ? { roleId, remove: true }

@@ -98,6 +98,19 @@ describe("routing and access: one user's plan", () => {
       again.map((o) => o.payload),
       [{ roleId: "r-agent", divisionIds: ["d-home"], held: true }],
     );
+    // A change its family's budget held back is granted without the read.
+    const holder = user({ authorization: { roles: [{ id: "r-agent" }] } });
+    const wants = new Map<ChangeField, FieldValue>([["role:agent", ["d-home"]]]);
+    const heldBack = planOperations({
+      user: holder,
+      update: planUpdate(holder, wants, ids),
+      wants,
+      ids,
+      heldBack: new Set<ChangeField>(["role:agent"]),
+    });
+    assert.deepEqual(heldBack.kind === "operations" ? heldBack.operations.map((o) => o.payload) : [], [
+      { roleId: "r-agent", divisionIds: ["d-home"], held: false },
+    ]);
   });
 
   it("a queue's members are read before its join or leave, unless the change came back held by the family's budget", () => {
