@@ -31,10 +31,12 @@ export interface QueueMemberOptions {
   /**
    * How `GET .../members` fills its pages: `full` (default: every page but the last holds `pageSize`,
    * with a `nextUri` while more follow), or `short`: every page holds one fewer than `pageSize` and
-   * none has a `nextUri`, as a listing filtered after its pages are cut would. No source excludes it;
-   * Genesys's Terraform provider reads the members until a page comes back empty (S36).
+   * none has a `nextUri`, as a listing filtered after its pages are cut would; or `cursor`: every
+   * `pageNumber` answers the first page (with a `nextUri`), as a listing paged by a cursor only would.
+   * No source excludes either; Genesys's Terraform provider reads the members until a page comes back
+   * empty (S36).
    */
-  queueMemberPages?: "full" | "short";
+  queueMemberPages?: "full" | "short" | "cursor";
 }
 
 /** "Bulk add or delete up to 100 queue members" (SDK docs). */
@@ -206,7 +208,8 @@ export class QueueStore {
     if (/^desc/i.test(params.get("sortOrder") ?? "")) members.reverse();
     const path = `/api/v2/routing/queues/${encodeURIComponent(queueId)}/members`;
     const short = this.#options.queueMemberPages === "short" && pageSize > 1;
-    const listing = pagedListing(members, path, params, pageNumber, short ? pageSize - 1 : pageSize);
+    const page = this.#options.queueMemberPages === "cursor" ? 1 : pageNumber;
+    const listing = pagedListing(members, path, params, page, short ? pageSize - 1 : pageSize);
     const { entities, firstUri, selfUri, previousUri } = listing;
     const nextUri = short ? undefined : listing.nextUri;
     return {

@@ -23,7 +23,22 @@ export async function everyPage<E>(
   pageSize: number,
   read: (pageNumber: number) => Promise<ListingPage<E>>,
 ): Promise<E[]> {
-  return (await firstPages(pageSize, Number.POSITIVE_INFINITY, read)).entities;
+  const { entities, complete } = await firstPages(pageSize, Number.POSITIVE_INFINITY, read);
+  if (!complete) throw new ListingRepeatedError(entities.length);
+  return entities;
+}
+
+/** A listing answered the same page for two page numbers: it cannot be read whole by `pageNumber`. */
+export class ListingRepeatedError extends Error {
+  override readonly name = "ListingRepeatedError";
+  /** Entities read before the repeat. */
+  readonly entitiesRead: number;
+  constructor(entitiesRead: number) {
+    super(
+      `a Genesys Cloud listing answered the same page for two page numbers after ${entitiesRead} entities: it seems to page by cursor only, which this client does not follow`,
+    );
+    this.entitiesRead = entitiesRead;
+  }
 }
 
 /**
@@ -39,11 +54,17 @@ export async function firstPages<E>(
   untilEmpty = false,
 ): Promise<{ readonly entities: E[]; readonly complete: boolean }> {
   const all: E[] = [];
+  let previous: string | undefined;
   for (let page = 1; page <= maxPages; page++) {
     const listing = await read(page);
     const entities = listing.entities ?? [];
-    all.push(...entities);
     if (entities.length === 0) return { entities: all, complete: true };
+    // The same entities as the page before: the listing ignores `pageNumber` (one that pages by a
+    // cursor only would). Reading on would never end; what follows is unknown.
+    const seen = JSON.stringify(entities);
+    if (seen === previous) return { entities: all, complete: false };
+    previous = seen;
+    all.push(...entities);
     if (untilEmpty) continue;
     if (listing.pageCount !== undefined) {
       if (page >= listing.pageCount) return { entities: all, complete: true };

@@ -8,8 +8,14 @@ import type { GenesysUser } from "../genesys/types.ts";
  * one read per queue and one per role for the whole file. Pure data; names in lower case.
  */
 export interface AccessHoldings {
-  /** The members (user ids) of each queue the file names that was found, by name. */
-  readonly queueMembers: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * The members (user ids) of each queue the file names that was found, by name; `complete` when the
+   * listing was read whole (only then is anyone absent from it judged not a member).
+   */
+  readonly queueMembers: ReadonlyMap<
+    string,
+    { readonly userIds: ReadonlySet<string>; readonly complete: boolean }
+  >;
   /** Per role id read: user id → the ids of the divisions the user holds the role in. */
   readonly roleGrants: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>;
   /** The org's home division (where a grant `true` is), when some row needed it. */
@@ -75,7 +81,7 @@ export function heldRole(user: GenesysUser, name: string): { readonly id: string
 
 /**
  * Whether a queue element is in effect: `true` when the user is a member of the queue, `false` when
- * not. A queue not found (unknown name) is never in effect: the sync dead-letters it by name.
+ * not in a queue read whole. A queue not found (unknown name) is never in effect: the sync dead-letters it by name.
  */
 export function queueInEffect(
   holdings: AccessHoldings,
@@ -84,7 +90,8 @@ export function queueInEffect(
   join: boolean,
 ): boolean {
   const members = holdings.queueMembers.get(name.trim().toLowerCase());
-  return members !== undefined && members.has(user.id) === join;
+  if (members === undefined) return false;
+  return join ? members.userIds.has(user.id) : members.complete && !members.userIds.has(user.id);
 }
 
 /**

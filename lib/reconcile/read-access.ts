@@ -32,14 +32,21 @@ export async function readAccess(
   if (needs.empty) return NO_HOLDINGS;
   const { signal, sleep } = options;
   const call = <T>(read: () => Promise<T>): Promise<T> => patiently(read, sleep, signal);
-  const queueMembers = new Map<string, ReadonlySet<string>>();
+  const queueMembers = new Map<
+    string,
+    { readonly userIds: ReadonlySet<string>; readonly complete: boolean }
+  >();
   for (const [key, name] of needs.queueNames) {
     const queue = await call(() => ports.routing.findQueueByName(name, signal));
     if (queue === undefined) continue;
     const members = await notFoundAsUndefined(
       call(() => ports.queueMembers.listQueueMembers(queue.id, signal)),
     );
-    if (members !== undefined) queueMembers.set(key, new Set(members.members.map((m) => m.id)));
+    if (members !== undefined)
+      queueMembers.set(key, {
+        userIds: new Set(members.members.map((m) => m.id)),
+        complete: members.complete,
+      });
   }
   const roleGrants = new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
   for (const roleId of needs.roleIds) {

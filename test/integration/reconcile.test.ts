@@ -313,6 +313,29 @@ describe("reconcile a snapshot", { concurrency: true }, () => {
     assert.deepEqual(w.sim.userSkills(userId(2)), { [billing as string]: 3, [sales as string]: 4 });
   });
 
+  test("a queue whose members cannot be read whole judges no leave in effect: it is enqueued for the sync", async (t) => {
+    const w = await fresh(
+      t,
+      [1, 2].map((n) => person(n)),
+    );
+    w.sim.seedQueues([{ name: "Support EMEA", memberIds: [userId(1)] }]);
+    // Every page number answers the first page: the listing never proves who is not in the queue.
+    w.sim.configureRouting({ queueMemberPages: "cursor" });
+    const row = (n: number, set: object) => JSON.stringify({ user: { email: `user${n}@example.com` }, set });
+    const text = [
+      row(1, { queues: { "Support EMEA": true } }),
+      row(2, { queues: { "Support EMEA": false } }),
+    ].join("\n");
+    const { exitCode, report } = await reconcile(w, text, { maxChange: { percent: 100 } }, "ndjson");
+    assert.equal(exitCode, 0, JSON.stringify(report));
+    assert.deepEqual(
+      { ...report.byField },
+      { "queue:support emea": 1 },
+      "user 2's leave differs; user 1 is found",
+    );
+    assert.deepEqual([report.counts.unchanged, report.counts.changed], [1, 1], JSON.stringify(report));
+  });
+
   test("queues and role grants in a snapshot: one members read per queue, one subject-grants read per role held; only what differs is enqueued", async (t) => {
     const w = await fresh(
       t,

@@ -272,6 +272,10 @@ describe("routing calls of our clients against the simulator", () => {
       assert.deepEqual(short.members.map((m) => m.id).sort(), [...ids].sort());
       assert.equal(calls("getQueueMembers"), 4 + 3, "99, 51, then the empty page");
       assert.equal((await api.queues.listQueueMembers(SALES_Q, signal, 2)).complete, false);
+      // A listing that ignores pageNumber (paged by a cursor only): it stops at the repeat, not whole.
+      sim.configureRouting({ queueMemberPages: "cursor" });
+      const cursor = await api.queues.listQueueMembers(SALES_Q, signal);
+      assert.deepEqual([cursor.members.length, cursor.complete], [100, false]);
       await assert.rejects(api.queues.addQueueMembers(SALES_Q, [...ids, ANN], signal), RangeError);
       assert.ok(MAX_MEMBERS_PER_CALL === 100);
     });

@@ -24,7 +24,7 @@ const row = (set: object): ParsedChange => {
 };
 const AGENT = { id: "r-agent", name: "Agent" };
 const holdings: AccessHoldings = {
-  queueMembers: new Map([["support emea", new Set([id(1)])]]),
+  queueMembers: new Map([["support emea", { userIds: new Set([id(1)]), complete: true }]]),
   roleGrants: new Map([["r-agent", new Map([[id(1), new Set(["d-home", "d-sales"])]])]]),
   homeDivisionId: "d-home",
   divisionIds: new Map([["sales", "d-sales"]]),
