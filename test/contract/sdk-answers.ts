@@ -153,3 +153,18 @@ export const ENTITY_LISTING_FIELDS = [
   "previousUri",
   "pageCount",
 ] as const;
+
+/** The fields the simulator renders on every user (each use adds its expansions and checks them against `Models.User`). */
+export const SIM_USER_FIELDS = [
+  "id",
+  "name",
+  "division",
+  "email",
+  "primaryContactInfo",
+  "addresses",
+  "state",
+  "username",
+  "version",
+  "acdAutoAnswer",
+  "selfUri",
+] as const;

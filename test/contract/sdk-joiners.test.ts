@@ -25,6 +25,7 @@ import {
   classifiedAs,
   ENTITY_LISTING_FIELDS,
   rejectedBody,
+  SIM_USER_FIELDS,
   sdkOff,
   sdkOn,
   unknownFields,
@@ -38,17 +39,7 @@ const APAC = "00000000-0000-4000-8000-0000000002b2";
 const NO_ONE = "00000000-0000-4000-8000-0000000002ff";
 
 const USER_FIELDS = [
-  "id",
-  "name",
-  "division",
-  "email",
-  "primaryContactInfo",
-  "addresses",
-  "state",
-  "username",
-  "version",
-  "acdAutoAnswer",
-  "selfUri",
+  ...SIM_USER_FIELDS,
   "title",
   "department",
 ] as const satisfies readonly (keyof Models.User)[];

@@ -18,26 +18,14 @@ import {
   classifiedAs,
   ENTITY_LISTING_FIELDS,
   rejectedBody,
+  SIM_USER_FIELDS,
   sdkOff,
   sdkOn,
   unknownFields,
 } from "./sdk-answers.ts";
 
 const LISTING_FIELDS = ENTITY_LISTING_FIELDS satisfies readonly (keyof Models.UserEntityListing)[];
-const USER_FIELDS = [
-  "id",
-  "name",
-  "division",
-  "email",
-  "primaryContactInfo",
-  "addresses",
-  "state",
-  "username",
-  "version",
-  "acdAutoAnswer",
-  "selfUri",
-  "employerInfo",
-] as const satisfies readonly (keyof Models.User)[];
+const USER_FIELDS = [...SIM_USER_FIELDS, "employerInfo"] as const satisfies readonly (keyof Models.User)[];
 
 /** Inactive users beyond the cap of 6 (at 2 a page: 3 pages from each end). */
 const INACTIVE = 9;

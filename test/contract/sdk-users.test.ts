@@ -38,6 +38,7 @@ import {
   ENTITY_LISTING_FIELDS,
   ERROR_FIELDS,
   rejectedBody,
+  SIM_USER_FIELDS,
   sdkOff,
   sdkOn,
   unknownFields,
@@ -72,17 +73,7 @@ const seed = (): SeedUser[] => [
 
 // The fields the simulator may send, each checked by tsc to be a field of the SDK's model.
 const USER_FIELDS = [
-  "id",
-  "name",
-  "division",
-  "email",
-  "primaryContactInfo",
-  "addresses",
-  "state",
-  "username",
-  "version",
-  "acdAutoAnswer",
-  "selfUri",
+  ...SIM_USER_FIELDS,
   "title",
   "department",
   "manager",

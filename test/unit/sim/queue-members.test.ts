@@ -12,7 +12,7 @@ import {
   startGenesysSimulator,
 } from "../../../sim/genesys-simulator.ts";
 import type { PagedListing } from "../../../sim/listing.ts";
-import { call, errorOf, login } from "./sim-http.ts";
+import { call, errorOf, getOk, login } from "./sim-http.ts";
 
 const ANN = "00000000-0000-4000-8000-000000000d01";
 const BEN = "00000000-0000-4000-8000-000000000d02";
@@ -28,11 +28,7 @@ describe("simulator: queues and their members", () => {
   let sim: GenesysSimulator;
   let token: string;
   let clock = 1_800_000_000_000;
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await call(sim, token, "GET", path);
-    assert.equal(res.status, 200, path);
-    return (await res.json()) as T;
-  };
+  const get = <T>(path: string): Promise<T> => getOk<T>(sim, token, path);
   const names = (listing: { entities: { name: string }[] }) => listing.entities.map((e) => e.name);
   const post = (queueId: string, ids: string[], remove = false) =>
     call(

@@ -13,7 +13,7 @@ import {
   startGenesysSimulator,
 } from "../../../sim/genesys-simulator.ts";
 import type { PagedListing } from "../../../sim/listing.ts";
-import { call, errorOf, login } from "./sim-http.ts";
+import { call, errorOf, getOk, login } from "./sim-http.ts";
 
 const ANN = "00000000-0000-4000-8000-000000000f01";
 const BEN = "00000000-0000-4000-8000-000000000f02";
@@ -27,11 +27,7 @@ const EMEA = "00000000-0000-4000-8000-000000001101";
 describe("simulator: roles and grants", () => {
   let sim: GenesysSimulator;
   let token: string;
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await call(sim, token, "GET", path);
-    assert.equal(res.status, 200, path);
-    return (await res.json()) as T;
-  };
+  const get = <T>(path: string): Promise<T> => getOk<T>(sim, token, path);
   const grantRole = (roleId: string, body: unknown, query = "?subjectType=PC_USER") =>
     call(sim, token, "POST", `/api/v2/authorization/roles/${roleId}${query}`, body);
   const bulk = (action: string, userId: string, grants: unknown) =>

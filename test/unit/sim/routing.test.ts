@@ -12,7 +12,7 @@ import {
   startGenesysSimulator,
 } from "../../../sim/genesys-simulator.ts";
 import type { PagedListing } from "../../../sim/listing.ts";
-import { call, errorOf, login } from "./sim-http.ts";
+import { call, errorOf, getOk, login } from "./sim-http.ts";
 
 const ANN = "00000000-0000-4000-8000-000000000a01";
 const BEN = "00000000-0000-4000-8000-000000000a02";
@@ -27,11 +27,7 @@ const NO_SKILL = "00000000-0000-4000-8000-000000000bff";
 describe("simulator: skills and languages", () => {
   let sim: GenesysSimulator;
   let token: string;
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await call(sim, token, "GET", path);
-    assert.equal(res.status, 200, path);
-    return (await res.json()) as T;
-  };
+  const get = <T>(path: string): Promise<T> => getOk<T>(sim, token, path);
   const names = (listing: PagedListing<{ name: string }>) => listing.entities.map((e) => e.name);
   const patchSkills = (userId: string, body: unknown, bearer = token) =>
     call(sim, bearer, "PATCH", `/api/v2/users/${userId}/routingskills/bulk`, body);

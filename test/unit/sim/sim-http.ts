@@ -54,3 +54,10 @@ export async function errorOf(res: Response, status: number, code: string): Prom
   assert.equal(body.status, status);
   return body;
 }
+
+/** A GET answered 200: its JSON body. */
+export async function getOk<T>(sim: GenesysSimulator, token: string, path: string): Promise<T> {
+  const res = await call(sim, token, "GET", path);
+  assert.equal(res.status, 200, path);
+  return (await res.json()) as T;
+}
