@@ -10,11 +10,11 @@
  * and the whole's admitted calls per window over the binding limit, both in the whole windows after
  * the first (the first is where the family's limit is learnt); 429s per 1,000 of the family's calls.
  */
-import { loadConfig } from "../lib/config.ts";
 import { BudgetDeniedError } from "../lib/ratelimit/budget-denied.ts";
 import { createGenesysAccess } from "../lib/sync/genesys-access.ts";
 import { silentLog } from "../lib/sync/log.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../sim/genesys-simulator.ts";
+import { benchConfig } from "./project-row.ts";
 import type { BenchWorld } from "./world.ts";
 
 export interface FamilyRowOptions {
@@ -69,20 +69,13 @@ export async function runFamilyRow(world: BenchWorld, options: FamilyRowOptions)
   });
   sim.resetStats();
   const perMinute = Math.round((options.limit * 60_000) / options.windowMs);
-  const loaded = loadConfig({
-    SYNC_QUEUE_URL: resources.queueUrl,
-    SYNC_DLQ_URL: resources.dlqUrl,
-    SYNC_STATE_TABLE: resources.tableName,
-    GENESYS_API_URL: sim.apiUrl,
-    GENESYS_LOGIN_URL: sim.loginUrl,
-    GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
-    GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-    GENESYS_TOKEN_POOL_SIZE: "1",
-    GENESYS_RATE_LIMIT_PER_MINUTE: String(perMinute),
-    GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: String(perMinute),
-    GENESYS_LEARN_FAMILY_LIMITS: "true",
+  const config = benchConfig(world, resources, {
+    poolSize: 1,
+    perTokenPerMinute: perMinute,
+    clientPerMinute: perMinute,
+    windowMs: options.windowMs,
+    env: { GENESYS_LEARN_FAMILY_LIMITS: "true" },
   });
-  const config = { ...loaded, genesys: { ...loaded.genesys, rateLimitWindowMs: options.windowMs } };
   const ids = sim
     .listUsers()
     .slice(0, 10)

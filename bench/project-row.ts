@@ -4,7 +4,7 @@
  * table. Each runs passes in a loop, like overlapping scheduled Lambdas, until the queue is drained.
  */
 import { ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { loadConfig } from "../lib/config.ts";
+import { loadConfig, type SyncConfig } from "../lib/config.ts";
 import { FUNCTION_TIMEOUT_SECONDS } from "../lib/infra/resources.ts";
 import { silentLog } from "../lib/sync/log.ts";
 import { emptySummary, type PassSummary } from "../lib/sync/pass-summary.ts";
@@ -79,11 +79,16 @@ export async function enqueue(
   await Promise.all(Array.from({ length: 8 }, sender));
 }
 
-export async function runProjectRow(
+/**
+ * The configuration of the project's invocations in a row: the row's queue, table and simulator, the
+ * default client, and its pool and limits. Time is compressed: the project's "minute" is the
+ * simulator's window, for its headroom and its arithmetic of 429s alike.
+ */
+export function benchConfig(
   world: BenchWorld,
   resources: Resources,
-  options: ProjectRowOptions,
-): Promise<ProjectRowResult> {
+  options: Pick<ProjectRowOptions, "poolSize" | "perTokenPerMinute" | "clientPerMinute" | "windowMs" | "env">,
+): SyncConfig {
   const loaded = loadConfig({
     SYNC_QUEUE_URL: resources.queueUrl,
     SYNC_DLQ_URL: resources.dlqUrl,
@@ -99,9 +104,15 @@ export async function runProjectRow(
       : { GENESYS_CLIENT_RATE_LIMIT_PER_MINUTE: String(options.clientPerMinute) }),
     ...options.env,
   });
-  // Time is compressed: the project's "minute" is the simulator's window, for its headroom and its
-  // arithmetic of 429s alike.
-  const config = { ...loaded, genesys: { ...loaded.genesys, rateLimitWindowMs: options.windowMs } };
+  return { ...loaded, genesys: { ...loaded.genesys, rateLimitWindowMs: options.windowMs } };
+}
+
+export async function runProjectRow(
+  world: BenchWorld,
+  resources: Resources,
+  options: ProjectRowOptions,
+): Promise<ProjectRowResult> {
+  const config = benchConfig(world, resources, options);
   const credentials = { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET };
   const total = emptySummary();
   const errors: string[] = [];

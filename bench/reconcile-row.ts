@@ -12,13 +12,12 @@
  */
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { loadConfig } from "../lib/config.ts";
 import { FUNCTION_TIMEOUT_SECONDS } from "../lib/infra/resources.ts";
 import { createReconcileJob } from "../lib/reconcile/reconcile-job.ts";
 import { RECONCILE_DEFAULTS } from "../lib/reconcile/reconcile-options.ts";
 import { silentLog } from "../lib/sync/log.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "../sim/genesys-simulator.ts";
-import { enqueue, runProjectRow } from "./project-row.ts";
+import { benchConfig, enqueue, runProjectRow } from "./project-row.ts";
 import { benchUserId } from "./workload.ts";
 import type { BenchWorld, Resources } from "./world.ts";
 
@@ -130,18 +129,12 @@ export async function runReconcileRow(
   // This project: reconcile, then the sync drains what it enqueued.
   seed();
   const resources = await world.provisionRow(`bench-reconcile-${run}`);
-  const loaded = loadConfig({
-    SYNC_QUEUE_URL: resources.queueUrl,
-    SYNC_DLQ_URL: resources.dlqUrl,
-    SYNC_STATE_TABLE: resources.tableName,
-    GENESYS_API_URL: sim.apiUrl,
-    GENESYS_LOGIN_URL: sim.loginUrl,
-    GENESYS_CLIENT_ID: DEFAULT_CLIENT_ID,
-    GENESYS_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-    GENESYS_TOKEN_POOL_SIZE: "1",
-    GENESYS_RATE_LIMIT_PER_MINUTE: String(perMinute),
+  const config = benchConfig(world, resources, {
+    poolSize: 1,
+    perTokenPerMinute: perMinute,
+    clientPerMinute: undefined,
+    windowMs: options.windowMs,
   });
-  const config = { ...loaded, genesys: { ...loaded.genesys, rateLimitWindowMs: options.windowMs } };
   const started = Date.now();
   const { report } = await createReconcileJob({
     config,
