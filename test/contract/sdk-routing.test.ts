@@ -239,6 +239,19 @@ describe("routing through Genesys's JavaScript SDK (RoutingApi, UsersApi)", () =
         .entities?.map((m) => [m.id, m.joined]),
       [[BEN, true]],
     );
+    // The simulator's other pagings of the members (short pages; every page number the first): the
+    // same envelope, which the SDK and our schema read alike.
+    for (const queueMemberPages of ["short", "cursor"] as const) {
+      sim.configureRouting({ queueMemberPages });
+      const other = await routing.getRoutingQueueMembers(SUPPORT, {
+        pageSize: 2,
+        pageNumber: 2,
+        memberBy: "user",
+      });
+      assert.deepEqual(unknownFields(other, MEMBER_LISTING_FIELDS), [], queueMemberPages);
+      assert.ok(listingOf(QueueMemberSchema).safeParse(other).success, queueMemberPages);
+    }
+    sim.configureRouting({ queueMemberPages: "full" });
   });
 
   it("getUserQueues with joined true and false: UserQueue with joined", async () => {

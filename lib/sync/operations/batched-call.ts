@@ -1,3 +1,5 @@
+import { PermissionError } from "../../genesys/errors.ts";
+
 /**
  * One call for many users (a division move, queue members, a role's grant), and what follows a
  * refusal: one that names users fails those users, and the others are sent again once, together; one
@@ -40,4 +42,18 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * A read that only spares writes (members already in a queue, grants already held): what it found,
+ * or `unknown` when the client may not make it (a 403), so that the writes are sent as they would be
+ * without the read, instead of failing for a permission the writes do not need.
+ */
+export async function readToSpare<T>(read: () => Promise<T>, unknown: T): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof PermissionError) return unknown;
+    throw error;
+  }
 }

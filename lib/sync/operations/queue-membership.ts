@@ -16,10 +16,10 @@
  * limit there slows queue work only.
  */
 import { elementOf } from "../../contract/routing-elements.ts";
-import { AssignmentRefusedError, PermissionError } from "../../genesys/errors.ts";
+import { AssignmentRefusedError } from "../../genesys/errors.ts";
 import { MAX_MEMBERS_PER_CALL } from "../../genesys/queue-members-api.ts";
 import type { RoutingPorts } from "../pass-deps.ts";
-import { callForAll, chunks } from "./batched-call.ts";
+import { callForAll, chunks, readToSpare } from "./batched-call.ts";
 import { type BatchItem, IN_EFFECT, type OperationContext, type OperationKind } from "./operation.ts";
 
 interface QueuePayload {
@@ -68,7 +68,9 @@ async function runQueue(
   const groups = new Map<string, BatchItem<QueuePayload>[]>();
   for (const item of items) {
     const key = `${item.operation.payload.queueId}:${item.operation.payload.join}`;
-    groups.set(key, [...(groups.get(key) ?? []), item]);
+    const group = groups.get(key) ?? [];
+    group.push(item);
+    groups.set(key, group);
   }
   const out = new Map<string, unknown>();
   for (const group of groups.values()) {
@@ -121,11 +123,5 @@ async function membersToCompare(
   // As many pages as the group's calls; a leave one more, so that a queue within them is read to the
   // empty page that alone proves nobody else is in it.
   const pages = Math.ceil(users / MAX_MEMBERS_PER_CALL) + (join ? 0 : 1);
-  try {
-    return await routing.queueMembers(queueId, pages, signal);
-  } catch (error) {
-    // A client that may write members but not read them (a 403): the read only spares writes.
-    if (error instanceof PermissionError) return unknown;
-    throw error;
-  }
+  return readToSpare(() => routing.queueMembers(queueId, pages, signal), unknown);
 }

@@ -13,10 +13,10 @@
  * `genesyscloud_user_roles`).
  */
 import { elementOf } from "../../contract/routing-elements.ts";
-import { AssignmentRefusedError, PermissionError } from "../../genesys/errors.ts";
+import { AssignmentRefusedError } from "../../genesys/errors.ts";
 import { MAX_SUBJECTS_PER_ROLE_GRANT } from "../../genesys/roles-api.ts";
 import type { RoutingPorts } from "../pass-deps.ts";
-import { callForAll, chunks } from "./batched-call.ts";
+import { callForAll, chunks, readToSpare } from "./batched-call.ts";
 import { type BatchItem, IN_EFFECT, type OperationContext, type OperationKind } from "./operation.ts";
 
 type RolePayload =
@@ -96,12 +96,8 @@ async function grantsHeld(
   userId: string,
   signal: AbortSignal,
 ): Promise<ReadonlySet<string>> {
-  try {
-    return new Set((await routing.getUserGrants(userId, signal)).map((g) => `${g.roleId}:${g.divisionId}`));
-  } catch (error) {
-    if (error instanceof PermissionError) return new Set();
-    throw error;
-  }
+  const grants = await readToSpare(() => routing.getUserGrants(userId, signal), []);
+  return new Set(grants.map((g) => `${g.roleId}:${g.divisionId}`));
 }
 
 function needRouting(context: OperationContext) {
