@@ -140,6 +140,7 @@ describe("routing and access", { concurrency: true }, () => {
     assert.equal(calls(w, "postQueueMembers"), 0, "a member joining, a non-member leaving: nothing sent");
     assert.equal(calls(w, "grantRole") + calls(w, "subjectBulkAdd"), 0, "the role held in its division");
     assert.equal(calls(w, "getSubject"), 2, "the grants of a user holding the role, read once each");
+    assert.equal(calls(w, "getQueueMembers"), 2, "EMEA read once for its joins, APAC once for its leave");
     assert.deepEqual(Object.keys(w.sim.queueMembers(emea as string)).sort(), [userId(1), userId(2)].sort());
     assert.deepEqual(w.sim.queueMembers(apac as string), {});
 
