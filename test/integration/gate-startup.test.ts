@@ -61,10 +61,15 @@ describe("a new container's gate on DynamoDB Local", () => {
     for (const d of done) d();
     grower.destroy();
     assert.equal((await readLimiterStatus({ client: admin, tableName, key, limits })).activeTokens, 4);
-    const writesForFirstGrant = async (primed: boolean): Promise<{ requests: number; slot: number }> => {
-      await sleep(200); // the budget is idle again
+    const writesForFirstGrant = async (
+      primed: boolean,
+      laterMs: number,
+    ): Promise<{ requests: number; slot: number }> => {
+      // The gate's clock stands `laterMs` after now, still: the budget is idle again by then, and no
+      // time passes between its writes however busy the machine (a wall clock let the state move).
+      const at = Date.now() + laterMs;
       const { client, requests } = countingClient();
-      const gate = new DynamoRateGate({ client, tableName, key, limits });
+      const gate = new DynamoRateGate({ client, tableName, key, limits, now: () => at });
       if (primed) await gate.prime();
       const before = requests.length;
       const permit = await gate.tryAcquire();
@@ -74,8 +79,8 @@ describe("a new container's gate on DynamoDB Local", () => {
     };
     // Unprimed, the write on the empty state fails on the pool (2 writes; a third when a busy machine
     // lets the budget's state move between them); primed, that failure is saved.
-    const unprimed = (await writesForFirstGrant(false)).requests;
-    const primed = (await writesForFirstGrant(true)).requests;
+    const unprimed = (await writesForFirstGrant(false, 10_000)).requests;
+    const primed = (await writesForFirstGrant(true, 20_000)).requests;
     assert.ok(unprimed >= 2, `unprimed: ${unprimed} writes`);
     assert.ok(primed < unprimed, `primed: ${primed} writes, unprimed: ${unprimed}`);
   });
@@ -109,12 +114,12 @@ describe("a new container's gate on DynamoDB Local", () => {
     const cellsGranted = async (deadlineMs: number | undefined): Promise<number> => {
       const key = `client-${randomUUID()}`;
       const { client } = countingClient();
-      const gate = new DynamoRateGate({ client, tableName, key, limits });
+      // The gate's clock stands still: the deadline is 15 ms after the write's time however long a
+      // busy machine takes to send it (a wall clock let load move the two apart).
+      const t0 = Date.now();
+      const gate = new DynamoRateGate({ client, tableName, key, limits, now: () => t0 });
       const done = Array.from({ length: 8 }, () => gate.waiting());
-      const permit = await gate.tryAcquire(
-        undefined,
-        deadlineMs === undefined ? undefined : Date.now() + deadlineMs,
-      );
+      const permit = await gate.tryAcquire(undefined, deadlineMs === undefined ? undefined : t0 + deadlineMs);
       for (const d of done) d();
       client.destroy();
       assert.ok(permit.granted);
