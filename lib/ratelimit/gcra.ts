@@ -80,6 +80,17 @@ export function gcraAcquire(tat: number | undefined, now: number, params: GcraPa
   return { granted: true, tat: base + n * params.intervalMs, base, slots: leaseSlots(base, n, params) };
 }
 
+/**
+ * The earliest theoretical arrival of a cell after a pause of every caller that ends at `pausedUntil`
+ * (`-Infinity` without one): the first cell conforms at the pause's end and the next ones at the pace,
+ * never as a burst. A pause ends when the server's window first has room again (its Retry-After), and
+ * room comes back only as fast as the calls of a window before leave it; a burst at the pause's end
+ * met the 429 again (the bench's half-limit row: in 2 runs of 4, a second pause of a second).
+ */
+export function pauseFloor(pausedUntil: number | undefined, params: GcraParams): number {
+  return pausedUntil === undefined ? Number.NEGATIVE_INFINITY : pausedUntil + toleranceMs(params);
+}
+
 /** Time (epoch ms) at which the first cell conforms again for state `tat`. */
 export function nextConformingAt(tat: number, params: GcraParams): number {
   return tat - toleranceMs(params);

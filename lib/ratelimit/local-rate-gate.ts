@@ -11,7 +11,7 @@
 import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
 import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
-import { gcraAcquire } from "./gcra.ts";
+import { gcraAcquire, pauseFloor } from "./gcra.ts";
 import { learnedLimit } from "./learned-limit.ts";
 import {
   type RateLimitConfig,
@@ -68,8 +68,12 @@ export class LocalRateGate implements RateGate {
     for (let ramped = false; ; ) {
       const shared = sharedLimit(this.#state, now, this.#config);
       const intervalMs = 60_000 / paceRate(this.#config, this.#state.pool, shared);
-      const { tat, pool: active } = this.#state;
-      const decision = gcraAcquire(tat, now, { intervalMs, burst: this.#config.burst });
+      const { pool: active } = this.#state;
+      const params = { intervalMs, burst: this.#config.burst };
+      // No burst right after a pause (`pauseFloor`).
+      const stored = this.#state.tat;
+      const tat = pausedUntil === undefined ? stored : Math.max(stored ?? 0, pauseFloor(pausedUntil, params));
+      const decision = gcraAcquire(tat, now, params);
       if (!decision.granted) {
         const pool = rampTarget(this.#config, active, shared, {
           now,

@@ -31,7 +31,7 @@
 import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
 import { type Cell, GateView } from "./gate-view.ts";
-import { type GcraParams, leaseSlots, nextConformingAt } from "./gcra.ts";
+import { type GcraParams, leaseSlots, nextConformingAt, pauseFloor } from "./gcra.ts";
 import {
   contentionAfterLoss,
   contentionAfterWin,
@@ -278,9 +278,10 @@ export class SharedRateGate implements RateGate {
     for (let attempt = 0; attempt < MAX_WRITES_PER_ACQUIRE; attempt++) {
       const now = this.#now();
       const params = this.#params(now);
-      // The lease starts no earlier than its cells can still be spent when it lands.
-      const start = now + this.#startOffsetMs();
       const known = view.known;
+      // The lease starts no earlier than its cells can still be spent when it lands, nor as a burst
+      // right after a pause.
+      const start = Math.max(now + this.#startOffsetMs(), pauseFloor(known.pausedUntil, params));
       const tat = known.tat;
       const lease = leaseBefore(
         leaseSize(params.intervalMs, this.#demandExceedsLease(), this.#waiting, this.#policy),

@@ -57,6 +57,19 @@ describe("LocalRateGate", () => {
     assert.ok(!p.granted && p.reason === "paced" && p.waitMs === 169, JSON.stringify(p));
   });
 
+  it("after a pause of every caller, calls resume at the pace: the burst an idle budget allows is not spent at the pause's end", async () => {
+    let now = 0;
+    const gate = new LocalRateGate({ limits: { perTokenPerMinute: 600, burst: 3 }, now: () => now });
+    await gate.recordRateLimited(4_000, 0);
+    now = 4_000;
+    assert.deepEqual(await gate.tryAcquire(), { granted: true, slot: 0 });
+    const paced = await gate.tryAcquire();
+    assert.ok(!paced.granted && paced.reason === "paced", JSON.stringify(paced));
+    // Idle as long again, the burst is back.
+    now += 60_000;
+    for (let i = 0; i < 3; i++) assert.ok((await gate.tryAcquire()).granted, `burst call ${i + 1}`);
+  });
+
   it("rejects when already aborted", async () => {
     const gate = new LocalRateGate({ limits: { perTokenPerMinute: 300 } });
     await assert.rejects(gate.tryAcquire(AbortSignal.abort()), { name: "AbortError" });

@@ -285,6 +285,33 @@ describe("SharedRateGate over the in-memory store", () => {
     assert.ok(!denied.granted && denied.reason === "paused");
   });
 
+  it("after a pause of every caller, gates resume at the pace: no burst at the pause's end, whoever writes first", async () => {
+    // Burst 3 at 600/min: 100 ms apart once the burst is spent.
+    const limits = { perTokenPerMinute: 600, burst: 3, windowMs: 2_000 };
+    const clock = virtualClock(0);
+    const memory = new MemoryLimiterStore();
+    const [a, b] = gatesOn(latentStore(memory, clock, 2), clock, 2, limits);
+    assert.ok(a && b);
+    await hammer(clock, a, 3, clock.now() + 300);
+    await a.recordRateLimited(1_000, 0);
+    const { pausedUntil } = await memory.read();
+    assert.ok(pausedUntil !== undefined);
+    const end = pausedUntil + 250;
+    const grants = (await Promise.all([hammer(clock, a, 3, end), hammer(clock, b, 3, end)])).flat();
+    const after = grants.map((g) => g.at).sort((x, y) => x - y);
+    const interval =
+      60_000 / paceRate(resolveRateLimitConfig(limits), 1, (await memory.read()).rateAtCut ?? Infinity);
+    assert.ok(after.length >= 2, `${after.length} grants after the pause`);
+    // The k-th call after the pause no earlier than k intervals after its end (an idle budget's
+    // burst would let three go at once).
+    for (const [k, at] of after.entries()) {
+      assert.ok(
+        at >= pausedUntil + k * interval - 1,
+        `grant ${k} at ${at}, pause ended ${pausedUntil}: ${after}`,
+      );
+    }
+  });
+
   it("headers that announce a lower shared limit with a full window: stored, every gate paused until the reset, no cut", async () => {
     const limits = { perTokenPerMinute: 600, windowMs: 2_000 };
     const clock = virtualClock(0);
