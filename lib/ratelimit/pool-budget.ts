@@ -32,7 +32,7 @@ export function bindingLimit(config: ResolvedRateLimitConfig, active: number, sh
 }
 
 /** How late after its time a leased cell may still be spent, ms: the first half of `lateMs`. */
-export function spendLateMs(config: ResolvedRateLimitConfig): number {
+export function spendLateMs(config: Pick<ResolvedRateLimitConfig, "lateMs">): number {
   return config.lateMs / 2;
 }
 

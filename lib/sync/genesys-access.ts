@@ -18,8 +18,10 @@ import { acquirePermit } from "../ratelimit/acquire-permit.ts";
 import { budgetDenied } from "../ratelimit/budget-denied.ts";
 import { dynamoFamilyBudget, familySendWithinMs } from "../ratelimit/dynamo-family-budget.ts";
 import { GateForLimits } from "../ratelimit/gate-for-limits.ts";
+import { RATE_LIMIT_DEFAULTS } from "../ratelimit/limiter-config.ts";
 import type { PassBudget } from "../ratelimit/pass-budget.ts";
 import { PermitLine } from "../ratelimit/permit-line.ts";
+import { spendLateMs } from "../ratelimit/pool-budget.ts";
 import type { RateGate } from "../ratelimit/rate-gate.ts";
 import type { LimiterStatus } from "../ratelimit/status.ts";
 import { onDependency } from "./dependency.ts";
@@ -184,6 +186,7 @@ export function createGenesysAccess(deps: GenesysAccessDeps): GenesysAccess {
       onLimitHeaders,
       onAnswered: (family, status) => families.answered(family, status),
       onCall: deps.onCall,
+      tokenLateMs: spendLateMs(RATE_LIMIT_DEFAULTS),
       timeoutMs: config.genesys.timeoutMs,
       fetch: deps.fetch,
       now,

@@ -178,6 +178,25 @@ describe("GenesysHttp.request", () => {
     assert.deepEqual(h.events, ["acquire", "fetch", "acquire", "fetch", "acquire", "fetch"]);
   });
 
+  it("a token that comes later than tokenLateMs after its permit: the permit is given up and another taken (at most 3)", async () => {
+    let clock = 0;
+    // Every getToken takes `slowMs` on the clock: 40 ms (a login), then 0 (cached).
+    const delays = [40, 0];
+    const h = harness([ok({}), ok({})], { tokenLateMs: 25, now: () => clock });
+    const getToken = h.tokens.getToken.bind(h.tokens);
+    h.tokens.getToken = async (s, slot) => {
+      clock += delays.shift() ?? 0;
+      return getToken(s, slot);
+    };
+    await h.http.request("GET", "/a", "GET /a", ANY, { signal });
+    assert.deepEqual(h.events, ["acquire", "acquire", "fetch"], "the late permit given up");
+    // Always late (a slow store, a stalled loop): the third permit is kept.
+    delays.push(40, 40, 40, 40);
+    h.events.length = 0;
+    await h.http.request("GET", "/b", "GET /b", ANY, { signal });
+    assert.deepEqual(h.events, ["acquire", "acquire", "acquire", "fetch"]);
+  });
+
   it("an acquire denial stops the call before fetch", async () => {
     const h = harness([ok({})], {
       acquire: async () => {
