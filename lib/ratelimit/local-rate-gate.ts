@@ -70,9 +70,8 @@ export class LocalRateGate implements RateGate {
       const intervalMs = 60_000 / paceRate(this.#config, this.#state.pool, shared);
       const { pool: active } = this.#state;
       const params = { intervalMs, burst: this.#config.burst };
-      // No burst right after a pause (`pauseFloor`).
-      const stored = this.#state.tat;
-      const tat = pausedUntil === undefined ? stored : Math.max(stored ?? 0, pauseFloor(pausedUntil, params));
+      // No burst right after a pause (`pauseFloor`); -Infinity (never used, never paused) conforms now.
+      const tat = Math.max(this.#state.tat ?? Number.NEGATIVE_INFINITY, pauseFloor(pausedUntil, params));
       const decision = gcraAcquire(tat, now, params);
       if (!decision.granted) {
         const pool = rampTarget(this.#config, active, shared, {
@@ -83,7 +82,8 @@ export class LocalRateGate implements RateGate {
           grantedInWindow: this.#grantedInWindow(now),
         });
         if (pool !== undefined && !ramped) {
-          const padded = tat === undefined ? tat : tat + rampPaddingMs(active, intervalMs);
+          // Denied, so `tat` is a real time (ahead of now).
+          const padded = tat + rampPaddingMs(active, intervalMs);
           this.#state = { ...this.#state, pool, tat: padded, pooledAt: now, poolBefore: active };
           ramped = true;
           continue;

@@ -279,8 +279,7 @@ export class SharedRateGate implements RateGate {
       const now = this.#now();
       const params = this.#params(now);
       const known = view.known;
-      // The lease starts no earlier than its cells can still be spent when it lands, nor as a burst
-      // right after a pause.
+      // No earlier than its cells can still be spent when it lands, nor as a burst after a pause.
       const start = Math.max(now + this.#startOffsetMs(), pauseFloor(known.pausedUntil, params));
       const tat = known.tat;
       const lease = leaseBefore(
