@@ -147,12 +147,14 @@ describe("the sync against the real API's behaviours", { concurrency: true }, ()
   test("a 403 that no PATCH gets past (no directory:user:edit) still stops the run, naming that permission", async (t) => {
     const w = await fresh(t);
     seed(w.sim, 4);
-    w.sim.addClient({ clientId: "viewer", clientSecret: "s", permissions: ["telephony:extension:assign"] });
     await w.send([change(1, { extension: "5001", title: "Lead" }), change(2, { title: "Lead" })]);
-    await assert.rejects(w.job({ clientId: "viewer", clientSecret: "s" }).run({}, RUN_MS), (error: Error) => {
-      assert.match(error.message, /directory:user:edit/);
-      return true;
-    });
+    await assert.rejects(
+      w.job({ clientId: "viewer", permissions: ["telephony:extension:assign"] }).run({}, RUN_MS),
+      (error: Error) => {
+        assert.match(error.message, /directory:user:edit/);
+        return true;
+      },
+    );
     assert.equal((await w.peek("main")).length, 2, "released, nothing lost");
     assert.equal((await w.peek("dlq")).length, 0);
   });

@@ -210,9 +210,8 @@ describe("routing and access", { concurrency: true }, () => {
       "routing:skill:view",
       "routing:language:assign",
     ];
-    w.sim.addClient({ clientId: "no-skills", clientSecret: "s", permissions });
     await w.send([change(1, { title: "Agent III", skills: { Billing: 2 }, languages: { French: 4 } })]);
-    const summary = await w.job({ clientId: "no-skills", clientSecret: "s" }).run({}, RUN_MS);
+    const summary = await w.job({ clientId: "no-skills", permissions }).run({}, RUN_MS);
     assert.equal(summary.endedBy, "queue-empty", "the run goes on");
     assert.equal(w.sim.getUser(userId(1))?.title, "Agent III");
     assert.deepEqual(w.sim.userLanguages(userId(1)), { [french as string]: 4 });
@@ -234,9 +233,8 @@ describe("routing and access", { concurrency: true }, () => {
       "authorization:role:view",
       "authorization:grant:add",
     ];
-    w.sim.addClient({ clientId: "grant-only", clientSecret: "s", permissions });
     await w.send([change(1, { roles: { Agent: true } })]);
-    const summary = await w.job({ clientId: "grant-only", clientSecret: "s" }).run({}, RUN_MS);
+    const summary = await w.job({ clientId: "grant-only", permissions }).run({}, RUN_MS);
     assert.equal(summary.deadLettered, 0, JSON.stringify(summary));
     assert.deepEqual(
       w.sim

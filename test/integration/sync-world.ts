@@ -52,6 +52,8 @@ export interface WorldOptions {
 export interface JobOptions {
   readonly clientId?: string;
   readonly clientSecret?: string;
+  /** The client's role grants only these: the client is added to the simulator so first. */
+  readonly permissions?: readonly string[];
   readonly gate?: RateGate;
   readonly log?: Log;
   /** Replaces the SQS client (e.g. one that records or fails calls). */
@@ -147,6 +149,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         clientId: jobOptions.clientId ?? DEFAULT_CLIENT_ID,
         clientSecret: jobOptions.clientSecret ?? DEFAULT_CLIENT_SECRET,
       };
+      if (jobOptions.permissions) sim.addClient({ ...credentials, permissions: [...jobOptions.permissions] });
       return createSyncJob({
         config,
         sqs: jobOptions.sqs ?? sqs,

@@ -250,13 +250,12 @@ describe("sync end to end", { concurrency: true }, () => {
 
   test("403: the run stops naming directory:user:edit; messages stay in the queue", async (t) => {
     const w = await fresh(t, 30);
-    w.sim.addClient({ clientId: "readonly", clientSecret: "s", permissions: [] });
     await w.send(Array.from({ length: 30 }, (_, i) => change(i + 1, { title: `X${i}` })));
     const lines: string[] = [];
     const keep = (message: string, extra?: unknown) => lines.push(`${message} ${JSON.stringify(extra)}`);
     const log = { debug: keep, info: keep, warn: keep, error: keep };
     await assert.rejects(
-      w.job({ clientId: "readonly", clientSecret: "s", log }).run({}, RUN_MS),
+      w.job({ clientId: "readonly", permissions: [], log }).run({}, RUN_MS),
       (error: Error) => {
         assert.ok(error instanceof RunStoppedError);
         assert.match(error.message, /directory:user:edit/);
