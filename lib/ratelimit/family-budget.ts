@@ -72,6 +72,17 @@ export class FamilyBudget {
     const now = this.#o.now();
     this.#calls.push({ at: now, family });
     this.#forget(now);
+    return this.#currentGate(family, signal);
+  }
+
+  /**
+   * The gate a call of `family` takes now: the learnt limits loaded first when a load is due (also
+   * for the callers that waited out a probe: built from this container's share alone, a family gate
+   * of a few calls a window pushed the family's limiter item seconds ahead, and every container
+   * waited that out: the bench's 5-s gap).
+   */
+  async #currentGate(family: EndpointFamily, signal?: AbortSignal): Promise<RateGate | undefined> {
+    const now = this.#o.now();
     // Learnt limits are loaded (a read of the state table) only for a call whose family may have one.
     if (this.#learns(family) && now - this.#loadedAt >= this.#o.windowMs) {
       this.#loading ??= this.#load(now, signal).finally(() => {
@@ -81,7 +92,7 @@ export class FamilyBudget {
     }
     const probe = this.#probe;
     if (probe && this.#heldBack(family, now))
-      return waitUntil(probe.untilMs, this.#o.now, () => this.#gateFor(family));
+      return waitUntil(probe.untilMs, this.#o.now, (s) => this.#currentGate(family, s));
     return this.#gateFor(family);
   }
 
@@ -197,7 +208,7 @@ export class FamilyBudget {
     return gate;
   }
 
-  async #load(now: number, signal: AbortSignal): Promise<void> {
+  async #load(now: number, signal?: AbortSignal): Promise<void> {
     const stored = await this.#o.store.load(await this.#o.clientId(), now, signal);
     // A limit learnt here and not yet stored (or read before it was) stays.
     for (const [family, limit] of this.#learned) {
@@ -227,12 +238,16 @@ function dropBefore(list: Stamp[], from: number): Stamp[] {
  * out together into a window Genesys still counts full, a 429 each), else go (the shared budget still
  * paces the call).
  */
-function waitUntil(untilMs: number, now: () => number, after: () => Promise<RateGate | undefined>): RateGate {
+function waitUntil(
+  untilMs: number,
+  now: () => number,
+  after: (signal?: AbortSignal) => Promise<RateGate | undefined>,
+): RateGate {
   return {
     tryAcquire: async (signal, deadlineMs): Promise<Permit> => {
       const waitMs = untilMs - now();
       if (waitMs > 0) return { granted: false, waitMs, reason: "paused" };
-      const gate = await after();
+      const gate = await after(signal);
       return gate === undefined ? { granted: true, slot: 0 } : gate.tryAcquire(signal, deadlineMs);
     },
     waiting: () => () => undefined,

@@ -248,6 +248,18 @@ describe("FamilyBudget", () => {
     );
   });
 
+  it("the callers that waited out the probe load the learnt limits too: the family's gate is the sum's, never this container's share alone", async () => {
+    const { budget, built, held, store, tick } = await proven();
+    store.saved.push(["users.search", { admitted: 2, at: 100_500 }]);
+    tick(990);
+    assert.deepEqual(await held?.tryAcquire(), { granted: true, slot: 0 });
+    assert.deepEqual(
+      built.map((b) => b.perMinute),
+      [72],
+      "10 here and 2 there: 72 a minute (a gate at this container's 60 would have pushed the shared item ahead)",
+    );
+  });
+
   it("a 429 within a window of the learning is of the window that taught it: waited out, not taught to the gate", async () => {
     const { budget, built, tick } = await proven();
     tick(990);
