@@ -249,7 +249,7 @@ describe("FamilyBudget", () => {
   });
 
   it("the callers that waited out the probe load the learnt limits too: the family's gate is the sum's, never this container's share alone", async () => {
-    const { budget, built, held, store, tick } = await proven();
+    const { built, held, store, tick } = await proven();
     store.saved.push(["users.search", { admitted: 2, at: 100_500 }]);
     tick(990);
     assert.deepEqual(await held?.tryAcquire(), { granted: true, slot: 0 });
