@@ -38,7 +38,12 @@ export interface RateLimitConfig {
    * Default `RATE_LIMIT_DEFAULTS.lateMs`.
    */
   readonly lateMs?: number;
-  /** Lowest limit the learned limit may fall to, calls per minute. Default: 5 % of the ceiling (>= 1). */
+  /**
+   * Lowest limit the learned limit may fall to, calls per minute. Default: 5 % of one token's limit
+   * (or the client's, if lower), at least 1. Not of the pool's: a pool's total is often an
+   * assumption, and 5 % of 20 tokens' worth (300 a minute) is above the Users API limit of 180 a
+   * minute reported on the developer forum, which the learned limit must be able to reach.
+   */
   readonly minRatePerMinute?: number;
   /** Windows a learned limit holds before it starts to climb. Default `RATE_LIMIT_DEFAULTS.holdWindows`. */
   readonly holdWindows?: number;
@@ -123,8 +128,9 @@ export function resolveRateLimitConfig(config: RateLimitConfig): ResolvedRateLim
   const clientPerMinute = config.clientPerMinute ?? poolSize * perTokenPerMinute;
   check(Number.isFinite(clientPerMinute) && clientPerMinute > 0, "clientPerMinute must be > 0");
   const ceiling = Math.min(clientPerMinute, poolSize * perTokenPerMinute);
+  const oneToken = Math.min(clientPerMinute, perTokenPerMinute);
   const resolved = withDefaults(
-    { ...RATE_LIMIT_DEFAULTS, minRatePerMinute: Math.min(ceiling, Math.max(1, ceiling * 0.05)) },
+    { ...RATE_LIMIT_DEFAULTS, minRatePerMinute: Math.min(oneToken, Math.max(1, oneToken * 0.05)) },
     config,
   );
   const r: ResolvedRateLimitConfig = { ...resolved, perTokenPerMinute, clientPerMinute, poolSize };

@@ -41,15 +41,19 @@ const EPSILON_CALLS = 0.01;
 
 /**
  * The rate to pace the cell sequence at, calls/min: the binding limit less the room the burst and a
- * late call need within one window. A shared limit never takes it below `minRatePerMinute`, and
- * nothing takes it above the pace of the configured limits.
+ * late call need within one window. A shared limit never takes the limit below `minRatePerMinute`
+ * (the pace keeps its room there too: paced at the floor itself, a learnt limit that sat on it met
+ * a 429 at every window's turn; a floor smaller than that room is paced at half of it), and nothing
+ * takes the pace above that of the configured limits.
  */
 export function paceRate(config: ResolvedRateLimitConfig, active: number, shared: number): number {
   const call = 60_000 / config.windowMs; // one call per window, in calls/min
   const safe = (limit: number): number =>
     (limit - (config.burst - 1 + EPSILON_CALLS) * call) / (1 + config.lateMs / config.windowMs);
   const configured = safe(bindingLimit(config, active, Number.POSITIVE_INFINITY));
-  return Math.max(Math.min(config.minRatePerMinute, configured), safe(bindingLimit(config, active, shared)));
+  const floor = config.minRatePerMinute;
+  const limited = Math.max(floor, bindingLimit(config, active, shared));
+  return Math.min(configured, Math.max(floor / 2, safe(limited)));
 }
 
 /**

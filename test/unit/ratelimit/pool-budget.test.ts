@@ -38,6 +38,25 @@ describe("pool budget arithmetic", () => {
     assert.equal(paceRate(config, 10, 1_200), 1_197.99 / late);
   });
 
+  it("the learned limit's floor is 5 % of one token's limit, and is paced with the same room below it", () => {
+    // Not 5 % of the pool's 20 tokens (300 a minute): that is above a Users API limit of 180 a minute.
+    const pool20 = resolveRateLimitConfig({ perTokenPerMinute: 300, poolSize: 20 });
+    assert.equal(pool20.minRatePerMinute, 15);
+    // The bench's hidden-half row: a floor (then 5 % of the pool's 12,000 a window) that was the
+    // real limit was paced at the limit itself, and met a 429 at every window's turn.
+    const atFloor = resolveRateLimitConfig({
+      perTokenPerMinute: 12_000,
+      poolSize: 1,
+      windowMs: 10_000,
+      minRatePerMinute: 6_000,
+    });
+    assert.equal(paceRate(atFloor, 1, 6_000), (6_000 - 2.01 * 6) / (1 + 50 / 10_000));
+    assert.equal(paceRate(atFloor, 1, 100), paceRate(atFloor, 1, 6_000), "the floor holds");
+    // A floor smaller than the burst's room: half of it, never a pace of zero or less.
+    const tiny = resolveRateLimitConfig({ perTokenPerMinute: 30, windowMs: 10_000, minRatePerMinute: 1 });
+    assert.equal(paceRate(tiny, 1, 1), 0.5);
+  });
+
   it("grows the pool to what the client's total and the learned limit leave room for, only while the tokens bind", () => {
     assert.equal(rampTarget(config, 1, Number.POSITIVE_INFINITY), 10);
     assert.equal(rampTarget(config, 10, Number.POSITIVE_INFINITY), undefined);
