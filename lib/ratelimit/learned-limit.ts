@@ -17,9 +17,11 @@
  * sliding window of W that sends us away for RA more ms holds the calls made since `now - W + RA`:
  * at the rate we were admitted at, that is `rate x (W - RA)`. The rate is the cells granted to every
  * invocation over the span the gate watched, else the rate we paced at. Retry-After comes in whole
- * seconds, rounded up: the true wait is in (RA - 1 s, RA]. RA is taken as it is (the lowest limit it
- * allows: at most a second's worth under, 1/60 of a one-minute window), except a 1-s Retry-After,
- * which says the window frees within the second (we are only just over), read as 0.
+ * seconds, rounded up: the true wait is in (RA - 1 s, RA], taken at its middle, RA - 0.5 s (the
+ * estimate is then off by at most half a second's calls either way; taken as RA, it was always
+ * under, by up to a second's worth: a tenth of the bench's 10-s window, which then paced the rest
+ * of the sync 5 to 10 % below the limit it had found), except a 1-s Retry-After, which says the
+ * window frees within the second (we are only just over), read as 0.
  */
 
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
@@ -77,7 +79,7 @@ export interface LimitEvidence {
 
 /** Retry-After as the wait it stands for (see the module comment). */
 export function trueWaitMs(retryAfterMs: number): number {
-  return retryAfterMs <= 1_000 ? 0 : retryAfterMs;
+  return retryAfterMs <= 1_000 ? 0 : retryAfterMs - 500;
 }
 
 /** The limit (calls/min) a shared 429 reveals, within the bounds of one cut. */

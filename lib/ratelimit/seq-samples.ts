@@ -12,6 +12,9 @@ interface SeqSample {
   readonly seq: number;
 }
 
+/** `admittedRate` needs at least a window over this many of the span watched. */
+const MIN_WATCHED_WINDOWS = 10;
+
 export class SeqSamples {
   readonly #windowMs: number;
   readonly #leaseMs: number;
@@ -70,7 +73,10 @@ export class SeqSamples {
    * span), the rate over what we watched stands for the whole span, but never more than every cell the
    * item ever granted, spread over the span: at the start of a sync the invocations ramp up, and
    * neither the rate we paced at nor the rate at the end of the ramp was admitted over all of it.
-   * Undefined when we watched less than half a window of the span.
+   * Undefined when we watched less than a tenth of a window of the span (then the caller takes the
+   * pace as the rate: at the first window's 429 that is the pace of the limits told, which a sync
+   * that could not reach it, one invocation at 230 calls a second paced for 400, was never admitted
+   * at: a limit learnt 60 % high, and a second 429 and cut. A few seconds watched say better).
    */
   admittedRate(now: number, retryAfterMs: number): number | undefined {
     const start = now - this.#windowMs + trueWaitMs(retryAfterMs);
@@ -78,7 +84,7 @@ export class SeqSamples {
     const last = this.#samples[this.#samples.length - 1];
     if (first === undefined || last === undefined) return undefined;
     const from = Math.max(start, first.at);
-    if (last.at - from < this.#windowMs / 2) return undefined;
+    if (last.at - from < this.#windowMs / MIN_WATCHED_WINDOWS) return undefined;
     if (first.at >= start) {
       const watched = (last.seq - first.seq) / (last.at - first.at);
       const everything = last.seq / (last.at - start);

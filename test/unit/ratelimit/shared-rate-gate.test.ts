@@ -296,11 +296,11 @@ describe("SharedRateGate over the in-memory store", () => {
     await a.recordRateLimited(1_000, 0);
     const { pausedUntil } = await memory.read();
     assert.ok(pausedUntil !== undefined);
-    const end = pausedUntil + 250;
-    const grants = (await Promise.all([hammer(clock, a, 3, end), hammer(clock, b, 3, end)])).flat();
-    const after = grants.map((g) => g.at).sort((x, y) => x - y);
     const interval =
       60_000 / paceRate(resolveRateLimitConfig(limits), 1, (await memory.read()).rateAtCut ?? Infinity);
+    const end = pausedUntil + 2.5 * interval;
+    const grants = (await Promise.all([hammer(clock, a, 3, end), hammer(clock, b, 3, end)])).flat();
+    const after = grants.map((g) => g.at).sort((x, y) => x - y);
     assert.ok(after.length >= 2, `${after.length} grants after the pause`);
     // The k-th call after the pause no earlier than k intervals after its end (an idle budget's
     // burst would let three go at once).

@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { SeqSamples } from "../../../lib/ratelimit/seq-samples.ts";
+
+const W = 10_000;
+
+describe("SeqSamples.admittedRate: the rate the server admitted over the span a 429 says it counts", () => {
+  it("a gate that watched the first seconds of a sync (its first window's 429): the rate it saw, not undefined", () => {
+    // One invocation that could send 230 calls a second, whatever the pace told: the first 429 at
+    // 4.3 s, Retry-After 6 s (5.5 s taken): the span from -0.2 s, which the gate watched from 0.3 s.
+    const samples = new SeqSamples(W, 500);
+    for (let at = 300; at <= 4_300; at += 100) samples.observe(at, Math.round((at * 230) / 1_000));
+    const rate = samples.admittedRate(4_300, 6_000);
+    assert.ok(rate !== undefined);
+    // Every cell it ever granted, over the span (the item's first cells before the gate looked).
+    assert.ok(Math.abs(rate - (989 * 60_000) / 4_500) < 1, `${rate}`);
+  });
+
+  it("undefined when the gate watched less than a tenth of a window of the span", () => {
+    const samples = new SeqSamples(W, 500);
+    samples.observe(4_000, 900);
+    samples.observe(4_900, 1_100);
+    assert.equal(samples.admittedRate(4_900, 6_000), undefined);
+    samples.observe(5_000, 1_120);
+    assert.ok(samples.admittedRate(5_000, 6_000) !== undefined);
+  });
+});
