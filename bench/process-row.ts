@@ -1,8 +1,10 @@
 /**
- * "This project", recycled: every pass a process of its own, through the CLI's `run` (the Lambda
- * handler as deployed), as Lambda recycles containers. N slots run side by side; each slot runs one
- * `genesys-user-sync run --budget S` at a time and starts a new one as soon as the last exits, until
- * the queue is drained. The slots are staggered: slot i's first process gets (i + 1) / N of the budget,
+ * "This project", recycled: every pass a process of its own, as Lambda recycles containers, running
+ * the deployed bundle's handler (`bench/lambda-pass.ts` on the `sync.mjs` that `npm run build`
+ * writes; the CLI's `run` calls the same handler built from the sources, which a cold process
+ * loads at nearly three times the CPU). N slots run side by side; each slot runs one pass with a
+ * budget of S seconds at a time and starts a new one as soon as the last exits, until the queue is
+ * drained. The slots are staggered: slot i's first process gets (i + 1) / N of the budget,
  * so from the start one process of N ends (and a new one starts cold) every S / N seconds, as in a
  * steady state of overlapping invocations.
  *
@@ -14,6 +16,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { FUNCTION_TIMEOUT_SECONDS } from "../lib/infra/resources.ts";
 import { emptySummary, type PassSummary } from "../lib/sync/pass-summary.ts";
 import { withLocalAwsEnv } from "../local/aws-env.ts";
 import { addSummary, type ProjectRowResult, whatIsLeft } from "./project-row.ts";
@@ -30,13 +33,15 @@ export interface ProcessRowOptions {
   readonly windowMs: number;
   /** `--budget` of every process but the slots' first (staggered). */
   readonly budgetSeconds: number;
+  /** The bundle the processes run (`sync.mjs`, built by `scripts/build.ts`). */
+  readonly bundle: string;
   /** The OAuth client the processes use (the bench gives it tokens of the row's lifetime). */
   readonly clientId: string;
   readonly clientSecret: string;
   readonly rowTimeoutMs: number;
 }
 
-const CLI = join(import.meta.dirname, "..", "bin", "genesys-user-sync.ts");
+const PASS = join(import.meta.dirname, "lambda-pass.ts");
 
 /** The environment of one process: the emulators, the simulator, the row's settings; nothing of ours inherited. */
 function processEnv(world: BenchWorld, resources: Resources, o: ProcessRowOptions): NodeJS.ProcessEnv {
@@ -65,13 +70,15 @@ function processEnv(world: BenchWorld, resources: Resources, o: ProcessRowOption
   return env;
 }
 
-/** One `genesys-user-sync run --budget <s>`: its summary (the JSON it prints), or why it failed. */
-function runPass(env: NodeJS.ProcessEnv, budgetSeconds: number): Promise<PassSummary | string> {
+/** One pass of the bundle in a process of its own: its summary (the JSON it prints), or why it failed. */
+function runPass(
+  env: NodeJS.ProcessEnv,
+  bundle: string,
+  budgetSeconds: number,
+): Promise<PassSummary | string> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "run", "--budget", String(budgetSeconds)], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const args = [PASS, bundle, String(budgetSeconds), String(FUNCTION_TIMEOUT_SECONDS)];
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -114,7 +121,7 @@ export async function runProcessRow(
     while (!drained) {
       const leftS = Math.floor((rowDeadline - Date.now()) / 1000);
       if (leftS < 1) break;
-      const outcome = await runPass(env, Math.min(budget, leftS));
+      const outcome = await runPass(env, options.bundle, Math.min(budget, leftS));
       passes += 1;
       if (typeof outcome === "string") errors.push(outcome);
       else addSummary(total, outcome);

@@ -364,7 +364,8 @@ The run took ${(c.tookMs / 60_000).toFixed(1)} min (estimated at its start: ${(c
   delayed message. All changes are enqueued before the row starts. Fresh queue, DLQ and table per row
   (\`lib/infra/provision.ts\`).
 - **This project, recycled** (\`*-recycled\` rows, \`bench/process-row.ts\`): every pass a process of its
-  own, \`genesys-user-sync run --budget 25\` (the Lambda handler as deployed), N side by side; a slot starts a
+  own, the deployed bundle's handler (\`dist/sync.mjs\` as \`npm run build\` writes it, called with a
+  25-s budget by \`bench/lambda-pass.ts\`, as Lambda calls it), N side by side; a slot starts a
   new process as soon as its last exits, as Lambda recycles containers, and the slots are staggered (slot
   i's first process gets (i + 1) / N of the budget, so one process in N ends and one starts cold every
   25 / N s from the start). Only the window Genesys counts over is compressed (the processes are told it

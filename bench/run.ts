@@ -14,6 +14,8 @@
  * The rows and the limits each one sets: bench/rows.ts.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -91,11 +93,23 @@ const RECYCLED_TOKEN_TTL_SECONDS = 300;
 
 const minutes = (ms: number): string => `${(ms / 60_000).toFixed(1)} min`;
 
+/**
+ * The deployed bundle (`scripts/build.ts --outdir`, into a directory of its own: a test may be
+ * building `dist/` meanwhile), which the recycled rows' processes run; its `sync.mjs`.
+ */
+function buildBundle(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bench-bundle-"));
+  const root = join(import.meta.dirname, "..");
+  execFileSync(process.execPath, [join(root, "scripts", "build.ts"), "--outdir", dir], { cwd: root });
+  return join(dir, "sync.mjs");
+}
+
 async function runRow(
   world: BenchWorld,
   spec: RowSpec,
   settings: BenchSettings,
   changesCount: number,
+  bundle: () => string,
 ): Promise<RowOutcome> {
   const limits = rowLimits(spec, settings.limit);
   const { sim } = world;
@@ -154,6 +168,7 @@ async function runRow(
           told: spec.limitsFrom === "org" ? undefined : told,
           windowMs: settings.windowMs,
           budgetSeconds: spec.recycled.budgetSeconds,
+          bundle: bundle(),
           ...RECYCLED_CLIENT,
           rowTimeoutMs,
         })
@@ -265,6 +280,12 @@ async function main(): Promise<void> {
   // The tree is shared: record what it was when this run loaded its modules.
   const revision = gitRevision();
 
+  // Built once, for the first recycled row.
+  let built: string | undefined;
+  const bundle = (): string => {
+    built ??= buildBundle();
+    return built;
+  };
   const world = await startBenchWorld();
   world.sim.addClient({ ...RECYCLED_CLIENT, tokenTtlSeconds: RECYCLED_TOKEN_TTL_SECONDS });
   // Ctrl-C / kill: stop the JVM and the servers too.
@@ -309,7 +330,7 @@ async function main(): Promise<void> {
       pool: 1,
       condition: "known",
     };
-    await runRow(world, warmup, settings, settings.warmupChanges);
+    await runRow(world, warmup, settings, settings.warmupChanges, bundle);
 
     const outcomes: RowOutcome[] = [];
     console.log(
@@ -317,7 +338,7 @@ async function main(): Promise<void> {
     );
     for (const spec of rows) {
       const rowStarted = Date.now();
-      const outcome = await runRow(world, spec, settings, settings.changes);
+      const outcome = await runRow(world, spec, settings, settings.changes, bundle);
       const rowS = ((Date.now() - rowStarted) / 1000).toFixed(1);
       outcomes.push(outcome);
       const f = outcome.figures;
