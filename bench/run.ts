@@ -15,8 +15,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { FUNCTION_TIMEOUT_SECONDS, SCHEDULE_BUDGET_SECONDS } from "../lib/infra/resources.ts";
@@ -343,7 +344,6 @@ async function main(): Promise<void> {
       outcomes.push(outcome);
       const f = outcome.figures;
       if (values.dump !== undefined) {
-        const { writeFile, mkdir } = await import("node:fs/promises");
         await mkdir(values.dump, { recursive: true });
         await writeFile(`${values.dump}/${spec.id}.json`, JSON.stringify(outcome));
       }
@@ -428,6 +428,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await world.close();
+    if (built !== undefined) await rm(dirname(built), { recursive: true, force: true });
   }
 }
 
