@@ -25,8 +25,17 @@ export interface GenesysHttpOptions {
    * comes before the caller's deadline.
    */
   readonly acquire: (signal: AbortSignal, family: EndpointFamily) => Promise<number>;
-  /** A call of `family` with the token of pool slot `slot` met a 429. */
-  readonly onRateLimited: (retryAfterMs: number, slot: number, family: EndpointFamily) => Promise<void>;
+  /**
+   * A call of `family` with the token of pool slot `slot`, sent at `sentAt` (epoch ms), met a 429.
+   * The server refused it when it arrived, not when its answer was read: what was granted in between
+   * is no evidence of the limit (`SeqSamples.admittedRate`).
+   */
+  readonly onRateLimited: (
+    retryAfterMs: number,
+    slot: number,
+    family: EndpointFamily,
+    sentAt: number,
+  ) => Promise<void>;
   /**
    * An answer carried readable `inin-ratelimit-*` headers (any status; before `onRateLimited` on a
    * 429). Awaited before the call resolves, so that the budget hears of a limit before the caller's
@@ -100,6 +109,7 @@ export class GenesysHttp {
     const family = familyOf(method, path);
     for (let renewed = false; ; renewed = true) {
       const { slot, token } = await this.#permitAndToken(options.signal, family);
+      const sentAt = this.#o.now();
       const response = await this.#send(method, path, operation, token, options);
       if (response.status === 401 && !renewed) {
         this.#o.tokens.invalidate(token);
@@ -117,7 +127,8 @@ export class GenesysHttp {
         operation,
         nowMs: this.#o.now(),
       });
-      if (error instanceof RateLimitedError) await this.#o.onRateLimited(error.retryAfterMs, slot, family);
+      if (error instanceof RateLimitedError)
+        await this.#o.onRateLimited(error.retryAfterMs, slot, family, sentAt);
       throw error;
     }
   }

@@ -44,9 +44,10 @@ export interface RateGate {
   hurry?(): () => void;
   /**
    * A call made with token `slot` met a 429: pause that token, or, when the limit is shared by the
-   * tokens, every caller (a pause is only ever extended), and slow down.
+   * tokens, every caller (a pause is only ever extended), and slow down. `sentAt`: when the refused
+   * call was sent (epoch ms; default now), the moment the limit's evidence is read at.
    */
-  recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void>;
+  recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal, sentAt?: number): Promise<void>;
   /**
    * An answer carried the rate limit's headers: when they announce
    * a limit the tokens share below the pace, pace below it (and grow the pool no further); when they

@@ -41,8 +41,14 @@ export class RateLimitEvidence {
     this.#config = config;
   }
 
-  /** A 429 on token `slot` at `now` (see `RateGate.recordRateLimited`). */
-  async rateLimited(now: number, retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
+  /** A 429 on token `slot` at `now`, of a call sent at `sentAt` (see `RateGate.recordRateLimited`). */
+  async rateLimited(
+    now: number,
+    retryAfterMs: number,
+    slot: number,
+    signal: AbortSignal | undefined,
+    sentAt: number,
+  ): Promise<void> {
     const view = this.#view;
     const ra = normaliseRetryAfter(retryAfterMs);
     const shared = (state: LimiterState): boolean => isSharedLimit(slot, state, now, this.#config);
@@ -56,7 +62,7 @@ export class RateLimitEvidence {
       // Another token's 429 within the window, unseen until now: the limit is shared after all.
       if (!shared(old)) return;
     }
-    await this.#pauseEveryone(now, ra, signal);
+    await this.#pauseEveryone(now, ra, signal, sentAt);
   }
 
   /** The headers of an answer at `now` (see `RateGate.recordLimitHeaders`); never rejects. */
@@ -113,12 +119,17 @@ export class RateLimitEvidence {
   }
 
   /** A shared limit: pause every caller and, once per pause window, cut the learned limit. */
-  async #pauseEveryone(now: number, ra: number, signal: AbortSignal | undefined): Promise<void> {
+  async #pauseEveryone(
+    now: number,
+    ra: number,
+    signal: AbortSignal | undefined,
+    sentAt: number,
+  ): Promise<void> {
     const view = this.#view;
     const until = now + ra;
     view.pauseLocally(until);
     view.cells = [];
-    const granted = view.samples.admittedRate(now, ra);
+    const granted = view.samples.admittedRate(sentAt, ra);
     for (let attempt = 0; attempt < MAX_CUT_WRITES; attempt++) {
       // Decided on the state as known before the write: a concurrent tryAcquire may replace it meanwhile.
       const known = view.known;

@@ -200,8 +200,14 @@ export class SharedRateGate implements RateGate {
     };
   }
 
-  recordRateLimited(retryAfterMs: number, slot: number, signal?: AbortSignal): Promise<void> {
-    return this.#evidence.rateLimited(this.#now(), retryAfterMs, slot, signal);
+  recordRateLimited(
+    retryAfterMs: number,
+    slot: number,
+    signal?: AbortSignal,
+    sentAt?: number,
+  ): Promise<void> {
+    const now = this.#now();
+    return this.#evidence.rateLimited(now, retryAfterMs, slot, signal, Math.min(now, sentAt ?? now));
   }
 
   recordLimitHeaders(headers: RateLimitHeaders, signal?: AbortSignal): Promise<void> {

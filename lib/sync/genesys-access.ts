@@ -140,11 +140,11 @@ export function createGenesysAccess(deps: GenesysAccessDeps): GenesysAccess {
   /** A 429: the family's own limit's (its gate pauses and learns), else the shared budget's. */
   const recordRateLimited =
     (pick: () => Promise<RateGate>) =>
-    (retryAfterMs: number, slot: number, family: EndpointFamily): Promise<void> =>
+    (retryAfterMs: number, slot: number, family: EndpointFamily, sentAt: number): Promise<void> =>
       onDependency("DynamoDB", "record the 429 pause", async () => {
         const signal = AbortSignal.timeout(config.genesys.timeoutMs);
         if ((await families.rateLimited(family, retryAfterMs, signal)) === "family") return;
-        await (await pick()).recordRateLimited(retryAfterMs, slot, signal);
+        await (await pick()).recordRateLimited(retryAfterMs, slot, signal, sentAt);
       });
   const onRateLimited = recordRateLimited(() => gateFor(AbortSignal.timeout(config.genesys.timeoutMs)));
   // Evidence for the gate that paced the call (never resolved anew here: the headers must not fail
@@ -176,7 +176,12 @@ export function createGenesysAccess(deps: GenesysAccessDeps): GenesysAccess {
   });
   const httpWith = (
     acquire: (signal: AbortSignal, family: EndpointFamily) => Promise<number>,
-    onRateLimited: (retryAfterMs: number, slot: number, family: EndpointFamily) => Promise<void>,
+    onRateLimited: (
+      retryAfterMs: number,
+      slot: number,
+      family: EndpointFamily,
+      sentAt: number,
+    ) => Promise<void>,
   ): GenesysHttp =>
     new GenesysHttp({
       apiUrl: config.genesys.apiUrl,

@@ -50,6 +50,8 @@ interface Harness {
   rateLimited: number[];
   /** The slot of each onRateLimited. */
   limitedSlots: number[];
+  /** The `sentAt` of each onRateLimited. */
+  sentAts: number[];
   calls: CallRecord[];
 }
 
@@ -62,6 +64,7 @@ function harness(responders: Responder[], extra: Partial<GenesysHttpOptions> = {
   const events: string[] = [];
   const rateLimited: number[] = [];
   const limitedSlots: number[] = [];
+  const sentAts: number[] = [];
   const calls: CallRecord[] = [];
   const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
     events.push("fetch");
@@ -74,9 +77,10 @@ function harness(responders: Responder[], extra: Partial<GenesysHttpOptions> = {
       events.push("acquire");
       return SLOT;
     },
-    onRateLimited: async (ms, slot) => {
+    onRateLimited: async (ms, slot, _family, sentAt) => {
       rateLimited.push(ms);
       limitedSlots.push(slot);
+      sentAts.push(sentAt);
     },
     onCall: (call) => calls.push(call),
     fetch: fetchImpl,
@@ -90,6 +94,7 @@ function harness(responders: Responder[], extra: Partial<GenesysHttpOptions> = {
     events,
     rateLimited,
     limitedSlots,
+    sentAts,
     calls,
   };
 }
@@ -231,6 +236,24 @@ describe("GenesysHttp.request", () => {
     assert.deepEqual(h.limitedSlots, [SLOT]);
     assert.deepEqual(h.tokens.slots, [SLOT]);
     assert.equal(h.requests.length, 1, "a 429 is not retried inside the call");
+  });
+
+  it("a 429 is reported with the time its call was sent, not the time its answer was read", async () => {
+    // The server refused the call when it arrived: the cells granted while its answer travelled back
+    // are no evidence of the limit (SeqSamples.admittedRate).
+    let clock = 10_000;
+    const h = harness(
+      [
+        () => {
+          clock += 400; // the round trip, and an event loop that read the answer late
+          return json(429, { status: 429 }, { "retry-after": "2" });
+        },
+      ],
+      { now: () => clock },
+    );
+    const error = await h.http.request("GET", "/a", "GET /a", ANY, { signal }).catch((e: unknown) => e);
+    assert.ok(error instanceof RateLimitedError, String(error));
+    assert.deepEqual(h.sentAts, [10_000]);
   });
 
   it("hands the inin-ratelimit headers of any answer to onLimitHeaders before the call resolves; none when absent or garbage", async () => {

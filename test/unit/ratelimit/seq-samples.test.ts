@@ -24,4 +24,23 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     samples.observe(5_000, 1_120);
     assert.ok(samples.admittedRate(5_000, 6_000) !== undefined);
   });
+
+  it("as of a send time between two observations: seq interpolated between them", () => {
+    const samples = new SeqSamples(W, 500);
+    for (let at = 0; at <= 10_000; at += 100) samples.observe(at, at / 10);
+    // The rate fell after 10 s: 2 cells in the next 600 ms.
+    samples.observe(10_600, 1_002);
+    // Sent at 10.3 s, a whole window counted (Retry-After 1 s): from 0.3 s (seq 30) to 10.3 s (seq
+    // 1,001): 971 cells. As of the answer read at 10.6 s it would be 1,002 - 60 = 942.
+    assert.equal(Math.round(samples.admittedRate(10_300, 1_000) ?? 0), 971 * 6);
+    assert.equal(Math.round(samples.admittedRate(10_600, 1_000) ?? 0), 942 * 6);
+  });
+
+  it("keeps a window and two leases of observations: the window's count starts at the newest one a window old", () => {
+    const samples = new SeqSamples(W, 500);
+    for (let at = 0; at <= 20_000; at += 100) samples.observe(at, at / 10);
+    assert.equal(samples.grantedInWindow(20_000), 1_000);
+    // Read 700 ms before the newest observation: the span from 9.3 s is still there.
+    assert.equal(Math.round(samples.admittedRate(19_300, 1_000) ?? 0), 6_000);
+  });
 });
