@@ -1,7 +1,8 @@
 /**
  * `GateView`: what one process knows of the shared budget, between the store's answers: the state as
  * last seen, the pauses set by its own 429s (in force even when their write failed), the cells it has
- * leased and not yet spent, and its observations of `seq` (`seq-samples.ts`). The shared gate
+ * leased and not yet spent, and its observations of the calls granted (`seq` less `unspent`,
+ * `seq-samples.ts`). The shared gate
  * (`shared-rate-gate.ts`) and its evidence (`rate-limit-evidence.ts`) decide on it; it holds no I/O.
  */
 
@@ -15,6 +16,11 @@ export interface Cell extends Slot {
   readonly slot: number;
 }
 
+/** The calls the budget granted: its cells less those reported unspent (what the server counted). */
+export function callsOf(state: LimiterState): number {
+  return state.seq - state.unspent;
+}
+
 export class GateView {
   /** The state as last seen (from our writes or a refused write's current state). */
   known: LimiterState = EMPTY_LIMITER_STATE;
@@ -22,6 +28,8 @@ export class GateView {
   seen = false;
   /** Leased cells not yet spent, in order. */
   cells: Cell[] = [];
+  /** Cells dropped unspent since our last grant, to report with the next (`LimiterState.unspent`). */
+  unspentToReport = 0;
   readonly samples: SeqSamples;
   /** Pause of every caller set by our own 429 or headers, in force even if its write failed. */
   #localPausedUntil = 0;
@@ -36,7 +44,13 @@ export class GateView {
   learn(state: LimiterState, at: number): void {
     this.known = state;
     this.seen = true;
-    this.samples.observe(at, state.seq);
+    this.samples.observe(at, callsOf(state));
+  }
+
+  /** Drops every leased cell (a pause, a limit that changed): reported unspent with the next grant. */
+  dropCells(): void {
+    this.unspentToReport += this.cells.length;
+    this.cells = [];
   }
 
   /** The end of the pause of every caller, ours or stored, epoch ms (0: none). */

@@ -12,6 +12,7 @@
  * | `rateCutAt`        | N    | epoch ms of that cut; also the version of the learned rate           |
  * | `cutStreak`        | N    | cuts in a row that confirmed the last one's limit (doubles the hold) |
  * | `seq`              | N    | cells granted so far; cell `s` goes to token `s mod pool`            |
+ * | `unspent`          | N    | of them, the cells their gates dropped unspent (reported when granted)|
  * | `pool`             | N    | tokens in use (absent: 1); grows only when callers wait              |
  * | `pooledAt`         | N    | epoch ms the pool last changed (one token: the budget's first use)   |
  * | `poolBefore`       | N    | tokens in use before the last growth                                 |
@@ -43,6 +44,7 @@ export const ATTR = {
   rateCutAt: "rateCutAt",
   cutStreak: "cutStreak",
   seq: "seq",
+  unspent: "unspent",
   pool: "pool",
   lastToken429Slot: "lastToken429Slot",
   lastToken429At: "lastToken429At",
@@ -82,6 +84,7 @@ const LimiterItemSchema = z.object({
   [ATTR.rateCutAt]: optionalNumber,
   [ATTR.cutStreak]: z.number().int().nonnegative().optional().catch(undefined),
   [ATTR.seq]: z.number().int().nonnegative().catch(0).default(0),
+  [ATTR.unspent]: z.number().int().nonnegative().catch(0).default(0),
   [ATTR.pool]: z.number().int().positive().catch(1).default(1),
   [ATTR.lastToken429Slot]: z.number().int().nonnegative().optional().catch(undefined),
   [ATTR.lastToken429At]: optionalNumber,

@@ -21,6 +21,12 @@ export interface LimiterState extends LearnedLimitState, AnnouncedLimitState, Po
   readonly tat: number | undefined;
   /** Cells granted so far (numbers the cells: cell `s` goes to token `s mod pool`). */
   readonly seq: number;
+  /**
+   * Of them, the cells their gates dropped unspent (past their time, their token paused, or a pause
+   * of every caller), as the gates report them with their next grant: `seq - unspent` counts the
+   * calls, which is what the server counts (`SeqSamples`).
+   */
+  readonly unspent: number;
   /** Tokens in use (1 until the pool ramps up). */
   readonly pool: number;
   /** No call may start before this epoch ms (a shared 429's Retry-After); `undefined`: never paused. */
@@ -38,6 +44,7 @@ export interface LimiterState extends LearnedLimitState, AnnouncedLimitState, Po
 export const EMPTY_LIMITER_STATE: LimiterState = {
   tat: undefined,
   seq: 0,
+  unspent: 0,
   pool: 1,
   pausedUntil: undefined,
   last429At: undefined,

@@ -24,6 +24,8 @@ export interface GrantWrite {
   readonly params: GcraParams;
   /** Cells to lease. */
   readonly lease: number;
+  /** Cells this gate dropped unspent since its last grant, added to the item's `unspent`. */
+  readonly unspent: number;
   /** Which branch: the budget unused up to now (by the cached tat), or busy. */
   readonly idle: boolean;
   /** How long before its opening a lease may be taken, ms (`LeasePolicy.preLeaseMs`). */

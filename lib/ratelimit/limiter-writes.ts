@@ -52,8 +52,8 @@ function poolCondition(pool: number, values: Record<string, number>): string {
 
 /**
  * The grant write: GCRA's `tat = max(tat, start) + lease * T` as one of two conditional branches,
- * chosen from the cached tat (a failed branch tells the real tat, then the other is taken), and
- * `seq` moved on by the lease (its old value numbers our cells).
+ * chosen from the cached tat (a failed branch tells the real tat, then the other is taken), `seq`
+ * moved on by the lease (its old value numbers our cells) and `unspent` by the cells we dropped.
  */
 export function grantWrite(ref: LimiterItemRef, known: LimiterState, w: GrantWrite): UpdateItemCommandInput {
   const { now, start, params, lease } = w;
@@ -63,6 +63,7 @@ export function grantWrite(ref: LimiterItemRef, known: LimiterState, w: GrantWri
     "#cut": ATTR.rateCutAt,
     "#pool": ATTR.pool,
     "#seq": ATTR.seq,
+    "#un": ATTR.unspent,
     "#ar": ATTR.announcedRate,
     "#pat": ATTR.pooledAt,
     "#exp": ATTR.expiresAt,
@@ -72,6 +73,7 @@ export function grantWrite(ref: LimiterItemRef, known: LimiterState, w: GrantWri
     ":start": start,
     ":exp": expiresAt(ref, now),
     ":lease": lease,
+    ":unspent": w.unspent,
     ":zero": 0,
   };
   // Not paused: no pause stored, or it has ended (a pause ending exactly at now is over).
@@ -83,7 +85,8 @@ export function grantWrite(ref: LimiterItemRef, known: LimiterState, w: GrantWri
     poolCondition(known.pool, values),
   ].join(" AND ");
   // The first use of the budget dates the pool of one token (it may grow a window later).
-  const seq = "#seq = if_not_exists(#seq, :zero) + :lease, #pat = if_not_exists(#pat, :now)";
+  const seq =
+    "#seq = if_not_exists(#seq, :zero) + :lease, #un = if_not_exists(#un, :zero) + :unspent, #pat = if_not_exists(#pat, :now)";
   let budget: string;
   let update: string;
   if (w.idle) {

@@ -48,6 +48,7 @@ export class MemoryLimiterStore implements LimiterStore {
       ...s,
       tat: w.idle ? w.start + leaseMs : (tat as number) + leaseMs,
       seq: s.seq + w.lease,
+      unspent: s.unspent + w.unspent,
       pooledAt: s.pooledAt ?? w.now,
     };
     return { written: true, state: s };

@@ -22,6 +22,7 @@ import {
   applyRateLimited,
   type LimiterState,
   normaliseRetryAfter,
+  sharedLimit,
   sharedLimitEffect,
 } from "./limiter-state.ts";
 import type { LimiterStore } from "./limiter-store.ts";
@@ -101,7 +102,7 @@ export class RateLimitEvidence {
       }
       view.known = out.state;
       // Cells leased at the faster pace would overshoot the limit just announced: dropped.
-      view.cells = [];
+      view.dropCells();
       return;
     }
   }
@@ -112,7 +113,7 @@ export class RateLimitEvidence {
     const until = now + normaliseRetryAfter(pauseMs);
     if (until <= view.pausedUntil()) return;
     view.pauseLocally(until);
-    view.cells = [];
+    view.dropCells();
     const out = await this.#store.extendPause(until, undefined, signal);
     // Refused: a longer pause is stored already.
     view.known = out.written ? { ...view.known, pausedUntil: until } : out.current;
@@ -128,8 +129,8 @@ export class RateLimitEvidence {
     const view = this.#view;
     const until = now + ra;
     view.pauseLocally(until);
-    view.cells = [];
-    const granted = view.samples.admittedRate(sentAt, ra);
+    view.dropCells();
+    const granted = view.samples.admittedRate(sentAt, ra, budgetAt(view.known, sentAt, this.#config));
     for (let attempt = 0; attempt < MAX_CUT_WRITES; attempt++) {
       // Decided on the state as known before the write: a concurrent tryAcquire may replace it meanwhile.
       const known = view.known;
@@ -163,4 +164,21 @@ export class RateLimitEvidence {
       // Cut refused: a pause is in force or the learned limit changed; decide again on the fresh state.
     }
   }
+}
+
+/**
+ * What `SeqSamples.admittedRate` needs of the budget at `at`: its first call, known while its pool
+ * never grew (`PoolHistory.pooledAt`), and its cells leased for later than `at` (GCRA's cells are
+ * consecutive, the last one at `tat`, one pacing interval apart).
+ */
+function budgetAt(
+  state: LimiterState,
+  at: number,
+  config: ResolvedRateLimitConfig,
+): { firstUseAt: number | undefined; cellsAfterAt: number } {
+  const intervalMs = 60_000 / paceRate(config, state.pool, sharedLimit(state, at, config));
+  return {
+    firstUseAt: state.poolBefore === undefined ? state.pooledAt : undefined,
+    cellsAfterAt: state.tat === undefined ? 0 : Math.max(0, Math.floor((state.tat - at) / intervalMs)),
+  };
 }

@@ -69,31 +69,47 @@ export class SeqSamples {
   }
 
   /**
-   * The rate (calls/min) cells were granted at, by everyone, over the span a 429 with `retryAfterMs`
-   * says the server still counted when it refused a call that arrived at `at` (from `at - window +
-   * wait` to `at`). `at` is when the call was sent, not when its 429 was read: the cells granted in
-   * between (a round trip and the event loop's lag, 18 cells of 1,022 at the first 429 of the bench's
-   * 16-invocation hidden-half row) were never counted by the server, and counting them learnt a limit
-   * 2 % high, which met a 429 and a pause at every window's turn after. `seq` at `at` and at the
-   * span's start are interpolated between the observations around them; at the start, unless they
-   * are further apart than a lease or two (a pause): then the earlier one stands, which errs high, so
-   * the learned limit settles from above. When our first observation is later than the span's start
-   * (the gate is younger than the span), the rate over what we watched stands for the whole span, but
-   * never more than every cell the item ever granted, spread over the span: at the start of a sync the
-   * invocations ramp up, and neither the rate we paced at nor the rate at the end of the ramp was
-   * admitted over all of it. Undefined when we watched less than a tenth of a window of the span
-   * (then the caller takes the pace as the rate: at the first window's 429 that is the pace of the
-   * limits told, which a sync that could not reach it, one invocation at 230 calls a second paced for
-   * 400, was never admitted at: a limit learnt 60 % high, and a second 429 and cut. A few seconds
-   * watched say better).
+   * The rate (calls/min) the budget granted calls at, by everyone, over the span a 429 with
+   * `retryAfterMs` says the server still counted when it refused a call that arrived at `at` (from
+   * `at - window + wait` to `at`); `undefined` when we watched less than a tenth of a window of it.
+   *
+   * - **As of the send time.** `at` is when the refused call was sent, not when its 429 was read: the
+   *   calls granted in between (18 of 1,022 at the first 429 of the bench's 16-invocation hidden-half
+   *   row) were never counted, and counting them learnt a limit 2 % high, which met a 429 and a pause
+   *   at every window's turn after. The count at `at` and at the span's start are interpolated
+   *   between the observations around them (each counts the cells leased ahead of its time alike, so
+   *   that they cancel); at the start, unless they are further apart than a lease or two (a pause):
+   *   then the earlier one stands, which errs high, so the learned limit settles from above.
+   * - **A gate younger than the span** (its first observation later than the span's start): the rate
+   *   over what it watched stands for the whole span, but never more than every call the budget ever
+   *   granted, spread over the span (at the start of a sync the invocations ramp up: neither the rate
+   *   we paced at nor the rate at the end of the ramp was admitted over all of it).
+   * - **A span that holds the budget's first call** (`firstUseAt`, if known, within it, Retry-After's
+   *   whole second allowing): every call the budget ever granted is in it, and that is the answer
+   *   whatever the gate watched. A gate that joined during the ramp watched a rate that learnt a limit
+   *   3 % low in the 16-invocation row. Nothing was granted before the budget's first call, so nothing
+   *   cancels the cells leased ahead of `at` (`cellsAfterAt`, the item's cells whose time is later):
+   *   they are left out (in the bench's 4-invocation one-token row, 10 cells of 260 at the first 429).
+   * - **Too little watched** (less than a tenth of a window): the caller takes the pace as the rate.
+   *   At the first window's 429 that is the pace of the limits told, which a sync that could not reach
+   *   it, one invocation at 230 calls a second paced for 400, was never admitted at: a limit learnt
+   *   60 % high, and a second 429 and cut. A few seconds watched say better.
    */
-  admittedRate(at: number, retryAfterMs: number): number | undefined {
+  admittedRate(
+    at: number,
+    retryAfterMs: number,
+    budget: { readonly firstUseAt: number | undefined; readonly cellsAfterAt: number },
+  ): number | undefined {
     const start = at - this.#windowMs + trueWaitMs(retryAfterMs);
     const first = this.#samples[0];
     const last = this.#endAt(at);
     if (first === undefined || last === undefined) return undefined;
     const from = Math.max(start, first.at);
     if (last.at - from < this.#windowMs / MIN_WATCHED_WINDOWS) return undefined;
+    // Whole-second Retry-After: the span starts within the second before `start + 500`.
+    const earliestStart = at - this.#windowMs + retryAfterMs - 1_000;
+    if (budget.firstUseAt !== undefined && budget.firstUseAt >= earliestStart)
+      return (Math.max(0, last.seq - budget.cellsAfterAt) * 60_000) / (last.at - start);
     if (first.at >= start) {
       const watched = (last.seq - first.seq) / (last.at - first.at);
       const everything = last.seq / (last.at - start);

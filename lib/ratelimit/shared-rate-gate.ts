@@ -30,7 +30,7 @@
 
 import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { withDefaults } from "../with-defaults.ts";
-import { type Cell, GateView } from "./gate-view.ts";
+import { type Cell, callsOf, GateView } from "./gate-view.ts";
 import { type GcraParams, leaseSlots, nextConformingAt, pauseFloor } from "./gcra.ts";
 import {
   contentionAfterLoss,
@@ -234,6 +234,7 @@ export class SharedRateGate implements RateGate {
         return cell;
       }
       cells.shift();
+      this.#view.unspentToReport += 1;
     }
   }
 
@@ -295,7 +296,8 @@ export class SharedRateGate implements RateGate {
         deadlineMs,
       );
       const idle = tat === undefined || tat < start;
-      const grant = { now, start, params, lease, idle, preLeaseMs: this.#policy.preLeaseMs };
+      const unspent = view.unspentToReport;
+      const grant = { now, start, params, lease, unspent, idle, preLeaseMs: this.#policy.preLeaseMs };
       const out = await this.#timed(this.#store.grant(known, grant, signal), now);
       if (out.written) {
         // The state before our write. Our condition made max(old, start) the base of the lease in
@@ -303,9 +305,10 @@ export class SharedRateGate implements RateGate {
         const old = out.state;
         const base = old.tat === undefined ? start : Math.max(old.tat, start);
         const newTat = base + lease * params.intervalMs;
-        view.known = { ...old, tat: newTat, seq: old.seq + lease };
+        view.known = { ...old, tat: newTat, seq: old.seq + lease, unspent: old.unspent + unspent };
         view.seen = true;
-        view.samples.observe(now, old.seq + lease);
+        view.unspentToReport -= unspent;
+        view.samples.observe(now, callsOf(view.known));
         // The caller takes its cell from the lease like any other (`#nextCell`): the first conforms
         // at once unless the lease was taken ahead of the opening, and is dropped if the write
         // outlasted its time (`spendLateMs`) or its token is paused.
@@ -334,7 +337,7 @@ export class SharedRateGate implements RateGate {
       view.learn(current, later);
       const paused = view.pausedPermit(later);
       if (paused !== undefined) {
-        view.cells = [];
+        view.dropCells();
         return paused;
       }
       // The learned or announced limit or the pool changed under us (another process met a 429,

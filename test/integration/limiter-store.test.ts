@@ -28,6 +28,7 @@ const command = fc.oneof(
     intervalMs: fc.constantFrom(10, 12.5, 33.3),
     burst: fc.integer({ min: 1, max: 3 }),
     lease: fc.integer({ min: 1, max: 4 }),
+    unspent: fc.integer({ min: 0, max: 3 }),
     idle: fc.boolean(),
   }),
   fc.record({
@@ -59,7 +60,8 @@ function run(store: LimiterStore, known: LimiterState, c: Command): Promise<unkn
     case "grant": {
       const start = c.now + c.startOffset;
       const params = { intervalMs: c.intervalMs, burst: c.burst, lateMs: 0 };
-      return store.grant(known, { now: c.now, start, params, lease: c.lease, idle: c.idle, preLeaseMs: 20 });
+      const { lease, unspent, idle } = c;
+      return store.grant(known, { now: c.now, start, params, lease, unspent, idle, preLeaseMs: 20 });
     }
     case "ramp":
       return store.ramp(known, c.now, c.to, c.padMs);

@@ -3,6 +3,8 @@ import { describe, it } from "node:test";
 import { SeqSamples } from "../../../lib/ratelimit/seq-samples.ts";
 
 const W = 10_000;
+/** The budget's first call unknown (its pool grew), no cell leased ahead. */
+const NO_BUDGET = { firstUseAt: undefined, cellsAfterAt: 0 };
 
 describe("SeqSamples.admittedRate: the rate the server admitted over the span a 429 says it counts", () => {
   it("a gate that watched the first seconds of a sync (its first window's 429): the rate it saw, not undefined", () => {
@@ -10,7 +12,7 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     // 4.3 s, Retry-After 6 s (5.5 s taken): the span from -0.2 s, which the gate watched from 0.3 s.
     const samples = new SeqSamples(W, 500);
     for (let at = 300; at <= 4_300; at += 100) samples.observe(at, Math.round((at * 230) / 1_000));
-    const rate = samples.admittedRate(4_300, 6_000);
+    const rate = samples.admittedRate(4_300, 6_000, NO_BUDGET);
     assert.ok(rate !== undefined);
     // Every cell it ever granted, over the span (the item's first cells before the gate looked).
     assert.ok(Math.abs(rate - (989 * 60_000) / 4_500) < 1, `${rate}`);
@@ -20,9 +22,9 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     const samples = new SeqSamples(W, 500);
     samples.observe(4_000, 900);
     samples.observe(4_900, 1_100);
-    assert.equal(samples.admittedRate(4_900, 6_000), undefined);
+    assert.equal(samples.admittedRate(4_900, 6_000, NO_BUDGET), undefined);
     samples.observe(5_000, 1_120);
-    assert.ok(samples.admittedRate(5_000, 6_000) !== undefined);
+    assert.ok(samples.admittedRate(5_000, 6_000, NO_BUDGET) !== undefined);
   });
 
   it("as of a send time between two observations: seq interpolated between them", () => {
@@ -32,8 +34,8 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     samples.observe(10_600, 1_002);
     // Sent at 10.3 s, a whole window counted (Retry-After 1 s): from 0.3 s (seq 30) to 10.3 s (seq
     // 1,001): 971 cells. As of the answer read at 10.6 s it would be 1,002 - 60 = 942.
-    assert.equal(Math.round(samples.admittedRate(10_300, 1_000) ?? 0), 971 * 6);
-    assert.equal(Math.round(samples.admittedRate(10_600, 1_000) ?? 0), 942 * 6);
+    assert.equal(Math.round(samples.admittedRate(10_300, 1_000, NO_BUDGET) ?? 0), 971 * 6);
+    assert.equal(Math.round(samples.admittedRate(10_600, 1_000, NO_BUDGET) ?? 0), 942 * 6);
   });
 
   it("keeps a window and two leases of observations: the window's count starts at the newest one a window old", () => {
@@ -41,6 +43,21 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     for (let at = 0; at <= 20_000; at += 100) samples.observe(at, at / 10);
     assert.equal(samples.grantedInWindow(20_000), 1_000);
     // Read 700 ms before the newest observation: the span from 9.3 s is still there.
-    assert.equal(Math.round(samples.admittedRate(19_300, 1_000) ?? 0), 6_000);
+    assert.equal(Math.round(samples.admittedRate(19_300, 1_000, NO_BUDGET) ?? 0), 6_000);
+  });
+
+  it("a span that holds the budget's first call: every call granted, less the cells leased past the send time, whatever the gate watched", () => {
+    // The budget's first call at 0; 900 cells by 3 s, when a gate joined and watched 100 more by 5 s.
+    // The 429 of a call sent at 5 s, Retry-After 5 s (4.5 s taken): the span from -0.5 s.
+    const samples = new SeqSamples(W, 500);
+    for (let at = 3_000; at <= 5_000; at += 100) samples.observe(at, 900 + (at - 3_000) / 20);
+    const estimate = (budget: { firstUseAt: number | undefined; cellsAfterAt: number }): number =>
+      Math.round(((samples.admittedRate(5_000, 5_000, budget) ?? 0) * (W - 4_500)) / 60_000);
+    // Of the 1,000 cells granted by then, 12 are leased for after the send time.
+    assert.equal(estimate({ firstUseAt: 0, cellsAfterAt: 12 }), 988);
+    // Without the first call known, the rate the gate watched (50 a second) stands for the span.
+    assert.equal(estimate(NO_BUDGET), 275);
+    // A first call before the span (even allowing for the whole second) is no evidence.
+    assert.equal(estimate({ firstUseAt: -1_500, cellsAfterAt: 12 }), 275);
   });
 });
