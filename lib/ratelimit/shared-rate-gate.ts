@@ -43,6 +43,7 @@ import {
   leaseStartOffsetMs,
   nextRoundTripMs,
   nextWriteAt,
+  retryOpenBudgetAt,
 } from "./lease-policy.ts";
 import {
   type RateLimitConfig,
@@ -101,6 +102,8 @@ export class SharedRateGate implements RateGate {
   /** The store write (or `prime`'s read) in flight, if any (settles, never rejects; its caller gets the outcome). */
   #inFlight: Promise<void> | undefined;
   #contention = INITIAL_CONTENTION;
+  /** Races lost in a row while the budget had room (`retryOpenBudgetAt`). */
+  #collisions = 0;
   /** The store's round trip as expected (`nextRoundTripMs`), ms. */
   #roundTripMs = 0;
 
@@ -317,6 +320,7 @@ export class SharedRateGate implements RateGate {
           slot: slotOf(old.seq + k, old.pool),
         }));
         this.#contention = contentionAfterWin(this.#contention);
+        this.#collisions = 0;
         this.#hungry = false;
         // Next write: at the opening (plus the contention spread if we have been losing races).
         this.#openAt = this.#openingAt(newTat, params);
@@ -354,16 +358,28 @@ export class SharedRateGate implements RateGate {
       // Our cached tat was stale, so another process wrote since we last looked. If we have not been
       // losing races lately and the budget has room now, take the other branch at once.
       if (this.#contention <= 1 && openAt <= later) continue;
-      // Otherwise it is a lost race: wait for the opening, spread against the other waiters.
+      // Otherwise it is a lost race: wait for the opening, spread against the other waiters (over a
+      // few round trips while the budget has room and never met a 429: only the writes collided).
       this.#contention = contentionAfterLoss(this.#contention, this.#policy);
       this.#openAt = openAt;
-      this.#writeNotBefore = nextWriteAt(
-        openAt,
-        this.#hurrying > 0 ? 1 : this.#contention,
-        freshParams.intervalMs,
-        this.#policy,
-        this.#random(),
-      );
+      const collided = openAt <= later && current.last429At === undefined;
+      this.#collisions = collided ? this.#collisions + 1 : 0;
+      this.#writeNotBefore = collided
+        ? retryOpenBudgetAt(
+            later,
+            this.#collisions,
+            this.#roundTripMs,
+            freshParams.intervalMs,
+            this.#policy,
+            this.#random(),
+          )
+        : nextWriteAt(
+            openAt,
+            this.#hurrying > 0 ? 1 : this.#contention,
+            freshParams.intervalMs,
+            this.#policy,
+            this.#random(),
+          );
       return this.#paced(this.#writeNotBefore - later);
     }
     // Lost every race in a row (rare): back off one interval without another write.

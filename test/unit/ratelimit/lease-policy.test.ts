@@ -7,6 +7,8 @@ import {
   leaseStartOffsetMs,
   maxLeaseFor,
   nextRoundTripMs,
+  nextWriteAt,
+  retryOpenBudgetAt,
 } from "../../../lib/ratelimit/lease-policy.ts";
 
 describe("lease policy", () => {
@@ -45,5 +47,17 @@ describe("lease policy", () => {
     assert.equal(leaseStartOffsetMs(5, 25, DEFAULT_LEASE_POLICY), 0);
     assert.equal(leaseStartOffsetMs(80, 25, DEFAULT_LEASE_POLICY), 55);
     assert.equal(leaseStartOffsetMs(5_000, 25, DEFAULT_LEASE_POLICY), DEFAULT_LEASE_POLICY.leaseMs);
+  });
+
+  it("a collision while the budget has room retries within round trips, doubling per collision, never past the leases' spread", () => {
+    const p = DEFAULT_LEASE_POLICY;
+    // Interval 10 ms: leases of 8 cells (80 ms); the leases' spread 3 x 80 ms.
+    assert.equal(retryOpenBudgetAt(1_000, 1, 12, 10, p, 0.5), 1_012);
+    assert.equal(retryOpenBudgetAt(1_000, 3, 12, 10, p, 0.5), 1_048);
+    assert.equal(retryOpenBudgetAt(1_000, 10, 12, 10, p, 1), 1_240);
+    // No round trip known yet: one ms.
+    assert.equal(retryOpenBudgetAt(1_000, 1, 0, 10, p, 1), 1_002);
+    // Under saturation a loser waits for the opening and a random point of the leases after it.
+    assert.equal(nextWriteAt(1_000, 3, 10, p, 0.5), 1_080);
   });
 });
