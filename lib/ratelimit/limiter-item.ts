@@ -12,7 +12,7 @@
  * | `rateCutAt`        | N    | epoch ms of that cut; also the version of the learned rate           |
  * | `cutStreak`        | N    | cuts in a row that confirmed the last one's limit (doubles the hold) |
  * | `seq`              | N    | cells granted so far; cell `s` goes to token `s mod pool`            |
- * | `unspent`          | N    | of them, the cells their gates dropped unspent (reported when granted)|
+ * | `unspent`          | N    | of them, the cells dropped unspent (each gate reports its own)       |
  * | `pool`             | N    | tokens in use (absent: 1); grows only when callers wait              |
  * | `pooledAt`         | N    | epoch ms the pool last changed (one token: the budget's first use)   |
  * | `poolBefore`       | N    | tokens in use before the last growth                                 |
