@@ -33,17 +33,12 @@ import { withDefaults } from "../with-defaults.ts";
 import { type Cell, callsOf, GateView } from "./gate-view.ts";
 import { type GcraParams, leaseSlots, nextConformingAt, pauseFloor } from "./gcra.ts";
 import {
-  contentionAfterLoss,
-  contentionAfterWin,
   DEFAULT_LEASE_POLICY,
-  INITIAL_CONTENTION,
   type LeasePolicy,
   leaseBefore,
   leaseSize,
   leaseStartOffsetMs,
   nextRoundTripMs,
-  nextWriteAt,
-  retryOpenBudgetAt,
 } from "./lease-policy.ts";
 import {
   type RateLimitConfig,
@@ -56,6 +51,7 @@ import { paceRate, rampPaddingMs, rampTarget, slotOf, spendLateMs } from "./pool
 import type { Permit, RateGate } from "./rate-gate.ts";
 import { RateLimitEvidence } from "./rate-limit-evidence.ts";
 import { type LimiterStatus, limiterStatus } from "./status.ts";
+import { WriteBackoff } from "./write-backoff.ts";
 
 export interface SharedRateGateOptions {
   /** Where the budget is kept (`DynamoLimiterStore`, `MemoryLimiterStore`). */
@@ -86,24 +82,17 @@ export class SharedRateGate implements RateGate {
   readonly #config: ResolvedRateLimitConfig;
   readonly #policy: LeasePolicy;
   readonly #now: () => number;
-  readonly #random: () => number;
   readonly #view: GateView;
   readonly #evidence: RateLimitEvidence;
 
-  /** No store write before this epoch ms (back-off after learning the budget is taken). */
-  #writeNotBefore = 0;
+  /** When the next store write may go (after learning the budget is taken). */
+  readonly #backoff: WriteBackoff;
   /** A caller had to wait since our last write: the next write takes a cell per waiting caller. */
   #hungry = false;
   /** Callers waiting for a permit (`waiting`). */
   #waiting = 0;
-  /** Callers in a hurry (`hurry`), and the opening the last back-off was computed from (epoch ms). */
-  #hurrying = 0;
-  #openAt = 0;
   /** The store write (or `prime`'s read) in flight, if any (settles, never rejects; its caller gets the outcome). */
   #inFlight: Promise<void> | undefined;
-  #contention = INITIAL_CONTENTION;
-  /** Races lost in a row while the budget had room (`retryOpenBudgetAt`). */
-  #collisions = 0;
   /** The store's round trip as expected (`nextRoundTripMs`), ms. */
   #roundTripMs = 0;
 
@@ -114,7 +103,7 @@ export class SharedRateGate implements RateGate {
     this.#config = resolveRateLimitConfig(o.limits);
     this.#policy = withDefaults(DEFAULT_LEASE_POLICY, o.lease ?? {});
     this.#now = o.now;
-    this.#random = o.random;
+    this.#backoff = new WriteBackoff(this.#policy, o.random);
     this.#view = new GateView(this.#config.windowMs, this.#policy.leaseMs);
     this.#evidence = new RateLimitEvidence(o.store, this.#view, this.#config);
   }
@@ -131,7 +120,7 @@ export class SharedRateGate implements RateGate {
         this.#view.cells.shift();
         return { granted: true, slot: cell.slot };
       }
-      if (now < this.#writeNotBefore) return this.#paced(this.#writeNotBefore - now);
+      if (now < this.#backoff.notBefore) return this.#paced(this.#backoff.notBefore - now);
       // One store write at a time per process: callers that arrive while it is in flight wait for it
       // and then take the cells it leased, instead of racing it (and each other) for the same item.
       if (this.#inFlight !== undefined) {
@@ -151,7 +140,7 @@ export class SharedRateGate implements RateGate {
         this.#inFlight = undefined;
       }
       if (denied !== undefined) return denied;
-      // Leased: take a cell on the next turn (a write always leaves `#writeNotBefore` ahead, so a
+      // Leased: take a cell on the next turn (a write always leaves the back-off ahead, so a
       // lease whose cells are all unusable ends in `paced`, not in another write).
     }
   }
@@ -194,13 +183,7 @@ export class SharedRateGate implements RateGate {
    * for seconds (the per-family bench row). Each race it then wins sends the others into their spread.
    */
   hurry(): () => void {
-    this.#hurrying += 1;
-    this.#writeNotBefore = Math.min(this.#writeNotBefore, this.#openAt);
-    let done = false;
-    return () => {
-      if (!done) this.#hurrying -= 1;
-      done = true;
-    };
+    return this.#backoff.hurry();
   }
 
   recordRateLimited(
@@ -319,18 +302,8 @@ export class SharedRateGate implements RateGate {
           ...cell,
           slot: slotOf(old.seq + k, old.pool),
         }));
-        this.#contention = contentionAfterWin(this.#contention);
-        this.#collisions = 0;
         this.#hungry = false;
-        // Next write: at the opening (plus the contention spread if we have been losing races).
-        this.#openAt = this.#openingAt(newTat, params);
-        this.#writeNotBefore = nextWriteAt(
-          this.#openAt,
-          this.#hurrying > 0 ? 1 : this.#contention,
-          params.intervalMs,
-          this.#policy,
-          this.#random(),
-        );
+        this.#backoff.won(this.#openingAt(newTat, params), params.intervalMs);
         return undefined;
       }
       // What we paced at and numbered the cells by, as known now (a 429 or headers recorded while the
@@ -357,34 +330,16 @@ export class SharedRateGate implements RateGate {
         current.tat === undefined ? later : Math.max(later, this.#openingAt(current.tat, freshParams));
       // Our cached tat was stale, so another process wrote since we last looked. If we have not been
       // losing races lately and the budget has room now, take the other branch at once.
-      if (this.#contention <= 1 && openAt <= later) continue;
-      // Otherwise it is a lost race: wait for the opening, spread against the other waiters (over a
-      // few round trips while the budget has room and never met a 429: only the writes collided).
-      this.#contention = contentionAfterLoss(this.#contention, this.#policy);
-      this.#openAt = openAt;
+      if (this.#backoff.calm && openAt <= later) continue;
+      // Otherwise it is a lost race (only the writes collided when the budget has room and never met
+      // a 429).
       const collided = openAt <= later && current.last429At === undefined;
-      this.#collisions = collided ? this.#collisions + 1 : 0;
-      this.#writeNotBefore = collided
-        ? retryOpenBudgetAt(
-            later,
-            this.#collisions,
-            this.#roundTripMs,
-            freshParams.intervalMs,
-            this.#policy,
-            this.#random(),
-          )
-        : nextWriteAt(
-            openAt,
-            this.#hurrying > 0 ? 1 : this.#contention,
-            freshParams.intervalMs,
-            this.#policy,
-            this.#random(),
-          );
-      return this.#paced(this.#writeNotBefore - later);
+      const next = this.#backoff.lost(later, openAt, collided, freshParams.intervalMs, this.#roundTripMs);
+      return this.#paced(next - later);
     }
     // Lost every race in a row (rare): back off one interval without another write.
     const interval = this.#params(this.#now()).intervalMs;
-    this.#writeNotBefore = this.#now() + interval;
+    this.#backoff.holdUntil(this.#now() + interval);
     return this.#paced(interval);
   }
 
