@@ -59,13 +59,9 @@ export class SeqSamples {
    * around it); `undefined` when we first looked after `at`.
    */
   grantedSince(at: number): number | undefined {
-    const after = this.#samples.findIndex((sample) => sample.at > at);
-    if (after <= 0) return after === -1 && this.#samples.length > 0 ? 0 : undefined;
-    const before = this.#samples[after - 1] as SeqSample;
-    const next = this.#samples[after] as SeqSample;
-    const last = this.#samples[this.#samples.length - 1] as SeqSample;
-    const seqAt = before.seq + ((next.seq - before.seq) * (at - before.at)) / (next.at - before.at);
-    return last.seq - seqAt;
+    const since = this.#sampleAt(at);
+    const last = this.#samples[this.#samples.length - 1];
+    return since === undefined || last === undefined ? undefined : last.seq - since.seq;
   }
 
   /**
@@ -102,7 +98,7 @@ export class SeqSamples {
   ): number | undefined {
     const start = at - this.#windowMs + trueWaitMs(retryAfterMs);
     const first = this.#samples[0];
-    const last = this.#endAt(at);
+    const last = this.#sampleAt(at);
     if (first === undefined || last === undefined) return undefined;
     const from = Math.max(start, first.at);
     if (last.at - from < this.#windowMs / MIN_WATCHED_WINDOWS) return undefined;
@@ -127,7 +123,7 @@ export class SeqSamples {
   }
 
   /** `seq` as of `at` (interpolated), or the newest observation when `at` is later; none before the first. */
-  #endAt(at: number): SeqSample | undefined {
+  #sampleAt(at: number): SeqSample | undefined {
     const after = this.#samples.findIndex((sample) => sample.at > at);
     if (after === -1) return this.#samples[this.#samples.length - 1];
     if (after === 0) return undefined;
