@@ -15,8 +15,9 @@
  *
  * A cut does not take a fixed fraction: it takes the limit the 429 reveals (`estimateLimit`). A
  * sliding window of W that sends us away for RA more ms holds the calls made since `now - W + RA`:
- * at the rate we were admitted at, that is `rate x (W - RA)`. The rate is the cells granted to every
- * invocation over the span the gate watched, else the rate we paced at. Retry-After comes in whole
+ * at the rate we were admitted at, that is `rate x (W - RA)`. The rate is the calls granted to every
+ * invocation (cells less those dropped unspent) over the span the gate watched, up to the refused
+ * call's send time (`SeqSamples.admittedRate`), else the rate we paced at. Retry-After comes in whole
  * seconds, rounded up: the true wait is in (RA - 1 s, RA], taken at its middle, RA - 0.5 s (the
  * estimate is then off by at most half a second's calls either way; taken as RA, it was always
  * under, by up to a second's worth: a tenth of the bench's 10-s window, which then paced the rest
