@@ -60,14 +60,14 @@ export async function runFamilyRow(world: BenchWorld, options: FamilyRowOptions)
   const { sim } = world;
   const familyLimit = Math.floor(options.limit / 10);
   const resources = await world.provisionRow(`bench-family-${Date.now().toString(36)}`);
-  sim.setRateLimit({
+  await sim.setRateLimit({
     perTokenLimit: options.limit,
     perClientLimit: Number.POSITIVE_INFINITY,
     windowMs: options.windowMs,
     perFamilyLimits: { "users.search": familyLimit },
     limitHeaders: "off",
   });
-  sim.resetStats();
+  await sim.resetStats();
   const perMinute = Math.round((options.limit * 60_000) / options.windowMs);
   const config = benchConfig(world, resources, {
     poolSize: 1,
@@ -76,10 +76,7 @@ export async function runFamilyRow(world: BenchWorld, options: FamilyRowOptions)
     windowMs: options.windowMs,
     env: { GENESYS_LEARN_FAMILY_LIMITS: "true" },
   });
-  const ids = sim
-    .listUsers()
-    .slice(0, 10)
-    .map((u) => u.id);
+  const ids = (await sim.listUsers()).slice(0, 10).map((u) => u.id);
   const start = Date.now();
   const end = start + options.windows * options.windowMs;
   const budget = { deadlineMs: end + 5_000, maxSleepMs: 10_000 };
@@ -116,7 +113,7 @@ export async function runFamilyRow(world: BenchWorld, options: FamilyRowOptions)
   };
   await Promise.all([container(), container()]);
   await world.dropRow(resources);
-  const series = sim.stats().series.filter((c) => c.route !== "token");
+  const series = (await sim.stats()).series.filter((c) => c.route !== "token");
   const first = series[0]?.t ?? start;
   const from = first + options.windowMs;
   const whole = Math.floor((end - from) / options.windowMs);

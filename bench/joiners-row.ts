@@ -59,17 +59,18 @@ export async function runJoinersRow(
   const { sim } = world;
   const row = Date.now().toString(36);
   const resources = await world.provisionRow(`bench-joiners-${row}`);
-  sim.clearUsers();
+  await sim.clearUsers();
   const leads = Array.from({ length: LEADS }, (_, i) => ({
     id: randomUUID(),
     name: `Lead ${i}`,
     email: `lead${i}.${row}@example.com`,
   }));
-  const divisionIds = new Map(DIVISIONS.map((name, i) => [name, sim.seedDivisions([name])[0] ?? `d${i}`]));
+  const seeded = await sim.seedDivisions([...DIVISIONS]);
+  const divisionIds = new Map(DIVISIONS.map((name, i) => [name, seeded[i] ?? `d${i}`]));
   const email = (n: number): string => `joiner${n}.${row}@example.com`;
   // One in twenty left a deleted user behind (a rehire): restored, never duplicated.
   const rehires = Array.from({ length: options.count }, (_, n) => n).filter((n) => n % 20 === 7);
-  sim.seedUsers([
+  await sim.seedUsers([
     ...leads,
     ...rehires.map((n) => ({ name: `Former ${n}`, email: email(n), state: "deleted" as const })),
   ]);
@@ -102,14 +103,14 @@ export async function runJoinersRow(
       }),
     };
   });
-  sim.setRateLimit({
+  await sim.setRateLimit({
     perTokenLimit: options.limit,
     perClientLimit: options.limit * 10,
     windowMs: options.windowMs,
     perFamilyLimits: {},
   });
   await enqueue(world, resources.queueUrl, changes);
-  sim.resetStats();
+  await sim.resetStats();
   const perMinute = Math.round((options.limit * 60_000) / options.windowMs);
   const result = await runProjectRow(world, resources, {
     invocations: options.invocations,
@@ -120,12 +121,12 @@ export async function runJoinersRow(
     budgetSeconds: 60,
     rowTimeoutMs: Math.min(FUNCTION_TIMEOUT_SECONDS * 1000, 600_000),
   });
-  const stats = sim.stats();
+  const stats = await sim.stats();
   const apiCalls = Object.entries(stats.byRoute)
     .filter(([route]) => route !== "token")
     .reduce((sum, [, n]) => sum + n, 0);
-  const byEmail = new Map<string, ReturnType<typeof sim.listUsers>>();
-  for (const u of sim.listUsers()) {
+  const byEmail = new Map<string, Awaited<ReturnType<typeof sim.listUsers>>>();
+  for (const u of await sim.listUsers()) {
     const key = u.email?.toLowerCase() ?? "";
     byEmail.set(key, [...(byEmail.get(key) ?? []), u]);
   }

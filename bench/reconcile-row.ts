@@ -79,9 +79,9 @@ export async function runReconcileRow(
   const csv = `email,title,department\n${rows.map((n) => `user${n}@example.com,${title(n)},Support`).join("\n")}\n`;
   const differing = rows.filter(differs).length;
   const perMinute = Math.round((options.limit * 60_000) / options.windowMs);
-  const seed = (): void => {
-    sim.clearUsers();
-    sim.seedUsers(
+  const seed = async (): Promise<void> => {
+    await sim.clearUsers();
+    await sim.seedUsers(
       rows.map((n) => ({
         id: benchUserId(n),
         name: `User ${n}`,
@@ -90,20 +90,24 @@ export async function runReconcileRow(
         department: "Support",
       })),
     );
-    sim.setRateLimit({
+    await sim.setRateLimit({
       perTokenLimit: options.limit,
       perClientLimit: options.limit * 10,
       windowMs: options.windowMs,
       perFamilyLimits: {},
     });
-    sim.resetStats();
+    await sim.resetStats();
   };
-  const outcome = (started: number): ReconcileApproach => {
-    const byRoute = Object.fromEntries(Object.entries(sim.stats().byRoute).filter(([r]) => r !== "token"));
+  const outcome = async (started: number): Promise<ReconcileApproach> => {
+    const wallMs = Date.now() - started;
+    const byRoute = Object.fromEntries(
+      Object.entries((await sim.stats()).byRoute).filter(([r]) => r !== "token"),
+    );
+    const users = new Map((await sim.listUsers()).map((u) => [u.id, u]));
     let missed = 0;
     let touched = 0;
     for (const n of rows) {
-      const u = sim.getUser(benchUserId(n));
+      const u = users.get(benchUserId(n));
       if (differs(n) && u?.title !== title(n)) missed += 1;
       if (!differs(n) && u?.version !== 1) touched += 1;
     }
@@ -112,7 +116,7 @@ export async function runReconcileRow(
       byRoute,
       missed,
       touched,
-      wallMs: Date.now() - started,
+      wallMs,
     };
   };
   const drain = (resources: Resources) =>
@@ -127,7 +131,7 @@ export async function runReconcileRow(
     });
 
   // This project: reconcile, then the sync drains what it enqueued.
-  seed();
+  await seed();
   const resources = await world.provisionRow(`bench-reconcile-${run}`);
   const config = benchConfig(world, resources, {
     poolSize: 1,
@@ -148,11 +152,11 @@ export async function runReconcileRow(
     new AbortController().signal,
   );
   await drain(resources);
-  const project = outcome(started);
+  const project = await outcome(started);
   await world.dropRow(resources);
 
   // Peer: every row of the file enqueued as a change (what `enqueue` sends), drained the same way.
-  seed();
+  await seed();
   const everyResources = await world.provisionRow(`bench-every-row-${run}`);
   const changedAt = new Date(Date.now() - 60_000).toISOString();
   await enqueue(
@@ -169,15 +173,15 @@ export async function runReconcileRow(
       };
     }),
   );
-  sim.resetStats();
+  await sim.resetStats();
   const everyStarted = Date.now();
   await drain(everyResources);
-  const everyRow = outcome(everyStarted);
+  const everyRow = await outcome(everyStarted);
   await world.dropRow(everyResources);
 
   // Peer: the usual script, a GET per person and a PATCH where the title differs, `invocations`
   // workers on one token, each sleeping Retry-After on a 429.
-  seed();
+  await seed();
   const scriptStarted = Date.now();
   const token = await login(sim.loginUrl);
   let next = 1;
@@ -206,7 +210,7 @@ export async function runReconcileRow(
     }
   };
   await Promise.all(Array.from({ length: options.invocations }, worker));
-  const script = outcome(scriptStarted);
+  const script = await outcome(scriptStarted);
   return {
     count: options.count,
     differing,

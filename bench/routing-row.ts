@@ -80,19 +80,19 @@ export async function runRoutingRow(
   const { sim } = world;
   const row = Date.now().toString(36);
   const resources = await world.provisionRow(`bench-routing-${row}`);
-  sim.clearUsers();
-  sim.seedUsers(
+  await sim.clearUsers();
+  await sim.seedUsers(
     Array.from({ length: options.count }, (_, i) => ({
       id: benchUserId(i + 1),
       name: `User ${i + 1}`,
       email: `user${i + 1}@example.com`,
     })),
   );
-  const skillIds = sim.seedSkills(SKILLS.map((name, i) => ({ id: catalogId(i + 1), name })));
-  const [languageId] = sim.seedLanguages([{ id: catalogId(11), name: LANGUAGE }]);
-  const queueIds = sim.seedQueues(QUEUES.map((name, i) => ({ id: catalogId(21 + i), name })));
-  const [roleId] = sim.seedRoles([{ id: catalogId(31), name: ROLE }]);
-  const home = sim.listDivisions().find((d) => d.homeDivision === true)?.id;
+  const skillIds = await sim.seedSkills(SKILLS.map((name, i) => ({ id: catalogId(i + 1), name })));
+  const [languageId] = await sim.seedLanguages([{ id: catalogId(11), name: LANGUAGE }]);
+  const queueIds = await sim.seedQueues(QUEUES.map((name, i) => ({ id: catalogId(21 + i), name })));
+  const [roleId] = await sim.seedRoles([{ id: catalogId(31), name: ROLE }]);
+  const home = (await sim.listDivisions()).find((d) => d.homeDivision === true)?.id;
   // Proficiencies 1 to 5, varied per user and per skill.
   const level = (n: number, k: number): number => 1 + ((n + k) % 5);
   const changedAt = new Date(Date.now() - 60_000).toISOString();
@@ -115,7 +115,7 @@ export async function runRoutingRow(
     };
   });
   const familyLimit = Math.floor(options.limit * FAMILY_SHARE);
-  sim.setRateLimit({
+  await sim.setRateLimit({
     perTokenLimit: options.limit,
     perClientLimit: options.limit * 10,
     windowMs: options.windowMs,
@@ -123,7 +123,7 @@ export async function runRoutingRow(
     limitHeaders: "off",
   });
   await enqueue(world, resources.queueUrl, changes);
-  sim.resetStats();
+  await sim.resetStats();
   const perMinute = (perWindow: number): number => Math.round((perWindow * 60_000) / options.windowMs);
   const result = await runProjectRow(world, resources, {
     invocations: options.invocations,
@@ -136,21 +136,25 @@ export async function runRoutingRow(
     // Told, as an operator would after Genesys's announcement (in the project's "minute": the window).
     env: { GENESYS_FAMILY_RATE_LIMITS: `routing.queue.members=${perMinute(familyLimit)}` },
   });
-  const series = sim.stats().series.filter((c) => c.route !== "token");
+  const series = (await sim.stats()).series.filter((c) => c.route !== "token");
   const byRoute: Record<string, number> = {};
   for (const c of series) byRoute[c.route] = (byRoute[c.route] ?? 0) + 1;
   const family = series.filter((c) => FAMILY_ROUTES.includes(c.route));
-  const members = queueIds.map((id) => sim.queueMembers(id));
+  const members = await Promise.all(queueIds.map((id) => sim.queueMembers(id)));
   let missing = 0;
   for (let n = 1; n <= options.count; n++) {
     const id = benchUserId(n);
-    const skills = sim.userSkills(id);
+    const [skills, languages, grants] = await Promise.all([
+      sim.userSkills(id),
+      sim.userLanguages(id),
+      sim.userGrants(id),
+    ]);
     const ok =
       skillIds.every((skill, k) => skills[skill] === level(n, k)) &&
       languageId !== undefined &&
-      sim.userLanguages(id)[languageId] === level(n, 3) &&
+      languages[languageId] === level(n, 3) &&
       members.every((m) => m[id] === true) &&
-      sim.userGrants(id).some((g) => g.roleId === roleId && g.divisionId === home);
+      grants.some((g) => g.roleId === roleId && g.divisionId === home);
     if (!ok) missing += 1;
   }
   await world.dropRow(resources);

@@ -114,8 +114,8 @@ async function runRow(
 ): Promise<RowOutcome> {
   const limits = rowLimits(spec, settings.limit);
   const { sim } = world;
-  sim.clearFaults();
-  const changes = prepareWorkload(
+  await sim.clearFaults();
+  const changes = await prepareWorkload(
     sim,
     spec.id,
     changesCount,
@@ -123,23 +123,23 @@ async function runRow(
     spec.expandDropRate !== undefined,
   );
   // Best-effort expansions: this share of the users read come back without their employer info.
-  sim.configureDirectory({ expandDropRate: spec.expandDropRate ?? 0 });
+  await sim.configureDirectory({ expandDropRate: spec.expandDropRate ?? 0 });
   const rowName = `bench-${spec.id}-${Date.now().toString(36)}`;
   const loop = monitorEventLoopDelay({ resolution: 5 });
   /** Cold windows (API and login), empty stats, zero counters: the same start for every row. */
-  const coldStart = (): void => {
-    sim.setRateLimit({
+  const coldStart = async (): Promise<void> => {
+    await sim.setRateLimit({
       perTokenLimit: limits.real.perToken,
       perClientLimit: limits.real.perClient,
       windowMs: settings.windowMs,
       limitHeaders: spec.headers === true ? "tightest" : "off",
     });
     // A client total not told is not to be had from the org either (its limits API unavailable).
-    sim.setOrgLimits(
+    await sim.setOrgLimits(
       limits.configured !== undefined && limits.configured.perClient === undefined ? { refuse: 404 } : {},
     );
-    sim.setTokenRateLimit({});
-    sim.resetStats();
+    await sim.setTokenRateLimit({});
+    await sim.resetStats();
     world.resetCounts();
   };
 
@@ -151,7 +151,7 @@ async function runRow(
     const configured = limits.configured ?? limits.real;
     const resources = await world.provisionRow(rowName);
     await enqueue(world, resources.queueUrl, changes);
-    coldStart();
+    await coldStart();
     loop.enable();
     const expectedMs = (changesCount / limits.binding) * settings.windowMs;
     // Twice the ideal time (+15 s): a row still running then is below 0.5 of the limit anyway,
@@ -202,7 +202,7 @@ async function runRow(
     if (result.errors.length > 0) extra.firstError = result.errors[0] ?? "";
     await world.dropRow(resources);
   } else {
-    coldStart();
+    await coldStart();
     loop.enable();
     const result = await runScriptRow(changes, {
       kind: spec.approach,
@@ -214,8 +214,8 @@ async function runRow(
     wallMs = result.wallMs;
     Object.assign(extra, { dropped: result.dropped, retries: result.retries });
   }
-  const stats = sim.stats();
-  const verdict = verify(sim, changes, deadLettered, queued);
+  const stats = await sim.stats();
+  const verdict = await verify(sim, changes, deadLettered, queued);
   const figures: RowFigures = computeFigures({
     series: stats.series,
     limitPerWindow: limits.binding,
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
     return built;
   };
   const world = await startBenchWorld();
-  world.sim.addClient({ ...RECYCLED_CLIENT, tokenTtlSeconds: RECYCLED_TOKEN_TTL_SECONDS });
+  await world.sim.addClient({ ...RECYCLED_CLIENT, tokenTtlSeconds: RECYCLED_TOKEN_TTL_SECONDS });
   // Ctrl-C / kill: stop the JVM and the servers too.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {

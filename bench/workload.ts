@@ -5,7 +5,7 @@
  * effect (the simulator shows its title and employee type, and the three employer fields it does not
  * name unchanged), dead-lettered (its changeId is in the DLQ), still queued, or lost.
  */
-import type { GenesysSimulator } from "../sim/genesys-simulator.ts";
+import type { RemoteSimulator } from "./remote-sim.ts";
 
 export interface BenchChange {
   readonly changeId: string;
@@ -23,15 +23,15 @@ export const benchUserId = (n: number): string => `00000000-0000-4000-8000-${Str
  * Replaces every simulator user by `count` fresh ones and returns one change per user, naming the
  * user by id or by email (in upper case: emails match without regard to case).
  */
-export function prepareWorkload(
-  sim: GenesysSimulator,
+export async function prepareWorkload(
+  sim: RemoteSimulator,
   rowId: string,
   count: number,
   namedBy: "id" | "email",
   employer = false,
-): BenchChange[] {
-  sim.clearUsers();
-  sim.seedUsers(
+): Promise<BenchChange[]> {
+  await sim.clearUsers();
+  await sim.seedUsers(
     Array.from({ length: count }, (_, i) => ({
       id: benchUserId(i + 1),
       name: `User ${i + 1}`,
@@ -73,19 +73,20 @@ export interface Verdict {
   readonly fieldsAltered: number;
 }
 
-export function verify(
-  sim: GenesysSimulator,
+export async function verify(
+  sim: RemoteSimulator,
   changes: readonly BenchChange[],
   deadLetteredIds: ReadonlySet<string>,
   queuedIds: ReadonlySet<string> = new Set(),
-): Verdict {
+): Promise<Verdict> {
+  const users = new Map((await sim.listUsers(["employerInfo"])).map((u) => [u.id, u]));
   let inEffect = 0;
   let deadLettered = 0;
   let inQueue = 0;
   let lost = 0;
   let fieldsAltered = 0;
   for (const [i, c] of changes.entries()) {
-    const user = sim.getUser(c.userId, ["employerInfo"]);
+    const user = users.get(c.userId);
     if (c.set.employeeType !== undefined) {
       const { employeeType: _named, ...kept } = employerInfoOf(i + 1);
       const now = user?.employerInfo ?? {};

@@ -11,7 +11,7 @@ import { provision } from "../lib/infra/provision.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws-env.ts";
 import { startDynamoDbLocal } from "../local/dynamodb-local.ts";
 import { startSqsLocal } from "../local/sqs-local.ts";
-import { type GenesysSimulator, startGenesysSimulator } from "../sim/genesys-simulator.ts";
+import { type RemoteSimulator, startRemoteSimulator } from "./remote-sim.ts";
 
 /** Requests sent to one AWS service, by command (and for DynamoDB, by item kind). */
 export interface AwsCounts {
@@ -77,7 +77,8 @@ export interface Resources {
 }
 
 export interface BenchWorld {
-  readonly sim: GenesysSimulator;
+  /** The simulator, in a process of its own (`remote-sim.ts`). */
+  readonly sim: RemoteSimulator;
   readonly sqsEndpoint: string;
   readonly ddbEndpoint: string;
   /** Uncounted clients for setup and checks. */
@@ -100,7 +101,7 @@ export async function startBenchWorld(): Promise<BenchWorld> {
   const [ddb, sqsLocal, sim] = await Promise.all([
     startDynamoDbLocal({ timeoutMs: 60_000 }),
     startSqsLocal(),
-    startGenesysSimulator({ defaultClient: true }),
+    startRemoteSimulator(),
   ]);
   const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const admin = {
