@@ -13,7 +13,8 @@
  * in a row (`cutStreak`, at most `MAX_STREAK` doublings), so a sync settles at a hidden limit and
  * probes above it less and less often; a cut elsewhere (the limit moved) starts over.
  *
- * A cut does not take a fixed fraction: it takes the limit the 429 reveals (`estimateLimit`). A
+ * A cut does not take a fixed fraction: it takes the limit the 429 reveals (`estimateLimit`), less
+ * 1 % for the count's error (`ESTIMATE_KEPT`). A
  * sliding window of W that sends us away for RA more ms holds the calls made since `now - W + RA`:
  * at the rate we were admitted at, that is `rate x (W - RA)`. The rate is the calls granted to every
  * invocation (cells less those dropped unspent) over the span the gate watched, up to the refused
@@ -78,6 +79,15 @@ export interface LimitEvidence {
   readonly admittedPerMinute: number | undefined;
 }
 
+/**
+ * The share of the estimate a cut keeps. The calls counted up to the refused call's send time include
+ * the calls refused with it and cells not yet reported unspent: in the bench's 16-invocation
+ * hidden-half row, 1,007 counted at a first 429 of a 1,000-call window, a limit learnt 0.2 to 0.7 %
+ * high. Paced there, the window met a 429 at its turn (a 1-s pause, then a cut of 1 % all the same);
+ * kept 1 % lower, it settles where that second cut would have put it, without the 429.
+ */
+const ESTIMATE_KEPT = 0.99;
+
 /** Retry-After as the wait it stands for (see the module comment). */
 export function trueWaitMs(retryAfterMs: number): number {
   return retryAfterMs <= 1_000 ? 0 : retryAfterMs - 500;
@@ -88,7 +98,7 @@ export function estimateLimit(evidence: LimitEvidence, config: ResolvedRateLimit
   const { limitPerMinute: limit, retryAfterMs, admittedPerMinute } = evidence;
   const rate = admittedPerMinute ?? evidence.pacedPerMinute;
   const counted = Math.max(0, config.windowMs - trueWaitMs(retryAfterMs));
-  const estimate = (rate * counted) / config.windowMs;
+  const estimate = (rate * counted * ESTIMATE_KEPT) / config.windowMs;
   const bounded = Math.min(limit * config.shallowestCut, Math.max(limit * config.deepestCut, estimate));
   return Math.max(config.minRatePerMinute, bounded);
 }

@@ -93,8 +93,11 @@ export function normaliseRetryAfter(retryAfterMs: number): number {
   return Math.ceil(retryAfterMs);
 }
 
-/** The share of its estimate a failed growth step keeps (the estimate errs high by leased cells). */
-const PROBE_ESTIMATE_SHAVE = 0.97;
+/**
+ * The share of its estimate a failed growth step keeps besides the 1 % every estimate gives up
+ * (`estimateLimit`): 97 % in all (the estimate errs high by the cells leased for the new tokens).
+ */
+const PROBE_ESTIMATE_SHAVE = 0.98;
 
 /** What a 429 does to the budget. */
 export type RateLimitedEffect =

@@ -135,7 +135,7 @@ describe("a failed growth step", () => {
     const grown = { ...EMPTY_LIMITER_STATE, pool: 2, pooledAt: 20_000, poolBefore: 1 };
     const effect = rateLimitedEffect(grown, 1, 20_100, 1_000, 6_300, told);
     assert.equal(effect.kind, "shared", "the first 429 after a step is shared");
-    assert.equal(effect.kind === "shared" ? effect.cutTo : undefined, 6_300 * 0.97);
+    assert.equal(effect.kind === "shared" ? effect.cutTo : undefined, 6_300 * 0.99 * 0.98);
     const exact = rateLimitedEffect(grown, 1, 20_100, 1_000, 6_100, told);
     assert.equal(exact.kind === "shared" ? exact.cutTo : undefined, 6_000, "never below the proven limit");
     // The step sent 2,000 cells in 100 ms where the proven limit allows 10: the pause waits out the
