@@ -344,7 +344,9 @@ The run took ${(c.tookMs / 60_000).toFixed(1)} min (estimated at its start: ${(c
   per-token limit, client total), as the simulator enforces them), except the one-token rows of the
   ½ condition (L / 2), so that the rows take about the same time. The simulator counts every API call
   against its token's window and its OAuth client's window (\`sim.setRateLimit({ perTokenLimit,
-  perClientLimit, windowMs })\`); login requests are not counted there.
+  perClientLimit, windowMs })\`); login requests are not counted there. The simulator runs in a process
+  of its own (\`bench/remote-sim.ts\`), as Genesys is a server of its own: it stamps a call's arrival
+  on its own event loop, not on the one the rows' invocations share.
 - **Conditions** (per window; "told" is what the project is configured with):
   - *limits known*: per token L / pool, per client L (= pool × per token); the project is told both.
     The peers' rows use this condition with their own tokens per worker as "pool": 1 for the usual
