@@ -95,6 +95,11 @@ export class SharedRateGate implements RateGate {
   #inFlight: Promise<void> | undefined;
   /** The store's round trip as expected (`nextRoundTripMs`), ms. */
   #roundTripMs = 0;
+  /**
+   * Our 429's write in flight, if any (settles, never rejects): callers wait for its answer, which
+   * says whether the limit is shared (every caller pauses), instead of spending cells meanwhile.
+   */
+  #rateLimitedInFlight: Promise<void> | undefined;
 
   constructor(options: SharedRateGateOptions) {
     const o = withDefaults(DEFAULTS, options);
@@ -111,6 +116,10 @@ export class SharedRateGate implements RateGate {
   async tryAcquire(signal?: AbortSignal, deadlineMs = Number.POSITIVE_INFINITY): Promise<Permit> {
     for (;;) {
       signal?.throwIfAborted();
+      if (this.#rateLimitedInFlight !== undefined) {
+        await this.#rateLimitedInFlight;
+        continue;
+      }
       const now = this.#now();
       const paused = this.#view.pausedPermit(now);
       if (paused !== undefined) return paused;
@@ -193,7 +202,13 @@ export class SharedRateGate implements RateGate {
     sentAt?: number,
   ): Promise<void> {
     const now = this.#now();
-    return this.#evidence.rateLimited(now, retryAfterMs, slot, signal, Math.min(now, sentAt ?? now));
+    const write = this.#evidence.rateLimited(now, retryAfterMs, slot, signal, Math.min(now, sentAt ?? now));
+    const settle = (): void => {
+      if (this.#rateLimitedInFlight === settled) this.#rateLimitedInFlight = undefined;
+    };
+    const settled: Promise<void> = write.then(settle, settle);
+    this.#rateLimitedInFlight = settled;
+    return write;
   }
 
   recordLimitHeaders(headers: RateLimitHeaders, signal?: AbortSignal): Promise<void> {

@@ -281,6 +281,32 @@ describe("SharedRateGate over the in-memory store", () => {
     assert.ok(!denied.granted && denied.reason === "paused", JSON.stringify(denied));
   });
 
+  it("while its 429's write is in flight, a gate grants none of its cells: the answer says every caller pauses", async () => {
+    const limits = { perTokenPerMinute: 600, clientPerMinute: 1_800, poolSize: 3, windowMs: 2_000 };
+    const clock = virtualClock(0);
+    const memory = new MemoryLimiterStore();
+    const [a, b] = gatesOn(latentStore(memory, clock, 20), clock, 2, limits);
+    assert.ok(a && b);
+    // b learns the pool (at its full size: the client's total known); a's callers take permits.
+    for (let p = await b.tryAcquire(); !p.granted; p = await b.tryAcquire()) await clock.sleep(p.waitMs);
+    const calls = hammer(clock, a, 3, 1_000);
+    await clock.sleep(200);
+    // Token 2's 429 (b's): that token only, and a has not seen it.
+    await b.recordRateLimited(1_000, 2);
+    assert.equal((await memory.read()).pausedUntil, undefined);
+    // a meets a 429 on token 1: its write's answer (token 2's 429 within the window) pauses everyone.
+    const from = clock.now();
+    await a.recordRateLimited(1_000, 1);
+    const to = clock.now();
+    const grants = await calls;
+    assert.ok(to > from && grants.some((g) => g.at < from), "a granted before its 429");
+    assert.deepEqual(
+      grants.filter((g) => g.at >= from),
+      [],
+      "a granted during its 429's write or after",
+    );
+  });
+
   it("a 429 just after an assumed pool grew is a failed probe: every caller pauses and the limit is cut to no less than the pool before it proved", async () => {
     const limits = { perTokenPerMinute: 600, poolSize: 4, clientLimitKnown: false, windowMs: 2_000 };
     const clock = virtualClock(0);
