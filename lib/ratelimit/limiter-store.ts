@@ -65,7 +65,8 @@ export interface LimiterStore {
   grant(known: LimiterState, w: GrantWrite, signal?: AbortSignal): Promise<StoreWrite<LimiterState>>;
   /**
    * Grows the pool from `known.pool` to `to` tokens at `now`, moving tat on by `padMs` (when > 0) and
-   * recording `pooledAt` / `poolBefore`. Condition: the pool is `known.pool`. Written: the state AFTER.
+   * recording `pooledAt` / `poolBefore` (none when `known` is unused, `seq` 0). Condition: the pool is
+   * `known.pool` (and, when `known` is unused, the budget still is). Written: the state AFTER.
    */
   ramp(
     known: LimiterState,

@@ -119,6 +119,8 @@ export function grantWrite(ref: LimiterItemRef, known: LimiterState, w: GrantWri
 /**
  * Grows the pool from the one known to `to` tokens, moving the budget on by `padMs` and recording
  * when and from what it grew; conditioned on the pool known (a lost race returns the stored one).
+ * A budget known unused (`seq` 0) grows without a pool before it, conditioned on still being unused:
+ * its history starts with this pool (`PoolHistory`).
  */
 export function rampWrite(
   ref: LimiterItemRef,
@@ -127,30 +129,33 @@ export function rampWrite(
   to: number,
   padMs: number,
 ): UpdateItemCommandInput {
-  const values: Record<string, number> = {
-    ":to": to,
-    ":from": known.pool,
-    ":now": now,
-    ":exp": expiresAt(ref, now),
-  };
+  const unused = known.seq === 0;
+  const values: Record<string, number> = { ":to": to, ":now": now, ":exp": expiresAt(ref, now) };
+  if (!unused) values[":from"] = known.pool;
   const names: Record<string, string> = {
     "#pool": ATTR.pool,
     "#pat": ATTR.pooledAt,
     "#pb": ATTR.poolBefore,
     "#exp": ATTR.expiresAt,
   };
-  let update = "SET #pool = :to, #pat = :now, #pb = :from, #exp = :exp";
+  let update = `SET #pool = :to, #pat = :now, #exp = :exp${unused ? "" : ", #pb = :from"}`;
+  let condition = poolCondition(known.pool, values);
+  if (padMs > 0 || unused) values[":zero"] = 0;
   if (padMs > 0) {
     names["#tat"] = ATTR.tat;
     values[":pad"] = padMs;
-    values[":zero"] = 0;
     update += ", #tat = if_not_exists(#tat, :zero) + :pad";
+  }
+  if (unused) {
+    names["#seq"] = ATTR.seq;
+    update += " REMOVE #pb";
+    condition += " AND (attribute_not_exists(#seq) OR #seq = :zero)";
   }
   return {
     TableName: ref.table,
     Key: marshall({ pk: ref.pk }),
     UpdateExpression: update,
-    ConditionExpression: poolCondition(known.pool, values),
+    ConditionExpression: condition,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: marshall(values),
     ReturnValues: "ALL_NEW",

@@ -84,7 +84,8 @@ export class LocalRateGate implements RateGate {
         if (pool !== undefined && !ramped) {
           // Denied, so `tat` is a real time (ahead of now).
           const padded = tat + rampPaddingMs(active, intervalMs);
-          this.#state = { ...this.#state, pool, tat: padded, pooledAt: now, poolBefore: active };
+          const poolBefore = this.#state.seq === 0 ? undefined : active;
+          this.#state = { ...this.#state, pool, tat: padded, pooledAt: now, poolBefore };
           ramped = true;
           continue;
         }

@@ -63,9 +63,11 @@ export class MemoryLimiterStore implements LimiterStore {
   ): Promise<StoreWrite<LimiterState>> {
     signal?.throwIfAborted();
     const s = this.#state;
-    if (s.pool !== known.pool) return { written: false, current: s };
+    const unused = known.seq === 0;
+    if (s.pool !== known.pool || (unused && s.seq !== 0)) return { written: false, current: s };
     const tat = padMs > 0 ? (s.tat ?? 0) + padMs : s.tat;
-    this.#state = { ...s, pool: to, pooledAt: now, poolBefore: known.pool, tat };
+    const poolBefore = unused ? undefined : known.pool;
+    this.#state = { ...s, pool: to, pooledAt: now, poolBefore, tat };
     return { written: true, state: this.#state };
   }
 

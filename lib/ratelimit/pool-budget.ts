@@ -77,7 +77,11 @@ export interface PoolHistory {
    * unknown (never used).
    */
   readonly pooledAt: number | undefined;
-  /** The tokens in use before the last growth; `undefined` while the pool never grew. */
+  /**
+   * The tokens in use before the last growth; `undefined` while the pool never grew after the
+   * budget's first call (a pool that took its size before any call, the client's total known, has
+   * no pool before it: then too `pooledAt` dates the budget's first call, a round trip early).
+   */
   readonly poolBefore: number | undefined;
 }
 

@@ -167,8 +167,8 @@ export class RateLimitEvidence {
 }
 
 /**
- * What `SeqSamples.admittedRate` needs of the budget at `at`: its first call, known while its pool
- * never grew (`PoolHistory.pooledAt`), and its cells leased for later than `at` (GCRA's cells are
+ * What `SeqSamples.admittedRate` needs of the budget at `at`: its first call, known while no pool
+ * came before its pool (`PoolHistory`), and its cells leased for later than `at` (GCRA's cells are
  * consecutive, the last one at `tat`, one pacing interval apart).
  */
 function budgetAt(

@@ -193,7 +193,11 @@ describe("SharedRateGate over the in-memory store", () => {
     // One caller, not waiting: still the whole pool the client's total allows (1,500 / 600: 3 tokens).
     const first = await gate.tryAcquire();
     assert.ok(first.granted);
-    assert.equal((await memory.read()).pool, 3);
+    const grown = await memory.read();
+    assert.equal(grown.pool, 3);
+    // Grown before any call: no pool before it, and the growth dates the budget's first call (a
+    // first 429's estimate counts every call since, as for a budget that never grew).
+    assert.deepEqual([grown.poolBefore, grown.pooledAt], [undefined, 0]);
     const end = clock.now() + 6_000;
     const grants = (await Promise.all([hammer(clock, gate, 4, end), hammer(clock, other, 4, end)])).flat();
     const config = resolveRateLimitConfig(limits);
