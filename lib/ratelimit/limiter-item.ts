@@ -15,7 +15,7 @@
  * | `unspent`          | N    | of them, the cells dropped unspent (each gate reports its own)       |
  * | `pool`             | N    | tokens in use (absent: 1); grows only when callers wait              |
  * | `pooledAt`         | N    | epoch ms the pool last changed (one token: the budget's first use)   |
- * | `poolBefore`       | N    | tokens in use before the last growth                                 |
+ * | `poolBefore`       | N    | tokens in use before the last growth (absent: none made a call)      |
  * | `announcedRate`    | N    | shared limit the answers' headers announced, calls/min               |
  * | `announcedAt`      | N    | epoch ms it was last announced (it holds `holdWindows` windows)      |
  * | `tokenPausedUntil_<j>` | N | epoch ms; token j is not used before it (its own 429)              |
