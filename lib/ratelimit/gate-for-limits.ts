@@ -43,12 +43,12 @@ export interface GateForLimitsOptions {
 export class GateForLimits {
   readonly #o: GateForLimitsOptions;
   readonly #cache: DynamoOrgLimitsCache;
-  /** The gate and the limits it was built on, resolved at `#limitsAt` (the first gate is on the settings and defaults). */
+  /** The gate and the limits it was built on, resolved at `#limitsAt`; undefined until limits were loaded once. */
   #gate: DynamoRateGate | undefined;
   #limits: EffectiveLimits | undefined;
   #limitsAt = Number.NEGATIVE_INFINITY;
-  /** Whether `#gate` paces by limits loaded once (until then it is the provisional gate of the org's read). */
-  #loadedOnce = false;
+  /** The org's read before there is a gate (`#resolve`), on the settings and defaults. */
+  #provisional: DynamoRateGate | undefined;
   #resolving: Promise<RateGate> | undefined;
 
   constructor(options: GateForLimitsOptions) {
@@ -63,7 +63,7 @@ export class GateForLimits {
   /** The gate to pace by; while the limits are refreshed (one refresh at a time), the refreshed one. */
   gate(signal: AbortSignal): Promise<RateGate> {
     const gate = this.#gate;
-    if (gate && this.#loadedOnce && this.#o.now() - this.#limitsAt < LIMITS_REFRESH_MS) {
+    if (gate && this.#o.now() - this.#limitsAt < LIMITS_REFRESH_MS) {
       return Promise.resolve(gate);
     }
     this.#resolving ??= this.#resolve(signal).finally(() => {
@@ -72,7 +72,7 @@ export class GateForLimits {
     return this.#resolving;
   }
 
-  /** The gate in force, without resolving anything; undefined before the first `gate`. */
+  /** The gate in force, without resolving anything; undefined until the limits were first loaded. */
   current(): DynamoRateGate | undefined {
     return this.#gate;
   }
@@ -89,12 +89,13 @@ export class GateForLimits {
   async #resolve(signal: AbortSignal): Promise<RateGate> {
     const { settings, poolSize, log, now } = this.#o;
     const clientId = await this.#o.clientId();
-    if (this.#gate === undefined || this.#limits === undefined) {
-      this.#limits = resolveEffectiveLimits({ settings, org: undefined, poolSize });
-      this.#gate = this.#build(rateLimitKey(clientId, ORG_LIMITS_READ), this.#limits);
-    }
-    const pacing = this.#gate;
-    const provisional = !this.#loadedOnce;
+    const current = this.#gate;
+    const pacing =
+      current ??
+      (this.#provisional ??= this.#build(
+        rateLimitKey(clientId, ORG_LIMITS_READ),
+        resolveEffectiveLimits({ settings, org: undefined, poolSize }),
+      ));
     this.#limitsAt = now();
     const loaded = await loadEffectiveLimits({
       clientId,
@@ -115,13 +116,12 @@ export class GateForLimits {
         reason: loaded.org.answer.reason,
       });
     }
-    if (provisional || !sameLimits(this.#limits, loaded.limits)) {
-      this.#gate = this.#build(rateLimitKey(clientId), loaded.limits);
-      this.#limits = loaded.limits;
-      log.info("rate limits", { ...loaded.limits, tokenPoolSize: poolSize });
-    }
-    this.#loadedOnce = true;
-    return this.#gate;
+    if (current !== undefined && sameLimits(this.#limits, loaded.limits)) return current;
+    const gate = this.#build(rateLimitKey(clientId), loaded.limits);
+    this.#gate = gate;
+    this.#limits = loaded.limits;
+    log.info("rate limits", { ...loaded.limits, tokenPoolSize: poolSize });
+    return gate;
   }
 
   #build(key: string, effective: EffectiveLimits): DynamoRateGate {
