@@ -90,12 +90,11 @@ export class GateForLimits {
     const { settings, poolSize, log, now } = this.#o;
     const clientId = await this.#o.clientId();
     const current = this.#gate;
-    const pacing =
-      current ??
-      (this.#provisional ??= this.#build(
-        rateLimitKey(clientId, ORG_LIMITS_READ),
-        resolveEffectiveLimits({ settings, org: undefined, poolSize }),
-      ));
+    if (current === undefined && this.#provisional === undefined) {
+      const defaults = resolveEffectiveLimits({ settings, org: undefined, poolSize });
+      this.#provisional = this.#build(rateLimitKey(clientId, ORG_LIMITS_READ), defaults);
+    }
+    const pacing = current ?? (this.#provisional as DynamoRateGate);
     this.#limitsAt = now();
     const loaded = await loadEffectiveLimits({
       clientId,
