@@ -10,13 +10,15 @@ const MAX_ATTRIBUTES = 10;
 
 /**
  * Attributes of the sync's failure history, left off the replayed copy: the attempts start again at 0
- * (no `attempts` attribute), and a stale `notBefore` must not hold the replay back.
+ * (no `attempts` attribute), a stale `notBefore` must not hold the replay back, and the evidence of a
+ * missing `employerInfo` is gathered afresh.
  */
 const DROPPED: ReadonlySet<string> = new Set([
   ATTR.attempts,
   ATTR.notBefore,
   ATTR.lastStatus,
   ATTR.lastReasonCode,
+  ATTR.expandDeferrals,
   ATTR.reasonCode,
   ATTR.reason,
   ATTR.deadLetteredAt,

@@ -1,3 +1,4 @@
+import { EXPAND_MISSING_CODE } from "./employer-info-evidence.ts";
 import type { DeadLetterReason, HeldMessage } from "./held-message.ts";
 import { backoffMs, delayFor } from "./requeue-delay.ts";
 
@@ -26,6 +27,8 @@ export type Disposition =
       readonly notBefore?: number | undefined;
       readonly attempts: number;
       readonly why: DeadLetterReason;
+      /** The copy's `expandDeferrals`, when any (carried, plus one if this re-queue is one). */
+      readonly expandDeferrals?: number;
     }
   | {
       readonly kind: "dead-letter";
@@ -48,7 +51,8 @@ const RANK: Record<FieldOutcome["kind"], number> = {
 /**
  * Folds a message's field outcomes into one disposition (pure). The most pressing outcome wins:
  * release > retry > dead > applied > noop > stale. A retry past `maxAttempts` becomes a dead letter
- * that says how many attempts were made and what the last failure was.
+ * that says how many attempts were made and what the last failure was. A re-queue carries the
+ * message's count of re-queues for a missing `employerInfo`, one more if a field is re-queued for it.
  */
 export function dispose(
   message: HeldMessage,
@@ -84,7 +88,15 @@ export function dispose(
       }
       const waitMs = Math.max(...retries.map((r) => (r.waitMs > 0 ? r.waitMs : backoffMs(attempts))));
       const delay = delayFor(waitMs, nowMs, random);
-      return { kind: "requeue", attempts, why: worst.why, ...delay };
+      const deferred = retries.some((r) => r.why.code === EXPAND_MISSING_CODE);
+      const expandDeferrals = (message.expandDeferrals ?? 0) + (deferred ? 1 : 0);
+      return {
+        kind: "requeue",
+        attempts,
+        why: worst.why,
+        ...delay,
+        ...(expandDeferrals > 0 ? { expandDeferrals } : {}),
+      };
     }
     case "applied":
       return { kind: "delete", counted: "applied" };

@@ -20,6 +20,11 @@ export interface HeldMessage {
   readonly sentAt: number;
   /** Why the copy was re-queued last (the reason code of that outcome), when it was. */
   readonly lastReasonCode?: string | undefined;
+  /**
+   * Re-queues of earlier copies because reads did not bring `employerInfo` back, counted on their
+   * own (other retries count as attempts too); absent for none (see employer-info-evidence.ts).
+   */
+  readonly expandDeferrals?: number | undefined;
 }
 
 /** Why a message went to the dead-letter queue: a stable code, a sentence, and the facts. */
@@ -58,6 +63,7 @@ export interface RequeueCopy {
   readonly notBefore?: number | undefined;
   readonly lastStatus?: number | undefined;
   readonly lastReasonCode?: string | undefined;
+  readonly expandDeferrals?: number | undefined;
 }
 
 export interface DeadLetter {

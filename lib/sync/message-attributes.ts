@@ -10,6 +10,7 @@ export const ATTR = {
   notBefore: "notBefore",
   lastStatus: "lastStatus",
   lastReasonCode: "lastReasonCode",
+  expandDeferrals: "expandDeferrals",
   reasonCode: "reasonCode",
   reason: "reason",
   deadLetteredAt: "deadLetteredAt",

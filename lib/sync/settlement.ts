@@ -87,6 +87,7 @@ export function settleBatch(
         delaySeconds: 0,
         attempts: m.attempts,
         notBefore: m.notBefore,
+        expandDeferrals: m.expandDeferrals,
         why: {
           code: "sync.receive.count.high",
           reason: `received ${m.receiveCount} times, close to the queue's maxReceiveCount of ${options.maxReceiveCount}: re-sent as a fresh copy so that SQS does not dead-letter it without a reason`,
@@ -103,6 +104,7 @@ export function settleBatch(
           notBefore: d.notBefore,
           lastStatus: d.why.lastStatus,
           lastReasonCode: d.why.code,
+          expandDeferrals: d.expandDeferrals,
         });
         remove.push(m);
         break;

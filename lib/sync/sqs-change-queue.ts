@@ -79,6 +79,7 @@ export class SqsChangeQueue implements ChangeQueuePort {
       receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
       sentAt,
       lastReasonCode: readString(attrs, ATTR.lastReasonCode),
+      expandDeferrals: readNumber(attrs, ATTR.expandDeferrals),
     };
   }
 
@@ -94,6 +95,7 @@ export class SqsChangeQueue implements ChangeQueuePort {
         if (c.notBefore !== undefined) attrs[ATTR.notBefore] = num(c.notBefore);
         if (c.lastStatus !== undefined) attrs[ATTR.lastStatus] = num(c.lastStatus);
         if (c.lastReasonCode !== undefined) attrs[ATTR.lastReasonCode] = str(c.lastReasonCode);
+        if (c.expandDeferrals !== undefined) attrs[ATTR.expandDeferrals] = num(c.expandDeferrals);
         return {
           Id: String(i),
           MessageBody: c.message.body,

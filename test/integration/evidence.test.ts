@@ -8,6 +8,7 @@ import { describe, type TestContext, test } from "node:test";
 import type { Message } from "@aws-sdk/client-sqs";
 import { syntheticContext } from "../../bin/commands/lambda-context.ts";
 import { DynamoDirectoryIndexState } from "../../lib/directory/index-state.ts";
+import { EMPLOYER_INFO_EVIDENCE } from "../../lib/sync/employer-info-evidence.ts";
 import type { PassSummary } from "../../lib/sync/pass-summary.ts";
 import type { SeedUser, SimulatorOptions } from "../../sim/genesys-simulator.ts";
 import { createWorld, userId, type World } from "./sync-world.ts";
@@ -106,6 +107,7 @@ describe("evidence before action", { concurrency: true }, () => {
     assert.equal(passes[0]?.requeued, 1, "deferred, not merged into nothing");
     assert.equal(w.sim.getUser(userId(1))?.title, "Lead");
     assert.deepEqual(w.sim.getUser(userId(1), ["employerInfo"])?.employerInfo, { employeeId: "E-77" });
+    assert.equal(total(passes, "requeued"), EMPLOYER_INFO_EVIDENCE.conclusiveDeferrals);
     assert.equal(total(passes, "deadLettered"), 0);
   });
 

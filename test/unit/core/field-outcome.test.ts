@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import {
+  absenceConclusive,
+  EMPLOYER_INFO_EVIDENCE,
+  EXPAND_MISSING_CODE,
+  expandMissing,
+} from "../../../lib/sync/employer-info-evidence.ts";
 import { type Disposition, dispose, type FieldOutcome } from "../../../lib/sync/field-outcome.ts";
 import type { DeadLetterReason, HeldMessage } from "../../../lib/sync/held-message.ts";
 
@@ -167,5 +173,42 @@ describe("dispose: attempt limit", () => {
     const d = dispose(message(0), [retry(1000, true)], 1, NOW, 0);
     assert.equal(d.kind, "dead-letter");
     assert.equal(d.kind === "dead-letter" && d.attempts, 1);
+  });
+});
+
+describe("dispose: re-queues for a missing employerInfo are counted on their own", () => {
+  const missing = expandMissing("u1", 4);
+  const held = (over: Partial<HeldMessage>): HeldMessage => ({ ...message(0), ...over });
+
+  it("a re-queue for it counts one more; other retries carry the count unchanged", () => {
+    const first = dispose(held({}), [missing, applied], MAX, NOW, 0);
+    assert.equal(first.kind === "requeue" && first.expandDeferrals, 1);
+    const again = dispose(held({ attempts: 3, expandDeferrals: 2 }), [missing], MAX, NOW, 0);
+    assert.equal(again.kind === "requeue" && again.expandDeferrals, 3);
+    const other = dispose(held({ attempts: 3, expandDeferrals: 2 }), [retry(0, true)], MAX, NOW, 0);
+    assert.equal(other.kind === "requeue" && other.expandDeferrals, 2);
+    const none = dispose(held({ attempts: 3 }), [retry(0, true)], MAX, NOW, 0);
+    assert.equal(none.kind === "requeue" && "expandDeferrals" in none, false);
+  });
+
+  it("absence is concluded on the deferrals alone, not on attempts spent on other failures", () => {
+    // A change that met conflicts, then missing expansions: its attempts reach the threshold first.
+    let m = held({});
+    for (const outcome of [retry(0, true), retry(0, true), missing, missing]) {
+      const d = dispose(m, [outcome], MAX, NOW, 0);
+      assert.equal(d.kind, "requeue");
+      if (d.kind !== "requeue") return;
+      m = held({ attempts: d.attempts, expandDeferrals: d.expandDeferrals, lastReasonCode: d.why.code });
+    }
+    assert.equal(m.attempts, 4);
+    assert.equal(m.lastReasonCode, EXPAND_MISSING_CODE);
+    assert.equal(absenceConclusive(m), false);
+    for (let i = 2; i < EMPLOYER_INFO_EVIDENCE.conclusiveDeferrals; i++) {
+      const d = dispose(m, [missing], MAX, NOW, 0);
+      if (d.kind !== "requeue") return assert.fail(`re-queue ${i}: ${d.kind}`);
+      m = held({ attempts: d.attempts, expandDeferrals: d.expandDeferrals });
+      assert.equal(absenceConclusive(m), i + 1 >= EMPLOYER_INFO_EVIDENCE.conclusiveDeferrals);
+    }
+    assert.equal(absenceConclusive(m), true);
   });
 });
