@@ -131,13 +131,15 @@ export class FamilyBudget {
   }
 
   /**
-   * A call of `family` met a 429: `family` when that family waits it out alone (its own limit, or a
-   * probe), `shared` when the caller must record it on the shared budget.
+   * A call of `family`, sent at `sentAt` (epoch ms; default now), met a 429: `family` when that family
+   * waits it out alone (its own limit, or a probe), `shared` when the caller must record it on the
+   * shared budget. The family's gate learns from the calls counted up to `sentAt`, as the shared one.
    */
   async rateLimited(
     family: EndpointFamily,
     retryAfterMs: number,
     signal: AbortSignal,
+    sentAt?: number,
   ): Promise<"family" | "shared"> {
     const now = this.#o.now();
     // While a probe holds the family, no call of it is sent: a 429 now answers a call sent before
@@ -178,7 +180,7 @@ export class FamilyBudget {
       return "family";
     }
     const gate = await this.#gateFor(family);
-    await gate?.recordRateLimited(retryAfterMs, 0, signal);
+    await gate?.recordRateLimited(retryAfterMs, 0, signal, sentAt);
     return "family";
   }
 

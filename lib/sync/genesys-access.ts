@@ -143,7 +143,7 @@ export function createGenesysAccess(deps: GenesysAccessDeps): GenesysAccess {
     (retryAfterMs: number, slot: number, family: EndpointFamily, sentAt: number): Promise<void> =>
       onDependency("DynamoDB", "record the 429 pause", async () => {
         const signal = AbortSignal.timeout(config.genesys.timeoutMs);
-        if ((await families.rateLimited(family, retryAfterMs, signal)) === "family") return;
+        if ((await families.rateLimited(family, retryAfterMs, signal, sentAt)) === "family") return;
         await (await pick()).recordRateLimited(retryAfterMs, slot, signal, sentAt);
       });
   const onRateLimited = recordRateLimited(() => gateFor(AbortSignal.timeout(config.genesys.timeoutMs)));

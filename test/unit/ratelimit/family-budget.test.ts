@@ -69,14 +69,17 @@ describe("sumContributions: a family's limit is what every container saw admitte
 });
 
 /** A gate that records what it is told. */
-function fakeGate(): RateGate & { readonly limited: number[] } {
+function fakeGate(): RateGate & { readonly limited: number[]; readonly sentAt: (number | undefined)[] } {
   const limited: number[] = [];
+  const sentAt: (number | undefined)[] = [];
   return {
     limited,
+    sentAt,
     tryAcquire: async () => ({ granted: true, slot: 0 }),
     waiting: () => () => undefined,
-    recordRateLimited: async (ra: number) => {
+    recordRateLimited: async (ra: number, _slot: number, _signal?: AbortSignal, at?: number) => {
       limited.push(ra);
+      sentAt.push(at);
     },
     recordLimitHeaders: async () => undefined,
   };
@@ -169,11 +172,12 @@ describe("FamilyBudget", () => {
     assert.equal(await other.rateLimited("users.search", 1_000, signal), "shared", "not learnt by default");
   });
 
-  it("a told family's 429 pauses its own gate only", async () => {
+  it("a told family's 429 pauses its own gate only, which learns from the calls up to the refused one's send", async () => {
     const { budget, built } = setup([["users.search", 60]]);
     await budget.gateOf("users.search", signal);
-    assert.equal(await budget.rateLimited("users.search", 2_000, signal), "family");
+    assert.equal(await budget.rateLimited("users.search", 2_000, signal, 99_950), "family");
     assert.deepEqual(built[0]?.gate.limited, [2_000]);
+    assert.deepEqual(built[0]?.gate.sentAt, [99_950]);
   });
 
   it("a first 429 holds that family alone; another family getting through proves it, and the limit is learnt and kept", async () => {
