@@ -23,7 +23,7 @@ export async function everyPage<E>(
   pageSize: number,
   read: (pageNumber: number) => Promise<ListingPage<E>>,
 ): Promise<E[]> {
-  const { entities, complete } = await firstPages(pageSize, Number.POSITIVE_INFINITY, read);
+  const { entities, complete } = await firstPages(pageSize, read);
   if (!complete) throw new ListingRepeatedError(entities.length);
   return entities;
 }
@@ -41,18 +41,29 @@ export class ListingRepeatedError extends Error {
   }
 }
 
+/** How far `firstPages` reads. */
+interface PagesToRead {
+  /** Pages at most. @default Infinity */
+  readonly maxPages?: number;
+  /**
+   * What ends the listing: `envelope`, as `everyPage` says (an empty page, `pageCount`, or a short
+   * page without `nextUri`); `empty`, only an empty page, as Genesys's Terraform provider reads a
+   * queue's members (S36): for a listing whose pages may come back short before its end, where
+   * taking a short page for the last would hide whoever follows. @default "envelope"
+   */
+  readonly endsOn?: "envelope" | "empty";
+}
+
 /**
- * At most `maxPages` pages, as `everyPage` reads them; `complete` says whether the listing ended
- * within them (false: more may follow). `untilEmpty`: only an empty page ends the listing, as
- * Genesys's Terraform provider reads a queue's members (S36): for a listing whose pages may come back
- * short before its end, where taking a short page for the last would hide whoever follows.
+ * The pages `everyPage` would read, within `options`; `complete` says whether the listing ended
+ * within them (false: more may follow).
  */
 export async function firstPages<E>(
   pageSize: number,
-  maxPages: number,
   read: (pageNumber: number) => Promise<ListingPage<E>>,
-  untilEmpty = false,
+  options: PagesToRead = {},
 ): Promise<{ readonly entities: E[]; readonly complete: boolean }> {
+  const { maxPages = Number.POSITIVE_INFINITY, endsOn = "envelope" } = options;
   const all: E[] = [];
   let previous: string | undefined;
   for (let page = 1; page <= maxPages; page++) {
@@ -65,7 +76,7 @@ export async function firstPages<E>(
     if (seen === previous) return { entities: all, complete: false };
     previous = seen;
     all.push(...entities);
-    if (untilEmpty) continue;
+    if (endsOn === "empty") continue;
     if (listing.pageCount !== undefined) {
       if (page >= listing.pageCount) return { entities: all, complete: true };
       continue;

@@ -73,9 +73,8 @@ export class QueueMembersApi {
     try {
       const read = await firstPages(
         QUEUE_MEMBERS_PAGE_SIZE,
-        maxPages,
         (pageNumber) => this.#membersPage(queueId, pageNumber, QUEUE_MEMBERS_PAGE_SIZE, signal),
-        true,
+        { maxPages, endsOn: "empty" },
       );
       return { members: read.entities, complete: read.complete };
     } catch (error) {

@@ -38,17 +38,20 @@ describe("firstPages and everyPage", () => {
 
   it("untilEmpty: a short page is not the last; only an empty page proves the listing whole", async () => {
     const short = listing(250, 99, (_, entities) => ({ entities }));
-    const read = await firstPages(100, Number.POSITIVE_INFINITY, short.read, true);
+    const read = await firstPages(100, short.read, { endsOn: "empty" });
     assert.deepEqual([read.entities.length, read.complete], [250, true]);
     assert.deepEqual(short.asked, [1, 2, 3, 4]);
-    const capped = await firstPages(100, 2, listing(250, 99, (_, entities) => ({ entities })).read, true);
+    const capped = await firstPages(100, listing(250, 99, (_, entities) => ({ entities })).read, {
+      maxPages: 2,
+      endsOn: "empty",
+    });
     assert.deepEqual([capped.entities.length, capped.complete], [198, false]);
   });
 
   it("a listing that answers the same page for every page number stops at the repeat, not whole", async () => {
     const cursorOnly = listing(250, 100, (_, entities) => ({ entities, nextUri: "?cursor=abc" }));
     const first = async (): Promise<ListingPage<number>> => cursorOnly.read(1);
-    const read = await firstPages(100, Number.POSITIVE_INFINITY, first, true);
+    const read = await firstPages(100, first, { endsOn: "empty" });
     assert.deepEqual([read.entities.length, read.complete], [100, false]);
     await assert.rejects(everyPage(100, first), ListingRepeatedError);
   });
