@@ -90,11 +90,7 @@ export class GateForLimits {
     const { settings, poolSize, log, now } = this.#o;
     const clientId = await this.#o.clientId();
     const current = this.#gate;
-    if (current === undefined && this.#provisional === undefined) {
-      const defaults = resolveEffectiveLimits({ settings, org: undefined, poolSize });
-      this.#provisional = this.#build(rateLimitKey(clientId, ORG_LIMITS_READ), defaults);
-    }
-    const pacing = current ?? (this.#provisional as DynamoRateGate);
+    const pacing = current ?? this.#provisionalGate(clientId);
     this.#limitsAt = now();
     const loaded = await loadEffectiveLimits({
       clientId,
@@ -121,6 +117,16 @@ export class GateForLimits {
     this.#limits = loaded.limits;
     log.info("rate limits", { ...loaded.limits, tokenPoolSize: poolSize });
     return gate;
+  }
+
+  /** The provisional gate of the org's first read (built once, on the settings and defaults). */
+  #provisionalGate(clientId: string): DynamoRateGate {
+    if (this.#provisional === undefined) {
+      const { settings, poolSize } = this.#o;
+      const defaults = resolveEffectiveLimits({ settings, org: undefined, poolSize });
+      this.#provisional = this.#build(rateLimitKey(clientId, ORG_LIMITS_READ), defaults);
+    }
+    return this.#provisional;
   }
 
   #build(key: string, effective: EffectiveLimits): DynamoRateGate {
