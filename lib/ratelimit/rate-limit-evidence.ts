@@ -15,7 +15,7 @@
 
 import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
-import type { GateView } from "./gate-view.ts";
+import { callsOf, type GateView } from "./gate-view.ts";
 import { learnedLimit, streakAfterCut } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
 import {
@@ -27,6 +27,7 @@ import {
 } from "./limiter-state.ts";
 import type { LimiterStore } from "./limiter-store.ts";
 import { isSharedLimit, paceRate } from "./pool-budget.ts";
+import type { BudgetCells } from "./seq-samples.ts";
 
 /** Writes per shared 429 at most (a cut refused because the learned limit changed is decided again). */
 const MAX_CUT_WRITES = 3;
@@ -166,19 +167,12 @@ export class RateLimitEvidence {
   }
 }
 
-/**
- * What `SeqSamples.admittedRate` needs of the budget at `at`: its first call, known while no pool
- * came before its pool (`PoolHistory`), and its cells leased for later than `at` (GCRA's cells are
- * consecutive, the last one at `tat`, one pacing interval apart).
- */
-function budgetAt(
-  state: LimiterState,
-  at: number,
-  config: ResolvedRateLimitConfig,
-): { firstUseAt: number | undefined; cellsAfterAt: number } {
-  const intervalMs = 60_000 / paceRate(config, state.pool, sharedLimit(state, at, config));
+/** What `SeqSamples.admittedRate` needs of the budget as known (`BudgetCells`). */
+function budgetAt(state: LimiterState, at: number, config: ResolvedRateLimitConfig): BudgetCells {
   return {
     firstUseAt: state.poolBefore === undefined ? state.pooledAt : undefined,
-    cellsAfterAt: state.tat === undefined ? 0 : Math.max(0, Math.floor((state.tat - at) / intervalMs)),
+    calls: callsOf(state),
+    tat: state.tat,
+    intervalMs: 60_000 / paceRate(config, state.pool, sharedLimit(state, at, config)),
   };
 }

@@ -12,6 +12,19 @@ interface SeqSample {
   readonly seq: number;
 }
 
+/**
+ * What `admittedRate` needs of the budget's item as last read (which may be later than the 429's
+ * send time): its first call, known while no pool came before its pool (`PoolHistory`), and its
+ * newest cell (GCRA's cells are consecutive, the newest at `tat`, one pacing interval apart).
+ */
+export interface BudgetCells {
+  readonly firstUseAt: number | undefined;
+  /** Cells granted less those reported unspent, as the samples count them (`callsOf`). */
+  readonly calls: number;
+  readonly tat: number | undefined;
+  readonly intervalMs: number;
+}
+
 /** `admittedRate` needs at least a window over this many of the span watched. */
 const MIN_WATCHED_WINDOWS = 10;
 
@@ -84,18 +97,18 @@ export class SeqSamples {
    *   whole second allowing): every call the budget ever granted is in it, and that is the answer
    *   whatever the gate watched. A gate that joined during the ramp watched a rate that learnt a limit
    *   3 % low in the 16-invocation row. Nothing was granted before the budget's first call, so nothing
-   *   cancels the cells leased ahead of `at` (`cellsAfterAt`, the item's cells whose time is later):
-   *   they are left out (in the bench's 4-invocation one-token row, 10 cells of 260 at the first 429).
+   *   cancels the cells leased ahead of `at` (granted by then, timed later): they are left out (in
+   *   the bench's 4-invocation one-token row, 10 cells of 260 at the first 429). Only those granted
+   *   by `at`: the item as last read also holds the cells other invocations were granted while the
+   *   429 was on its way back (all of them timed after `at`), which are not in `seq` as of `at`;
+   *   left out as well, a stall of 600 ms between the send and the reading would learn a limit
+   *   12 % low at 100 calls a second (held for `holdWindows` windows before it climbs).
    * - **Too little watched** (less than a tenth of a window): the caller takes the pace as the rate.
    *   At the first window's 429 that is the pace of the limits told, which a sync that could not reach
    *   it, one invocation at 230 calls a second paced for 400, was never admitted at: a limit learnt
    *   60 % high, and a second 429 and cut. A few seconds watched say better.
    */
-  admittedRate(
-    at: number,
-    retryAfterMs: number,
-    budget: { readonly firstUseAt: number | undefined; readonly cellsAfterAt: number },
-  ): number | undefined {
+  admittedRate(at: number, retryAfterMs: number, budget: BudgetCells): number | undefined {
     const start = at - this.#windowMs + trueWaitMs(retryAfterMs);
     const first = this.#samples[0];
     const last = this.#sampleAt(at);
@@ -105,7 +118,7 @@ export class SeqSamples {
     // Whole-second Retry-After: the span starts within the second before `start + 500`.
     const earliestStart = at - this.#windowMs + retryAfterMs - 1_000;
     if (budget.firstUseAt !== undefined && budget.firstUseAt >= earliestStart)
-      return (Math.max(0, last.seq - budget.cellsAfterAt) * 60_000) / (last.at - start);
+      return (Math.max(0, last.seq - cellsAfter(at, last.seq, budget)) * 60_000) / (last.at - start);
     if (first.at >= start) {
       const watched = (last.seq - first.seq) / (last.at - first.at);
       const everything = last.seq / (last.at - start);
@@ -131,4 +144,14 @@ export class SeqSamples {
     const next = this.#samples[after] as SeqSample;
     return { at, seq: before.seq + ((next.seq - before.seq) * (at - before.at)) / (next.at - before.at) };
   }
+}
+
+/**
+ * Of the cells granted by the time the samples counted `callsAt`, how many are timed after `at`: the
+ * last of them is `budget.calls - callsAt` cells before the item's newest.
+ */
+function cellsAfter(at: number, callsAt: number, budget: BudgetCells): number {
+  if (budget.tat === undefined) return 0;
+  const lastByThen = budget.tat - Math.max(0, budget.calls - callsAt) * budget.intervalMs;
+  return Math.max(0, Math.floor((lastByThen - at) / budget.intervalMs));
 }

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SeqSamples } from "../../../lib/ratelimit/seq-samples.ts";
+import { type BudgetCells, SeqSamples } from "../../../lib/ratelimit/seq-samples.ts";
 
 const W = 10_000;
 /** The budget's first call unknown (its pool grew), no cell leased ahead. */
-const NO_BUDGET = { firstUseAt: undefined, cellsAfterAt: 0 };
+const NO_BUDGET: BudgetCells = { firstUseAt: undefined, calls: 0, tat: undefined, intervalMs: 10 };
 
 describe("SeqSamples.admittedRate: the rate the server admitted over the span a 429 says it counts", () => {
   it("a gate that watched the first seconds of a sync (its first window's 429): the rate it saw, not undefined", () => {
@@ -51,13 +51,18 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     // The 429 of a call sent at 5 s, Retry-After 5 s (4.5 s taken): the span from -0.5 s.
     const samples = new SeqSamples(W, 500);
     for (let at = 3_000; at <= 5_000; at += 100) samples.observe(at, 900 + (at - 3_000) / 20);
-    const estimate = (budget: { firstUseAt: number | undefined; cellsAfterAt: number }): number =>
+    const estimate = (budget: BudgetCells): number =>
       Math.round(((samples.admittedRate(5_000, 5_000, budget) ?? 0) * (W - 4_500)) / 60_000);
-    // Of the 1,000 cells granted by then, 12 are leased for after the send time.
-    assert.equal(estimate({ firstUseAt: 0, cellsAfterAt: 12 }), 988);
+    // Of the 1,000 cells granted by then (a cell every 10 ms), 12 are leased for after the send time.
+    const asOfSend: BudgetCells = { firstUseAt: 0, calls: 1_000, tat: 5_125, intervalMs: 10 };
+    assert.equal(estimate(asOfSend), 988);
+    // The item read 600 ms later (a stall before the 429 was read): the other invocations were
+    // granted 60 more cells meanwhile, all timed after the send time, none of them in the count as of
+    // it. Taking every cell past the send time out learnt 928, 6 % low.
+    assert.equal(estimate({ ...asOfSend, calls: 1_060, tat: 5_725 }), 988);
     // Without the first call known, the rate the gate watched (50 a second) stands for the span.
     assert.equal(estimate(NO_BUDGET), 275);
     // A first call before the span (even allowing for the whole second) is no evidence.
-    assert.equal(estimate({ firstUseAt: -1_500, cellsAfterAt: 12 }), 275);
+    assert.equal(estimate({ ...asOfSend, firstUseAt: -1_500 }), 275);
   });
 });
