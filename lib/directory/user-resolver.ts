@@ -6,6 +6,7 @@ import type { Log } from "../sync/log.ts";
 import type { ResolveContext, UserResolverPort } from "../sync/pass-deps.ts";
 import { type AbsenceVerdict, proveAbsence } from "./absence-proof.ts";
 import type { DirectoryIndexPort } from "./directory-index.ts";
+import type { DirectoryIndexState } from "./index-state.ts";
 import type { NameCachePort } from "./name-cache.ts";
 /** The lookups of users by name that Genesys Cloud offers (`POST /api/v2/users/search`). */
 export interface DirectorySearchPort {
@@ -76,7 +77,18 @@ export class UserResolver implements UserResolverPort {
         misses.push(name);
       }
     }
-    const emails = misses.filter((n) => n.by === "email").map((n) => n.value);
+    // The index's state, read once (absence is proven on it).
+    let state: Promise<DirectoryIndexState | undefined> | undefined;
+    const indexState = (): Promise<DirectoryIndexState | undefined> => {
+      state ??= onDependency("DynamoDB", "read the directory index's state", () =>
+        this.#o.index.state(signal),
+      );
+      return state;
+    };
+    const provisioned = await this.#provenForCreate(wanted, misses, ambiguousInIndex, indexState);
+    const emails = misses
+      .filter((n) => n.by === "email" && !provisioned.has(userKeyString(n)))
+      .map((n) => n.value);
     const employeeIds = misses.filter((n) => n.by === "employeeId").map((n) => n.value);
     const found = new Map<string, string[]>();
     const add = (name: UserKey, id: string): void => {
@@ -120,7 +132,8 @@ export class UserResolver implements UserResolverPort {
       }
     }
     if (unfound.length > 0) {
-      for (const [key, resolution] of await this.#proveAbsent(unfound, context)) out.set(key, resolution);
+      for (const [key, resolution] of await this.#proveAbsent(unfound, context, await indexState()))
+        out.set(key, resolution);
     }
     // Only a unique answer is cached: nobody and several are looked up again next time.
     const learned = misses.flatMap((name) => {
@@ -144,17 +157,47 @@ export class UserResolver implements UserResolverPort {
   }
 
   /**
+   * The names not in the cache that a change says to create if nobody has them (`createIfMissing`),
+   * which an index listed after that change already proves absent: not searched here. Provisioning
+   * searches for them in every state before it creates or restores anyone (`provision-joiners.ts`),
+   * and takes a living user it finds, as this search would have (both trail writes alike); searched
+   * here as well, each batch of joiners cost one search more. Where the index does not prove absence
+   * yet, the search still goes first: a user it finds spares a rebuild of the index.
+   */
+  async #provenForCreate(
+    wanted: readonly NameToResolve[],
+    misses: readonly UserKey[],
+    ambiguousInIndex: ReadonlyMap<string, readonly string[]>,
+    indexState: () => Promise<DirectoryIndexState | undefined>,
+  ): Promise<Set<string>> {
+    const missed = new Set(misses.map(userKeyString));
+    const candidates = wanted.filter(
+      (w) =>
+        w.createIfMissing === true &&
+        missed.has(userKeyString(w.name)) &&
+        !ambiguousInIndex.has(userKeyString(w.name)),
+    );
+    if (candidates.length === 0) return new Set();
+    const state = await indexState();
+    return new Set(
+      candidates
+        .filter((w) => proveAbsence(w.name, w.changedAtMs, state, this.#now()).kind === "proven")
+        .map((w) => userKeyString(w.name)),
+    );
+  }
+
+  /**
    * Names that neither the cache nor the search found: proven absent by an index listed after their
-   * change, found in an index rebuilt (or completed) now, or `unproven` (re-queued) until one of those
-   * holds. At most one refresh and one completion per batch.
+   * change (`initial`, the index's state as read for this batch), found in an index rebuilt (or
+   * completed) now, or `unproven` (re-queued) until one of those holds. At most one refresh and one
+   * completion per batch.
    */
   async #proveAbsent(
     unfound: readonly NameToResolve[],
     { signal, deadlineMs }: ResolveContext,
+    initial: DirectoryIndexState | undefined,
   ): Promise<Map<string, Resolution>> {
-    let state = await onDependency("DynamoDB", "read the directory index's state", () =>
-      this.#o.index.state(signal),
-    );
+    let state = initial;
     const verdict = (n: NameToResolve): AbsenceVerdict =>
       proveAbsence(n.name, n.changedAtMs, state, this.#now());
     const out = new Map<string, Resolution>();

@@ -55,6 +55,12 @@ export type DivisionResolutions = ReadonlyMap<string, NameResolution>;
 export interface NameToResolve {
   readonly name: UserKey;
   readonly changedAtMs: number;
+  /**
+   * An email that a change of the batch, about that person, says to create if nobody has it
+   * (`ifMissing: "create"`): proven absent, it is provisioned (`provision-joiners.ts`), which searches
+   * for it in every state first.
+   */
+  readonly createIfMissing?: true;
 }
 
 /** Resolutions by `userKeyString`. */
@@ -125,7 +131,11 @@ export function namesToResolve(batch: ParsedBatch): NameToResolve[] {
       if (!key || key.by === "id") continue;
       const seen = keys.get(userKeyString(key));
       const changedAtMs = Math.max(seen?.changedAtMs ?? Number.NEGATIVE_INFINITY, parsed.changedAtMs);
-      keys.set(userKeyString(key), { name: key, changedAtMs });
+      // As `joinersOf` picks its joiners: the subject, by email, of a change that says create.
+      const creates =
+        seen?.createIfMissing === true ||
+        (key === parsed.subject && key.by === "email" && parsed.change.ifMissing === "create");
+      keys.set(userKeyString(key), { name: key, changedAtMs, ...(creates ? { createIfMissing: true } : {}) });
     }
   }
   return [...keys.values()];

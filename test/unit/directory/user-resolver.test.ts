@@ -249,6 +249,41 @@ describe("UserResolver", () => {
     assert.equal(index.refreshes, 2);
   });
 
+  it("a name to create if missing, which an index listed after its change proves absent, is left to the provisioning's search", async () => {
+    // Prepare: an index listed at 1 s that has neither email; changes made at 0 s.
+    const search = new FakeSearch([]);
+    const { resolver, index } = resolverOver(search, [user("a", "ann@example.com")]);
+    await index.refresh();
+    // Act: one joiner (create if missing), one mover named by email.
+    const out = await resolver.resolve(
+      [
+        { name: email("new@example.com"), changedAtMs: 0, createIfMissing: true },
+        { name: email("moved@example.com"), changedAtMs: 0 },
+      ],
+      context,
+    );
+    // Assess: both proven absent; only the mover's email was searched.
+    assert.equal(out.get("email:new@example.com")?.kind, "not-found");
+    assert.equal(out.get("email:moved@example.com")?.kind, "not-found");
+    assert.deepEqual(search.calls, [{ kind: "email", values: ["moved@example.com"] }]);
+    assert.equal(index.refreshes, 1);
+  });
+
+  it("a name to create if missing is still searched while no index proves it absent: a user found spares a rebuild", async () => {
+    // Prepare: no index yet; the search shows the user (created elsewhere, not in the cache).
+    const search = new FakeSearch([user("n", "new@example.com")]);
+    const { resolver, index } = resolverOver(search, search.users);
+    // Act
+    const out = await resolver.resolve(
+      [{ name: email("new@example.com"), changedAtMs: 0, createIfMissing: true }],
+      context,
+    );
+    // Assess: found by the search, no index built.
+    assert.deepEqual(out.get("email:new@example.com"), { kind: "found", id: "n", cached: false });
+    assert.deepEqual(search.calls, [{ kind: "email", values: ["new@example.com"] }]);
+    assert.equal(index.refreshes, 0);
+  });
+
   it("forget drops cached names so that they resolve afresh", async () => {
     const cache = new FakeCache();
     cache.entries.set("email:ann@example.com", ["old-id"]);

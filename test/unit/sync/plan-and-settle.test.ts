@@ -154,6 +154,27 @@ describe("bindBatch: names resolved, then coalesced by id", () => {
     assert.deepEqual(plan.cachedNames.get(uid(1)), [{ by: "email", value: "ann@example.com" }]);
   });
 
+  it("a name is to be created if missing when a change about that person says so, not when it names a manager", () => {
+    const joiner = (n: number, ifMissing: boolean, changedAt: string) => ({
+      ...heldMessage(n, {}, { changedAt }),
+      body: JSON.stringify({
+        changeId: `j-${n}`,
+        user: { email: "New@Example.com" },
+        changedAt,
+        ...(ifMissing ? { ifMissing: "create" } : {}),
+        set: { name: "New Joiner", manager: { email: "boss@example.com" } },
+      }),
+    });
+    const parsed = parseBatch(
+      [joiner(1, true, "2026-11-30T09:00:00Z"), joiner(2, false, "2026-11-30T10:00:00Z")],
+      NOW,
+    );
+    const names = new Map(namesToResolve(parsed).map((n) => [userKeyString(n.name), n]));
+    assert.equal(names.get("email:new@example.com")?.createIfMissing, true);
+    assert.equal(names.get("email:new@example.com")?.changedAtMs, Date.parse("2026-11-30T10:00:00Z"));
+    assert.equal(names.get("email:boss@example.com")?.createIfMissing, undefined);
+  });
+
   it("a user not found or ambiguous is dead-lettered naming the name; a manager that does not resolve refuses that field only", () => {
     const ghost = byName(1, { email: "ghost@example.com" }, { title: "X" }, "2026-11-30T10:00:00Z");
     const twice = byName(2, { employeeId: "E-9" }, { title: "X" }, "2026-11-30T10:00:00Z");
