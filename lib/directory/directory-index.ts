@@ -42,6 +42,14 @@ export interface RefreshBusy {
   readonly busy: true;
 }
 
+/**
+ * The index already proves what the refresh was asked for: another invocation listed it after the
+ * change while this one waited for the lease. Nothing was listed.
+ */
+export interface RefreshNotNeeded {
+  readonly notNeeded: true;
+}
+
 /** Index entries live two days: the daily refresh renews them before they lapse. */
 export const DIRECTORY_INDEX_TTL_SECONDS = 2 * 86_400;
 /** Rounds of reading again, by id, the users listed without their employer info. @default 3 */
@@ -165,6 +173,16 @@ export interface DirectoryIndexPort {
   /** Rebuilds the index, unless another invocation is rebuilding it now (`busy`). */
   refresh(signal: AbortSignal, deadlineMs: number): Promise<DirectoryRefreshSummary | RefreshBusy>;
   /**
+   * Rebuilds the index for changes made up to `changedAtMs`: as `refresh`, except that an index that
+   * is complete and listed after `changedAtMs` when the lease is taken is kept (`notNeeded`). The
+   * caller read the state before the lease, and a listing of the whole org may have finished since.
+   */
+  refreshFor(
+    changedAtMs: number,
+    signal: AbortSignal,
+    deadlineMs: number,
+  ): Promise<DirectoryRefreshSummary | RefreshBusy | RefreshNotNeeded>;
+  /**
    * Reads again the users whose employer info the index lacks, and indexes the employee ids that come
    * back (cheaper than a refresh: the listing stays as it was). `busy` as for `refresh`.
    */
@@ -200,29 +218,27 @@ export class DirectoryIndex implements DirectoryIndexPort {
     return this.#o.store.read(signal);
   }
 
-  async refresh(signal: AbortSignal, deadlineMs: number): Promise<DirectoryRefreshSummary | RefreshBusy> {
-    if (!(await this.#o.store.lease(this.#owner, deadlineMs + 60_000, signal))) return { busy: true };
-    try {
-      const { summary, state } = await refreshDirectoryIndex(this.#o.listing, this.#o.cache, {
-        signal,
-        deadlineMs,
-        now: this.#now,
-        previous: await this.#o.store.read(signal),
-      });
-      await this.#o.store.record(state, signal);
-      return summary;
-    } finally {
-      await this.#o.store.release(this.#owner, signal);
-    }
+  refresh(signal: AbortSignal, deadlineMs: number): Promise<DirectoryRefreshSummary | RefreshBusy> {
+    return this.#underLease(signal, deadlineMs, (previous) => this.#list(previous, signal, deadlineMs));
   }
 
-  async completeEmployerInfo(
+  refreshFor(
+    changedAtMs: number,
+    signal: AbortSignal,
+    deadlineMs: number,
+  ): Promise<DirectoryRefreshSummary | RefreshBusy | RefreshNotNeeded> {
+    return this.#underLease(signal, deadlineMs, async (previous) =>
+      previous?.complete && previous.listedFromMs > changedAtMs
+        ? { notNeeded: true as const }
+        : this.#list(previous, signal, deadlineMs),
+    );
+  }
+
+  completeEmployerInfo(
     signal: AbortSignal,
     deadlineMs: number,
   ): Promise<DirectoryIndexState | undefined | RefreshBusy> {
-    if (!(await this.#o.store.lease(this.#owner, deadlineMs + 60_000, signal))) return { busy: true };
-    try {
-      const state = await this.#o.store.read(signal);
+    return this.#underLease(signal, deadlineMs, async (state) => {
       if (!state || pendingEmployerInfo(state).length === 0) return state;
       const names = new IndexEntries();
       const unknown = new Map(Object.entries(state.unknownEmployerInfo));
@@ -235,6 +251,37 @@ export class DirectoryIndex implements DirectoryIndexPort {
       const next = { ...state, unknownEmployerInfo: misses };
       await this.#o.store.record(next, signal);
       return next;
+    });
+  }
+
+  /** Lists every user into the index, and records its state. */
+  async #list(
+    previous: DirectoryIndexState | undefined,
+    signal: AbortSignal,
+    deadlineMs: number,
+  ): Promise<DirectoryRefreshSummary> {
+    const { summary, state } = await refreshDirectoryIndex(this.#o.listing, this.#o.cache, {
+      signal,
+      deadlineMs,
+      now: this.#now,
+      previous,
+    });
+    await this.#o.store.record(state, signal);
+    return summary;
+  }
+
+  /**
+   * `work` on the index's state as read under the lease (until the deadline plus a minute, for work
+   * that dies), given back after; `busy` when another invocation holds it.
+   */
+  async #underLease<T>(
+    signal: AbortSignal,
+    deadlineMs: number,
+    work: (state: DirectoryIndexState | undefined) => Promise<T>,
+  ): Promise<T | RefreshBusy> {
+    if (!(await this.#o.store.lease(this.#owner, deadlineMs + 60_000, signal))) return { busy: true };
+    try {
+      return await work(await this.#o.store.read(signal));
     } finally {
       await this.#o.store.release(this.#owner, signal);
     }

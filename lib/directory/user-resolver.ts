@@ -215,11 +215,14 @@ export class UserResolver implements UserResolverPort {
         if (ids && ids.length > 0) out.set(userKeyString(n.name), answer(ids, true));
       }
     };
-    if (unfound.some((n) => verdict(n).kind === "refresh")) {
-      const refreshed = await this.#o.index.refresh(signal, deadlineMs);
+    const stale = unfound.filter((n) => verdict(n).kind === "refresh");
+    if (stale.length > 0) {
+      const newest = Math.max(...stale.map((n) => n.changedAtMs));
+      const refreshed = await this.#o.index.refreshFor(newest, signal, deadlineMs);
       busy = "busy" in refreshed;
       if (!busy) {
-        this.#o.log.info("directory index rebuilt to prove names absent", { summary: refreshed });
+        if (!("notNeeded" in refreshed))
+          this.#o.log.info("directory index rebuilt to prove names absent", { summary: refreshed });
         state = await this.#o.index.state(signal);
         await collect();
       }

@@ -3,13 +3,16 @@ import { describe, it } from "node:test";
 import { type UserKey, userKeyString } from "../../../lib/contract/user-change.ts";
 import { ABSENCE_PROOF, proveAbsence } from "../../../lib/directory/absence-proof.ts";
 import {
+  DirectoryIndex,
   type DirectoryIndexPort,
   type DirectoryRefreshSummary,
   type RefreshBusy,
+  type RefreshNotNeeded,
   refreshDirectoryIndex,
 } from "../../../lib/directory/directory-index.ts";
 import {
   type DirectoryIndexState,
+  type DirectoryIndexStatePort,
   EMPLOYER_INFO_NONE_AFTER_MISSES,
 } from "../../../lib/directory/index-state.ts";
 import type { NameCachePort } from "../../../lib/directory/name-cache.ts";
@@ -97,6 +100,11 @@ class FakeIndex implements DirectoryIndexPort {
     );
     this.current = state;
     return summary;
+  }
+  async refreshFor(changedAtMs: number): Promise<DirectoryRefreshSummary | RefreshBusy | RefreshNotNeeded> {
+    if (!this.busy && this.current?.complete && this.current.listedFromMs > changedAtMs)
+      return { notNeeded: true };
+    return this.refresh();
   }
   async completeEmployerInfo() {
     return this.current;
@@ -392,6 +400,66 @@ describe("refreshDirectoryIndex", () => {
     assert.equal(listing.asked.pages, 2);
     assert.equal(summary.users, 2);
     assert.equal(summary.complete, false);
+  });
+});
+
+/** The index's state and lease in memory. */
+class MemoryIndexStore implements DirectoryIndexStatePort {
+  state: DirectoryIndexState | undefined;
+  holder: string | undefined;
+  async read() {
+    return this.state;
+  }
+  async record(state: DirectoryIndexState) {
+    this.state = state;
+  }
+  async lease(owner: string) {
+    if (this.holder !== undefined && this.holder !== owner) return false;
+    this.holder = owner;
+    return true;
+  }
+  async release(owner: string) {
+    if (this.holder === owner) this.holder = undefined;
+  }
+}
+
+describe("DirectoryIndex.refreshFor: one listing of the org per change that needs it, across invocations", () => {
+  const setup = () => {
+    const store = new MemoryIndexStore();
+    const listing = listingOf([[user("a", "ann@example.com")]]);
+    const index = new DirectoryIndex({
+      listing: { listEveryUser: listing.listEveryUser, readUsers: async () => [] },
+      cache: new FakeCache(),
+      store,
+      now: () => 10_000,
+    });
+    return { store, listing, index };
+  };
+
+  it("keeps an index another invocation listed after the change while this one waited for the lease", async () => {
+    // Prepare: the caller read no index; by the time it takes the lease, one listed at 9 s is there.
+    const { store, listing, index } = setup();
+    store.state = { listedFromMs: 9_000, finishedAtMs: 9_500, complete: true, unknownEmployerInfo: {} };
+    // Act + Assess: a change at 8 s needs nothing more; the lease is given back.
+    assert.deepEqual(await index.refreshFor(8_000, signal, Number.POSITIVE_INFINITY), { notNeeded: true });
+    assert.equal(listing.asked.pages, 0);
+    assert.equal(store.holder, undefined);
+    // A change at 9 s (not before the listing began) needs a new listing.
+    const summary = await index.refreshFor(9_000, signal, Number.POSITIVE_INFINITY);
+    assert.equal("users" in summary && summary.users, 1);
+    assert.equal(listing.asked.pages, 1);
+    assert.equal(store.state?.listedFromMs, 10_000);
+  });
+
+  it("an incomplete index is listed again; a lease held elsewhere is busy", async () => {
+    const { store, listing, index } = setup();
+    store.state = { listedFromMs: 9_000, finishedAtMs: 9_500, complete: false, unknownEmployerInfo: {} };
+    store.holder = "another invocation";
+    assert.deepEqual(await index.refreshFor(8_000, signal, Number.POSITIVE_INFINITY), { busy: true });
+    store.holder = undefined;
+    await index.refreshFor(8_000, signal, Number.POSITIVE_INFINITY);
+    assert.equal(listing.asked.pages, 1);
+    assert.equal(store.state?.complete, true);
   });
 });
 
