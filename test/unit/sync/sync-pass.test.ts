@@ -67,18 +67,51 @@ describe("runSyncPass on fakes", () => {
     assert.equal(new Set(patched).size, patched.length, "no user PATCHed twice");
   });
 
-  it("the budget ends at a PATCH: the pass resolves, applies what it could, releases the rest, receives no more", async () => {
+  it("the budget ends at a PATCH: the pass resolves, applies what it could, releases the rest, works no more", async () => {
     const w = world(6, 6);
     let patches = 0;
     w.genesys.fail = ({ kind }) =>
       kind === "patch" && ++patches > 2 ? new BudgetDeniedError("deadline", 1) : undefined;
-    w.queue.waiting.push(heldMessage(1, { department: "later" }));
+    const later = heldMessage(1, { department: "later" });
+    w.queue.waiting.push(later);
     const summary = await runSyncPass(w.deps, { ...OPTIONS, batchSize: 6 });
     assert.equal(summary.applied, 2);
     assert.equal(summary.released, 4);
     assert.equal(summary.endedBy, "budget");
-    assert.equal(w.queue.receives, 1, "no second batch after the budget ended");
+    // The next batch was received while the first worked (it was full): given back, not worked.
+    assert.equal(w.queue.receives, 2, "no receive after the budget ended");
+    assert.ok(w.queue.settledOnce([...w.ids, later.messageId]));
+    assert.ok(w.queue.released.some((m) => m.messageId === later.messageId));
+    assert.ok(
+      w.genesys.patches.every((p) => p.body.department === undefined),
+      "the later change unworked",
+    );
+  });
+
+  it("a full batch: the next one is received while it works, and worked only after it is settled", async () => {
+    // Prepare: 12 changes of 12 users, batches of 6; the queue notes how many receives came before
+    // the first batch was settled.
+    const w = world(12, 12);
+    let receivesAtFirstSettlement: number | undefined;
+    const deleteOf = w.queue.delete.bind(w.queue);
+    w.queue.delete = async (messages) => {
+      receivesAtFirstSettlement ??= w.queue.receives;
+      await deleteOf(messages);
+    };
+    let patchesAtFirstSettlement: number | undefined;
+    const deleted = () => w.queue.deleted.length;
+    w.genesys.fail = () => {
+      if (deleted() > 0) patchesAtFirstSettlement ??= w.genesys.patches.length;
+      return undefined;
+    };
+    // Act
+    const summary = await runSyncPass(w.deps, { ...OPTIONS, batchSize: 6 });
+    // Assess: both batches applied; the second received before the first was settled, its first
+    // PATCH after (6 PATCHes, the first batch's, by then).
+    assert.equal(summary.applied, 12);
     assert.ok(w.queue.settledOnce(w.ids));
+    assert.equal(receivesAtFirstSettlement, 2);
+    assert.equal(patchesAtFirstSettlement, 6);
   });
 
   it("a pause at the bulk read: every change re-queued with the pause's delay, not as an attempt", async () => {
