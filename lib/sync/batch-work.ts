@@ -42,6 +42,7 @@ export class BatchWork {
   readonly #pass: PassModePort;
   /** Reads of the latest bulk read that were asked for `employerInfo` (the first and its re-reads). */
   #employerReads = 1;
+  readonly #lastRound = Promise.withResolvers<void>();
   /** Batchable operations, run for every user at once after their own (`batched-operations.ts`). */
   readonly #deferred = new Map<string, { key: string; work: UserWork; operation: Operation }>();
 
@@ -60,6 +61,15 @@ export class BatchWork {
     this.#messages = held;
     this.#signal = signal;
     this.#now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Settles once every user of the batch has started its calls: the batch is in its last round of
+   * them (the pass receives its next batch then, `sync-pass.ts`). Never, for a batch that reaches no
+   * call.
+   */
+  get lastRound(): Promise<void> {
+    return this.#lastRound.promise;
   }
 
   get outcomes(): BatchOutcomes {
@@ -195,9 +205,12 @@ export class BatchWork {
         moves.push({ userId: w.userId, from: currentExtension(w.user), to: ext.value as string | null });
     }
     const concurrency = Math.max(1, this.#options.concurrency ?? DEFAULTS.concurrency);
-    await runSteps([...byId.keys()], moves, concurrency, (step) =>
-      this.#step(step, byId.get(step.userId) as UserWork),
-    );
+    const unstarted = new Set(byId.keys());
+    await runSteps([...byId.keys()], moves, concurrency, (step) => {
+      unstarted.delete(step.userId);
+      if (unstarted.size === 0) this.#lastRound.resolve();
+      return this.#step(step, byId.get(step.userId) as UserWork);
+    });
   }
 
   /** One step of one user. Never rejects: whatever escapes the step is a defect that stops the pass. */

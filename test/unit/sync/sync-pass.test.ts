@@ -88,7 +88,7 @@ describe("runSyncPass on fakes", () => {
     );
   });
 
-  it("a full batch: the next one is received while it works, and worked only after it is settled", async () => {
+  it("a full batch: the next one is received during its last round of calls, and worked only after it is settled", async () => {
     // Prepare: 12 changes of 12 users, batches of 6; the queue notes how many receives came before
     // the first batch was settled.
     const w = world(12, 12);
@@ -99,17 +99,20 @@ describe("runSyncPass on fakes", () => {
       await deleteOf(messages);
     };
     let patchesAtFirstSettlement: number | undefined;
+    let receivesAtFirstPatch: number | undefined;
     const deleted = () => w.queue.deleted.length;
-    w.genesys.fail = () => {
+    w.genesys.fail = ({ kind }) => {
+      if (kind === "patch") receivesAtFirstPatch ??= w.queue.receives;
       if (deleted() > 0) patchesAtFirstSettlement ??= w.genesys.patches.length;
       return undefined;
     };
     // Act
     const summary = await runSyncPass(w.deps, { ...OPTIONS, batchSize: 6 });
-    // Assess: both batches applied; the second received before the first was settled, its first
-    // PATCH after (6 PATCHes, the first batch's, by then).
+    // Assess: both batches applied; the second received in the first's last round of calls (not at
+    // its start: 2 users at once), before it was settled, and worked after (6 PATCHes by then).
     assert.equal(summary.applied, 12);
     assert.ok(w.queue.settledOnce(w.ids));
+    assert.equal(receivesAtFirstPatch, 1);
     assert.equal(receivesAtFirstSettlement, 2);
     assert.equal(patchesAtFirstSettlement, 6);
   });
