@@ -62,7 +62,19 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     assert.equal(estimate({ ...asOfSend, calls: 1_060, tat: 5_725 }), 988);
     // Without the first call known, the rate the gate watched (50 a second) stands for the span.
     assert.equal(estimate(NO_BUDGET), 275);
-    // A first call before the span (even allowing for the whole second) is no evidence.
-    assert.equal(estimate({ ...asOfSend, firstUseAt: -1_500 }), 275);
+    // A first call before the span (even allowing for the whole second and the first call's
+    // lateness) is no evidence.
+    assert.equal(estimate({ ...asOfSend, firstUseAt: -2_500 }), 275);
+  });
+
+  it("a first 429 just under 5 s after the first call (Retry-After 6 s): the first grant, a moment before that call, still counts every call", async () => {
+    // 100 calls a second from the first grant at 0 (the first call reached the server a little
+    // later); the 429 of a call sent at 5.03 s, Retry-After 6 s (5.5 s taken): the span from 0.53 s.
+    const samples = new SeqSamples(W, 500);
+    for (let at = 0; at <= 5_030; at += 10) samples.observe(at, at / 10);
+    const budget: BudgetCells = { firstUseAt: 0, calls: 503, tat: 5_030, intervalMs: 10 };
+    const estimate = Math.round(((samples.admittedRate(5_030, 6_000, budget) ?? 0) * (W - 5_500)) / 60_000);
+    // Every call granted (503), not the rate watched over 4.5 s (450).
+    assert.equal(estimate, 503);
   });
 });
