@@ -6,9 +6,9 @@ import { BatchLedger, type CallCounts } from "./batch-ledger.ts";
 import type { BatchPlan } from "./batch-plan.ts";
 import { type DeferredOperation, runDeferred } from "./batched-operations.ts";
 import { marksToClaim } from "./change-order.ts";
-import type { FieldWant } from "./coalesce.ts";
+import { wantsNaming } from "./coalesce.ts";
 import { onDependency } from "./dependency.ts";
-import { absenceConclusive, expandMissing } from "./employer-info-evidence.ts";
+import { absenceConclusiveFor, expandMissing } from "./employer-info-evidence.ts";
 import { type ExtensionMove, runSteps, type Step } from "./extension-order.ts";
 import { classifyFailure, type Failure, whyOf } from "./failure.ts";
 import type { FieldOutcome } from "./field-outcome.ts";
@@ -168,7 +168,7 @@ export class BatchWork {
    */
   async #confirmCachedNames(current: ReadonlyMap<string, GenesysUser>): Promise<CachedNameCheck> {
     const check = checkCachedNames(this.#plan.cachedNames, current, (id) =>
-      this.#conclusive(this.#wantsNaming(id)),
+      absenceConclusiveFor(wantsNaming(this.#plan.users, id), this.#messages),
     );
     if (check.forget.length > 0) {
       if (!this.#deps.resolver) throw new Error("cached names without a resolver");
@@ -178,21 +178,6 @@ export class BatchWork {
       });
     }
     return check;
-  }
-
-  /** Whether every held message that wants these fields of the user concludes that it has no employer info. */
-  #conclusive(wants: Iterable<FieldWant>): boolean {
-    return [...wants].every((want) => {
-      const message = this.#messages.get(want.messageKey);
-      return message !== undefined && absenceConclusive(message);
-    });
-  }
-
-  /** Every want of the batch that names this user, as the subject or as a manager. */
-  #wantsNaming(id: string): FieldWant[] {
-    return [...this.#plan.users.values()].flatMap((wants) =>
-      [...wants.fields.values()].filter((w) => wants.userId === id || w.value === id),
-    );
   }
 
   /** Runs the users' steps in the order that frees an extension before another takes it (`runSteps`). */
@@ -342,7 +327,7 @@ export class BatchWork {
     const plan = planUpdate(created ? { ...work.user, employerInfo: {} } : work.user, wants, ids);
     if (plan.unknown.length === 0) return plan;
     const employerWants = plan.unknown.flatMap((f) => work.pending.get(f) ?? []);
-    if (!this.#conclusive(employerWants)) return plan;
+    if (!absenceConclusiveFor(employerWants, this.#messages)) return plan;
     this.#deps.log.info("employerInfo never came back for this user: taken as none", {
       userId: work.userId,
       fields: plan.unknown,

@@ -58,3 +58,10 @@ export function coalesceByUser(held: readonly BoundChange[]): Map<string, UserWa
     [...byUser].map(([userId, e]) => [userId, { userId, fields: e.fields, messages: e.messages }]),
   );
 }
+
+/** Every want of the batch that names this user, as the subject or as a manager. */
+export function wantsNaming(users: ReadonlyMap<string, UserWants>, id: string): FieldWant[] {
+  return [...users.values()].flatMap((wants) =>
+    [...wants.fields.values()].filter((w) => wants.userId === id || w.value === id),
+  );
+}

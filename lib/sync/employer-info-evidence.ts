@@ -1,3 +1,4 @@
+import type { FieldWant } from "./coalesce.ts";
 import type { DeadLetterReason, HeldMessage } from "./held-message.ts";
 
 /**
@@ -58,4 +59,15 @@ export function expandMissing(
  */
 export function absenceConclusive(message: Pick<HeldMessage, "expandDeferrals">): boolean {
   return (message.expandDeferrals ?? 0) >= EMPLOYER_INFO_EVIDENCE.conclusiveDeferrals;
+}
+
+/** Whether every held message (by key) that wants these fields concludes that the user has no employer info. */
+export function absenceConclusiveFor(
+  wants: Iterable<Pick<FieldWant, "messageKey">>,
+  messages: ReadonlyMap<string, Pick<HeldMessage, "expandDeferrals">>,
+): boolean {
+  return [...wants].every((want) => {
+    const message = messages.get(want.messageKey);
+    return message !== undefined && absenceConclusive(message);
+  });
 }

@@ -32,6 +32,7 @@ import {
 } from "./pass-mode.ts";
 import { emptySummary, type PassSummary } from "./pass-summary.ts";
 import { findDeletedLeavers, provisionJoiners } from "./provision-joiners.ts";
+import { receiveBatch } from "./receive-batch.ts";
 import { type Settlement, settleBatch, settlementCounts } from "./settlement.ts";
 
 const DEFAULTS = SYNC_PASS_DEFAULTS;
@@ -125,10 +126,9 @@ class SyncPass implements PassModePort {
           this.#summary = { ...this.#summary, endedBy: "budget" };
           break;
         }
-        const received = await (next ?? receive().catch((failed: unknown) => ({ failed })));
+        const held = await (next ?? receive().catch((failed: unknown) => ({ failed })));
         next = undefined;
-        if ("failed" in received) throw this.#stopped(stopOf(classifyFailure(received.failed, this.#now())));
-        const held = received;
+        if ("failed" in held) throw this.#stopped(stopOf(classifyFailure(held.failed, this.#now())));
         if (held.length === 0) break;
         // A full batch says more are waiting: the next one is received during this one's last round
         // of calls. Received after it, its round trips (a receive, then nine at once: 30 ms of every
@@ -297,45 +297,6 @@ class SyncPass implements PassModePort {
 
 const stopOf = (failure: Failure): StopCause =>
   failure.kind === "stop" ? failure.stop : { kind: "defect", error: failure };
-
-/**
- * Receives up to `batchSize` messages: one receive that may long-poll, then, if it came back full, the
- * rest in parallel (SQS hands out at most 10 a call; a round trip each in a row would leave the rate
- * budget idle between batches).
- */
-async function receiveBatch(
-  queue: ChangeQueuePort,
-  log: Log,
-  options: SyncPassOptions,
-  batchSize: number,
-  now: () => number,
-  signal: AbortSignal,
-): Promise<HeldMessage[]> {
-  // Hidden until shortly after the deadline: if the function dies, they come back soon.
-  const visibility = () => Math.ceil((options.deadlineMs - now()) / 1000) + 30;
-  const wait = options.receiveWaitSeconds ?? DEFAULTS.receiveWaitSeconds;
-  const first = await queue.receive(Math.min(10, batchSize), visibility(), wait, signal);
-  const held = [...first];
-  if (first.length === 10 && batchSize > 10) {
-    const more = Math.ceil((batchSize - 10) / 10);
-    const rest = await Promise.all(
-      Array.from({ length: more }, (_, i) =>
-        queue.receive(Math.min(10, batchSize - 10 - i * 10), visibility(), 0, signal),
-      ),
-    );
-    held.push(...rest.flat());
-  }
-  // A message can come back twice only if its visibility ran out in between; keep one copy. (Only the
-  // newest receipt handle can settle it; the other's copy returns after its visibility timeout.)
-  const seen = new Set<string>();
-  const unique = held.filter((m) => !seen.has(m.messageId) && seen.add(m.messageId));
-  if (unique.length < held.length) {
-    log.warn("the queue handed out messages twice in one batch; one copy each is kept", {
-      duplicates: held.length - unique.length,
-    });
-  }
-  return unique;
-}
 
 interface BatchResult {
   readonly settlement: Settlement;
