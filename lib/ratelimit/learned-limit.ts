@@ -11,7 +11,11 @@
  * Each climb probes above the limit, and a probe costs a 429 and a pause. A cut that finds the limit
  * where the last one put it (within `SAME_LEVEL`) confirms it: the hold doubles with each confirmation
  * in a row (`cutStreak`, at most `MAX_STREAK` doublings), so a sync settles at a hidden limit and
- * probes above it less and less often; a cut elsewhere (the limit moved) starts over.
+ * probes above it less and less often; a cut elsewhere (the limit moved) starts over. A cut that
+ * counted every call the budget ever granted (its first 429 within a window of its first call,
+ * `Admitted.counted`) starts as confirmed once: the climb after a short hold is there to recover a
+ * limit learnt low, and a count errs only high. It was the one-token half rows' one pause of a
+ * second in their last window (a probe 50 s in, at a limit learnt exactly at 5 s).
  *
  * A cut does not take a fixed fraction: it takes the limit the 429 reveals (`estimateLimit`), less
  * 1 % for the count's error (`ESTIMATE_KEPT`). A
@@ -47,11 +51,15 @@ function holdMs(state: LearnedLimitState, config: ResolvedRateLimitConfig): numb
   return config.holdWindows * config.windowMs * 2 ** Math.min(MAX_STREAK, state.cutStreak ?? 0);
 }
 
-/** The streak after a cut to `cutTo`: one more when it confirms the last cut's limit, else 0. */
-export function streakAfterCut(state: LearnedLimitState, cutTo: number): number {
+/**
+ * The streak after a cut to `cutTo`: one more when it confirms the last cut's limit, else 0; at
+ * least 1 for a limit `counted` (see the module comment).
+ */
+export function streakAfterCut(state: LearnedLimitState, cutTo: number, counted: boolean): number {
   const last = state.rateAtCut;
-  if (last === undefined || Math.abs(cutTo - last) > SAME_LEVEL * last) return 0;
-  return (state.cutStreak ?? 0) + 1;
+  const confirms = last !== undefined && Math.abs(cutTo - last) <= SAME_LEVEL * last;
+  const streak = confirms ? (state.cutStreak ?? 0) + 1 : 0;
+  return counted ? Math.max(1, streak) : streak;
 }
 
 /** The learned limit at `now`, calls/min; `Infinity` when nothing was learned (the configured limits bind). */

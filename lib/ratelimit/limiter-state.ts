@@ -15,6 +15,7 @@ import {
   paceRate,
   type TokenRateLimited,
 } from "./pool-budget.ts";
+import type { Admitted } from "./seq-samples.ts";
 
 export interface LimiterState extends LearnedLimitState, AnnouncedLimitState, PoolHistory {
   /** GCRA theoretical arrival time, epoch ms; `undefined`: never used. */
@@ -107,12 +108,14 @@ export type RateLimitedEffect =
       readonly until: number;
       /** The new learned limit when this 429 cuts; `undefined`: no cut (a pause was in force). */
       readonly cutTo: number | undefined;
+      /** The cut's `cutStreak` (`streakAfterCut`); 0 without a cut. */
+      readonly streak: number;
     };
 
 /**
  * Decides what a 429 on token `slot` with `retryAfterMs`, met at `now`, does: pause that token only,
  * or, when the limit is shared (`isSharedLimit`), what `sharedLimitEffect` says.
- * @param admittedPerMinute the rate cells were granted at over the span the server counted (see
+ * @param admitted the rate cells were granted at over the span the server counted (see
  *   `estimateLimit`), if known
  */
 export function rateLimitedEffect(
@@ -120,13 +123,13 @@ export function rateLimitedEffect(
   slot: number,
   now: number,
   retryAfterMs: number,
-  admittedPerMinute: number | undefined,
+  admitted: Admitted | undefined,
   config: ResolvedRateLimitConfig,
 ): RateLimitedEffect {
   if (!isSharedLimit(slot, state, now, config)) {
     return { kind: "token", slot, until: now + normaliseRetryAfter(retryAfterMs) };
   }
-  return sharedLimitEffect(state, now, retryAfterMs, admittedPerMinute, config);
+  return sharedLimitEffect(state, now, retryAfterMs, admitted, config);
 }
 
 /**
@@ -139,20 +142,21 @@ export function sharedLimitEffect(
   state: LimiterState,
   now: number,
   retryAfterMs: number,
-  admittedPerMinute: number | undefined,
+  admitted: Admitted | undefined,
   config: ResolvedRateLimitConfig,
   grantedSinceGrowth?: number,
 ): RateLimitedEffect & { readonly kind: "shared" } {
   const ra = normaliseRetryAfter(retryAfterMs);
   const until = now + ra;
-  if (!shouldCut(state, state.pausedUntil, now, config)) return { kind: "shared", until, cutTo: undefined };
+  if (!shouldCut(state, state.pausedUntil, now, config))
+    return { kind: "shared", until, cutTo: undefined, streak: 0 };
   const shared = sharedLimit(state, now, config);
   const estimate = estimateLimit(
     {
       limitPerMinute: bindingLimit(config, state.pool, shared),
       pacedPerMinute: paceRate(config, state.pool, shared),
       retryAfterMs: ra,
-      admittedPerMinute,
+      admittedPerMinute: admitted?.perMinute,
     },
     config,
   );
@@ -171,14 +175,17 @@ export function sharedLimitEffect(
   if (isProbeFailure(state, now, config) && state.poolBefore !== undefined) {
     const proven = bindingLimit(config, state.poolBefore, shared);
     const cutTo = Math.max(proven, estimate * PROBE_ESTIMATE_SHAVE);
+    // The step's count is not the limit's: never counted as one.
+    const streak = streakAfterCut(state, cutTo, false);
     const sinceMs = now - (state.pooledAt ?? now);
     const excess = Math.max(0, (grantedSinceGrowth ?? 0) - (cutTo * sinceMs) / 60_000);
     const payBackMs = (excess * 60_000) / cutTo;
-    if (trueWaitMs(ra) > 0) return { kind: "shared", until: Math.max(until, now + payBackMs), cutTo };
+    if (trueWaitMs(ra) > 0) return { kind: "shared", until: Math.max(until, now + payBackMs), cutTo, streak };
     const roomMs = config.windowMs * (1 - paceRate(config, state.pool, cutTo) / cutTo);
-    return { kind: "shared", until: now + Math.ceil(payBackMs + roomMs), cutTo };
+    return { kind: "shared", until: now + Math.ceil(payBackMs + roomMs), cutTo, streak };
   }
-  return { kind: "shared", until, cutTo: estimate };
+  const streak = streakAfterCut(state, estimate, admitted?.counted === true);
+  return { kind: "shared", until, cutTo: estimate, streak };
 }
 
 /** The state after `effect` (a pause is only ever extended, never shortened). */
@@ -200,7 +207,7 @@ export function applyRateLimited(
       ...next,
       rateAtCut: effect.cutTo,
       rateCutAt: now,
-      cutStreak: streakAfterCut(state, effect.cutTo),
+      cutStreak: effect.streak,
     };
   }
   if (state.pausedUntil === undefined || effect.until > state.pausedUntil) {

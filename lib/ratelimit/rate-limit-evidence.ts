@@ -16,7 +16,7 @@
 import type { RateLimitHeaders } from "../genesys/rate-limit-headers.ts";
 import { readLimitHeaders, shouldAnnounce } from "./announced-limit.ts";
 import { callsOf, type GateView } from "./gate-view.ts";
-import { learnedLimit, streakAfterCut } from "./learned-limit.ts";
+import { learnedLimit } from "./learned-limit.ts";
 import type { ResolvedRateLimitConfig } from "./limiter-config.ts";
 import {
   applyRateLimited,
@@ -131,13 +131,13 @@ export class RateLimitEvidence {
     const until = now + ra;
     view.pauseLocally(until);
     view.dropCells();
-    const granted = view.samples.admittedRate(sentAt, ra, budgetAt(view.known, sentAt, this.#config));
+    const admitted = view.samples.admittedRate(sentAt, ra, budgetAt(view.known, sentAt, this.#config));
     for (let attempt = 0; attempt < MAX_CUT_WRITES; attempt++) {
       // Decided on the state as known before the write: a concurrent tryAcquire may replace it meanwhile.
       const known = view.known;
       const sinceGrowth =
         known.pooledAt === undefined ? undefined : view.samples.grantedSince(known.pooledAt);
-      const effect = sharedLimitEffect(known, now, ra, granted, this.#config, sinceGrowth);
+      const effect = sharedLimitEffect(known, now, ra, admitted, this.#config, sinceGrowth);
       // A failed growth step may pause longer than Retry-After (`sharedLimitEffect`).
       view.pauseLocally(effect.until);
       const out =
@@ -149,7 +149,7 @@ export class RateLimitEvidence {
                 ra,
                 until: effect.until,
                 rate: effect.cutTo,
-                streak: streakAfterCut(known, effect.cutTo),
+                streak: effect.streak,
               },
               signal,
             )

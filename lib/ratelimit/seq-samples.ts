@@ -32,6 +32,18 @@ export interface BudgetCells {
  */
 const FIRST_CALL_LATE_MS = 1_000;
 
+/** What the server admitted over the span a 429 says it counts (`SeqSamples.admittedRate`). */
+export interface Admitted {
+  /** Calls/min, by every invocation. */
+  readonly perMinute: number;
+  /**
+   * The span holds the budget's first call: every call it ever granted was counted, so the limit
+   * learnt from it errs only high (by the calls that left the window), never low as a rate watched
+   * over part of the span may.
+   */
+  readonly counted: boolean;
+}
+
 /** `admittedRate` needs at least a window over this many of the span watched. */
 const MIN_WATCHED_WINDOWS = 10;
 
@@ -119,7 +131,7 @@ export class SeqSamples {
    *   it, one invocation at 230 calls a second paced for 400, was never admitted at: a limit learnt
    *   60 % high, and a second 429 and cut. A few seconds watched say better.
    */
-  admittedRate(at: number, retryAfterMs: number, budget: BudgetCells): number | undefined {
+  admittedRate(at: number, retryAfterMs: number, budget: BudgetCells): Admitted | undefined {
     const start = at - this.#windowMs + trueWaitMs(retryAfterMs);
     const first = this.#samples[0];
     const last = this.#sampleAt(at);
@@ -131,12 +143,14 @@ export class SeqSamples {
     // after the first call, the count errs high by the calls that left the window, and a second 429
     // cuts again; left to the rate watched, it learnt a limit 12 % low (below).
     const earliestStart = at - this.#windowMs + retryAfterMs - 1_000 - FIRST_CALL_LATE_MS;
-    if (budget.firstUseAt !== undefined && budget.firstUseAt >= earliestStart)
-      return (Math.max(0, last.seq - cellsAfter(at, last.seq, budget)) * 60_000) / (last.at - start);
+    if (budget.firstUseAt !== undefined && budget.firstUseAt >= earliestStart) {
+      const calls = Math.max(0, last.seq - cellsAfter(at, last.seq, budget));
+      return { perMinute: (calls * 60_000) / (last.at - start), counted: true };
+    }
     if (first.at >= start) {
       const watched = (last.seq - first.seq) / (last.at - first.at);
       const everything = last.seq / (last.at - start);
-      return Math.min(watched, everything) * 60_000;
+      return { perMinute: Math.min(watched, everything) * 60_000, counted: false };
     }
     const after = this.#samples.findIndex((sample) => sample.at > start);
     const before = this.#samples[(after === -1 ? this.#samples.length : after) - 1] as SeqSample;
@@ -146,7 +160,7 @@ export class SeqSamples {
       next !== undefined && gap > 0 && gap <= 2 * this.#leaseMs
         ? before.seq + ((next.seq - before.seq) * (start - before.at)) / gap
         : before.seq;
-    return ((last.seq - seqAtStart) * 60_000) / (last.at - start);
+    return { perMinute: ((last.seq - seqAtStart) * 60_000) / (last.at - start), counted: false };
   }
 
   /** `seq` as of `at` (interpolated), or the newest observation when `at` is later; none before the first. */

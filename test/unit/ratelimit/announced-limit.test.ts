@@ -122,6 +122,9 @@ describe("the rate limit's headers as evidence", () => {
   });
 });
 
+/** A rate the gate watched over the span (not a count of every call). */
+const watched = (perMinute: number) => ({ perMinute, counted: false });
+
 describe("a failed growth step", () => {
   const told = resolveRateLimitConfig({
     perTokenPerMinute: 6_000,
@@ -133,30 +136,35 @@ describe("a failed growth step", () => {
   it("settles at the limit the pool before it ran a window at, not at an estimate that counts unspent cells", () => {
     // One token (6,000/min) ran a window; grown to two at 20 s; a 1-s 429 at 20.1 s on the new token.
     const grown = { ...EMPTY_LIMITER_STATE, pool: 2, pooledAt: 20_000, poolBefore: 1 };
-    const effect = rateLimitedEffect(grown, 1, 20_100, 1_000, 6_300, told);
+    const effect = rateLimitedEffect(grown, 1, 20_100, 1_000, watched(6_300), told);
     assert.equal(effect.kind, "shared", "the first 429 after a step is shared");
     assert.equal(effect.kind === "shared" ? effect.cutTo : undefined, 6_300 * 0.99 * 0.98);
-    const exact = rateLimitedEffect(grown, 1, 20_100, 1_000, 6_100, told);
+    const exact = rateLimitedEffect(grown, 1, 20_100, 1_000, watched(6_100), told);
     assert.equal(exact.kind === "shared" ? exact.cutTo : undefined, 6_000, "never below the proven limit");
     // The step sent 2,000 cells in 100 ms where the proven limit allows 10: the pause waits out the
     // other 1,990 at it (19.9 s), then the room its pace keeps below the limit (2 calls of burst and
     // 50 ms of lateness a window: 993 of 1,000, 70 ms).
-    const waited = sharedLimitEffect(grown, 20_100, 1_000, 6_100, told, 2_000);
-    assert.deepEqual(waited, { kind: "shared", until: 20_100 + 19_900 + 70, cutTo: 6_000 });
+    const waited = sharedLimitEffect(grown, 20_100, 1_000, watched(6_100), told, 2_000);
+    assert.deepEqual(waited, { kind: "shared", until: 20_100 + 19_900 + 70, cutTo: 6_000, streak: 0 });
     // A Retry-After of 1 s says "within the second": without an excess, the room alone, not the second.
-    assert.equal(sharedLimitEffect(grown, 20_100, 1_000, 6_100, told).until, 20_170);
-    assert.equal(sharedLimitEffect(grown, 20_100, 1_000, 6_100, told, 5).until, 20_170, "nothing beyond it");
+    assert.equal(sharedLimitEffect(grown, 20_100, 1_000, watched(6_100), told).until, 20_170);
+    assert.equal(
+      sharedLimitEffect(grown, 20_100, 1_000, watched(6_100), told, 5).until,
+      20_170,
+      "nothing beyond it",
+    );
     // A longer Retry-After is a real wait: honoured, or the excess if longer.
-    assert.equal(sharedLimitEffect(grown, 20_100, 3_000, 6_100, told, 5).until, 23_100);
-    assert.equal(sharedLimitEffect(grown, 20_100, 3_000, 6_100, told, 2_000).until, 40_000);
+    assert.equal(sharedLimitEffect(grown, 20_100, 3_000, watched(6_100), told, 5).until, 23_100);
+    assert.equal(sharedLimitEffect(grown, 20_100, 3_000, watched(6_100), told, 2_000).until, 40_000);
     // Once cut, the next 429 within the cooldown waits its whole Retry-After (no second short pause).
     const cut = { ...grown, rateAtCut: 6_000, rateCutAt: 20_100, pausedUntil: 20_170 };
-    assert.deepEqual(sharedLimitEffect(cut, 20_300, 1_000, 6_100, told, 5), {
+    assert.deepEqual(sharedLimitEffect(cut, 20_300, 1_000, watched(6_100), told, 5), {
       kind: "shared",
       until: 21_300,
       cutTo: undefined,
+      streak: 0,
     });
     // A window after the step, a 429 on one token is that token's until another token meets one.
-    assert.equal(rateLimitedEffect(grown, 1, 30_001, 1_000, 6_100, told).kind, "token");
+    assert.equal(rateLimitedEffect(grown, 1, 30_001, 1_000, watched(6_100), told).kind, "token");
   });
 });

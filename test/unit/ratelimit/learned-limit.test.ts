@@ -26,11 +26,11 @@ describe("learned limit", () => {
 
   it("settles: each cut in a row that finds the limit where the last one put it doubles the hold (at most 16 times)", () => {
     const first = { rateAtCut: 300, rateCutAt: 0, cutStreak: undefined };
-    assert.equal(streakAfterCut(EMPTY_LIMITER_STATE, 300), 0, "a first cut confirms nothing");
-    assert.equal(streakAfterCut(first, 320), 1);
-    assert.equal(streakAfterCut(first, 271), 1);
-    assert.equal(streakAfterCut(first, 269), 0, "the limit moved: start over");
-    assert.equal(streakAfterCut({ ...first, cutStreak: 2 }, 300), 3);
+    assert.equal(streakAfterCut(EMPTY_LIMITER_STATE, 300, false), 0, "a first cut confirms nothing");
+    assert.equal(streakAfterCut(first, 320, false), 1);
+    assert.equal(streakAfterCut(first, 271, false), 1);
+    assert.equal(streakAfterCut(first, 269, false), 0, "the limit moved: start over");
+    assert.equal(streakAfterCut({ ...first, cutStreak: 2 }, 300, false), 3);
     const confirmed = (streak: number, at: number) =>
       learnedLimit({ ...first, cutStreak: streak }, at, config);
     assert.equal(confirmed(1, 80_000), 300, "8 windows held");
@@ -43,7 +43,7 @@ describe("learned limit", () => {
       0,
       0,
       5_500,
-      600,
+      { perMinute: 600, counted: false },
       config,
     );
     // 600/min over 5 of the 10 s (a 5.5-s Retry-After: 5 s), 99 % of it kept.
@@ -55,6 +55,36 @@ describe("learned limit", () => {
       5_000,
     );
     assert.deepEqual([after.rateAtCut, after.rateCutAt, after.cutStreak], [297, 0, 1]);
+  });
+
+  it("a first cut that counted every call the budget granted holds as if confirmed once: 8 windows", () => {
+    // The one-token half rows: the first 429 5 s after the first call of a limit half the told one.
+    const counted = rateLimitedEffect(
+      EMPTY_LIMITER_STATE,
+      0,
+      5_000,
+      5_000,
+      { perMinute: 3_000, counted: true },
+      config,
+    );
+    assert.ok(counted.kind === "shared" && counted.cutTo !== undefined);
+    assert.equal(counted.streak, 1);
+    const after = applyRateLimited(EMPTY_LIMITER_STATE, counted, 5_000, 5_000);
+    assert.equal(learnedLimit(after, 5_000 + 80_000, config), counted.cutTo, "held 8 windows, no probe at 4");
+    assert.ok(learnedLimit(after, 5_000 + 90_000, config) > counted.cutTo, "then it climbs");
+    // The same rate watched over part of the span: held 4 windows, since it may have learnt low.
+    const watched = rateLimitedEffect(
+      EMPTY_LIMITER_STATE,
+      0,
+      5_000,
+      5_000,
+      { perMinute: 3_000, counted: false },
+      config,
+    );
+    assert.ok(watched.kind === "shared");
+    assert.equal(watched.streak, 0);
+    // A counted cut that confirms the last one still adds to the streak.
+    assert.equal(streakAfterCut({ rateAtCut: 300, rateCutAt: 0, cutStreak: 2 }, 300, true), 3);
   });
 
   it("takes the rate the server admitted us at over the span it still counts, when known", () => {

@@ -12,7 +12,7 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     // 4.3 s, Retry-After 6 s (5.5 s taken): the span from -0.2 s, which the gate watched from 0.3 s.
     const samples = new SeqSamples(W, 500);
     for (let at = 300; at <= 4_300; at += 100) samples.observe(at, Math.round((at * 230) / 1_000));
-    const rate = samples.admittedRate(4_300, 6_000, NO_BUDGET);
+    const rate = samples.admittedRate(4_300, 6_000, NO_BUDGET)?.perMinute;
     assert.ok(rate !== undefined);
     // Every cell it ever granted, over the span (the item's first cells before the gate looked).
     assert.ok(Math.abs(rate - (989 * 60_000) / 4_500) < 1, `${rate}`);
@@ -34,8 +34,8 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     samples.observe(10_600, 1_002);
     // Sent at 10.3 s, a whole window counted (Retry-After 1 s): from 0.3 s (seq 30) to 10.3 s (seq
     // 1,001): 971 cells. As of the answer read at 10.6 s it would be 1,002 - 60 = 942.
-    assert.equal(Math.round(samples.admittedRate(10_300, 1_000, NO_BUDGET) ?? 0), 971 * 6);
-    assert.equal(Math.round(samples.admittedRate(10_600, 1_000, NO_BUDGET) ?? 0), 942 * 6);
+    assert.equal(Math.round(samples.admittedRate(10_300, 1_000, NO_BUDGET)?.perMinute ?? 0), 971 * 6);
+    assert.equal(Math.round(samples.admittedRate(10_600, 1_000, NO_BUDGET)?.perMinute ?? 0), 942 * 6);
   });
 
   it("keeps a window and two leases of observations: the window's count starts at the newest one a window old", () => {
@@ -43,7 +43,7 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     for (let at = 0; at <= 20_000; at += 100) samples.observe(at, at / 10);
     assert.equal(samples.grantedInWindow(20_000), 1_000);
     // Read 700 ms before the newest observation: the span from 9.3 s is still there.
-    assert.equal(Math.round(samples.admittedRate(19_300, 1_000, NO_BUDGET) ?? 0), 6_000);
+    assert.equal(Math.round(samples.admittedRate(19_300, 1_000, NO_BUDGET)?.perMinute ?? 0), 6_000);
   });
 
   it("a span that holds the budget's first call: every call granted, less the cells leased past the send time, whatever the gate watched", () => {
@@ -52,16 +52,20 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     const samples = new SeqSamples(W, 500);
     for (let at = 3_000; at <= 5_000; at += 100) samples.observe(at, 900 + (at - 3_000) / 20);
     const estimate = (budget: BudgetCells): number =>
-      Math.round(((samples.admittedRate(5_000, 5_000, budget) ?? 0) * (W - 4_500)) / 60_000);
+      Math.round(((samples.admittedRate(5_000, 5_000, budget)?.perMinute ?? 0) * (W - 4_500)) / 60_000);
+    const counted = (budget: BudgetCells): boolean | undefined =>
+      samples.admittedRate(5_000, 5_000, budget)?.counted;
     // Of the 1,000 cells granted by then (a cell every 10 ms), 12 are leased for after the send time.
     const asOfSend: BudgetCells = { firstUseAt: 0, calls: 1_000, tat: 5_125, intervalMs: 10 };
     assert.equal(estimate(asOfSend), 988);
+    assert.equal(counted(asOfSend), true, "a count, which errs only high");
     // The item read 600 ms later (a stall before the 429 was read): the other invocations were
     // granted 60 more cells meanwhile, all timed after the send time, none of them in the count as of
     // it. Taking every cell past the send time out learnt 928, 6 % low.
     assert.equal(estimate({ ...asOfSend, calls: 1_060, tat: 5_725 }), 988);
     // Without the first call known, the rate the gate watched (50 a second) stands for the span.
     assert.equal(estimate(NO_BUDGET), 275);
+    assert.equal(counted(NO_BUDGET), false, "a rate watched over part of the span");
     // A first call before the span (even allowing for the whole second and the first call's
     // lateness) is no evidence.
     assert.equal(estimate({ ...asOfSend, firstUseAt: -2_500 }), 275);
@@ -73,7 +77,9 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     const samples = new SeqSamples(W, 500);
     for (let at = 0; at <= 5_030; at += 10) samples.observe(at, at / 10);
     const budget: BudgetCells = { firstUseAt: 0, calls: 503, tat: 5_030, intervalMs: 10 };
-    const estimate = Math.round(((samples.admittedRate(5_030, 6_000, budget) ?? 0) * (W - 5_500)) / 60_000);
+    const estimate = Math.round(
+      ((samples.admittedRate(5_030, 6_000, budget)?.perMinute ?? 0) * (W - 5_500)) / 60_000,
+    );
     // Every call granted (503), not the rate watched over 4.5 s (450).
     assert.equal(estimate, 503);
   });
