@@ -9,7 +9,8 @@
  * |                        |      | admitted over the window before its 429, and when                  |
  *
  * When a family's window is full (its 429), the calls every container made of it over the window are
- * its limit: each container that proves it adds what it saw, and the limit is their sum (the
+ * its limit: each container that proves it, or loads it without having met the 429 (`FamilyBudget`),
+ * adds what it saw, and the limit is their sum (the
  * contributions of the latest episode: within a window of its newest). A limit holds `holdMs` after
  * it was learnt; then the family is paced by the shared budget again, and learns anew if it still
  * meets its own limit (a limit Genesys raised is found so).
