@@ -115,8 +115,8 @@ export type RateLimitedEffect =
 /**
  * Decides what a 429 on token `slot` with `retryAfterMs`, met at `now`, does: pause that token only,
  * or, when the limit is shared (`isSharedLimit`), what `sharedLimitEffect` says.
- * @param admitted the rate cells were granted at over the span the server counted (see
- *   `estimateLimit`), if known
+ * @param admitted the rate cells were granted at over the span the server counted, and whether it
+ *   counted every call the budget granted (`SeqSamples.admittedRate`, `estimateLimit`), if known
  */
 export function rateLimitedEffect(
   state: LimiterState,
