@@ -301,6 +301,35 @@ describe("FamilyBudget", () => {
     assert.equal(await budget.rateLimited("users.search", 1_000, signal), "shared");
   });
 
+  it("a container that never met the family's 429 adds its calls of the window that taught the limit another container learnt, once", async () => {
+    const { budget, built, store, tick } = setup();
+    // 43 searches admitted here; none met a 429 (the window filled with the other container's).
+    await calls(budget, "users.search", 43);
+    // The other container's probe: 57 of its own, proven at 104_000.
+    store.saved.push(["users.search", { admitted: 57, at: 104_000 }]);
+    tick(10_500); // the next load, a window after the first
+    assert.ok(await budget.gateOf("users.search", signal));
+    assert.deepEqual(
+      built.map((b) => b.perMinute),
+      [600],
+      "57 there and 43 here: 100 a window, not the other's 57",
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      store.saved[1],
+      ["users.search", { admitted: 43, at: 104_000 }],
+      "stored in that episode",
+    );
+    tick(W);
+    await budget.gateOf("users.search", signal);
+    assert.deepEqual(
+      built.map((b) => b.perMinute),
+      [600],
+      "added once: the next load reads the stored sum",
+    );
+    assert.equal(store.saved.length, 2);
+  });
+
   it("a limit learnt by another invocation is loaded (at most once a window)", async () => {
     const { budget, built, store, tick } = setup();
     assert.equal(await budget.gateOf("users.search", signal), undefined);
@@ -313,48 +342,6 @@ describe("FamilyBudget", () => {
       [["users.search", 120]],
       "20 a window: 120 a minute",
     );
-  });
-});
-
-describe("FamilyBudget: a container that never met the family's 429", () => {
-  it("adds its calls of the window that taught the limit another container learnt, once", async () => {
-    let now = 100_000;
-    const built: number[] = [];
-    const store = memoryStore();
-    const budget = new FamilyBudget({
-      told: new Map(),
-      learn: true,
-      store,
-      clientId: async () => "c1",
-      buildGate: (_clientId, _family, perMinute) => {
-        built.push(perMinute);
-        return fakeGate();
-      },
-      windowMs: W,
-      now: () => now,
-    });
-    const signal = AbortSignal.timeout(5_000);
-    // 43 searches admitted here in the first 4 s; none met a 429 (the window filled with the other's).
-    for (let i = 0; i < 43; i++) {
-      await budget.gateOf("users.search", signal);
-      budget.answered("users.search", 200);
-      now += 90;
-    }
-    // The other container's probe: 57 of its own, proven at 104_000.
-    store.saved.push(["users.search", { admitted: 57, at: 104_000 }]);
-    now = 110_500; // the next load, a window after the first
-    assert.ok(await budget.gateOf("users.search", signal));
-    assert.deepEqual(built, [600], "57 there and 43 here: 100 a window, not the other's 57");
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(
-      store.saved[1],
-      ["users.search", { admitted: 43, at: 104_000 }],
-      "stored in that episode",
-    );
-    now += W;
-    await budget.gateOf("users.search", signal);
-    assert.deepEqual(built, [600], "added once: the next load reads the stored sum");
-    assert.equal(store.saved.length, 2);
   });
 });
 

@@ -71,7 +71,7 @@ describe("SeqSamples.admittedRate: the rate the server admitted over the span a 
     assert.equal(estimate({ ...asOfSend, firstUseAt: -2_500 }), 275);
   });
 
-  it("a first 429 just under 5 s after the first call (Retry-After 6 s): the first grant, a moment before that call, still counts every call", async () => {
+  it("a first 429 just under 5 s after the first call (Retry-After 6 s): the first grant, a moment before that call, still counts every call", () => {
     // 100 calls a second from the first grant at 0 (the first call reached the server a little
     // later); the 429 of a call sent at 5.03 s, Retry-After 6 s (5.5 s taken): the span from 0.53 s.
     const samples = new SeqSamples(W, 500);
