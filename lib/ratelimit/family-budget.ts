@@ -12,6 +12,7 @@ import { attribute429 } from "./family-attribution.ts";
 import type { FamilyContribution, FamilyLimitStorePort, LearnedFamilyLimit } from "./family-limit-store.ts";
 import type { FamilyLimits } from "./family-limits.ts";
 import type { Permit, RateGate } from "./rate-gate.ts";
+import { waitOrAbort } from "./wait-or-abort.ts";
 
 /** Whose limits not told are learnt from 429s: every family's, none, or these families'. */
 export type LearnFamilies = boolean | ReadonlySet<EndpointFamily>;
@@ -93,7 +94,7 @@ export class FamilyBudget {
       this.#loading ??= this.#load(now, signal).finally(() => {
         this.#loading = undefined;
       });
-      await this.#loading;
+      await waitOrAbort(this.#loading, signal);
     }
     const probe = this.#probe;
     if (probe && this.#heldBack(family, now))

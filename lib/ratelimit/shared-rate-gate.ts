@@ -51,6 +51,7 @@ import { paceRate, rampPaddingMs, rampTarget, slotOf, spendLateMs } from "./pool
 import type { Permit, RateGate } from "./rate-gate.ts";
 import { RateLimitEvidence } from "./rate-limit-evidence.ts";
 import { type LimiterStatus, limiterStatus } from "./status.ts";
+import { waitOrAbort } from "./wait-or-abort.ts";
 import { WriteBackoff } from "./write-backoff.ts";
 
 export interface SharedRateGateOptions {
@@ -117,7 +118,7 @@ export class SharedRateGate implements RateGate {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#rateLimitedInFlight !== undefined) {
-        await this.#rateLimitedInFlight;
+        await waitOrAbort(this.#rateLimitedInFlight, signal);
         continue;
       }
       const now = this.#now();
@@ -134,7 +135,7 @@ export class SharedRateGate implements RateGate {
       // and then take the cells it leased, instead of racing it (and each other) for the same item.
       if (this.#inFlight !== undefined) {
         this.#hungry = true;
-        await this.#inFlight;
+        await waitOrAbort(this.#inFlight, signal);
         continue;
       }
       const write = this.#acquireFromStore(signal, deadlineMs);

@@ -127,6 +127,29 @@ describe("FamilyBudget", () => {
     }
   };
 
+  it("a caller waiting on another's load of the learnt limits stops when its own signal aborts; the load goes on", async () => {
+    const { budget, store } = setup();
+    let finish = (): void => undefined;
+    const load = store.load;
+    store.load = async (...args) => {
+      await new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      return load(...args);
+    };
+    const first = budget.gateOf("users.search", signal);
+    const abort = new AbortController();
+    const waiter = budget.gateOf("users.search", abort.signal).then(
+      () => "settled",
+      (error: unknown) => `rejected: ${String(error)}`,
+    );
+    abort.abort(new Error("deadline"));
+    const soon = new Promise((resolve) => setImmediate(() => resolve("still waiting")));
+    assert.equal(await Promise.race([waiter, soon]), "rejected: Error: deadline");
+    finish();
+    assert.equal(await first, undefined, "no limit learnt: no gate of its own");
+  });
+
   it("a told family has a gate of its own; the others none", async () => {
     const { budget, built } = setup([["users.search", 60]]);
     assert.ok(await budget.gateOf("users.search", signal));

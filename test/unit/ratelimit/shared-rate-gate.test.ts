@@ -433,3 +433,65 @@ describe("SharedRateGate.hurry: a caller whose narrower permit lapses competes a
     assert.ok(used(hurried) <= 100 * 3 + 1, "within the limit");
   });
 });
+
+describe("SharedRateGate: a caller waiting on another caller's store write", () => {
+  /** The in-memory store whose writes (all but `read`) wait until `release()`. */
+  function heldStore(): { store: LimiterStore; release: () => void } {
+    const memory = new MemoryLimiterStore();
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held =
+      <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        await released;
+        return write(...args);
+      };
+    return {
+      release,
+      store: {
+        read: (signal) => memory.read(signal),
+        grant: held((known, w, signal) => memory.grant(known, w, signal)),
+        ramp: held((known, now, to, padMs, signal) => memory.ramp(known, now, to, padMs, signal)),
+        announce: held((known, now, rate, signal) => memory.announce(known, now, rate, signal)),
+        pauseToken: held((now, slot, until, signal) => memory.pauseToken(now, slot, until, signal)),
+        cut: held((known, w, signal) => memory.cut(known, w, signal)),
+        extendPause: held((until, rateLimited, signal) => memory.extendPause(until, rateLimited, signal)),
+      },
+    };
+  }
+  const limits = { perTokenPerMinute: 600, windowMs: 2_000 };
+  const outcome = (p: Promise<unknown>): Promise<string> =>
+    p.then(
+      () => "settled",
+      (error: unknown) => `rejected: ${String(error)}`,
+    );
+  /** `p`'s outcome if it has one once the pending microtasks have run (an abort rejects within them). */
+  const soon = (p: Promise<string>): Promise<string> =>
+    Promise.race([p, new Promise<string>((resolve) => setImmediate(() => resolve("still waiting")))]);
+
+  it("stops waiting for the grant write in flight when its own signal aborts; the writer's call goes on", async () => {
+    const { store, release } = heldStore();
+    const gate = new SharedRateGate({ store, key: "client", limits });
+    const writer = outcome(gate.tryAcquire());
+    const abort = new AbortController();
+    const waiter = outcome(gate.tryAcquire(abort.signal));
+    abort.abort(new Error("deadline"));
+    assert.equal(await soon(waiter), "rejected: Error: deadline");
+    release();
+    assert.equal(await writer, "settled");
+  });
+
+  it("stops waiting for its 429's write when its own signal aborts", async () => {
+    const { store, release } = heldStore();
+    const gate = new SharedRateGate({ store, key: "client", limits });
+    const recorded = outcome(gate.recordRateLimited(1_000, 0));
+    const abort = new AbortController();
+    const waiter = outcome(gate.tryAcquire(abort.signal));
+    abort.abort(new Error("deadline"));
+    assert.equal(await soon(waiter), "rejected: Error: deadline");
+    release();
+    assert.equal(await recorded, "settled");
+  });
+});
