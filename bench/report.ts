@@ -368,7 +368,9 @@ The run took ${(c.tookMs / 60_000).toFixed(1)} min (estimated at its start: ${(c
 - **This project, recycled** (\`*-recycled\` rows, \`bench/process-row.ts\`): every pass a process of its
   own, the deployed bundle's handler (\`dist/sync.mjs\` as \`npm run build\` writes it, called with a
   25-s budget by \`bench/lambda-pass.ts\`, as Lambda calls it), N side by side; a slot starts a
-  new process as soon as its last exits, as Lambda recycles containers, and the slots are staggered (slot
+  new process as soon as its last exits, as Lambda recycles containers (while the queue shows only
+  messages in flight it waits instead: on the bench's 2 cores, processes starting only to find nothing
+  slowed the pass that held the last messages), and the slots are staggered (slot
   i's first process gets (i + 1) / N of the budget, so one process in N ends and one starts cold every
   25 / N s from the start). Only the window Genesys counts over is compressed (the processes are told it
   with \`GENESYS_RATE_LIMIT_WINDOW_MS\`); calls, round trips, a process's start and the pass budget are
