@@ -16,25 +16,37 @@ import { bindingLimit, paceRate } from "../../../lib/ratelimit/pool-budget.ts";
 import { SharedRateGate } from "../../../lib/ratelimit/shared-rate-gate.ts";
 import { type VirtualClock, virtualClock } from "../../helpers/virtual-clock.ts";
 
+/** What a test puts around one of a store's calls (`name`, the method `call` stands for). */
+type Around = <A extends unknown[], R>(
+  name: keyof LimiterStore,
+  call: (...args: A) => Promise<R>,
+) => (...args: A) => Promise<R>;
+
+/** `store` with `around` put around each of its calls. */
+function aroundStore(store: LimiterStore, around: Around): LimiterStore {
+  return {
+    read: around("read", (signal?: AbortSignal) => store.read(signal)),
+    grant: around("grant", (known, w, signal) => store.grant(known, w, signal)),
+    ramp: around("ramp", (known, now, to, padMs, signal) => store.ramp(known, now, to, padMs, signal)),
+    announce: around("announce", (known, now, rate, signal) => store.announce(known, now, rate, signal)),
+    pauseToken: around("pauseToken", (now, slot, until, signal) =>
+      store.pauseToken(now, slot, until, signal),
+    ),
+    cut: around("cut", (known, w, signal) => store.cut(known, w, signal)),
+    extendPause: around("extendPause", (until, rateLimited, signal) =>
+      store.extendPause(until, rateLimited, signal),
+    ),
+  };
+}
+
 /** `store`, each call taking `roundTripMs` on `clock`: half before it is applied, half after. */
 function latentStore(store: LimiterStore, clock: VirtualClock, roundTripMs: number): LimiterStore {
-  const slow =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      await clock.sleep(roundTripMs / 2);
-      const out = await call(...args);
-      await clock.sleep(roundTripMs / 2);
-      return out;
-    };
-  return {
-    read: slow((signal?: AbortSignal) => store.read(signal)),
-    grant: slow((known, w, signal) => store.grant(known, w, signal)),
-    ramp: slow((known, now, to, padMs, signal) => store.ramp(known, now, to, padMs, signal)),
-    announce: slow((known, now, rate, signal) => store.announce(known, now, rate, signal)),
-    pauseToken: slow((now, slot, until, signal) => store.pauseToken(now, slot, until, signal)),
-    cut: slow((known, w, signal) => store.cut(known, w, signal)),
-    extendPause: slow((until, rateLimited, signal) => store.extendPause(until, rateLimited, signal)),
-  };
+  return aroundStore(store, (_name, call) => async (...args) => {
+    await clock.sleep(roundTripMs / 2);
+    const out = await call(...args);
+    await clock.sleep(roundTripMs / 2);
+    return out;
+  });
 }
 
 interface Grant {
@@ -437,29 +449,19 @@ describe("SharedRateGate.hurry: a caller whose narrower permit lapses competes a
 describe("SharedRateGate: a caller waiting on another caller's store write", () => {
   /** The in-memory store whose writes (all but `read`) wait until `release()`. */
   function heldStore(): { store: LimiterStore; release: () => void } {
-    const memory = new MemoryLimiterStore();
     let release = (): void => undefined;
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const held =
-      <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
-      async (...args: A): Promise<R> => {
-        await released;
-        return write(...args);
-      };
-    return {
-      release,
-      store: {
-        read: (signal) => memory.read(signal),
-        grant: held((known, w, signal) => memory.grant(known, w, signal)),
-        ramp: held((known, now, to, padMs, signal) => memory.ramp(known, now, to, padMs, signal)),
-        announce: held((known, now, rate, signal) => memory.announce(known, now, rate, signal)),
-        pauseToken: held((now, slot, until, signal) => memory.pauseToken(now, slot, until, signal)),
-        cut: held((known, w, signal) => memory.cut(known, w, signal)),
-        extendPause: held((until, rateLimited, signal) => memory.extendPause(until, rateLimited, signal)),
-      },
-    };
+    const store = aroundStore(new MemoryLimiterStore(), (name, call) =>
+      name === "read"
+        ? call
+        : async (...args) => {
+            await released;
+            return call(...args);
+          },
+    );
+    return { release, store };
   }
   const limits = { perTokenPerMinute: 600, windowMs: 2_000 };
   const outcome = (p: Promise<unknown>): Promise<string> =>
